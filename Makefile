@@ -1,0 +1,43 @@
+# The front door of the storefront.
+#   make dev    set up what is missing, build, publish the sample catalog to local KV,
+#               and serve the shop on http://127.0.0.1:$(PORT)
+#   make test   set up, build once, then run every test (unit, integration, deploy)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PORT ?= 8787
+STATE_DIR ?= .wrangler/state
+CATALOG ?= catalog
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export WRANGLER_SEND_METRICS := false
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+
+.PHONY: dev test setup build seed lint unit-and-integration clean
+
+setup:
+	@bash scripts/setup.sh
+
+# Builds worker/build/ (skipped when no input changed).
+build: setup
+	@bash scripts/build-worker.sh
+
+# Publishes the catalog folder into the local KV under $(STATE_DIR).
+seed: setup
+	cargo run -q -p storefront-cli -- catalog publish $(CATALOG) --local --persist-to $(STATE_DIR)
+
+dev: build seed
+	npx --no-install wrangler dev --ip 127.0.0.1 --port $(PORT) --persist-to $(STATE_DIR)
+
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy --workspace --exclude storefront-worker --all-targets --features storefront-app/ssr -- -D warnings
+	cargo clippy -p storefront-worker --target wasm32-unknown-unknown --release -- -D warnings
+
+# Host unit and property tests, then the integration tests, which start their own
+# `wrangler dev` against the worker built above (STOREFRONT_PREBUILT skips rebuilding).
+test: build lint
+	STOREFRONT_PREBUILT=1 cargo test --no-fail-fast --workspace --exclude storefront-worker --features storefront-app/ssr
+
+clean:
+	rm -rf target worker/build .wrangler

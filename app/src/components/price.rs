@@ -1,0 +1,26 @@
+//! A price, with the struck-through compare-at price when on sale.
+
+use leptos::prelude::*;
+use shared::{format_money, Money};
+
+#[component]
+pub fn Price(price: Money, compare_at: Option<Money>, #[prop(optional)] from: bool) -> impl IntoView {
+    let now = format_money(price);
+    let prefix = if from { "From " } else { "" };
+    match compare_at {
+        Some(was) => view! {
+            <span class="price price--sale">
+                <span class="visually-hidden">"Sale price "</span>
+                {prefix}
+                {now}
+                " "
+                <s class="price__was">
+                    <span class="visually-hidden">"Regular price "</span>
+                    {format_money(was)}
+                </s>
+            </span>
+        }
+        .into_any(),
+        None => view! { <span class="price">{prefix}{now}</span> }.into_any(),
+    }
+}

@@ -1,0 +1,104 @@
+//! Leptos views of the storefront. Pages receive plain `shared` types (the worker
+//! reads and prices the data first) and render to HTML on the server.
+
+pub mod components;
+pub mod routes;
+
+pub use routes::{
+    cart::CartPage, collection::CollectionPage, error::ErrorPage, home::HomePage, product::ProductPage,
+};
+
+/// Renders a whole page to an HTML document string.
+///
+/// Each page is rendered inside its own reactive owner, which is dropped as soon as the
+/// string is produced, so nothing outlives the request.
+#[cfg(feature = "ssr")]
+pub fn render_document<V, F>(page: F) -> String
+where
+    F: FnOnce() -> V,
+    V: leptos::prelude::IntoView + 'static,
+{
+    use leptos::prelude::{Owner, RenderHtml};
+    let owner = Owner::new();
+    let body = owner.with(|| page().into_view().to_html());
+    drop(owner);
+    let mut html = String::with_capacity(body.len() + 16);
+    html.push_str("<!DOCTYPE html>");
+    html.push_str(&body);
+    html
+}
+
+#[cfg(test)]
+#[cfg(feature = "ssr")]
+mod tests {
+    use super::*;
+    use leptos::prelude::*;
+    use shared::{Currency, Handle, Image, Money, Product, ProductOption, Site, Sku, StoreInfo, Variant};
+
+    fn site() -> Site {
+        Site {
+            store: StoreInfo {
+                name: "Test & Co".into(),
+                tagline: "Things".into(),
+                currency: Currency::USD,
+            },
+            header_menu: vec![shared::MenuLink {
+                title: "Bags".into(),
+                href: "/collections/bags".into(),
+            }],
+            footer_menu: vec![],
+        }
+    }
+
+    fn product() -> Product {
+        let variant = |sku: &str, size: &str, stock| Variant {
+            sku: Sku::parse(sku).unwrap(),
+            options: vec![size.into()],
+            price: Money::new(8900, Currency::USD),
+            compare_at: Some(Money::new(9900, Currency::USD)),
+            weight_grams: 300,
+            stock,
+        };
+        Product {
+            handle: Handle::parse("sweater").unwrap(),
+            title: "Sweater <b>".into(),
+            vendor: "Knit".into(),
+            summary: "Warm".into(),
+            description_html: "<p>Soft <em>wool</em></p>".into(),
+            categories: vec![Handle::parse("knitwear").unwrap()],
+            breadcrumbs: vec![shared::MenuLink {
+                title: "Knitwear".into(),
+                href: "/collections/knitwear".into(),
+            }],
+            options: vec![ProductOption {
+                name: "Size".into(),
+                values: vec!["S".into(), "M".into()],
+            }],
+            variants: vec![variant("SW-S", "S", 0), variant("SW-M", "M", 2)],
+            images: vec![Image {
+                src: "/images/a.svg".into(),
+                alt: "A sweater".into(),
+                width: 800,
+                height: 800,
+            }],
+        }
+    }
+
+    #[test]
+    fn product_page_escapes_text_and_keeps_sanitized_description() {
+        let html = render_document(|| view! { <ProductPage site=site() product=product() selected=None/> });
+        assert!(html.starts_with("<!DOCTYPE html><html lang=\"en\">"), "{html}");
+        assert!(
+            html.contains("<title>Sweater &lt;b&gt; · Test &amp; Co</title>"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<h1").count(), 1);
+        assert!(html.contains("<p>Soft <em>wool</em></p>"));
+        assert!(html.contains("$89.00"));
+        assert!(html.contains("$99.00"));
+        assert!(html.contains(r#"action="/cart/add""#));
+        // The first variant is sold out, so the in-stock one is chosen.
+        assert!(html.contains(r#"<option value="SW-M" selected"#), "{html}");
+        assert!(html.contains(r#"disabled"#));
+    }
+}

@@ -1,0 +1,7 @@
+//! One page per file. Each page receives everything it shows as props.
+
+pub mod cart;
+pub mod collection;
+pub mod error;
+pub mod home;
+pub mod product;

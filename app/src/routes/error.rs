@@ -1,0 +1,27 @@
+//! The error page for 4xx and 5xx answers: a heading, what happened, and ways back.
+
+use crate::components::layout::{PageMeta, Shell};
+use leptos::prelude::*;
+use shared::Site;
+
+#[component]
+pub fn ErrorPage(site: Site, status: u16, heading: String, message: String) -> impl IntoView {
+    let meta = PageMeta {
+        title: heading.clone(),
+        description: message.clone(),
+    };
+    view! {
+        <Shell site meta>
+            <section class="error-page">
+                <p class="error-page__status">{status}</p>
+                <h1>{heading}</h1>
+                <p>{message}</p>
+                <p>
+                    <a class="button button--primary" href="/">"Go to the home page"</a>
+                    " "
+                    <a class="button" href="/cart">"View your cart"</a>
+                </p>
+            </section>
+        </Shell>
+    }
+}

@@ -1,0 +1,18 @@
+//! Domain types and rules shared by every part of the storefront.
+//!
+//! Nothing in here knows about Leptos or Workers: it builds and is tested on the
+//! host and compiles unchanged to wasm32. Money is always integer minor units.
+
+pub mod cart;
+pub mod catalog;
+pub mod ids;
+pub mod keys;
+pub mod money;
+
+pub use cart::{price_cart, quantity_after_add, CartError, CartLine, PricedCart, PricedLine, PricingError};
+pub use catalog::{
+    Category, CategorySummary, HomeData, Image, MenuLink, Product, ProductOption, ProductSummary, Site,
+    StoreInfo, Variant,
+};
+pub use ids::{CartId, Handle, IdError, Quantity, Sku};
+pub use money::{format_money, Currency, Money, MoneyError};

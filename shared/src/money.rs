@@ -1,0 +1,338 @@
+//! Money in integer minor units (cents, pence, yen) and the one function that formats it.
+//!
+//! Nothing here ever touches floating point: amounts are `i64` minor units, arithmetic
+//! is checked, and a sum of two currencies is an error rather than a number.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a money value or operation was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoneyError {
+    /// Not three ASCII capital letters.
+    BadCurrency(String),
+    /// Two amounts in different currencies were combined.
+    CurrencyMismatch { left: Currency, right: Currency },
+    /// The result does not fit in 64 bits of minor units.
+    Overflow,
+    /// A decimal amount that could not be read (too many decimals, letters, empty).
+    BadAmount(String),
+}
+
+impl fmt::Display for MoneyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadCurrency(c) => write!(
+                f,
+                "`{c}` is not a currency code; use three capital letters such as USD or EUR"
+            ),
+            Self::CurrencyMismatch { left, right } => write!(f, "cannot combine {left} and {right} amounts"),
+            Self::Overflow => f.write_str("amount is too large"),
+            Self::BadAmount(s) => write!(f, "`{s}` is not an amount; write it like 12.50"),
+        }
+    }
+}
+
+impl std::error::Error for MoneyError {}
+
+/// An ISO 4217 currency code such as `USD`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub const USD: Currency = Currency(*b"USD");
+    pub const EUR: Currency = Currency(*b"EUR");
+    pub const GBP: Currency = Currency(*b"GBP");
+
+    /// Accepts exactly three ASCII capital letters.
+    pub fn parse(code: &str) -> Result<Self, MoneyError> {
+        let bytes = code.as_bytes();
+        if bytes.len() == 3 && bytes.iter().all(u8::is_ascii_uppercase) {
+            Ok(Currency([bytes[0], bytes[1], bytes[2]]))
+        } else {
+            Err(MoneyError::BadCurrency(code.to_string()))
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        // Only ASCII capitals can be stored, so this never fails.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+
+    /// Digits after the decimal point for this currency (ISO 4217 exponent).
+    pub fn minor_digits(&self) -> u32 {
+        match &self.0 {
+            b"JPY" | b"KRW" | b"VND" | b"CLP" | b"ISK" | b"HUF" | b"TWD" | b"UGX" | b"XAF" | b"XOF" => 0,
+            b"BHD" | b"KWD" | b"OMR" | b"JOD" | b"TND" | b"IQD" | b"LYD" => 3,
+            _ => 2,
+        }
+    }
+
+    /// Symbol written before the amount, when the currency has a well-known one.
+    fn prefix_symbol(&self) -> Option<&'static str> {
+        match &self.0 {
+            b"USD" => Some("$"),
+            b"EUR" => Some("€"),
+            b"GBP" => Some("£"),
+            b"JPY" => Some("¥"),
+            b"CAD" => Some("CA$"),
+            b"AUD" => Some("A$"),
+            b"NZD" => Some("NZ$"),
+            b"INR" => Some("₹"),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Currency({})", self.code())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Currency::parse(&code).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An amount of money: integer minor units of one currency.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Money {
+    minor: i64,
+    currency: Currency,
+}
+
+impl Money {
+    pub const fn new(minor: i64, currency: Currency) -> Self {
+        Money { minor, currency }
+    }
+
+    pub const fn zero(currency: Currency) -> Self {
+        Money { minor: 0, currency }
+    }
+
+    pub fn minor(&self) -> i64 {
+        self.minor
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        if self.currency != other.currency {
+            return Err(MoneyError::CurrencyMismatch {
+                left: self.currency,
+                right: other.currency,
+            });
+        }
+        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
+    }
+
+    pub fn checked_mul(self, factor: u32) -> Result<Money, MoneyError> {
+        let minor = self
+            .minor
+            .checked_mul(i64::from(factor))
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
+    }
+
+    /// Reads a decimal amount such as `12.5` or `1299.99` into minor units, refusing
+    /// more decimals than the currency has. Used where people type prices (CSV import).
+    pub fn parse_decimal(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let bad = || MoneyError::BadAmount(text.to_string());
+        let trimmed = text.trim();
+        let (negative, unsigned) = match trimmed.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, trimmed),
+        };
+        let (whole, fraction) = match unsigned.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (unsigned, ""),
+        };
+        let digits = currency.minor_digits() as usize;
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > digits {
+            return Err(bad());
+        }
+        if unsigned.ends_with('.') {
+            return Err(bad());
+        }
+        let scale = 10_i64.pow(digits as u32);
+        let whole: i64 = whole.parse().map_err(|_| bad())?;
+        let mut padded = fraction.to_string();
+        while padded.len() < digits {
+            padded.push('0');
+        }
+        let fraction: i64 = if padded.is_empty() {
+            0
+        } else {
+            padded.parse().map_err(|_| bad())?
+        };
+        let minor = whole
+            .checked_mul(scale)
+            .and_then(|w| w.checked_add(fraction))
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money {
+            minor: if negative { -minor } else { minor },
+            currency,
+        })
+    }
+}
+
+/// The one place money becomes text: `$1,234.50`, `€9.00`, `¥1,200`, `CHF 12.00`.
+pub fn format_money(money: Money) -> String {
+    let digits = money.currency.minor_digits();
+    let scale = 10_u64.pow(digits);
+    let magnitude = money.minor.unsigned_abs();
+    let whole = magnitude / scale;
+    let fraction = magnitude % scale;
+
+    let whole_text = whole.to_string();
+    let mut grouped = String::with_capacity(whole_text.len() + whole_text.len() / 3);
+    for (i, ch) in whole_text.chars().enumerate() {
+        if i > 0 && (whole_text.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let number = if digits == 0 {
+        grouped
+    } else {
+        format!("{grouped}.{fraction:0width$}", width = digits as usize)
+    };
+    let sign = if money.minor < 0 { "-" } else { "" };
+    match money.currency.prefix_symbol() {
+        Some(symbol) => format!("{sign}{symbol}{number}"),
+        None => format!("{sign}{} {number}", money.currency.code()),
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_money(*self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn usd(minor: i64) -> Money {
+        Money::new(minor, Currency::USD)
+    }
+
+    #[test]
+    fn formats_common_amounts() {
+        assert_eq!(format_money(usd(0)), "$0.00");
+        assert_eq!(format_money(usd(5)), "$0.05");
+        assert_eq!(format_money(usd(8900)), "$89.00");
+        assert_eq!(format_money(usd(123_456_789)), "$1,234,567.89");
+        assert_eq!(format_money(usd(-1050)), "-$10.50");
+        assert_eq!(
+            format_money(Money::new(1200, Currency::parse("JPY").unwrap())),
+            "¥1,200"
+        );
+        assert_eq!(
+            format_money(Money::new(1200, Currency::parse("CHF").unwrap())),
+            "CHF 12.00"
+        );
+        assert_eq!(
+            format_money(Money::new(1234, Currency::parse("KWD").unwrap())),
+            "KWD 1.234"
+        );
+        assert_eq!(format_money(usd(i64::MIN)), "-$92,233,720,368,547,758.08");
+    }
+
+    #[test]
+    fn currency_codes_are_three_capitals() {
+        assert!(Currency::parse("usd").is_err());
+        assert!(Currency::parse("US").is_err());
+        assert!(Currency::parse("USDX").is_err());
+        assert!(Currency::parse("ÜSD").is_err());
+        assert_eq!(Currency::parse("EUR").unwrap(), Currency::EUR);
+    }
+
+    #[test]
+    fn adding_two_currencies_is_refused() {
+        let err = usd(1).checked_add(Money::new(1, Currency::EUR)).unwrap_err();
+        assert!(matches!(err, MoneyError::CurrencyMismatch { .. }));
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_wrap() {
+        assert_eq!(usd(i64::MAX).checked_add(usd(1)), Err(MoneyError::Overflow));
+        assert_eq!(usd(i64::MAX / 2 + 1).checked_mul(2), Err(MoneyError::Overflow));
+    }
+
+    #[test]
+    fn parses_decimal_prices() {
+        assert_eq!(Money::parse_decimal("12.5", Currency::USD), Ok(usd(1250)));
+        assert_eq!(Money::parse_decimal("12", Currency::USD), Ok(usd(1200)));
+        assert_eq!(Money::parse_decimal(" 0.99 ", Currency::USD), Ok(usd(99)));
+        assert_eq!(Money::parse_decimal("-3.10", Currency::USD), Ok(usd(-310)));
+        for bad in [
+            "",
+            ".5",
+            "1.",
+            "1.234",
+            "1,00",
+            "abc",
+            "1e3",
+            "--1",
+            "99999999999999999999",
+        ] {
+            assert!(
+                Money::parse_decimal(bad, Currency::USD).is_err(),
+                "{bad} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn serializes_as_minor_units_and_code() {
+        let json = serde_json::to_string(&usd(1999)).unwrap();
+        assert_eq!(json, r#"{"minor":1999,"currency":"USD"}"#);
+        let back: Money = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, usd(1999));
+        assert!(serde_json::from_str::<Money>(r#"{"minor":1,"currency":"usd"}"#).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn decimal_text_round_trips(minor in -1_000_000_000_000_i64..1_000_000_000_000) {
+            let money = usd(minor);
+            let text = format_money(money).replace(['$', ','], "");
+            prop_assert_eq!(Money::parse_decimal(&text, Currency::USD), Ok(money));
+        }
+
+        #[test]
+        fn addition_is_exact_and_commutative(a in -1_i64 << 40..1 << 40, b in -1_i64 << 40..1 << 40) {
+            let sum = usd(a).checked_add(usd(b)).unwrap();
+            prop_assert_eq!(sum.minor(), a + b);
+            prop_assert_eq!(sum, usd(b).checked_add(usd(a)).unwrap());
+        }
+    }
+}

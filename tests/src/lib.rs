@@ -1,0 +1,395 @@
+//! Test harness: starts a real `wrangler dev` (workerd with local KV and Durable
+//! Objects) on free ports with a fresh state directory, publishes the sample catalog
+//! into its local KV, and talks HTTP to it.
+//!
+//! The worker must already be built (`make test` builds it once); the harness starts
+//! wrangler with `STOREFRONT_PREBUILT=1` so the build step is skipped.
+
+// Test code: a panic is how a test fails.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod html;
+
+use std::fs;
+use std::io::Read;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// The workspace root, where `wrangler.toml` and `node_modules` live.
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// A scratch directory removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let path = std::env::temp_dir().join(format!("storefront-{label}-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+/// Environment every wrangler command gets: no metrics, no `request.cf` fetch.
+fn quiet_wrangler(command: &mut Command) -> &mut Command {
+    command
+        .current_dir(project_root())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("STOREFRONT_PREBUILT", "1")
+        .env("NO_COLOR", "1")
+}
+
+/// Publishes the sample catalog (`catalog/`) into local KV under `state`.
+pub fn publish_sample_catalog(state: &Path) {
+    let root = project_root();
+    let built = storefront_cli::load_and_build(&root.join("catalog"), &root.join("public"))
+        .unwrap_or_else(|problems| panic!("sample catalog is invalid: {:?}", problems.0));
+    let target = storefront_cli::publish::Target::Local {
+        persist_to: Some(state.to_path_buf()),
+    };
+    let previous = std::env::current_dir().ok();
+    // The CLI runs `npx wrangler` from the current folder: the project root.
+    let _ = std::env::set_current_dir(&root);
+    let result = storefront_cli::publish::publish(&built, &target);
+    if let Some(dir) = previous {
+        let _ = std::env::set_current_dir(dir);
+    }
+    result.unwrap_or_else(|e| panic!("publishing the sample catalog: {e}"));
+}
+
+/// A running `wrangler dev`. Dropping it stops the whole process group.
+pub struct Shop {
+    child: Option<Child>,
+    pub base: String,
+    pub state_dir: PathBuf,
+    log: PathBuf,
+}
+
+impl Shop {
+    /// Starts a shop on a new state directory with the sample catalog published.
+    pub fn start_fresh(state: &TempDir) -> Shop {
+        publish_sample_catalog(state.path());
+        Shop::start_on(state.path())
+    }
+
+    /// Starts `wrangler dev` on an existing state directory.
+    pub fn start_on(state_dir: &Path) -> Shop {
+        let port = free_port();
+        let inspector = free_port();
+        let log = state_dir.join(format!("wrangler-{port}.log"));
+        let log_file = fs::File::create(&log).unwrap_or_else(|e| panic!("creating log: {e}"));
+        let err_file = log_file
+            .try_clone()
+            .unwrap_or_else(|e| panic!("cloning log: {e}"));
+        let mut command = Command::new("npx");
+        command
+            .args(["--no-install", "wrangler", "dev", "--ip", "127.0.0.1"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--inspector-port",
+                &inspector.to_string(),
+            ])
+            .arg("--persist-to")
+            .arg(state_dir)
+            .args(["--log-level", "info", "--show-interactive-dev-session=false"]);
+        quiet_wrangler(&mut command)
+            .stdin(Stdio::null())
+            .stdout(log_file)
+            .stderr(err_file)
+            .process_group(0);
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting wrangler dev: {e}"));
+        let mut shop = Shop {
+            child: Some(child),
+            base: format!("http://127.0.0.1:{port}"),
+            state_dir: state_dir.to_path_buf(),
+            log,
+        };
+        shop.wait_until_ready();
+        shop
+    }
+
+    fn wait_until_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let agent = agent();
+        while Instant::now() < deadline {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("wrangler dev exited early ({status}):\n{}", self.log_tail());
+                }
+            }
+            if let Ok(resp) = agent.get(&format!("{}/", self.base)).call() {
+                if resp.status().as_u16() == 200 {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("wrangler dev did not answer within 120 s:\n{}", self.log_tail());
+    }
+
+    pub fn log_tail(&self) -> String {
+        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the process group (SIGINT, then SIGKILL after 10 s).
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let group = format!("-{}", child.id());
+        let _ = Command::new("kill").args(["-s", "INT", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                // The group leader is gone; make sure workerd is too.
+                let _ = Command::new("kill")
+                    .args(["-s", "KILL", "--", &group])
+                    .stderr(Stdio::null())
+                    .status();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).status();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Shop {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// An HTTP client that reports every status (no errors for 4xx/5xx) and never follows
+/// redirects, so tests see exactly what the worker answered.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// What the worker answered.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+fn to_reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> Reply {
+    let mut resp = result.unwrap_or_else(|e| panic!("{what}: {e}"));
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let mut bytes = Vec::new();
+    let _ = resp.body_mut().as_reader().read_to_end(&mut bytes);
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// A shopper: an HTTP client with its own cookie jar.
+pub struct Shopper {
+    agent: ureq::Agent,
+    base: String,
+    cookies: Vec<(String, String)>,
+}
+
+impl Shopper {
+    pub fn new(shop: &Shop) -> Shopper {
+        Shopper {
+            agent: agent(),
+            base: shop.base.clone(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn remember(&mut self, reply: &Reply) {
+        for set in reply.headers_named("set-cookie") {
+            let pair = set.split(';').next().unwrap_or("");
+            if let Some((name, value)) = pair.split_once('=') {
+                self.cookies.retain(|(n, _)| n != name.trim());
+                self.cookies
+                    .push((name.trim().to_string(), value.trim().to_string()));
+            }
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn get(&mut self, path: &str) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.agent.get(&url);
+        if !self.cookies.is_empty() {
+            request = request.header("cookie", &self.cookie_header());
+        }
+        let reply = to_reply(request.call(), &format!("GET {path}"));
+        self.remember(&reply);
+        reply
+    }
+
+    /// GET with an explicit cookie header, as a browser returning after a restart.
+    pub fn get_with_cookie(&mut self, path: &str, cookie: &str) -> Reply {
+        let url = format!("{}{path}", self.base);
+        to_reply(
+            self.agent.get(&url).header("cookie", cookie).call(),
+            &format!("GET {path}"),
+        )
+    }
+
+    /// POSTs an urlencoded form, as a browser does.
+    pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.agent.post(&url);
+        if !self.cookies.is_empty() {
+            request = request.header("cookie", &self.cookie_header());
+        }
+        let reply = to_reply(request.send_form(fields.iter().copied()), &format!("POST {path}"));
+        self.remember(&reply);
+        reply
+    }
+}
+
+/// Runs a wrangler command from the project root and returns (success, combined output).
+pub fn run_wrangler(args: &[&str]) -> (bool, String) {
+    let mut command = Command::new("npx");
+    command.args(["--no-install", "wrangler"]).args(args);
+    let output = quiet_wrangler(&mut command)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("running wrangler: {e}"));
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
+
+/// The sample catalog as the worker sees it, read through the CLI's build: tests take
+/// expected prices and names from here rather than hard-coding them.
+pub struct SampleCatalog {
+    built: storefront_cli::build::BuiltCatalog,
+}
+
+impl SampleCatalog {
+    pub fn load() -> SampleCatalog {
+        let root = project_root();
+        let built = storefront_cli::load_and_build(&root.join("catalog"), &root.join("public"))
+            .unwrap_or_else(|problems| panic!("sample catalog is invalid: {:?}", problems.0));
+        SampleCatalog { built }
+    }
+
+    fn document<T: for<'de> serde::Deserialize<'de>>(
+        &self,
+        kind: shared::keys::DocKind,
+        name: &str,
+    ) -> Option<T> {
+        let key = shared::keys::doc_key(&self.built.version, kind, name);
+        let (_, json) = self.built.entries.iter().find(|(k, _)| *k == key)?;
+        serde_json::from_str(json).ok()
+    }
+
+    pub fn product(&self, handle: &str) -> shared::Product {
+        self.document(shared::keys::DocKind::Product, handle)
+            .unwrap_or_else(|| panic!("sample catalog has no product {handle}"))
+    }
+
+    pub fn collection(&self, handle: &str) -> shared::Category {
+        self.document(shared::keys::DocKind::Collection, handle)
+            .unwrap_or_else(|| panic!("sample catalog has no collection {handle}"))
+    }
+
+    pub fn home(&self) -> shared::HomeData {
+        self.document(shared::keys::DocKind::Home, shared::keys::SINGLETON)
+            .unwrap_or_else(|| panic!("sample catalog has no home document"))
+    }
+
+    pub fn site(&self) -> shared::Site {
+        self.document(shared::keys::DocKind::Site, shared::keys::SINGLETON)
+            .unwrap_or_else(|| panic!("sample catalog has no site document"))
+    }
+
+    pub fn version(&self) -> &str {
+        &self.built.version
+    }
+}

@@ -1,0 +1,147 @@
+//! Small HTTP pieces: strict form and query parsing, cookies, and response builders
+//! with the headers every answer needs.
+
+use crate::error::{AppError, AppResult};
+use worker::{Headers, Request, Response};
+
+/// Forms larger than this are refused with 413 before parsing.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// Named cache policies; every route picks one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Carts, checkout, anything with a session.
+    NoStore,
+    /// Catalog pages: browsers revalidate, edge caches may serve briefly stale.
+    Short,
+}
+
+impl CachePolicy {
+    pub fn header_value(self) -> &'static str {
+        match self {
+            CachePolicy::NoStore => "no-store",
+            CachePolicy::Short => "public, max-age=0, s-maxage=60, stale-while-revalidate=300",
+        }
+    }
+}
+
+/// Name/value pairs of an urlencoded form or query string, parsed strictly: a field
+/// sent twice is an error rather than a guess.
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    pub fn parse(encoded: &[u8]) -> AppResult<Self> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (name, value) in form_urlencoded::parse(encoded) {
+            if pairs.iter().any(|(n, _)| n == name.as_ref()) {
+                return Err(AppError::BadRequest(format!(
+                    "The field `{name}` was sent more than once."
+                )));
+            }
+            pairs.push((name.into_owned(), value.into_owned()));
+        }
+        Ok(Fields(pairs))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn require(&self, name: &str) -> AppResult<&str> {
+        self.get(name)
+            .ok_or_else(|| AppError::BadRequest(format!("The field `{name}` is missing.")))
+    }
+}
+
+/// The raw query string of a request (without `?`), without parsing the whole URL.
+pub fn query_string(req: &Request) -> String {
+    let url = req.inner().url();
+    let without_fragment = url.split('#').next().unwrap_or("");
+    match without_fragment.split_once('?') {
+        Some((_, query)) => query.to_string(),
+        None => String::new(),
+    }
+}
+
+pub fn is_https(req: &Request) -> bool {
+    req.inner().url().starts_with("https:")
+}
+
+/// Reads an urlencoded form body, refusing bodies over [`MAX_FORM_BYTES`] and other
+/// content types.
+pub async fn read_form(req: &mut Request) -> AppResult<Fields> {
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence != "application/x-www-form-urlencoded" {
+        return Err(AppError::BadRequest(
+            "Send this form as application/x-www-form-urlencoded (a normal HTML form).".into(),
+        ));
+    }
+    if let Some(length) = req.headers().get("content-length")? {
+        match length.trim().parse::<usize>() {
+            Ok(n) if n > MAX_FORM_BYTES => return Err(AppError::PayloadTooLarge),
+            Ok(_) => {}
+            Err(_) => {
+                return Err(AppError::BadRequest(
+                    "The Content-Length header is not a number.".into(),
+                ))
+            }
+        }
+    }
+    let body = req
+        .bytes()
+        .await
+        .map_err(|_| AppError::BadRequest("The form body could not be read.".into()))?;
+    if body.len() > MAX_FORM_BYTES {
+        return Err(AppError::PayloadTooLarge);
+    }
+    Fields::parse(&body)
+}
+
+/// The value of one cookie, if the request carries it.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    let header = req.headers().get("cookie").ok().flatten()?;
+    header.split(';').find_map(|pair| {
+        let (n, v) = pair.trim().split_once('=')?;
+        (n == name).then(|| v.trim().to_string())
+    })
+}
+
+fn base_headers(content_type: &str, cache: CachePolicy) -> AppResult<Headers> {
+    let headers = Headers::new();
+    headers.set("content-type", content_type)?;
+    headers.set("cache-control", cache.header_value())?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("referrer-policy", "strict-origin-when-cross-origin")?;
+    Ok(headers)
+}
+
+pub fn html(body: String, status: u16, cache: CachePolicy) -> AppResult<Response> {
+    let headers = base_headers("text/html; charset=utf-8", cache)?;
+    Ok(Response::from_html(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// 303 See Other: the answer to a successful form POST.
+pub fn see_other(location: &str) -> AppResult<Response> {
+    let headers = base_headers("text/plain; charset=utf-8", CachePolicy::NoStore)?;
+    headers.set("location", location)?;
+    Ok(Response::ok(format!("See {location}"))?
+        .with_status(303)
+        .with_headers(headers))
+}
+
+/// 308 to the same path without a trailing slash (query kept).
+pub fn permanent_redirect(location: &str) -> AppResult<Response> {
+    let headers = base_headers("text/plain; charset=utf-8", CachePolicy::Short)?;
+    headers.set("location", location)?;
+    Ok(Response::ok(format!("See {location}"))?
+        .with_status(308)
+        .with_headers(headers))
+}

@@ -1,0 +1,19 @@
+//! The Cloudflare Workers entry of the storefront: routes each request, reads the
+//! catalog from KV, talks to the cart Durable Objects, and renders Leptos pages.
+
+mod bindings;
+mod cart_object;
+mod catalog_store;
+mod error;
+mod http;
+mod random;
+mod routes;
+
+pub use cart_object::CartObject;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    routes::handle(req, env).await
+}

@@ -1,0 +1,16 @@
+//! Cryptographically strong random bytes from the runtime's Web Crypto.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buffer: &mut [u8]) -> Result<JsValue, JsValue>;
+}
+
+/// Sixteen random bytes, or an error if the runtime refused (it never should).
+pub fn random_16() -> Result<[u8; 16], String> {
+    let mut bytes = [0_u8; 16];
+    get_random_values(&mut bytes).map_err(|e| format!("crypto.getRandomValues failed: {e:?}"))?;
+    Ok(bytes)
+}

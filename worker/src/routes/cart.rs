@@ -1,0 +1,109 @@
+//! The cart pages: showing the cart, and the add-to-cart form's POST.
+//!
+//! The cart id lives in an HttpOnly, SameSite=Lax cookie. Totals are computed here
+//! from the current catalog; the form only says which variant and how many.
+
+use crate::cart_object::CartClient;
+use crate::catalog_store::CatalogReader;
+use crate::error::{AppError, AppResult};
+use crate::http::{self, CachePolicy};
+use crate::random;
+use app::{render_document, CartPage};
+use futures_util::future::join_all;
+use leptos::prelude::*;
+use shared::{price_cart, CartId, CartLine, Handle, Product, Quantity, Sku};
+use worker::{Env, Request, Response};
+
+const CART_COOKIE: &str = "cart";
+/// Thirty days.
+const CART_COOKIE_MAX_AGE: u32 = 60 * 60 * 24 * 30;
+
+fn cart_id_from_cookie(req: &Request) -> Option<CartId> {
+    http::cookie(req, CART_COOKIE).and_then(|v| CartId::parse(&v).ok())
+}
+
+pub async fn show(req: &Request, env: &Env, catalog: &CatalogReader) -> AppResult<Response> {
+    let lines = match cart_id_from_cookie(req) {
+        Some(id) => CartClient::for_cart(env, &id)?.lines().await?,
+        None => Vec::new(),
+    };
+    let site_future = catalog.site();
+    let products_future = load_products(catalog, &lines);
+    let (site, products) = futures_util::future::join(site_future, products_future).await;
+    let (site, products) = (site?, products?);
+    let currency = site.store.currency;
+    let cart = price_cart(&lines, currency, |handle| {
+        products.iter().find(|p| &p.handle == handle)
+    })
+    .map_err(|e| AppError::internal("pricing cart", e))?;
+    let page = render_document(move || view! { <CartPage site cart/> });
+    http::html(page, 200, CachePolicy::NoStore)
+}
+
+/// Reads each distinct product in the cart once, in parallel.
+async fn load_products(catalog: &CatalogReader, lines: &[CartLine]) -> AppResult<Vec<Product>> {
+    let mut handles: Vec<&Handle> = lines.iter().map(|l| &l.product).collect();
+    handles.sort();
+    handles.dedup();
+    let found = join_all(handles.into_iter().map(|h| catalog.product(h))).await;
+    let mut products = Vec::with_capacity(found.len());
+    for product in found {
+        if let Some(p) = product? {
+            products.push(p);
+        }
+    }
+    Ok(products)
+}
+
+pub async fn add(mut req: Request, env: &Env, catalog: &CatalogReader) -> AppResult<Response> {
+    let form = http::read_form(&mut req).await?;
+    let handle = Handle::parse(form.require("product")?)
+        .map_err(|e| AppError::BadRequest(format!("Product: {e}.")))?;
+    let sku =
+        Sku::parse(form.require("variant")?).map_err(|e| AppError::BadRequest(format!("Variant: {e}.")))?;
+    let quantity = match form.get("quantity") {
+        None => Quantity::ONE,
+        Some(text) => Quantity::parse(text).map_err(|e| AppError::BadRequest(format!("Quantity: {e}.")))?,
+    };
+
+    let product = catalog.product(&handle).await?.ok_or_else(|| {
+        AppError::Unprocessable("That product is no longer in the shop, so it could not be added.".into())
+    })?;
+    let variant = product.variant(&sku).ok_or_else(|| {
+        AppError::Unprocessable(format!(
+            "{} has no variant {sku}, so it could not be added.",
+            product.title
+        ))
+    })?;
+    if variant.stock == 0 {
+        return Err(AppError::Unprocessable(format!(
+            "{} is sold out in that option, so it could not be added.",
+            product.title
+        )));
+    }
+
+    let (cart_id, is_new) = match cart_id_from_cookie(&req) {
+        Some(id) => (id, false),
+        None => (
+            CartId::from_random_bytes(random::random_16().map_err(AppError::Internal)?),
+            true,
+        ),
+    };
+    CartClient::for_cart(env, &cart_id)?
+        .add(&CartLine {
+            product: handle,
+            sku,
+            quantity,
+        })
+        .await?;
+
+    let resp = http::see_other("/cart")?;
+    if is_new {
+        let secure = if http::is_https(&req) { "; Secure" } else { "" };
+        let cookie = format!(
+            "{CART_COOKIE}={cart_id}; Path=/; Max-Age={CART_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{secure}"
+        );
+        resp.headers().append("set-cookie", &cookie)?;
+    }
+    Ok(resp)
+}
