@@ -4,23 +4,35 @@
 pub mod components;
 pub mod routes;
 
+pub use routes::collection::ListingNav;
 pub use routes::{
-    cart::CartPage, collection::CollectionPage, error::ErrorPage, home::HomePage, product::ProductPage,
+    article::ArticlePage, cart::CartPage, collection::CollectionPage, error::ErrorPage, home::HomePage,
+    product::ProductPage,
 };
+
+/// What every page of one response shares, provided to components as context.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RenderContext {
+    /// The catalog version the page was rendered from, written into the page.
+    pub catalog_version: String,
+}
 
 /// Renders a whole page to an HTML document string.
 ///
 /// Each page is rendered inside its own reactive owner, which is dropped as soon as the
 /// string is produced, so nothing outlives the request.
 #[cfg(feature = "ssr")]
-pub fn render_document<V, F>(page: F) -> String
+pub fn render_document<V, F>(context: RenderContext, page: F) -> String
 where
     F: FnOnce() -> V,
     V: leptos::prelude::IntoView + 'static,
 {
-    use leptos::prelude::{Owner, RenderHtml};
+    use leptos::prelude::{provide_context, Owner, RenderHtml};
     let owner = Owner::new();
-    let body = owner.with(|| page().into_view().to_html());
+    let body = owner.with(|| {
+        provide_context(context);
+        page().into_view().to_html()
+    });
     drop(owner);
     let mut html = String::with_capacity(body.len() + 16);
     html.push_str("<!DOCTYPE html>");
@@ -70,6 +82,8 @@ mod tests {
                 title: "Knitwear".into(),
                 href: "/collections/knitwear".into(),
             }],
+            created: "2026-01-01".into(),
+            related: vec![],
             options: vec![ProductOption {
                 name: "Size".into(),
                 values: vec!["S".into(), "M".into()],
@@ -86,7 +100,17 @@ mod tests {
 
     #[test]
     fn product_page_escapes_text_and_keeps_sanitized_description() {
-        let html = render_document(|| view! { <ProductPage site=site() product=product() selected=None/> });
+        let context = RenderContext {
+            catalog_version: "v123".into(),
+        };
+        let html = render_document(
+            context,
+            || view! { <ProductPage site=site() product=product() selected=None related=vec![]/> },
+        );
+        assert!(
+            html.contains(r#"<meta name="catalog-version" content="v123">"#),
+            "{html}"
+        );
         assert!(html.starts_with("<!DOCTYPE html><html lang=\"en\">"), "{html}");
         assert!(
             html.contains("<title>Sweater &lt;b&gt; · Test &amp; Co</title>"),

@@ -1,5 +1,6 @@
 //! One page per file. Each page receives everything it shows as props.
 
+pub mod article;
 pub mod cart;
 pub mod collection;
 pub mod error;

@@ -1,7 +1,68 @@
 //! Intrinsic sizes of the images a catalog references, read from the files in the
 //! static assets folder so every `<img>` gets explicit width and height.
 
+use crate::source::{At, Problems};
+use shared::Image;
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+
+/// An image's size, or what is wrong with it and how to fix it.
+type SizeOrProblem = Result<(u32, u32), (String, &'static str)>;
+
+/// Looks up image files under `public/`, reading each one's size once however many
+/// products share it.
+pub struct ImageCatalog {
+    public: PathBuf,
+    sizes: HashMap<String, SizeOrProblem>,
+}
+
+impl ImageCatalog {
+    pub fn new(public: &Path) -> ImageCatalog {
+        ImageCatalog {
+            public: public.to_path_buf(),
+            sizes: HashMap::new(),
+        }
+    }
+
+    /// The image at `src` with its size, or a problem recorded against `file`.
+    pub fn image(
+        &mut self,
+        file: &Path,
+        src: &At<String>,
+        alt: String,
+        problems: &mut Problems,
+    ) -> Option<Image> {
+        let public = &self.public;
+        let size = self.sizes.entry(src.value.clone()).or_insert_with(|| {
+            let path = resolve(public, &src.value).map_err(|m| {
+                (
+                    m,
+                    "write the path as it is served, like `/images/products/tee.svg`",
+                )
+            })?;
+            if !path.is_file() {
+                return Err((
+                    format!("image `{}` not found (looked for {})", src.value, path.display()),
+                    "add the file under public/ or correct the path",
+                ));
+            }
+            dimensions(&path)
+                .map_err(|m| (m, "re-export the image as SVG with width and height, PNG or JPEG"))
+        });
+        match size {
+            Ok((width, height)) => Some(Image {
+                src: src.value.clone(),
+                alt,
+                width: *width,
+                height: *height,
+            }),
+            Err((message, fix)) => {
+                problems.add(file, src.line, message.clone(), *fix);
+                None
+            }
+        }
+    }
+}
 
 /// Where an image path like `/images/products/tee.svg` lives under `public`, refusing
 /// anything that could escape it.

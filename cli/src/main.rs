@@ -1,21 +1,25 @@
 //! `storefront`: the merchant's command line. Validates the catalog folder, builds the
-//! KV bulk file the worker reads, and publishes it to Workers KV.
+//! KV bulk file the worker reads, publishes it to Workers KV, rolls back, and generates
+//! synthetic catalogs for scale tests.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use storefront_cli::{build, load_and_build, publish};
+use std::time::Instant;
+use storefront_cli::{generate, load_and_build, load_and_validate, publish, source::Problems};
 
 const USAGE: &str = "\
 storefront — manage the shop's catalog
 
 USAGE:
-    storefront catalog validate DIR
+    storefront catalog validate DIR [--public DIR]
     storefront catalog build DIR --out FILE [--public DIR]
     storefront catalog publish DIR (--local [--persist-to DIR] | --remote) [--public DIR]
+    storefront catalog rollback (--local [--persist-to DIR] | --remote)
+    storefront catalog generate --products N --out DIR [--seed N]
 
-DIR is a catalog folder (see catalog/ for the sample shop). --public names the
-static assets folder that images are checked against (default: public).
-Publishing runs `npx wrangler` from the current folder.
+DIR is a catalog folder (the sample shop is in catalog/). --public names the static
+assets folder images are checked against (default: public). publish and rollback run
+`npx wrangler` from the current folder (the project root).
 ";
 
 fn main() -> ExitCode {
@@ -29,26 +33,45 @@ fn main() -> ExitCode {
     }
 }
 
-/// Options shared by the catalog subcommands.
+#[derive(Default)]
 struct Options {
-    dir: PathBuf,
+    dir: Option<PathBuf>,
     out: Option<PathBuf>,
-    public: PathBuf,
+    public: Option<PathBuf>,
     local: bool,
     remote: bool,
     persist_to: Option<PathBuf>,
+    products: Option<usize>,
+    seed: Option<u64>,
+}
+
+impl Options {
+    fn dir(&self) -> Result<PathBuf, String> {
+        self.dir
+            .clone()
+            .ok_or_else(|| format!("name the catalog folder\n\n{USAGE}"))
+    }
+
+    fn public(&self) -> PathBuf {
+        self.public.clone().unwrap_or_else(|| PathBuf::from("public"))
+    }
+
+    fn target(&self) -> Result<publish::Target, String> {
+        match (self.local, self.remote) {
+            (true, false) => Ok(publish::Target::Local {
+                project: PathBuf::from("."),
+                persist_to: self.persist_to.clone(),
+            }),
+            (false, true) => Ok(publish::Target::Remote {
+                project: PathBuf::from("."),
+            }),
+            _ => Err("say where: --local or --remote".into()),
+        }
+    }
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut options = Options {
-        dir: PathBuf::new(),
-        out: None,
-        public: PathBuf::from("public"),
-        local: false,
-        remote: false,
-        persist_to: None,
-    };
-    let mut dir = None;
+    let mut options = Options::default();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         let mut value = |name: &str| {
@@ -58,85 +81,117 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         };
         match arg.as_str() {
             "--out" => options.out = Some(PathBuf::from(value("--out")?)),
-            "--public" => options.public = PathBuf::from(value("--public")?),
+            "--public" => options.public = Some(PathBuf::from(value("--public")?)),
             "--persist-to" => options.persist_to = Some(PathBuf::from(value("--persist-to")?)),
+            "--products" => {
+                let text = value("--products")?;
+                options.products = Some(
+                    text.parse()
+                        .map_err(|_| format!("--products needs a number, not `{text}`"))?,
+                );
+            }
+            "--seed" => {
+                let text = value("--seed")?;
+                options.seed = Some(
+                    text.parse()
+                        .map_err(|_| format!("--seed needs a number, not `{text}`"))?,
+                );
+            }
             "--local" => options.local = true,
             "--remote" => options.remote = true,
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}\n\n{USAGE}")),
-            positional if dir.is_none() => dir = Some(PathBuf::from(positional)),
+            positional if options.dir.is_none() => options.dir = Some(PathBuf::from(positional)),
             extra => return Err(format!("unexpected argument {extra}\n\n{USAGE}")),
         }
     }
-    options.dir = dir.ok_or_else(|| format!("name the catalog folder\n\n{USAGE}"))?;
     Ok(options)
+}
+
+/// Prints every problem (if any) and keeps only a clean result.
+fn report<T>(result: Result<T, Problems>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(problems) => {
+            problems.print();
+            None
+        }
+    }
 }
 
 fn run(args: &[String]) -> Result<ExitCode, String> {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let rest = || parse_options(args.get(2..).unwrap_or(&[]));
     match words.as_slice() {
-        [] | ["help" | "--help" | "-h", ..] => {
+        [] | ["help" | "--help" | "-h", ..] | ["catalog"] => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         ["catalog", "validate", ..] => {
-            let options = parse_options(&args[2..])?;
-            Ok(match report(load_and_build(&options.dir, &options.public)) {
-                Some(built) => {
-                    println!(
-                        "Catalog is valid: {} products, {} categories.",
-                        built.product_count, built.category_count
-                    );
-                    ExitCode::SUCCESS
-                }
-                None => ExitCode::FAILURE,
-            })
+            let options = rest()?;
+            let started = Instant::now();
+            Ok(
+                match report(load_and_validate(&options.dir()?, &options.public())) {
+                    Some(valid) => {
+                        println!(
+                            "Catalog is valid: {} products, {} categories, {} pages ({:.1}s).",
+                            valid.products.len(),
+                            valid.categories.len(),
+                            valid.pages.len(),
+                            started.elapsed().as_secs_f64()
+                        );
+                        ExitCode::SUCCESS
+                    }
+                    None => ExitCode::FAILURE,
+                },
+            )
         }
         ["catalog", "build", ..] => {
-            let options = parse_options(&args[2..])?;
+            let options = rest()?;
             let out = options.out.clone().ok_or("catalog build needs --out FILE")?;
-            let Some(built) = report(load_and_build(&options.dir, &options.public)) else {
+            let started = Instant::now();
+            let Some(built) = report(load_and_build(&options.dir()?, &options.public())) else {
                 return Ok(ExitCode::FAILURE);
             };
             let bytes = publish::write_bulk_file(&built, &out)?;
             println!(
-                "Built catalog version {}: {} products, {} categories, {} keys, {} bytes → {}",
+                "Built catalog version {}: {} products, {} categories, {} keys, {} bytes → {} ({:.1}s)",
                 built.version,
                 built.product_count,
                 built.category_count,
                 built.entries.len(),
                 bytes,
-                out.display()
+                out.display(),
+                started.elapsed().as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)
         }
         ["catalog", "publish", ..] => {
-            let options = parse_options(&args[2..])?;
-            let target = match (options.local, options.remote) {
-                (true, false) => publish::Target::Local {
-                    persist_to: options.persist_to.clone(),
-                },
-                (false, true) => publish::Target::Remote,
-                _ => return Err("say where to publish: --local or --remote".into()),
-            };
-            let Some(built) = report(load_and_build(&options.dir, &options.public)) else {
+            let options = rest()?;
+            let target = options.target()?;
+            let Some(built) = report(load_and_build(&options.dir()?, &options.public())) else {
                 return Ok(ExitCode::FAILURE);
             };
             publish::publish(&built, &target)?;
             Ok(ExitCode::SUCCESS)
         }
-        _ => Err(format!("unknown command\n\n{USAGE}")),
-    }
-}
-
-/// Prints every problem (if any) and keeps only a clean build.
-fn report(
-    result: Result<build::BuiltCatalog, storefront_cli::source::Problems>,
-) -> Option<build::BuiltCatalog> {
-    match result {
-        Ok(built) => Some(built),
-        Err(problems) => {
-            problems.print();
-            None
+        ["catalog", "rollback", ..] => {
+            let options = rest()?;
+            publish::rollback(&options.target()?)?;
+            Ok(ExitCode::SUCCESS)
         }
+        ["catalog", "generate", ..] => {
+            let options = rest()?;
+            let products = options.products.ok_or("catalog generate needs --products N")?;
+            let out = options.out.clone().ok_or("catalog generate needs --out DIR")?;
+            let started = Instant::now();
+            let variants = generate::generate(products, &out, options.seed.unwrap_or(1))?;
+            println!(
+                "Generated {products} products ({variants} variants) into {} ({:.1}s).",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(format!("unknown command\n\n{USAGE}")),
     }
 }

@@ -84,6 +84,10 @@ pub struct Product {
     pub options: Vec<ProductOption>,
     pub variants: Vec<Variant>,
     pub images: Vec<Image>,
+    /// Date added, `YYYY-MM-DD`.
+    pub created: String,
+    /// Card ordinals of related products (same category), shown below the product.
+    pub related: Vec<u32>,
 }
 
 impl Product {
@@ -144,7 +148,8 @@ pub struct ProductSummary {
     pub available: bool,
 }
 
-/// A category page: its place in the tree and its products.
+/// A category page: its place in the tree and its first page of products. Other pages,
+/// filters and sorts come from the collection's listing index.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Category {
     pub handle: Handle,
@@ -153,7 +158,32 @@ pub struct Category {
     /// Ancestors from the root down, for breadcrumbs.
     pub ancestors: Vec<CategorySummary>,
     pub children: Vec<CategorySummary>,
+    /// How many products the collection lists, its subcategories' included.
+    pub product_count: u32,
+    /// The first page in featured order.
     pub products: Vec<ProductSummary>,
+}
+
+/// A merchant content page (about, shipping, returns), from Markdown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContentPage {
+    pub handle: Handle,
+    pub title: String,
+    pub description: String,
+    /// Sanitized when the catalog was built.
+    pub body_html: String,
+}
+
+/// Paths listed in one sitemap shard (the worker adds the origin).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SitemapShard {
+    pub paths: Vec<String>,
+}
+
+/// The names of every sitemap shard of a catalog version.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SitemapIndex {
+    pub shards: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -211,6 +241,8 @@ pub(crate) mod fixtures {
             options,
             variants,
             images: vec![],
+            created: "2026-01-01".into(),
+            related: vec![],
         }
     }
 }

@@ -7,24 +7,64 @@
 /// Holds the id of the current catalog version.
 pub const CURRENT_VERSION_KEY: &str = "catalog:current";
 
+/// Holds the published versions, oldest first (JSON list of [`PublishedVersion`]),
+/// so a rollback can find the previous one.
+pub const HISTORY_KEY: &str = "catalog:history";
+
+/// One entry of the publish history.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PublishedVersion {
+    pub version: String,
+    /// Seconds since the Unix epoch.
+    pub published_at: u64,
+    pub products: u64,
+}
+
 /// The kinds of document a version holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DocKind {
+    /// The page frame: store info and menus (`Site`).
     Site,
+    /// Checkout settings: shipping, tax, discounts (`StoreSettings`).
+    Settings,
+    /// The home page (`HomeData`).
     Home,
+    /// A product page (`Product`), by handle.
     Product,
+    /// A collection page (`Category`), by handle.
     Collection,
+    /// A collection's filter/sort index (`ListingIndex`), by handle.
+    Listing,
+    /// A product card (`ProductSummary`), by card ordinal.
+    Card,
+    /// A search index shard (`SearchShard`), by first character.
+    Search,
+    /// A content page (`ContentPage`), by handle.
+    Page,
+    /// Sitemap index (`SitemapIndex`, singleton) and shards (`SitemapShard`, by name).
+    Sitemap,
 }
 
 impl DocKind {
     fn as_str(self) -> &'static str {
         match self {
             DocKind::Site => "site",
+            DocKind::Settings => "settings",
             DocKind::Home => "home",
             DocKind::Product => "product",
             DocKind::Collection => "collection",
+            DocKind::Listing => "listing",
+            DocKind::Card => "card",
+            DocKind::Search => "search",
+            DocKind::Page => "page",
+            DocKind::Sitemap => "sitemap",
         }
     }
+}
+
+/// The prefix of every key of one version: `catalog:{version}:`.
+pub fn version_prefix(version: &str) -> String {
+    format!("catalog:{version}:")
 }
 
 /// `catalog:{version}:{kind}:{name}`.

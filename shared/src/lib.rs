@@ -7,12 +7,15 @@ pub mod cart;
 pub mod catalog;
 pub mod ids;
 pub mod keys;
+pub mod listing;
 pub mod money;
+pub mod search;
+pub mod settings;
 
 pub use cart::{price_cart, quantity_after_add, CartError, CartLine, PricedCart, PricedLine, PricingError};
 pub use catalog::{
-    Category, CategorySummary, HomeData, Image, MenuLink, Product, ProductOption, ProductSummary, Site,
-    StoreInfo, Variant,
+    Category, CategorySummary, ContentPage, HomeData, Image, MenuLink, Product, ProductOption,
+    ProductSummary, Site, SitemapIndex, SitemapShard, StoreInfo, Variant,
 };
 pub use ids::{CartId, Handle, IdError, Quantity, Sku};
 pub use money::{format_money, Currency, Money, MoneyError};

@@ -68,22 +68,46 @@ fn quiet_wrangler(command: &mut Command) -> &mut Command {
         .env("NO_COLOR", "1")
 }
 
-/// Publishes the sample catalog (`catalog/`) into local KV under `state`.
-pub fn publish_sample_catalog(state: &Path) {
+/// Builds and publishes a catalog folder into local KV under `state`; returns its version.
+pub fn publish_catalog(dir: &Path, state: &Path) -> String {
     let root = project_root();
-    let built = storefront_cli::load_and_build(&root.join("catalog"), &root.join("public"))
-        .unwrap_or_else(|problems| panic!("sample catalog is invalid: {:?}", problems.0));
+    let built = storefront_cli::load_and_build(dir, &root.join("public"))
+        .unwrap_or_else(|problems| panic!("catalog {} is invalid: {:?}", dir.display(), problems.0));
     let target = storefront_cli::publish::Target::Local {
+        project: root,
         persist_to: Some(state.to_path_buf()),
     };
-    let previous = std::env::current_dir().ok();
-    // The CLI runs `npx wrangler` from the current folder: the project root.
-    let _ = std::env::set_current_dir(&root);
-    let result = storefront_cli::publish::publish(&built, &target);
-    if let Some(dir) = previous {
-        let _ = std::env::set_current_dir(dir);
+    storefront_cli::publish::publish(&built, &target)
+        .unwrap_or_else(|e| panic!("publishing {}: {e}", dir.display()));
+    built.version
+}
+
+/// Publishes the sample catalog (`catalog/`) into local KV under `state`.
+pub fn publish_sample_catalog(state: &Path) -> String {
+    publish_catalog(&project_root().join("catalog"), state)
+}
+
+/// Rolls the local catalog under `state` back; returns the version now current.
+pub fn rollback_catalog(state: &Path) -> Result<String, String> {
+    let target = storefront_cli::publish::Target::Local {
+        project: project_root(),
+        persist_to: Some(state.to_path_buf()),
+    };
+    storefront_cli::publish::rollback(&target)
+}
+
+/// Copies a folder tree (catalog fixtures).
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap_or_else(|e| panic!("creating {}: {e}", to.display()));
+    let entries = fs::read_dir(from).unwrap_or_else(|e| panic!("listing {}: {e}", from.display()));
+    for entry in entries.flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copying {}: {e}", target.display()));
+        }
     }
-    result.unwrap_or_else(|e| panic!("publishing the sample catalog: {e}"));
 }
 
 /// A running `wrangler dev`. Dropping it stops the whole process group.
@@ -97,7 +121,7 @@ pub struct Shop {
 impl Shop {
     /// Starts a shop on a new state directory with the sample catalog published.
     pub fn start_fresh(state: &TempDir) -> Shop {
-        publish_sample_catalog(state.path());
+        let _ = publish_sample_catalog(state.path());
         Shop::start_on(state.path())
     }
 
@@ -226,6 +250,31 @@ impl Reply {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The page-cache status in `Server-Timing` (`hit`, `miss`, `revalidated`, `bypass`).
+    pub fn page_cache(&self) -> Option<String> {
+        let timing = self.header("server-timing")?;
+        let at = timing.find("cache;desc=\"")? + "cache;desc=\"".len();
+        Some(timing[at..].split('"').next()?.to_string())
+    }
+
+    /// A count from `Server-Timing`: `kv` gives KV reads, `mem` in-isolate hits.
+    pub fn timing_count(&self, metric: &str) -> Option<u32> {
+        let timing = self.header("server-timing")?;
+        let entry = timing
+            .split(',')
+            .map(str::trim)
+            .find(|e| e.starts_with(&format!("{metric};")))?;
+        let desc = entry.split("desc=\"").nth(1)?;
+        desc.split_whitespace().next()?.parse().ok()
+    }
+
+    /// The catalog version written into the page.
+    pub fn page_version(&self) -> Option<String> {
+        let marker = "<meta name=\"catalog-version\" content=\"";
+        let at = self.body.find(marker)? + marker.len();
+        Some(self.body[at..].split('"').next()?.to_string())
+    }
+
     pub fn headers_named(&self, name: &str) -> Vec<&str> {
         self.headers
             .iter()
@@ -308,6 +357,16 @@ impl Shopper {
         let reply = to_reply(request.call(), &format!("GET {path}"));
         self.remember(&reply);
         reply
+    }
+
+    /// GET with extra request headers (and no cookies).
+    pub fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.agent.get(&url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        to_reply(request.call(), &format!("GET {path}"))
     }
 
     /// GET with an explicit cookie header, as a browser returning after a restart.

@@ -7,20 +7,24 @@ use worker::{Headers, Request, Response};
 /// Forms larger than this are refused with 413 before parsing.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
-/// Named cache policies; every route picks one.
+/// Named cache policies; every route picks one (never an ad-hoc header string).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CachePolicy {
-    /// Carts, checkout, anything with a session.
+    /// Carts, checkout, forms, errors, anything with a session.
     NoStore,
-    /// Catalog pages: browsers revalidate, edge caches may serve briefly stale.
-    Short,
+    /// Catalog pages: fresh for a minute, then served stale while revalidating (by
+    /// ETag). Also stored in the full-page cache under the catalog version.
+    Catalog,
+    /// Sitemaps and robots.txt.
+    Long,
 }
 
 impl CachePolicy {
     pub fn header_value(self) -> &'static str {
         match self {
             CachePolicy::NoStore => "no-store",
-            CachePolicy::Short => "public, max-age=0, s-maxage=60, stale-while-revalidate=300",
+            CachePolicy::Catalog => "public, max-age=60, stale-while-revalidate=600",
+            CachePolicy::Long => "public, max-age=3600, stale-while-revalidate=86400",
         }
     }
 }
@@ -60,6 +64,16 @@ pub fn query_string(req: &Request) -> String {
     match without_fragment.split_once('?') {
         Some((_, query)) => query.to_string(),
         None => String::new(),
+    }
+}
+
+/// `scheme://host[:port]` of the request, for absolute URLs (sitemaps).
+pub fn origin(req: &Request) -> String {
+    let url = req.inner().url();
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    match url[after_scheme..].find('/') {
+        Some(i) => url[..after_scheme + i].to_string(),
+        None => url,
     }
 }
 
@@ -121,16 +135,40 @@ fn base_headers(content_type: &str, cache: CachePolicy) -> AppResult<Headers> {
     Ok(headers)
 }
 
+pub const HTML: &str = "text/html; charset=utf-8";
+pub const XML: &str = "application/xml; charset=utf-8";
+pub const TEXT: &str = "text/plain; charset=utf-8";
+
 pub fn html(body: String, status: u16, cache: CachePolicy) -> AppResult<Response> {
-    let headers = base_headers("text/html; charset=utf-8", cache)?;
-    Ok(Response::from_html(body)?
-        .with_status(status)
-        .with_headers(headers))
+    body_response(HTML, body, status, cache, None)
+}
+
+/// A response of any text type, with an optional ETag.
+pub fn body_response(
+    content_type: &str,
+    body: String,
+    status: u16,
+    cache: CachePolicy,
+    etag: Option<&str>,
+) -> AppResult<Response> {
+    let headers = base_headers(content_type, cache)?;
+    if let Some(tag) = etag {
+        headers.set("etag", tag)?;
+    }
+    Ok(Response::ok(body)?.with_status(status).with_headers(headers))
+}
+
+/// 304 Not Modified for a matching `If-None-Match`.
+pub fn not_modified(etag: &str, cache: CachePolicy) -> AppResult<Response> {
+    let headers = base_headers(HTML, cache)?;
+    headers.set("etag", etag)?;
+    headers.delete("content-type")?;
+    Ok(Response::empty()?.with_status(304).with_headers(headers))
 }
 
 /// 303 See Other: the answer to a successful form POST.
 pub fn see_other(location: &str) -> AppResult<Response> {
-    let headers = base_headers("text/plain; charset=utf-8", CachePolicy::NoStore)?;
+    let headers = base_headers(TEXT, CachePolicy::NoStore)?;
     headers.set("location", location)?;
     Ok(Response::ok(format!("See {location}"))?
         .with_status(303)
@@ -139,7 +177,7 @@ pub fn see_other(location: &str) -> AppResult<Response> {
 
 /// 308 to the same path without a trailing slash (query kept).
 pub fn permanent_redirect(location: &str) -> AppResult<Response> {
-    let headers = base_headers("text/plain; charset=utf-8", CachePolicy::Short)?;
+    let headers = base_headers(TEXT, CachePolicy::Catalog)?;
     headers.set("location", location)?;
     Ok(Response::ok(format!("See {location}"))?
         .with_status(308)

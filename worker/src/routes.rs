@@ -1,5 +1,5 @@
-//! The router: matches method and path, runs the page handler, and turns any error
-//! into a styled error page with the right status.
+//! The router: matches method and path, runs the handler, and turns any error into a
+//! styled error page with the right status. Every response gets `Server-Timing`.
 
 mod cart;
 mod pages;
@@ -7,15 +7,19 @@ mod pages;
 use crate::catalog_store::CatalogReader;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy};
-use app::{render_document, ErrorPage};
+use crate::page_cache;
+use crate::timing::{now_ms, PageCache, Timing};
+use app::{render_document, ErrorPage, RenderContext};
 use leptos::prelude::*;
 use shared::{Currency, Site, StoreInfo};
-use worker::{console_error, Env, Method, Request, Response};
+use worker::{console_error, Context, Env, Method, Request, Response};
 
-pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
+pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let timing = Timing::start();
     let path = req.path();
-    // One canonical URL per page: `/cart/` → `/cart`.
-    if path.len() > 1 && path.ends_with('/') {
+    let catalog = CatalogReader::open(&env, &timing).await;
+    let result = if path.len() > 1 && path.ends_with('/') {
+        // One canonical URL per page: `/cart/` → `/cart`.
         let query = http::query_string(&req);
         let mut target = path.trim_end_matches('/').to_string();
         if target.is_empty() {
@@ -25,47 +29,51 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
             target.push('?');
             target.push_str(&query);
         }
-        return respond(http::permanent_redirect(&target), None).await;
-    }
-
-    let catalog = CatalogReader::open(&env).await;
-    let result = match &catalog {
-        Ok(catalog) => route(req, &env, catalog, &path).await.and_then(|resp| {
-            // Which catalog version answered: lets tests and operators see a publish land.
-            resp.headers().set("x-catalog-version", catalog.version())?;
-            Ok(resp)
-        }),
-        Err(_) => Err(AppError::Internal("catalog unavailable".into())),
-    };
-    let catalog = match catalog {
-        Ok(c) => Some(c),
-        Err(e) => {
-            console_error!("{e}");
-            None
+        http::permanent_redirect(&target)
+    } else {
+        match &catalog {
+            Ok(catalog) => route(req, &env, &ctx, catalog, &path, &timing).await,
+            Err(e) => Err(AppError::Internal(format!("catalog unavailable: {e}"))),
         }
     };
-    respond(result, catalog.as_ref()).await
+    let catalog = catalog.ok();
+    let response = respond(result, catalog.as_ref(), &timing).await?;
+    let headers = response.headers();
+    headers.set("server-timing", &timing.header_value())?;
+    if let Some(c) = &catalog {
+        headers.set("x-catalog-version", c.version())?;
+    }
+    Ok(response)
 }
 
-async fn route(req: Request, env: &Env, catalog: &CatalogReader, path: &str) -> AppResult<Response> {
+async fn route(
+    req: Request,
+    env: &Env,
+    ctx: &Context,
+    catalog: &CatalogReader<'_>,
+    path: &str,
+    timing: &Timing,
+) -> AppResult<Response> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let method = req.method();
+    let page = match segments.as_slice() {
+        [""] => Some(pages::CatalogPage::Home),
+        ["collections", handle] => Some(pages::CatalogPage::Collection(handle.to_string())),
+        ["products", handle] => Some(pages::CatalogPage::Product(handle.to_string())),
+        ["pages", handle] => Some(pages::CatalogPage::Content(handle.to_string())),
+        ["sitemap.xml"] => Some(pages::CatalogPage::SitemapIndex),
+        ["sitemaps", file] => Some(pages::CatalogPage::Sitemap(file.to_string())),
+        ["robots.txt"] => Some(pages::CatalogPage::Robots),
+        _ => None,
+    };
+    if let Some(page) = page {
+        only_get(&method, "GET")?;
+        return cached_page(&req, ctx, catalog, path, timing, page).await;
+    }
     match segments.as_slice() {
-        [""] => {
-            only_get(&method, "GET")?;
-            pages::home(catalog).await
-        }
-        ["collections", handle] => {
-            only_get(&method, "GET")?;
-            pages::collection(catalog, handle).await
-        }
-        ["products", handle] => {
-            only_get(&method, "GET")?;
-            pages::product(&req, catalog, handle).await
-        }
         ["cart"] => {
             only_get(&method, "GET")?;
-            cart::show(&req, env, catalog).await
+            cart::show(&req, env, catalog, timing).await
         }
         ["cart", "add"] => {
             if method != Method::Post {
@@ -77,6 +85,39 @@ async fn route(req: Request, env: &Env, catalog: &CatalogReader, path: &str) -> 
     }
 }
 
+/// A catalog page through the cache layers: the client's copy (ETag → 304), the
+/// full-page cache, then rendering from documents (in-isolate cache, then KV).
+async fn cached_page(
+    req: &Request,
+    ctx: &Context,
+    catalog: &CatalogReader<'_>,
+    path: &str,
+    timing: &Timing,
+    page: pages::CatalogPage,
+) -> AppResult<Response> {
+    let query = http::query_string(req);
+    let canonical = page.canonical_query(&query)?;
+    let policy = page.cache_policy();
+    let etag = page_cache::etag(catalog.version(), path, &canonical);
+    if page_cache::client_has(req, &etag) {
+        timing.page_cache.set(PageCache::Revalidated);
+        return http::not_modified(&etag, policy);
+    }
+    let key = page_cache::key(catalog.version(), path, &canonical);
+    if let Some((content_type, body)) = page_cache::lookup(&key).await {
+        timing.page_cache.set(PageCache::Hit);
+        return http::body_response(&content_type, body, 200, policy, Some(&etag));
+    }
+    timing.page_cache.set(PageCache::Miss);
+    let started = now_ms();
+    let origin = http::origin(req);
+    let (content_type, body) = pages::render(&page, catalog, &canonical, &origin).await?;
+    timing.render_ms.set(now_ms() - started);
+    let response = http::body_response(content_type, body.clone(), 200, policy, Some(&etag))?;
+    ctx.wait_until(page_cache::store(key, content_type.to_string(), body));
+    Ok(response)
+}
+
 /// GET and HEAD are the reads; anything else on a page is refused with 405.
 fn only_get(method: &Method, allowed: &'static str) -> AppResult<()> {
     match method {
@@ -86,22 +127,37 @@ fn only_get(method: &Method, allowed: &'static str) -> AppResult<()> {
 }
 
 /// Turns a handler result into a response, rendering errors as pages.
-async fn respond(result: AppResult<Response>, catalog: Option<&CatalogReader>) -> worker::Result<Response> {
+async fn respond(
+    result: AppResult<Response>,
+    catalog: Option<&CatalogReader<'_>>,
+    timing: &Timing,
+) -> worker::Result<Response> {
     let error = match result {
         Ok(resp) => return Ok(resp),
         Err(e) => e,
     };
+    timing.page_cache.set(PageCache::Bypass);
     if let AppError::Internal(detail) = &error {
         console_error!("internal error: {detail}");
     }
     let site = match catalog {
-        Some(c) => c.site().await.unwrap_or_else(|_| fallback_site()),
+        Some(c) => c
+            .site()
+            .await
+            .map(|s| (*s).clone())
+            .unwrap_or_else(|_| fallback_site()),
         None => fallback_site(),
+    };
+    let context = RenderContext {
+        catalog_version: catalog.map(|c| c.version().to_string()).unwrap_or_default(),
     };
     let status = error.status();
     let (heading, message) = error.public_text();
     let heading = heading.to_string();
-    let page = render_document(move || view! { <ErrorPage site status heading message/> });
+    let page = render_document(
+        context,
+        move || view! { <ErrorPage site status heading message/> },
+    );
     match http::html(page, status, CachePolicy::NoStore) {
         Ok(resp) => Ok(resp),
         Err(e) => {

@@ -20,6 +20,9 @@ pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
     } else {
         format!("{} · {}", meta.title, site.store.name)
     };
+    let catalog_version = use_context::<crate::RenderContext>()
+        .map(|c| c.catalog_version)
+        .unwrap_or_default();
     let description = if meta.description.is_empty() {
         site.store.tagline.clone()
     } else {
@@ -32,6 +35,7 @@ pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <title>{full_title}</title>
                 <meta name="description" content=description/>
+                <meta name="catalog-version" content=catalog_version/>
                 <link rel="stylesheet" href="/styles.css"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
             </head>

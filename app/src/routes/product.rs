@@ -3,11 +3,18 @@
 
 use crate::components::layout::{PageMeta, Shell};
 use crate::components::price::Price;
+use crate::components::product_card::ProductGrid;
 use leptos::prelude::*;
-use shared::{Product, Quantity, Site, Sku};
+use shared::{Product, ProductSummary, Quantity, Site, Sku};
 
+/// `related` may be empty: it is deferred data, and the page renders without it.
 #[component]
-pub fn ProductPage(site: Site, product: Product, selected: Option<Sku>) -> impl IntoView {
+pub fn ProductPage(
+    site: Site,
+    product: Product,
+    selected: Option<Sku>,
+    related: Vec<ProductSummary>,
+) -> impl IntoView {
     let meta = PageMeta {
         title: product.title.clone(),
         description: product.summary.clone(),
@@ -89,6 +96,12 @@ pub fn ProductPage(site: Site, product: Product, selected: Option<Sku>) -> impl 
                     <div class="product__description" inner_html=product.description_html.clone()></div>
                 </div>
             </div>
+            {(!related.is_empty()).then(|| view! {
+                <section class="related" aria-labelledby="related-heading">
+                    <h2 id="related-heading">"You may also like"</h2>
+                    <ProductGrid products=related/>
+                </section>
+            })}
         </Shell>
     }
 }

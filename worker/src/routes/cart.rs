@@ -8,10 +8,12 @@ use crate::catalog_store::CatalogReader;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy};
 use crate::random;
-use app::{render_document, CartPage};
+use crate::timing::{now_ms, Timing};
+use app::{render_document, CartPage, RenderContext};
 use futures_util::future::join_all;
 use leptos::prelude::*;
 use shared::{price_cart, CartId, CartLine, Handle, Product, Quantity, Sku};
+use std::sync::Arc;
 use worker::{Env, Request, Response};
 
 const CART_COOKIE: &str = "cart";
@@ -22,26 +24,34 @@ fn cart_id_from_cookie(req: &Request) -> Option<CartId> {
     http::cookie(req, CART_COOKIE).and_then(|v| CartId::parse(&v).ok())
 }
 
-pub async fn show(req: &Request, env: &Env, catalog: &CatalogReader) -> AppResult<Response> {
+pub async fn show(
+    req: &Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    timing: &Timing,
+) -> AppResult<Response> {
     let lines = match cart_id_from_cookie(req) {
         Some(id) => CartClient::for_cart(env, &id)?.lines().await?,
         None => Vec::new(),
     };
-    let site_future = catalog.site();
-    let products_future = load_products(catalog, &lines);
-    let (site, products) = futures_util::future::join(site_future, products_future).await;
+    let (site, products) = futures_util::future::join(catalog.site(), load_products(catalog, &lines)).await;
     let (site, products) = (site?, products?);
-    let currency = site.store.currency;
-    let cart = price_cart(&lines, currency, |handle| {
-        products.iter().find(|p| &p.handle == handle)
+    let cart = price_cart(&lines, site.store.currency, |handle| {
+        products.iter().find(|p| &p.handle == handle).map(|p| p.as_ref())
     })
     .map_err(|e| AppError::internal("pricing cart", e))?;
-    let page = render_document(move || view! { <CartPage site cart/> });
+    let site = (*site).clone();
+    let started = now_ms();
+    let context = RenderContext {
+        catalog_version: catalog.version().to_string(),
+    };
+    let page = render_document(context, move || view! { <CartPage site cart/> });
+    timing.render_ms.set(now_ms() - started);
     http::html(page, 200, CachePolicy::NoStore)
 }
 
 /// Reads each distinct product in the cart once, in parallel.
-async fn load_products(catalog: &CatalogReader, lines: &[CartLine]) -> AppResult<Vec<Product>> {
+async fn load_products(catalog: &CatalogReader<'_>, lines: &[CartLine]) -> AppResult<Vec<Arc<Product>>> {
     let mut handles: Vec<&Handle> = lines.iter().map(|l| &l.product).collect();
     handles.sort();
     handles.dedup();
@@ -55,7 +65,7 @@ async fn load_products(catalog: &CatalogReader, lines: &[CartLine]) -> AppResult
     Ok(products)
 }
 
-pub async fn add(mut req: Request, env: &Env, catalog: &CatalogReader) -> AppResult<Response> {
+pub async fn add(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
     let form = http::read_form(&mut req).await?;
     let handle = Handle::parse(form.require("product")?)
         .map_err(|e| AppError::BadRequest(format!("Product: {e}.")))?;

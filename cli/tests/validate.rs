@@ -1,0 +1,517 @@
+//! Every class of catalog mistake, made on a copy of the sample shop: `validate` names
+//! it with `file:line` and a fix and exits 1, and `publish` refuses before touching KV.
+
+// Test code: a panic is how a test fails.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A scratch copy of the sample catalog.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("storefront-validate-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_dir(&root().join("catalog"), &dir);
+        Scratch { dir }
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.dir.join(file)
+    }
+
+    /// Replaces the first occurrence of `from` (which must exist) and returns the
+    /// 1-based line where the replacement starts.
+    fn replace(&self, file: &str, from: &str, to: &str) -> usize {
+        let path = self.path(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let at = text
+            .find(from)
+            .unwrap_or_else(|| panic!("{file} has no {from:?}"));
+        std::fs::write(
+            &path,
+            format!("{}{}{}", &text[..at], to, &text[at + from.len()..]),
+        )
+        .unwrap();
+        text[..at].matches('\n').count() + 1
+    }
+
+    fn append(&self, file: &str, text: &str) -> usize {
+        let path = self.path(file);
+        let old = std::fs::read_to_string(&path).unwrap_or_default();
+        std::fs::write(&path, format!("{old}{text}")).unwrap();
+        old.matches('\n').count() + 1
+    }
+
+    fn write(&self, file: &str, text: &str) {
+        let path = self.path(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn remove(&self, file: &str) {
+        std::fs::remove_file(self.path(file)).unwrap();
+    }
+
+    /// Runs `storefront catalog <verb> <dir> …` from the project root.
+    fn run(&self, verb: &str, extra: &[&str]) -> (i32, String) {
+        let output = Command::new(env!("CARGO_BIN_EXE_storefront"))
+            .current_dir(root())
+            .args(["catalog", verb])
+            .arg(&self.dir)
+            .args(extra)
+            .output()
+            .unwrap();
+        let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&output.stderr));
+        (output.status.code().unwrap_or(-1), text)
+    }
+
+    /// Validation fails with `message` reported at `file:line`, and publishing the same
+    /// folder refuses before writing anything.
+    fn expect_problem(&self, file: &str, line: Option<usize>, message: &str) {
+        let (code, output) = self.run("validate", &[]);
+        assert_eq!(code, 1, "validate should fail for {message:?}:\n{output}");
+        let location = match line {
+            Some(l) => format!("{file}:{l}: "),
+            None => format!("{file}: "),
+        };
+        let reported = output
+            .lines()
+            .any(|l| l.contains(&location) && l.contains(message));
+        assert!(reported, "expected `{location}…{message}` in:\n{output}");
+        assert!(output.contains("fix: "), "no fix suggested:\n{output}");
+        assert!(output.contains("nothing was built or published"), "{output}");
+
+        let state = self.dir.with_extension("state");
+        let _ = std::fs::remove_dir_all(&state);
+        let state_arg = state.to_string_lossy().into_owned();
+        let (code, output) = self.run("publish", &["--local", "--persist-to", &state_arg]);
+        assert_eq!(code, 1, "publish should refuse for {message:?}:\n{output}");
+        assert!(!state.exists(), "publish wrote local state despite problems");
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_dir_all(self.dir.with_extension("state"));
+    }
+}
+
+#[test]
+fn the_sample_catalog_is_valid() {
+    let s = Scratch::new("sample");
+    let (code, output) = s.run("validate", &[]);
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("14 products, 7 categories, 3 pages"), "{output}");
+}
+
+#[test]
+fn duplicate_sku() {
+    let s = Scratch::new("dup-sku");
+    let first = s.replace("products/brass-pen.toml", "sku = \"BRP-1\"", "sku = \"LTT-SET2\"");
+    // Files are read in name order: the second use is reported, naming the first.
+    let second = s.replace(
+        "products/linen-tea-towels.toml",
+        "sku = \"LTT-SET2\"",
+        "sku = \"LTT-SET2\"",
+    );
+    s.expect_problem(
+        "products/linen-tea-towels.toml",
+        Some(second),
+        "duplicate SKU `LTT-SET2`",
+    );
+    let (_, output) = s.run("validate", &[]);
+    assert!(
+        output.contains(&format!(
+            "also used at {}:{first}",
+            s.path("products/brass-pen.toml").display()
+        )),
+        "{output}"
+    );
+}
+
+#[test]
+fn unknown_category() {
+    let s = Scratch::new("unknown-category");
+    let line = s.replace(
+        "products/brass-pen.toml",
+        "categories = [\"stationery\"]",
+        "categories = [\"pens\"]",
+    );
+    s.expect_problem("products/brass-pen.toml", Some(line), "unknown category `pens`");
+}
+
+#[test]
+fn negative_price() {
+    let s = Scratch::new("negative-price");
+    let line = s.replace("products/brass-pen.toml", "price = 4200", "price = -4200");
+    s.expect_problem("products/brass-pen.toml", Some(line), "price `-4200` is negative");
+}
+
+#[test]
+fn decimal_price_where_minor_units_are_expected() {
+    let s = Scratch::new("decimal-price");
+    let line = s.replace("products/brass-pen.toml", "price = 4200", "price = 42.00");
+    s.expect_problem("products/brass-pen.toml", Some(line), "has a decimal point");
+    let (_, output) = s.run("validate", &[]);
+    assert!(
+        output.contains("write 4200 for 42"),
+        "the fix should give the minor-unit value:\n{output}"
+    );
+}
+
+#[test]
+fn missing_price() {
+    let s = Scratch::new("missing-price");
+    s.replace("products/brass-pen.toml", "price = 4200\n", "");
+    let line = std::fs::read_to_string(s.path("products/brass-pen.toml"))
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("sku"))
+        .unwrap()
+        + 1;
+    s.expect_problem("products/brass-pen.toml", Some(line), "has no price");
+}
+
+#[test]
+fn broken_image_path() {
+    let s = Scratch::new("broken-image");
+    let line = s.replace(
+        "products/brass-pen.toml",
+        "/images/products/brass-pen.svg",
+        "/images/products/brass-pen.png",
+    );
+    s.expect_problem(
+        "products/brass-pen.toml",
+        Some(line),
+        "image `/images/products/brass-pen.png` not found",
+    );
+}
+
+#[test]
+fn image_path_escaping_public() {
+    let s = Scratch::new("escaping-image");
+    let line = s.replace(
+        "products/brass-pen.toml",
+        "/images/products/brass-pen.svg",
+        "/../Cargo.toml",
+    );
+    s.expect_problem("products/brass-pen.toml", Some(line), "may not contain `..`");
+}
+
+#[test]
+fn variant_without_option_values() {
+    let s = Scratch::new("variant-options");
+    let line = s.replace("products/stoneware-mug.toml", "options = [\"Slate\"]\n", "");
+    let sku_line = std::fs::read_to_string(s.path("products/stoneware-mug.toml"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("SWM-SLATE"))
+        .unwrap()
+        + 1;
+    assert!(sku_line < line);
+    s.expect_problem(
+        "products/stoneware-mug.toml",
+        Some(sku_line),
+        "has 0 option value(s) but the product has 1 option(s)",
+    );
+}
+
+#[test]
+fn option_value_not_offered() {
+    let s = Scratch::new("option-value");
+    let line = s.replace(
+        "products/stoneware-mug.toml",
+        "options = [\"Slate\"]",
+        "options = [\"Teal\"]",
+    );
+    s.expect_problem(
+        "products/stoneware-mug.toml",
+        Some(line),
+        "`Teal` is not a value of option Glaze",
+    );
+}
+
+#[test]
+fn several_variants_without_options() {
+    let s = Scratch::new("no-options");
+    s.replace(
+        "products/stoneware-mug.toml",
+        "[[options]]\nname = \"Glaze\"\nvalues = [\"Speckled\", \"Slate\"]\n",
+        "",
+    );
+    s.replace("products/stoneware-mug.toml", "options = [\"Speckled\"]\n", "");
+    s.replace("products/stoneware-mug.toml", "options = [\"Slate\"]\n", "");
+    let line = std::fs::read_to_string(s.path("products/stoneware-mug.toml"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("SWM-SLATE"))
+        .unwrap()
+        + 1;
+    s.expect_problem(
+        "products/stoneware-mug.toml",
+        Some(line),
+        "several variants but no options",
+    );
+}
+
+#[test]
+fn toml_syntax_error() {
+    let s = Scratch::new("syntax");
+    let line = s.replace(
+        "products/brass-pen.toml",
+        "vendor = \"Paper Mill Press\"",
+        "vendor = \"Paper Mill Press",
+    );
+    s.expect_problem("products/brass-pen.toml", Some(line), "");
+}
+
+#[test]
+fn unknown_field() {
+    let s = Scratch::new("unknown-field");
+    let line = s.replace("products/brass-pen.toml", "vendor =", "vendorr =");
+    s.expect_problem("products/brass-pen.toml", Some(line), "unknown field `vendorr`");
+}
+
+#[test]
+fn bad_currency() {
+    let s = Scratch::new("currency");
+    let line = s.replace("store.toml", "currency = \"USD\"", "currency = \"dollars\"");
+    s.expect_problem("store.toml", Some(line), "`dollars` is not a currency code");
+}
+
+#[test]
+fn duplicate_category_and_missing_parent_and_loop() {
+    let s = Scratch::new("categories");
+    let dup = s.append(
+        "categories.toml",
+        "\n[[category]]\nhandle = \"bags\"\ntitle = \"Bags again\"\n",
+    );
+    s.expect_problem(
+        "categories.toml",
+        Some(dup + 2),
+        "category `bags` is defined twice",
+    );
+    let s = Scratch::new("parent");
+    let line = s.replace("categories.toml", "parent = \"apparel\"", "parent = \"clothes\"");
+    s.expect_problem(
+        "categories.toml",
+        Some(line),
+        "names parent `clothes`, which does not exist",
+    );
+    let s = Scratch::new("loop");
+    let line = s.replace(
+        "categories.toml",
+        "handle = \"apparel\"",
+        "handle = \"apparel\"\nparent = \"knitwear\"",
+    );
+    s.expect_problem("categories.toml", Some(line), "is its own ancestor");
+}
+
+#[test]
+fn menu_link_to_nowhere() {
+    let s = Scratch::new("menu");
+    let line = s.replace("menus.toml", "/collections/bags", "/collections/shoes");
+    s.expect_problem(
+        "menus.toml",
+        Some(line),
+        "menu link `/collections/shoes` leads nowhere",
+    );
+}
+
+#[test]
+fn featured_product_missing() {
+    let s = Scratch::new("featured");
+    let line = s.replace("store.toml", "\"roll-top-daypack\",", "\"roll-top-backpack\",");
+    s.expect_problem(
+        "store.toml",
+        Some(line),
+        "featured product `roll-top-backpack` does not exist",
+    );
+}
+
+#[test]
+fn bad_store_settings() {
+    let s = Scratch::new("tax");
+    let line = s.replace("store.toml", "rate = \"7.25%\"", "rate = \"seven\"");
+    s.expect_problem("store.toml", Some(line), "tax rate `seven` is not a percentage");
+    let s = Scratch::new("discount");
+    let line = s.replace("store.toml", "kind = \"free_shipping\"", "kind = \"bogo\"");
+    s.expect_problem("store.toml", Some(line), "discount kind `bogo` is unknown");
+    let s = Scratch::new("zones");
+    let line = s.replace("store.toml", "countries = [\"CA\"]", "countries = [\"US\"]");
+    s.expect_problem("store.toml", Some(line), "country US is in two shipping zones");
+    let s = Scratch::new("expiry");
+    let line = s.replace(
+        "store.toml",
+        "expires = \"2027-12-31\"",
+        "expires = \"2027-13-31\"",
+    );
+    s.expect_problem("store.toml", Some(line), "expiry `2027-13-31` is not a date");
+}
+
+#[test]
+fn bad_handle_in_file_name() {
+    let s = Scratch::new("handle");
+    let text = std::fs::read_to_string(s.path("products/brass-pen.toml")).unwrap();
+    s.remove("products/brass-pen.toml");
+    s.write("products/Brass Pen.toml", &text);
+    s.replace("store.toml", "", "");
+    s.expect_problem("products/Brass Pen.toml", None, "the file name gives the handle");
+}
+
+#[test]
+fn content_page_without_front_matter() {
+    let s = Scratch::new("page");
+    s.write("pages/faq.md", "# FAQ\nNo front matter here.\n");
+    s.expect_problem("pages/faq.md", Some(1), "the page has no front matter");
+}
+
+#[test]
+fn csv_problems_point_at_rows() {
+    let s = Scratch::new("csv");
+    s.write(
+        "products/more.csv",
+        "handle,title,categories,sku,price,stock,images\n\
+         wool-socks,Wool Socks,apparel,WS-1,12.50,3,/images/products/brass-pen.svg\n\
+         linen-apron,Linen Apron,kitchen,AP-1,twelve,3,\n\
+         felt-hat,Felt Hat,hats,FH-1,40,2,\n",
+    );
+    s.expect_problem("products/more.csv", Some(3), "price `twelve` is not a price");
+    let (_, output) = s.run("validate", &[]);
+    assert!(
+        output.contains("products/more.csv:4: unknown category `hats`"),
+        "{output}"
+    );
+}
+
+#[test]
+fn csv_products_are_accepted() {
+    let s = Scratch::new("csv-ok");
+    s.write(
+        "products/more.csv",
+        "handle,title,categories,option1,value1,sku,price,stock\n\
+         wool-socks,Wool Socks,apparel,Size,M,WS-M,12.50,3\n\
+         wool-socks,,,,L,WS-L,12.50,0\n",
+    );
+    let (code, output) = s.run("validate", &[]);
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("15 products"), "{output}");
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let s = Scratch::new("many");
+    s.replace("products/brass-pen.toml", "price = 4200", "price = -1");
+    s.replace(
+        "products/stoneware-mug.toml",
+        "categories = [\"kitchen\"]",
+        "categories = [\"cups\"]",
+    );
+    s.replace("menus.toml", "/collections/bags", "/collections/shoes");
+    let (code, output) = s.run("validate", &[]);
+    assert_eq!(code, 1);
+    for expected in [
+        "price `-1` is negative",
+        "unknown category `cups`",
+        "leads nowhere",
+        "3 problems found",
+    ] {
+        assert!(output.contains(expected), "missing {expected:?} in:\n{output}");
+    }
+}
+
+#[test]
+fn build_writes_a_bulk_file_with_derived_data() {
+    let s = Scratch::new("build");
+    let out = s.dir.with_extension("json");
+    let (code, output) = s.run("build", &["--out", &out.to_string_lossy()]);
+    assert_eq!(code, 0, "{output}");
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let keys: Vec<&str> = entries.iter().map(|e| e["key"].as_str().unwrap()).collect();
+    for kind in [
+        ":product:",
+        ":collection:",
+        ":listing:",
+        ":card:",
+        ":search:",
+        ":sitemap:",
+        ":page:",
+        ":settings:",
+        ":site:",
+        ":home:",
+    ] {
+        assert!(
+            keys.iter().any(|k| k.contains(kind)),
+            "no {kind} key in the bulk file"
+        );
+    }
+    let version = keys[0].split(':').nth(1).unwrap();
+    assert!(
+        keys.iter().all(|k| k.starts_with(&format!("catalog:{version}:"))),
+        "keys of one version only"
+    );
+    assert!(
+        entries.iter().all(|e| e["value"].is_string()),
+        "values are strings"
+    );
+    let _ = std::fs::remove_file(out);
+}
+
+#[test]
+fn generate_writes_a_valid_catalog_deterministically() {
+    let base = std::env::temp_dir().join(format!("storefront-generate-{}", std::process::id()));
+    let run = |dir: &Path| {
+        let output = Command::new(env!("CARGO_BIN_EXE_storefront"))
+            .current_dir(root())
+            .args(["catalog", "generate", "--products", "300", "--seed", "7", "--out"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        std::fs::read(dir.join("products/generated.csv")).unwrap()
+    };
+    let a = run(&base.join("a"));
+    let b = run(&base.join("b"));
+    assert_eq!(a, b, "the same seed must give the same catalog");
+    let output = Command::new(env!("CARGO_BIN_EXE_storefront"))
+        .current_dir(root())
+        .args(["catalog", "validate"])
+        .arg(base.join("a"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("300 products"), "{text}");
+    let _ = std::fs::remove_dir_all(base);
+}

@@ -1,0 +1,496 @@
+//! Collection listings at any catalog size: the per-collection index the catalog build
+//! writes (one KV document), and the query the worker runs over it — filters by option
+//! values, price range and stock, five sort orders, and stable numbered pages.
+//!
+//! Products are referred to by *position* in the collection's merchant ("featured")
+//! order; `cards[position]` is the product's card ordinal (KV key `card:{n}`).
+
+use serde::{Deserialize, Serialize};
+
+/// Products per listing page.
+pub const PAGE_SIZE: usize = 24;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListingIndex {
+    /// Card ordinal of each position, in featured order.
+    pub cards: Vec<u32>,
+    /// Lowest variant price of each position, in minor units.
+    pub prices: Vec<i64>,
+    /// Positions with nothing in stock (usually few).
+    pub sold_out: Vec<u32>,
+    /// Positions sorted by price, lowest first (ties in featured order).
+    pub by_price: Vec<u32>,
+    /// Positions sorted by title.
+    pub by_name: Vec<u32>,
+    /// Positions sorted by date added, newest first.
+    pub by_newest: Vec<u32>,
+    pub facets: Vec<Facet>,
+}
+
+/// One option (such as Size) and, for each value, the positions offering it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Facet {
+    pub name: String,
+    pub values: Vec<FacetValue>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FacetValue {
+    pub value: String,
+    /// Ascending positions.
+    pub positions: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortOrder {
+    #[default]
+    Featured,
+    PriceAsc,
+    PriceDesc,
+    Newest,
+    Name,
+}
+
+impl SortOrder {
+    pub const ALL: [SortOrder; 5] = [
+        SortOrder::Featured,
+        SortOrder::PriceAsc,
+        SortOrder::PriceDesc,
+        SortOrder::Newest,
+        SortOrder::Name,
+    ];
+
+    /// The value in URLs (`?sort=price-asc`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Featured => "featured",
+            SortOrder::PriceAsc => "price-asc",
+            SortOrder::PriceDesc => "price-desc",
+            SortOrder::Newest => "newest",
+            SortOrder::Name => "name",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortOrder::Featured => "Featured",
+            SortOrder::PriceAsc => "Price, low to high",
+            SortOrder::PriceDesc => "Price, high to low",
+            SortOrder::Newest => "Newest",
+            SortOrder::Name => "Name, A–Z",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SortOrder> {
+        SortOrder::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// What the shopper asked for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListingQuery {
+    /// Facet name and the values chosen in it: any chosen value matches (OR within a
+    /// facet), every facet must match (AND across facets).
+    pub filters: Vec<(String, Vec<String>)>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub in_stock_only: bool,
+    pub sort: SortOrder,
+    /// 1-based.
+    pub page: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListingPage {
+    /// Products matching the filters, over all pages.
+    pub total: usize,
+    pub page: u32,
+    pub page_count: u32,
+    /// Card ordinals on this page, in display order.
+    pub cards: Vec<u32>,
+    /// For each facet and value: how many products would match if it were chosen,
+    /// given every *other* facet's choice.
+    pub facet_counts: Vec<Vec<usize>>,
+}
+
+/// A fixed-size set of positions.
+#[derive(Clone)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn empty(n: usize) -> Bits {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+
+    fn full(n: usize) -> Bits {
+        let mut bits = Bits(vec![u64::MAX; n.div_ceil(64)]);
+        let rest = n % 64;
+        if rest != 0 {
+            if let Some(last) = bits.0.last_mut() {
+                *last = (1_u64 << rest) - 1;
+            }
+        }
+        bits
+    }
+
+    fn set(&mut self, i: usize) {
+        if let Some(word) = self.0.get_mut(i / 64) {
+            *word |= 1 << (i % 64);
+        }
+    }
+
+    fn clear(&mut self, i: usize) {
+        if let Some(word) = self.0.get_mut(i / 64) {
+            *word &= !(1 << (i % 64));
+        }
+    }
+
+    fn has(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    fn and(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= b;
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+}
+
+impl ListingIndex {
+    pub fn len(&self) -> usize {
+        self.cards.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cards.is_empty()
+    }
+
+    /// Lowest and highest price in the collection.
+    pub fn price_bounds(&self) -> Option<(i64, i64)> {
+        Some((*self.prices.iter().min()?, *self.prices.iter().max()?))
+    }
+
+    fn positions_of(&self, facet: &Facet, values: &[String]) -> Bits {
+        let mut bits = Bits::empty(self.len());
+        for v in facet.values.iter().filter(|v| values.contains(&v.value)) {
+            for &p in &v.positions {
+                bits.set(p as usize);
+            }
+        }
+        bits
+    }
+
+    pub fn query(&self, query: &ListingQuery) -> ListingPage {
+        let n = self.len();
+        let mut base = Bits::full(n);
+        if query.min_price.is_some() || query.max_price.is_some() {
+            for (i, price) in self.prices.iter().enumerate() {
+                let low = query.min_price.is_some_and(|min| *price < min);
+                let high = query.max_price.is_some_and(|max| *price > max);
+                if low || high {
+                    base.clear(i);
+                }
+            }
+        }
+        if query.in_stock_only {
+            for &p in &self.sold_out {
+                base.clear(p as usize);
+            }
+        }
+        // One mask per facet the shopper filtered on (unknown facets match nothing).
+        let masks: Vec<(usize, Bits)> = query
+            .filters
+            .iter()
+            .filter(|(_, values)| !values.is_empty())
+            .map(
+                |(name, values)| match self.facets.iter().position(|f| &f.name == name) {
+                    Some(i) => (i, self.positions_of(&self.facets[i], values)),
+                    None => (usize::MAX, Bits::empty(n)),
+                },
+            )
+            .collect();
+
+        let mut matching = base.clone();
+        for (_, mask) in &masks {
+            matching.and(mask);
+        }
+        let facet_counts = self
+            .facets
+            .iter()
+            .enumerate()
+            .map(|(fi, facet)| {
+                let mut others = base.clone();
+                for (mi, mask) in &masks {
+                    if *mi != fi {
+                        others.and(mask);
+                    }
+                }
+                facet
+                    .values
+                    .iter()
+                    .map(|v| v.positions.iter().filter(|p| others.has(**p as usize)).count())
+                    .collect()
+            })
+            .collect();
+
+        let total = matching.count();
+        let page_count = total.div_ceil(PAGE_SIZE).max(1) as u32;
+        let page = query.page.max(1);
+        let skip = (page as usize - 1).saturating_mul(PAGE_SIZE);
+        let order: Box<dyn Iterator<Item = u32> + '_> = match query.sort {
+            SortOrder::Featured => Box::new(0..n as u32),
+            SortOrder::PriceAsc => Box::new(self.by_price.iter().copied()),
+            SortOrder::PriceDesc => Box::new(self.by_price.iter().rev().copied()),
+            SortOrder::Newest => Box::new(self.by_newest.iter().copied()),
+            SortOrder::Name => Box::new(self.by_name.iter().copied()),
+        };
+        let cards = order
+            .filter(|p| matching.has(*p as usize))
+            .skip(skip)
+            .take(PAGE_SIZE)
+            .filter_map(|p| self.cards.get(p as usize).copied())
+            .collect();
+        ListingPage {
+            total,
+            page,
+            page_count,
+            cards,
+            facet_counts,
+        }
+    }
+}
+
+/// What the build knows of each product in a collection, to make its index.
+pub struct ListingEntry {
+    pub card: u32,
+    pub price: i64,
+    pub available: bool,
+    pub title: String,
+    /// `YYYY-MM-DD`; later dates are newer.
+    pub created: String,
+    /// (option name, value) pairs the product offers.
+    pub options: Vec<(String, String)>,
+}
+
+/// Builds a collection's index from its products in featured order.
+pub fn build_listing_index(entries: &[ListingEntry]) -> ListingIndex {
+    let n = entries.len() as u32;
+    let mut by_price: Vec<u32> = (0..n).collect();
+    by_price.sort_by_key(|&p| entries[p as usize].price);
+    let mut by_name: Vec<u32> = (0..n).collect();
+    by_name.sort_by_cached_key(|&p| entries[p as usize].title.to_lowercase());
+    let mut by_newest: Vec<u32> = (0..n).collect();
+    by_newest.sort_by(|&a, &b| entries[b as usize].created.cmp(&entries[a as usize].created));
+
+    let mut facets: Vec<Facet> = Vec::new();
+    for (position, entry) in entries.iter().enumerate() {
+        for (name, value) in &entry.options {
+            let facet = match facets.iter().position(|f| &f.name == name) {
+                Some(i) => &mut facets[i],
+                None => {
+                    facets.push(Facet {
+                        name: name.clone(),
+                        values: Vec::new(),
+                    });
+                    let last = facets.len() - 1;
+                    &mut facets[last]
+                }
+            };
+            let slot = match facet.values.iter().position(|v| &v.value == value) {
+                Some(i) => &mut facet.values[i],
+                None => {
+                    facet.values.push(FacetValue {
+                        value: value.clone(),
+                        positions: Vec::new(),
+                    });
+                    let last = facet.values.len() - 1;
+                    &mut facet.values[last]
+                }
+            };
+            if slot.positions.last() != Some(&(position as u32)) {
+                slot.positions.push(position as u32);
+            }
+        }
+    }
+    ListingIndex {
+        cards: entries.iter().map(|e| e.card).collect(),
+        prices: entries.iter().map(|e| e.price).collect(),
+        sold_out: entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.available)
+            .map(|(i, _)| i as u32)
+            .collect(),
+        by_price,
+        by_name,
+        by_newest,
+        facets,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn entry(
+        card: u32,
+        price: i64,
+        available: bool,
+        title: &str,
+        created: &str,
+        options: &[(&str, &str)],
+    ) -> ListingEntry {
+        ListingEntry {
+            card,
+            price,
+            available,
+            title: title.into(),
+            created: created.into(),
+            options: options
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn sample() -> ListingIndex {
+        build_listing_index(&[
+            entry(
+                10,
+                3000,
+                true,
+                "Cardigan",
+                "2026-01-01",
+                &[("Size", "S"), ("Size", "M"), ("Colour", "Cream")],
+            ),
+            entry(11, 1000, true, "Apron", "2026-03-01", &[("Colour", "Navy")]),
+            entry(
+                12,
+                2000,
+                false,
+                "Beanie",
+                "2026-02-01",
+                &[("Size", "M"), ("Colour", "Navy")],
+            ),
+        ])
+    }
+
+    #[test]
+    fn sorts_each_way() {
+        let index = sample();
+        let cards = |sort| {
+            index
+                .query(&ListingQuery {
+                    sort,
+                    ..Default::default()
+                })
+                .cards
+        };
+        assert_eq!(cards(SortOrder::Featured), vec![10, 11, 12]);
+        assert_eq!(cards(SortOrder::PriceAsc), vec![11, 12, 10]);
+        assert_eq!(cards(SortOrder::PriceDesc), vec![10, 12, 11]);
+        assert_eq!(cards(SortOrder::Newest), vec![11, 12, 10]);
+        assert_eq!(cards(SortOrder::Name), vec![11, 12, 10]);
+    }
+
+    #[test]
+    fn filters_and_counts_facets() {
+        let index = sample();
+        let q = ListingQuery {
+            filters: vec![("Colour".into(), vec!["Navy".into()])],
+            ..Default::default()
+        };
+        let page = index.query(&q);
+        assert_eq!(page.cards, vec![11, 12]);
+        assert_eq!(page.total, 2);
+        // Size counts consider the Colour choice; Colour counts ignore it.
+        let size = index.facets.iter().position(|f| f.name == "Size").unwrap();
+        let colour = index.facets.iter().position(|f| f.name == "Colour").unwrap();
+        assert_eq!(page.facet_counts[size], vec![0, 1]); // S: 0, M: 1 (the beanie)
+        assert_eq!(page.facet_counts[colour], vec![1, 2]); // Cream 1, Navy 2
+        let in_stock = index.query(&ListingQuery {
+            in_stock_only: true,
+            ..q.clone()
+        });
+        assert_eq!(in_stock.cards, vec![11]);
+        let priced = index.query(&ListingQuery {
+            min_price: Some(1500),
+            max_price: Some(2500),
+            ..Default::default()
+        });
+        assert_eq!(priced.cards, vec![12]);
+        let unknown = index.query(&ListingQuery {
+            filters: vec![("Fabric".into(), vec!["Silk".into()])],
+            ..Default::default()
+        });
+        assert_eq!(unknown.total, 0);
+    }
+
+    #[test]
+    fn pages_are_stable_and_bounded() {
+        let entries: Vec<ListingEntry> = (0..60)
+            .map(|i| {
+                entry(
+                    i,
+                    i64::from(i) * 100,
+                    true,
+                    &format!("P{i:02}"),
+                    "2026-01-01",
+                    &[],
+                )
+            })
+            .collect();
+        let index = build_listing_index(&entries);
+        let page = |n| {
+            index.query(&ListingQuery {
+                page: n,
+                ..Default::default()
+            })
+        };
+        assert_eq!(page(1).page_count, 3);
+        assert_eq!(page(1).cards.len(), PAGE_SIZE);
+        assert_eq!(page(3).cards, (48..60).collect::<Vec<u32>>());
+        assert!(page(4).cards.is_empty());
+        assert_eq!(page(0).cards, page(1).cards);
+    }
+
+    proptest! {
+        #[test]
+        fn query_matches_brute_force(
+            products in proptest::collection::vec((0_i64..100, any::<bool>(), 0_u8..4, 0_u8..4), 0..80),
+            size in proptest::option::of(0_u8..4),
+            colour in proptest::option::of(0_u8..4),
+            min in proptest::option::of(0_i64..100),
+            in_stock_only in any::<bool>(),
+            page in 1_u32..5,
+        ) {
+            let sizes = ["XS", "S", "M", "L"];
+            let colours = ["Red", "Blue", "Green", "Black"];
+            let entries: Vec<ListingEntry> = products.iter().enumerate().map(|(i, (price, available, s, c))| {
+                entry(i as u32 + 100, *price, *available, &format!("t{i}"), "2026-01-01",
+                    &[("Size", sizes[*s as usize]), ("Colour", colours[*c as usize])])
+            }).collect();
+            let index = build_listing_index(&entries);
+            let mut filters = Vec::new();
+            if let Some(s) = size { filters.push(("Size".to_string(), vec![sizes[s as usize].to_string()])); }
+            if let Some(c) = colour { filters.push(("Colour".to_string(), vec![colours[c as usize].to_string()])); }
+            let q = ListingQuery { filters, min_price: min, in_stock_only, page, ..Default::default() };
+            let result = index.query(&q);
+            let expected: Vec<u32> = entries.iter().enumerate().filter(|(_, e)| {
+                size.is_none_or(|s| e.options[0].1 == sizes[s as usize])
+                    && colour.is_none_or(|c| e.options[1].1 == colours[c as usize])
+                    && min.is_none_or(|m| e.price >= m)
+                    && (!in_stock_only || e.available)
+            }).map(|(_, e)| e.card).collect();
+            prop_assert_eq!(result.total, expected.len());
+            let start = ((page - 1) as usize * PAGE_SIZE).min(expected.len());
+            let end = (start + PAGE_SIZE).min(expected.len());
+            prop_assert_eq!(&result.cards, &expected[start..end].to_vec());
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The full-page cache: rendered catalog pages kept in the Workers Cache API under a
+//! key that contains the catalog version, so a publish needs no purge — the next request
+//! simply asks for a key that does not exist yet. Pages carry a weak `ETag` derived from
+//! the same version and URL, so a browser revalidating an unchanged page gets a `304`
+//! without a single document being read.
+//!
+//! Only anonymous, session-free pages are cached: catalog pages never contain anything
+//! about the shopper (the cart lives on its own `no-store` page).
+//! On `*.workers.dev` hostnames the Cache API is a no-op: use a custom domain or route
+//! to get page-cache hits in production (the in-isolate cache still applies).
+
+use worker::{Cache, Headers, Request, Response};
+
+/// How long the cache keeps a page. Keys are versioned, so this only bounds storage.
+const STORED_MAX_AGE_S: u32 = 86_400;
+
+/// 64-bit FNV-1a, for short stable ids.
+fn fnv(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.as_bytes().iter().chain(b"\0") {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// A weak validator: the same catalog version and canonical URL give the same page.
+pub fn etag(version: &str, path: &str, canonical_query: &str) -> String {
+    format!("W/\"{version}-{:016x}\"", fnv(&[path, canonical_query]))
+}
+
+/// Whether the request's `If-None-Match` names this ETag (or `*`).
+pub fn client_has(req: &Request, etag: &str) -> bool {
+    let Ok(Some(header)) = req.headers().get("if-none-match") else {
+        return false;
+    };
+    let bare = etag.trim_start_matches("W/");
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == bare)
+}
+
+/// The cache key: a synthetic URL holding the version, path and canonical query.
+pub fn key(version: &str, path: &str, canonical_query: &str) -> String {
+    let mut url = format!("https://page-cache.internal/{version}{path}");
+    if !canonical_query.is_empty() {
+        url.push('?');
+        url.push_str(canonical_query);
+    }
+    url
+}
+
+/// A cached page's content type and body, if the cache has it.
+pub async fn lookup(key: &str) -> Option<(String, String)> {
+    let cache = Cache::default();
+    let mut cached = cache.get(key, false).await.ok()??;
+    if cached.status_code() != 200 {
+        return None;
+    }
+    let content_type = cached
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let body = cached.text().await.ok()?;
+    Some((content_type, body))
+}
+
+/// Stores a page (run after the response is sent, through `wait_until`).
+pub async fn store(key: String, content_type: String, body: String) {
+    let headers = Headers::new();
+    let stored = headers
+        .set("content-type", &content_type)
+        .and_then(|_| headers.set("cache-control", &format!("public, max-age={STORED_MAX_AGE_S}")))
+        .and_then(|_| Response::ok(body))
+        .map(|r| r.with_headers(headers));
+    if let Ok(response) = stored {
+        if let Err(e) = Cache::default().put(key.as_str(), response).await {
+            worker::console_warn!("page cache put failed for {key}: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_change_with_version_and_url() {
+        let a = etag("v1", "/products/tee", "");
+        assert_eq!(a, etag("v1", "/products/tee", ""));
+        assert_ne!(a, etag("v2", "/products/tee", ""));
+        assert_ne!(a, etag("v1", "/products/mug", ""));
+        assert_ne!(a, etag("v1", "/products/tee", "variant=T-M"));
+        assert!(a.starts_with("W/\"v1-"));
+    }
+
+    #[test]
+    fn keys_hold_the_version() {
+        assert_eq!(key("v1", "/", ""), "https://page-cache.internal/v1/");
+        assert_eq!(
+            key("v1", "/products/tee", "variant=A"),
+            "https://page-cache.internal/v1/products/tee?variant=A"
+        );
+    }
+}

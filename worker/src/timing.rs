@@ -1,0 +1,80 @@
+//! Per-request measurements for the `Server-Timing` header: page-cache status, KV reads
+//! and time, documents served from isolate memory, render time, total.
+
+use std::cell::Cell;
+
+/// Milliseconds since the epoch, from the runtime's clock. In production the clock only
+/// advances across I/O, so CPU-only spans read as 0; KV waits are I/O and are measured.
+pub fn now_ms() -> f64 {
+    worker::js_sys::Date::now()
+}
+
+/// How the full-page cache answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageCache {
+    /// The route is not page-cached (carts, forms, errors).
+    Bypass,
+    Hit,
+    Miss,
+    /// `If-None-Match` matched: 304 without reading anything.
+    Revalidated,
+}
+
+impl PageCache {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageCache::Bypass => "bypass",
+            PageCache::Hit => "hit",
+            PageCache::Miss => "miss",
+            PageCache::Revalidated => "revalidated",
+        }
+    }
+}
+
+pub struct Timing {
+    started: f64,
+    pub page_cache: Cell<PageCache>,
+    pub kv_reads: Cell<u32>,
+    pub kv_ms: Cell<f64>,
+    pub memory_hits: Cell<u32>,
+    /// Document lookups: one per single read and one per bulk read, wherever served from.
+    /// This is the worst-case number of KV operations of the page.
+    pub lookups: Cell<u32>,
+    pub render_ms: Cell<f64>,
+}
+
+impl Timing {
+    pub fn start() -> Timing {
+        Timing {
+            started: now_ms(),
+            page_cache: Cell::new(PageCache::Bypass),
+            kv_reads: Cell::new(0),
+            kv_ms: Cell::new(0.0),
+            memory_hits: Cell::new(0),
+            lookups: Cell::new(0),
+            render_ms: Cell::new(0.0),
+        }
+    }
+
+    pub fn add_kv(&self, reads: u32, ms: f64) {
+        self.kv_reads.set(self.kv_reads.get() + reads);
+        self.kv_ms.set(self.kv_ms.get() + ms);
+    }
+
+    pub fn lookup(&self) {
+        self.lookups.set(self.lookups.get() + 1);
+    }
+
+    pub fn header_value(&self) -> String {
+        format!(
+            "cache;desc=\"{}\", kv;dur={:.1};desc=\"{} reads\", mem;desc=\"{} hits\", docs;desc=\"{} lookups\", render;dur={:.1}, total;dur={:.1}",
+            self.page_cache.get().as_str(),
+            self.kv_ms.get(),
+            self.kv_reads.get(),
+            self.memory_hits.get(),
+            self.lookups.get(),
+            self.render_ms.get(),
+            now_ms() - self.started
+        )
+    }
+}
