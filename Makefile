@@ -18,9 +18,9 @@ export CLOUDFLARE_CF_FETCH_ENABLED := false
 setup:
 	@bash scripts/setup.sh
 
-# Builds worker/build/ (skipped when no input changed).
+# Builds public/pkg/ (islands) and worker/build/ (each skipped when unchanged).
 build: setup
-	@bash scripts/build-worker.sh
+	@bash scripts/build.sh
 
 # Publishes the catalog folder into the local KV under $(STATE_DIR).
 seed: setup

@@ -3,3 +3,4 @@
 pub mod layout;
 pub mod price;
 pub mod product_card;
+pub mod seo;

@@ -1,10 +1,15 @@
 //! Leptos views of the storefront. Pages receive plain `shared` types (the worker
 //! reads and prices the data first) and render to HTML on the server.
 
+// A page's view is one deeply nested type; the default query depth is too small for it.
+#![recursion_limit = "512"]
+
 pub mod components;
+pub mod islands;
 pub mod routes;
 
-pub use routes::collection::ListingNav;
+pub use routes::collection::{FacetView, ListingView};
+pub use routes::search::{SearchPage, SearchResults};
 pub use routes::{
     article::ArticlePage, cart::CartPage, collection::CollectionPage, error::ErrorPage, home::HomePage,
     product::ProductPage,
@@ -15,6 +20,8 @@ pub use routes::{
 pub struct RenderContext {
     /// The catalog version the page was rendered from, written into the page.
     pub catalog_version: String,
+    /// `scheme://host` the request came to, for absolute (canonical, OpenGraph) URLs.
+    pub origin: String,
 }
 
 /// Renders a whole page to an HTML document string.
@@ -34,9 +41,11 @@ where
         page().into_view().to_html()
     });
     drop(owner);
-    let mut html = String::with_capacity(body.len() + 16);
+    // Leptos marks text-node boundaries with `<!>`, which parses as an empty comment but
+    // is a "bogus comment" to validators; `<!---->` is the same node, written validly.
+    let mut html = String::with_capacity(body.len() + body.len() / 20 + 16);
     html.push_str("<!DOCTYPE html>");
-    html.push_str(&body);
+    html.push_str(&body.replace("<!>", "<!---->"));
     html
 }
 
@@ -102,16 +111,18 @@ mod tests {
     fn product_page_escapes_text_and_keeps_sanitized_description() {
         let context = RenderContext {
             catalog_version: "v123".into(),
+            origin: "https://shop.test".into(),
         };
         let html = render_document(
             context,
             || view! { <ProductPage site=site() product=product() selected=None related=vec![]/> },
         );
+        assert!(html.starts_with("<!DOCTYPE html><html lang=\"en\""), "{html}");
+        assert!(html.contains(r#"data-catalog-version="v123""#), "{html}");
         assert!(
-            html.contains(r#"<meta name="catalog-version" content="v123">"#),
+            html.contains(r#"<link rel="canonical" href="https://shop.test/products/sweater">"#),
             "{html}"
         );
-        assert!(html.starts_with("<!DOCTYPE html><html lang=\"en\">"), "{html}");
         assert!(
             html.contains("<title>Sweater &lt;b&gt; · Test &amp; Co</title>"),
             "{html}"
@@ -121,8 +132,16 @@ mod tests {
         assert!(html.contains("$89.00"));
         assert!(html.contains("$99.00"));
         assert!(html.contains(r#"action="/cart/add""#));
+        assert!(
+            !html.contains("<!>"),
+            "hydration markers are written as valid comments"
+        );
         // The first variant is sold out, so the in-stock one is chosen.
-        assert!(html.contains(r#"<option value="SW-M" selected"#), "{html}");
-        assert!(html.contains(r#"disabled"#));
+        assert!(html.contains(r#"name="variant" value="SW-M""#), "{html}");
+        assert!(
+            html.contains("choice--unavailable"),
+            "the sold-out size is marked"
+        );
+        assert!(html.contains("<leptos-island"), "the buy box is an island");
     }
 }

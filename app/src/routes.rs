@@ -6,3 +6,4 @@ pub mod collection;
 pub mod error;
 pub mod home;
 pub mod product;
+pub mod search;

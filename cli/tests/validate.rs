@@ -128,7 +128,7 @@ fn the_sample_catalog_is_valid() {
     let s = Scratch::new("sample");
     let (code, output) = s.run("validate", &[]);
     assert_eq!(code, 0, "{output}");
-    assert!(output.contains("14 products, 7 categories, 3 pages"), "{output}");
+    assert!(output.contains("15 products, 7 categories, 3 pages"), "{output}");
 }
 
 #[test]
@@ -422,7 +422,7 @@ fn csv_products_are_accepted() {
     );
     let (code, output) = s.run("validate", &[]);
     assert_eq!(code, 0, "{output}");
-    assert!(output.contains("15 products"), "{output}");
+    assert!(output.contains("16 products"), "{output}");
 }
 
 #[test]

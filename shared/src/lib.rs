@@ -11,6 +11,8 @@ pub mod listing;
 pub mod money;
 pub mod search;
 pub mod settings;
+pub mod url;
+pub mod variants;
 
 pub use cart::{price_cart, quantity_after_add, CartError, CartLine, PricedCart, PricedLine, PricingError};
 pub use catalog::{
@@ -18,4 +20,4 @@ pub use catalog::{
     ProductSummary, Site, SitemapIndex, SitemapShard, StoreInfo, Variant,
 };
 pub use ids::{CartId, Handle, IdError, Quantity, Sku};
-pub use money::{format_money, Currency, Money, MoneyError};
+pub use money::{format_decimal, format_money, Currency, Money, MoneyError};

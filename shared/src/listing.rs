@@ -5,7 +5,9 @@
 //! Products are referred to by *position* in the collection's merchant ("featured")
 //! order; `cards[position]` is the product's card ordinal (KV key `card:{n}`).
 
+use crate::money::{format_decimal, Currency, Money};
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Products per listing page.
 pub const PAGE_SIZE: usize = 24;
@@ -264,6 +266,163 @@ impl ListingIndex {
     }
 }
 
+/// Query parameters of facet filters start with this: `filter.size=M`.
+pub const FILTER_PREFIX: &str = "filter.";
+/// The largest page number accepted in a URL.
+pub const MAX_PAGE: u32 = 100_000;
+/// Most values accepted per facet, and longest value, in a URL.
+const MAX_FILTER_VALUES: usize = 50;
+const MAX_VALUE_CHARS: usize = 100;
+
+/// The URL form of a facet's name: `Size` → `size`, `Sleeve Length` → `sleeve-length`.
+pub fn facet_key(name: &str) -> String {
+    name.trim()
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A collection listing's URL state, parsed strictly and written back in one canonical
+/// order (so equal states give equal URLs and page-cache keys).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListingParams {
+    pub sort: SortOrder,
+    /// 1-based.
+    pub page: u32,
+    /// Facet key → chosen values.
+    pub filters: BTreeMap<String, BTreeSet<String>>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub in_stock: bool,
+}
+
+impl ListingParams {
+    /// Reads query pairs; unknown parameters (`utm_source`, …) are ignored, malformed
+    /// known ones are refused with a message for the shopper.
+    pub fn parse(pairs: &[(String, String)], currency: Currency) -> Result<ListingParams, String> {
+        let mut params = ListingParams {
+            page: 1,
+            ..Default::default()
+        };
+        let mut seen = BTreeSet::new();
+        let price = |text: &str, which: &str| -> Result<Option<i64>, String> {
+            if text.trim().is_empty() {
+                return Ok(None);
+            }
+            match Money::parse_decimal(text, currency) {
+                Ok(m) if m.minor() >= 0 => Ok(Some(m.minor())),
+                _ => Err(format!("The {which} price must be an amount like 25 or 25.50.")),
+            }
+        };
+        for (name, value) in pairs {
+            let single = !name.starts_with(FILTER_PREFIX);
+            if single && !seen.insert(name.as_str()) {
+                return Err(format!("The parameter `{name}` was given more than once."));
+            }
+            match name.as_str() {
+                "sort" if value.is_empty() => {}
+                "sort" => {
+                    params.sort = SortOrder::parse(value).ok_or_else(|| {
+                        let known: Vec<&str> = SortOrder::ALL.iter().map(|s| s.as_str()).collect();
+                        format!("Unknown sort order. Use one of: {}.", known.join(", "))
+                    })?;
+                }
+                "page" if value.is_empty() => {}
+                "page" => {
+                    params.page = value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=MAX_PAGE).contains(n))
+                        .ok_or("The page number must be a whole number from 1 up.")?;
+                }
+                "price.min" => params.min_price = price(value, "lowest")?,
+                "price.max" => params.max_price = price(value, "highest")?,
+                "in_stock" => params.in_stock = matches!(value.as_str(), "1" | "on" | "true"),
+                other => {
+                    let Some(facet) = other.strip_prefix(FILTER_PREFIX) else {
+                        continue;
+                    };
+                    let key = facet_key(facet);
+                    let value = value.trim();
+                    if key.is_empty() || value.chars().count() > MAX_VALUE_CHARS {
+                        return Err("A filter in the address is malformed.".into());
+                    }
+                    if value.is_empty() {
+                        continue;
+                    }
+                    let values = params.filters.entry(key).or_default();
+                    values.insert(value.to_string());
+                    if values.len() > MAX_FILTER_VALUES {
+                        return Err("Too many filter values were chosen.".into());
+                    }
+                }
+            }
+        }
+        if let (Some(min), Some(max)) = (params.min_price, params.max_price) {
+            if min > max {
+                return Err("The lowest price is above the highest price.".into());
+            }
+        }
+        Ok(params)
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        !self.filters.is_empty() || self.min_price.is_some() || self.max_price.is_some() || self.in_stock
+    }
+
+    /// The canonical query string (no leading `?`; empty for the default state).
+    pub fn canonical_query(&self, currency: Currency) -> String {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (key, values) in &self.filters {
+            for value in values {
+                pairs.push((format!("{FILTER_PREFIX}{key}"), value.clone()));
+            }
+        }
+        if let Some(min) = self.min_price {
+            pairs.push(("price.min".into(), format_decimal(Money::new(min, currency))));
+        }
+        if let Some(max) = self.max_price {
+            pairs.push(("price.max".into(), format_decimal(Money::new(max, currency))));
+        }
+        if self.in_stock {
+            pairs.push(("in_stock".into(), "1".into()));
+        }
+        if self.sort != SortOrder::Featured {
+            pairs.push(("sort".into(), self.sort.as_str().into()));
+        }
+        if self.page > 1 {
+            pairs.push(("page".into(), self.page.to_string()));
+        }
+        crate::url::query(&pairs)
+    }
+
+    /// The query the index runs; filter keys are matched to the index's facet names.
+    pub fn to_query(&self, index: &ListingIndex) -> ListingQuery {
+        let filters = self
+            .filters
+            .iter()
+            .map(|(key, values)| {
+                let name = index
+                    .facets
+                    .iter()
+                    .find(|f| &facet_key(&f.name) == key)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_else(|| key.clone());
+                (name, values.iter().cloned().collect())
+            })
+            .collect();
+        ListingQuery {
+            filters,
+            min_price: self.min_price,
+            max_price: self.max_price,
+            in_stock_only: self.in_stock,
+            sort: self.sort,
+            page: self.page,
+        }
+    }
+}
+
 /// What the build knows of each product in a collection, to make its index.
 pub struct ListingEntry {
     pub card: u32,
@@ -457,6 +616,115 @@ mod tests {
         assert_eq!(page(3).cards, (48..60).collect::<Vec<u32>>());
         assert!(page(4).cards.is_empty());
         assert_eq!(page(0).cards, page(1).cards);
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn listing_params_parse_and_write_one_canonical_form() {
+        let a = ListingParams::parse(
+            &pairs(&[
+                ("sort", "price-asc"),
+                ("filter.Size", "M"),
+                ("filter.size", "L"),
+                ("utm_source", "x"),
+                ("price.min", "20"),
+            ]),
+            Currency::USD,
+        )
+        .unwrap();
+        let b = ListingParams::parse(
+            &pairs(&[
+                ("price.min", "20.00"),
+                ("filter.size", "L"),
+                ("filter.size", "M"),
+                ("sort", "price-asc"),
+                ("page", "1"),
+            ]),
+            Currency::USD,
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            a.canonical_query(Currency::USD),
+            "filter.size=L&filter.size=M&price.min=20.00&sort=price-asc"
+        );
+        assert!(a.is_filtered());
+        let plain = ListingParams::parse(&[], Currency::USD).unwrap();
+        assert_eq!(plain.canonical_query(Currency::USD), "");
+        assert_eq!(plain.page, 1);
+    }
+
+    #[test]
+    fn listing_params_refuse_malformed_values() {
+        for bad in [
+            vec![("sort", "cheapest")],
+            vec![("page", "0")],
+            vec![("page", "two")],
+            vec![("page", "1"), ("page", "2")],
+            vec![("price.min", "-5")],
+            vec![("price.min", "ten")],
+            vec![("price.min", "50"), ("price.max", "10")],
+        ] {
+            assert!(
+                ListingParams::parse(&pairs(&bad), Currency::USD).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn filter_keys_map_to_facet_names() {
+        let index = sample();
+        let params = ListingParams::parse(&pairs(&[("filter.colour", "Navy")]), Currency::USD).unwrap();
+        let q = params.to_query(&index);
+        assert_eq!(q.filters, vec![("Colour".to_string(), vec!["Navy".to_string()])]);
+        assert_eq!(index.query(&q).cards, vec![11, 12]);
+    }
+
+    proptest! {
+        #[test]
+        fn canonical_queries_parse_back_to_the_same_state(
+            sizes in proptest::collection::btree_set("[A-Za-z &]{1,6}", 0..4),
+            min in proptest::option::of(0_i64..100_000),
+            page in 1_u32..50,
+            in_stock in any::<bool>(),
+        ) {
+            let mut filters = BTreeMap::new();
+            if !sizes.is_empty() {
+                filters.insert("size".to_string(), sizes.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<BTreeSet<_>>());
+            }
+            filters.retain(|_, v: &mut BTreeSet<String>| !v.is_empty());
+            let params = ListingParams { sort: SortOrder::Newest, page, filters, min_price: min, max_price: None, in_stock };
+            let query = params.canonical_query(Currency::USD);
+            let decoded: Vec<(String, String)> = query
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (n, v) = p.split_once('=').unwrap();
+                    (percent_decode(n), percent_decode(v))
+                })
+                .collect();
+            prop_assert_eq!(ListingParams::parse(&decoded, Currency::USD).unwrap(), params);
+        }
+    }
+
+    fn percent_decode(text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
     }
 
     proptest! {

@@ -201,6 +201,24 @@ impl Money {
     }
 }
 
+/// A plain decimal of the amount, as typed in forms: `20.00`, `1200` (yen), `-3.50`.
+pub fn format_decimal(money: Money) -> String {
+    let digits = money.currency.minor_digits();
+    let scale = 10_u64.pow(digits);
+    let magnitude = money.minor.unsigned_abs();
+    let sign = if money.minor < 0 { "-" } else { "" };
+    if digits == 0 {
+        format!("{sign}{magnitude}")
+    } else {
+        format!(
+            "{sign}{}.{:0width$}",
+            magnitude / scale,
+            magnitude % scale,
+            width = digits as usize
+        )
+    }
+}
+
 /// The one place money becomes text: `$1,234.50`, `€9.00`, `¥1,200`, `CHF 12.00`.
 pub fn format_money(money: Money) -> String {
     let digits = money.currency.minor_digits();
@@ -264,6 +282,20 @@ mod tests {
             "KWD 1.234"
         );
         assert_eq!(format_money(usd(i64::MIN)), "-$92,233,720,368,547,758.08");
+    }
+
+    #[test]
+    fn decimals_round_trip() {
+        assert_eq!(format_decimal(usd(2000)), "20.00");
+        assert_eq!(format_decimal(usd(-350)), "-3.50");
+        assert_eq!(
+            format_decimal(Money::new(1200, Currency::parse("JPY").unwrap())),
+            "1200"
+        );
+        assert_eq!(
+            Money::parse_decimal(&format_decimal(usd(123_456)), Currency::USD),
+            Ok(usd(123_456))
+        );
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub fn links(html: &str) -> Vec<String> {
 pub fn text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
     let mut in_tag = false;
-    for ch in html.replace("<!>", "").chars() {
+    for ch in html.replace("<!>", "").replace("<!---->", "").chars() {
         match ch {
             '<' => {
                 in_tag = true;

@@ -127,6 +127,12 @@ impl Shop {
 
     /// Starts `wrangler dev` on an existing state directory.
     pub fn start_on(state_dir: &Path) -> Shop {
+        Shop::start_on_expecting(state_dir, 200)
+    }
+
+    /// Starts `wrangler dev` and waits until `/` answers with `ready_status` (500 for a
+    /// shop with no catalog published).
+    pub fn start_on_expecting(state_dir: &Path, ready_status: u16) -> Shop {
         let port = free_port();
         let inspector = free_port();
         let log = state_dir.join(format!("wrangler-{port}.log"));
@@ -160,11 +166,11 @@ impl Shop {
             state_dir: state_dir.to_path_buf(),
             log,
         };
-        shop.wait_until_ready();
+        shop.wait_until_ready(ready_status);
         shop
     }
 
-    fn wait_until_ready(&mut self) {
+    fn wait_until_ready(&mut self, ready_status: u16) {
         let deadline = Instant::now() + Duration::from_secs(120);
         let agent = agent();
         while Instant::now() < deadline {
@@ -174,7 +180,7 @@ impl Shop {
                 }
             }
             if let Ok(resp) = agent.get(&format!("{}/", self.base)).call() {
-                if resp.status().as_u16() == 200 {
+                if resp.status().as_u16() == ready_status {
                     return;
                 }
             }
@@ -268,9 +274,9 @@ impl Reply {
         desc.split_whitespace().next()?.parse().ok()
     }
 
-    /// The catalog version written into the page.
+    /// The catalog version written into the page (`<html data-catalog-version>`).
     pub fn page_version(&self) -> Option<String> {
-        let marker = "<meta name=\"catalog-version\" content=\"";
+        let marker = "data-catalog-version=\"";
         let at = self.body.find(marker)? + marker.len();
         Some(self.body[at..].split('"').next()?.to_string())
     }
@@ -380,8 +386,16 @@ impl Shopper {
 
     /// POSTs an urlencoded form, as a browser does.
     pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        self.post_form_with(path, fields, &[])
+    }
+
+    /// POSTs an urlencoded form with extra request headers (`accept`, …).
+    pub fn post_form_with(&mut self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
         let url = format!("{}{path}", self.base);
         let mut request = self.agent.post(&url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if !self.cookies.is_empty() {
             request = request.header("cookie", &self.cookie_header());
         }

@@ -154,27 +154,55 @@ fn product_page_shows_title_price_description_variants_and_form(w: &World) {
         body.contains("<strong>100% extra-fine merino</strong>"),
         "sanitized Markdown description missing"
     );
-    for v in &product.variants {
+    // The picker: every value of every option, as a link to a variant (no JS needed).
+    for option in &product.options {
+        for value in &option.values {
+            assert!(
+                text(body).contains(value.as_str()),
+                "option value {value} missing"
+            );
+        }
+    }
+    let hrefs = links(body);
+    assert!(
+        hrefs.iter().any(|l| l.starts_with("?variant=")),
+        "option values are links to variants"
+    );
+    for target in hrefs.iter().filter_map(|l| l.strip_prefix("?variant=")) {
         assert!(
-            body.contains(&format!("value=\"{}\"", v.sku)),
-            "variant {} missing",
-            v.sku
+            product.variants.iter().any(|v| v.sku.as_str() == target),
+            "{target} is not a variant"
         );
     }
+    let form = element_containing(body, "action=\"/cart/add\"").expect("add-to-cart form");
+    assert!(body.contains("method=\"post\" action=\"/cart/add\""));
+    assert!(form.contains("name=\"product\" value=\"merino-crew-sweater\""));
+    assert!(
+        form.contains(&format!("name=\"variant\" value=\"{}\"", variant.sku)),
+        "the form posts the chosen variant"
+    );
+    assert!(form.contains("name=\"quantity\""));
+    assert!(form.contains("type=\"submit\""));
+
+    // A sold-out variant chosen through the URL: shown, marked, not buyable.
     let sold_out = product
         .variants
         .iter()
         .find(|v| v.stock == 0)
         .expect("sample has a sold-out variant");
+    let page = Shopper::new(&w.shop).get(&format!("/products/merino-crew-sweater?variant={}", sold_out.sku));
     assert!(
-        body.contains(&format!("<option value=\"{}\" disabled", sold_out.sku)),
-        "sold-out variant not disabled"
+        text(&page.body).contains("Sold out"),
+        "a sold-out variant says so"
     );
-    let form = element_containing(body, "action=\"/cart/add\"").expect("add-to-cart form");
-    assert!(body.contains("<form method=\"post\" action=\"/cart/add\""));
-    assert!(form.contains("name=\"product\" value=\"merino-crew-sweater\""));
-    assert!(form.contains("name=\"quantity\""));
-    assert!(form.contains("type=\"submit\""));
+    assert!(
+        page.body.contains("choice--unavailable"),
+        "sold-out combinations are marked"
+    );
+    assert!(page
+        .body
+        .contains(&format!("name=\"variant\" value=\"{}\"", sold_out.sku)));
+    assert!(page.body.contains(" disabled"), "the add button is disabled");
 }
 
 fn sale_product_shows_compare_at_price(w: &World) {

@@ -13,6 +13,7 @@ use crate::timing::{now_ms, Timing};
 use serde::de::DeserializeOwned;
 use shared::keys::{doc_key, DocKind, CURRENT_VERSION_KEY, SINGLETON};
 use shared::listing::ListingIndex;
+use shared::search::SearchShard;
 use shared::{
     Category, ContentPage, Handle, HomeData, Product, ProductSummary, Site, SitemapIndex, SitemapShard,
 };
@@ -180,5 +181,10 @@ impl<'t> CatalogReader<'t> {
         let names: Vec<String> = ordinals.iter().map(u32::to_string).collect();
         let found = self.many::<ProductSummary>(DocKind::Card, &names).await?;
         Ok(names.iter().filter_map(|n| found.get(n).cloned()).collect())
+    }
+
+    /// Search index shards by name.
+    pub async fn search_shards(&self, names: &[String]) -> AppResult<HashMap<String, Arc<SearchShard>>> {
+        self.many::<SearchShard>(DocKind::Search, names).await
     }
 }

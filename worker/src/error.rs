@@ -29,6 +29,18 @@ impl AppError {
         }
     }
 
+    /// A stable machine-readable code for JSON clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::BadRequest(_) => "bad_request",
+            Self::Unprocessable(_) => "unprocessable",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::Internal(_) => "internal",
+        }
+    }
+
     /// Heading and message for the shopper.
     pub fn public_text(&self) -> (&'static str, String) {
         match self {

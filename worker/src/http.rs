@@ -47,6 +47,13 @@ impl Fields {
         Ok(Fields(pairs))
     }
 
+    /// Every pair of a query string, repeats kept (facet filters repeat: `filter.size=M&filter.size=L`).
+    pub fn pairs(encoded: &[u8]) -> Vec<(String, String)> {
+        form_urlencoded::parse(encoded)
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect()
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
@@ -138,6 +145,21 @@ fn base_headers(content_type: &str, cache: CachePolicy) -> AppResult<Headers> {
 pub const HTML: &str = "text/html; charset=utf-8";
 pub const XML: &str = "application/xml; charset=utf-8";
 pub const TEXT: &str = "text/plain; charset=utf-8";
+pub const JSON: &str = "application/json";
+
+/// Whether the client asked for JSON (scripts) rather than a page (browsers).
+pub fn wants_json(req: &Request) -> bool {
+    req.headers()
+        .get("accept")
+        .ok()
+        .flatten()
+        .is_some_and(|a| a.contains("application/json"))
+}
+
+pub fn json<T: serde::Serialize>(value: &T, status: u16, cache: CachePolicy) -> AppResult<Response> {
+    let body = serde_json::to_string(value).map_err(|e| AppError::internal("encoding JSON", e))?;
+    body_response(JSON, body, status, cache, None)
+}
 
 pub fn html(body: String, status: u16, cache: CachePolicy) -> AppResult<Response> {
     body_response(HTML, body, status, cache, None)

@@ -17,6 +17,8 @@ use worker::{console_error, Context, Env, Method, Request, Response};
 pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let timing = Timing::start();
     let path = req.path();
+    let origin = http::origin(&req);
+    let wants_json = http::wants_json(&req);
     let catalog = CatalogReader::open(&env, &timing).await;
     let result = if path.len() > 1 && path.ends_with('/') {
         // One canonical URL per page: `/cart/` → `/cart`.
@@ -37,7 +39,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
         }
     };
     let catalog = catalog.ok();
-    let response = respond(result, catalog.as_ref(), &timing).await?;
+    let response = respond(result, catalog.as_ref(), &timing, &origin, wants_json).await?;
     let headers = response.headers();
     headers.set("server-timing", &timing.header_value())?;
     if let Some(c) = &catalog {
@@ -61,6 +63,8 @@ async fn route(
         ["collections", handle] => Some(pages::CatalogPage::Collection(handle.to_string())),
         ["products", handle] => Some(pages::CatalogPage::Product(handle.to_string())),
         ["pages", handle] => Some(pages::CatalogPage::Content(handle.to_string())),
+        ["search"] => Some(pages::CatalogPage::Search),
+        ["search", "suggest"] => Some(pages::CatalogPage::Suggest),
         ["sitemap.xml"] => Some(pages::CatalogPage::SitemapIndex),
         ["sitemaps", file] => Some(pages::CatalogPage::Sitemap(file.to_string())),
         ["robots.txt"] => Some(pages::CatalogPage::Robots),
@@ -96,7 +100,7 @@ async fn cached_page(
     page: pages::CatalogPage,
 ) -> AppResult<Response> {
     let query = http::query_string(req);
-    let canonical = page.canonical_query(&query)?;
+    let canonical = page.canonical_query(&query, catalog).await?;
     let policy = page.cache_policy();
     let etag = page_cache::etag(catalog.version(), path, &canonical);
     if page_cache::client_has(req, &etag) {
@@ -131,6 +135,8 @@ async fn respond(
     result: AppResult<Response>,
     catalog: Option<&CatalogReader<'_>>,
     timing: &Timing,
+    origin: &str,
+    wants_json: bool,
 ) -> worker::Result<Response> {
     let error = match result {
         Ok(resp) => return Ok(resp),
@@ -139,6 +145,13 @@ async fn respond(
     timing.page_cache.set(PageCache::Bypass);
     if let AppError::Internal(detail) = &error {
         console_error!("internal error: {detail}");
+    }
+    if wants_json {
+        let (heading, message) = error.public_text();
+        let body = serde_json::json!({ "error": error.code(), "title": heading, "message": message });
+        if let Ok(resp) = http::json(&body, error.status(), CachePolicy::NoStore) {
+            return Ok(resp);
+        }
     }
     let site = match catalog {
         Some(c) => c
@@ -150,6 +163,7 @@ async fn respond(
     };
     let context = RenderContext {
         catalog_version: catalog.map(|c| c.version().to_string()).unwrap_or_default(),
+        origin: origin.to_string(),
     };
     let status = error.status();
     let (heading, message) = error.public_text();

@@ -1,8 +1,10 @@
-//! The page frame: document head, skip link, header with the merchant's menu and the
-//! cart link, and footer.
+//! The page frame: document head (title, description, canonical URL, robots, OpenGraph,
+//! JSON-LD, and the islands loader only on pages with islands), skip link, header with
+//! the merchant's menu, search and the cart link, and footer.
 
+use crate::RenderContext;
 use leptos::prelude::*;
-use shared::{MenuLink, Site};
+use shared::{Image, MenuLink, Site};
 
 /// What the `<head>` says about a page.
 #[derive(Clone, Debug, Default)]
@@ -10,34 +12,66 @@ pub struct PageMeta {
     /// The page's own title; the store name is appended.
     pub title: String,
     pub description: String,
+    /// Whether the page has islands, and so loads the islands bundle.
+    pub islands: bool,
+    /// Path (and query) of the page's one canonical URL; made absolute here.
+    pub canonical: Option<String>,
+    /// `noindex,follow` for pages search engines should not index.
+    pub noindex: bool,
+    /// OpenGraph type: `website` unless said otherwise.
+    pub og_type: Option<&'static str>,
+    pub image: Option<Image>,
+    /// JSON-LD documents, already serialized (see `components::seo`).
+    pub json_ld: Vec<String>,
 }
 
 /// The whole document around a page's main content.
 #[component]
 pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
+    let context = use_context::<RenderContext>().unwrap_or_default();
     let full_title = if meta.title.is_empty() {
         site.store.name.clone()
     } else {
         format!("{} · {}", meta.title, site.store.name)
     };
-    let catalog_version = use_context::<crate::RenderContext>()
-        .map(|c| c.catalog_version)
-        .unwrap_or_default();
     let description = if meta.description.is_empty() {
         site.store.tagline.clone()
     } else {
-        meta.description
+        meta.description.clone()
     };
+    let canonical = meta
+        .canonical
+        .as_ref()
+        .map(|path| format!("{}{path}", context.origin));
+    let og_image = meta.image.as_ref().map(|img| {
+        let url = format!("{}{}", context.origin, img.src);
+        view! { {og("og:image", url)} {og("og:image:alt", img.alt.clone())} }
+    });
+    let json_ld = meta
+        .json_ld
+        .iter()
+        .map(|doc| view! { <script type="application/ld+json" inner_html=doc.clone()></script> })
+        .collect_view();
     view! {
-        <html lang="en">
+        <html lang="en" data-catalog-version=context.catalog_version.clone()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <title>{full_title}</title>
-                <meta name="description" content=description/>
-                <meta name="catalog-version" content=catalog_version/>
+                <title>{full_title.clone()}</title>
+                <meta name="description" content=description.clone()/>
+                {meta.noindex.then(|| view! { <meta name="robots" content="noindex,follow"/> })}
+                {canonical.clone().map(|href| view! { <link rel="canonical" href=href/> })}
+                {og("og:site_name", site.store.name.clone())}
+                {og("og:type", meta.og_type.unwrap_or("website").to_string())}
+                {og("og:title", full_title)}
+                {og("og:description", description)}
+                {canonical.map(|url| og("og:url", url))}
+                {og_image}
+                <meta name="twitter:card" content="summary_large_image"/>
                 <link rel="stylesheet" href="/styles.css"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                {json_ld}
+                {meta.islands.then(island_scripts)}
             </head>
             <body>
                 <a class="skip-link" href="#main">"Skip to content"</a>
@@ -51,6 +85,13 @@ pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// `<meta property="og:…" content="…">` (the view macro has no `property` attribute).
+fn og(property: &'static str, content: String) -> impl IntoView {
+    leptos::html::meta()
+        .attr("property", property)
+        .attr("content", content)
 }
 
 #[component]
@@ -67,7 +108,15 @@ fn SiteHeader(store_name: String, menu: Vec<MenuLink>) -> impl IntoView {
                             .collect_view()}
                     </ul>
                 </nav>
-                <a class="cart-link" href="/cart">"Cart"</a>
+                <form class="header-search" method="get" action="/search" role="search">
+                    <label class="visually-hidden" for="header-q">"Search products"</label>
+                    <input id="header-q" type="search" name="q" placeholder="Search" maxlength="100"/>
+                    <button class="header-search__button" type="submit">"Search"</button>
+                </form>
+                <a class="cart-link" href="/cart">
+                    "Cart"
+                    <span class="cart-count" data-cart-count="" hidden></span>
+                </a>
             </div>
         </header>
     }
@@ -94,3 +143,16 @@ fn SiteFooter(store_name: String, tagline: String, menu: Vec<MenuLink>) -> impl 
         </footer>
     }
 }
+
+/// The loader of the islands bundle (`/pkg/storefront_islands.js` and its Wasm).
+#[cfg(feature = "ssr")]
+fn island_scripts() -> impl IntoView {
+    let options = leptos_config::LeptosOptions::builder()
+        .output_name("storefront_islands")
+        .site_pkg_dir("pkg")
+        .build();
+    view! { <HydrationScripts options islands=true/> }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn island_scripts() -> impl IntoView {}

@@ -9,6 +9,9 @@ pub fn ArticlePage(site: Site, page: ContentPage) -> impl IntoView {
     let meta = PageMeta {
         title: page.title.clone(),
         description: page.description.clone(),
+        canonical: Some(format!("/pages/{}", page.handle)),
+        og_type: Some("article"),
+        ..Default::default()
     };
     view! {
         <Shell site meta>

@@ -9,6 +9,9 @@ pub fn CartPage(site: Site, cart: PricedCart) -> impl IntoView {
     let meta = PageMeta {
         title: "Your cart".into(),
         description: "Review the items in your cart.".into(),
+        canonical: Some("/cart".into()),
+        noindex: true,
+        ..Default::default()
     };
     let unavailable = (!cart.unavailable.is_empty()).then(|| {
         view! {

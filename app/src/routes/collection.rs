@@ -1,37 +1,57 @@
-//! A collection (category) page: breadcrumbs, sub-categories, sort, the products of
-//! one page, and numbered pages with stable URLs. Everything is a plain link or GET
-//! form, so it works without JavaScript.
+//! A collection (category) page: breadcrumbs, sub-categories, facet filters (option
+//! values with counts, price range, in stock only), sort, the products of one page, and
+//! numbered pages. Every control is a plain link or GET form, so it works without
+//! JavaScript, and every state has a stable, shareable URL.
 
 use crate::components::layout::{PageMeta, Shell};
 use crate::components::product_card::ProductGrid;
+use crate::components::seo;
+use crate::RenderContext;
 use leptos::prelude::*;
-use shared::listing::SortOrder;
-use shared::{Category, ProductSummary, Site};
+use shared::listing::{ListingParams, SortOrder, FILTER_PREFIX};
+use shared::{format_decimal, Category, Currency, MenuLink, Money, ProductSummary, Site};
 
-/// Where the shopper is in the listing.
+/// One facet as shown: its values with how many products each would give.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ListingNav {
-    pub sort: SortOrder,
-    pub page: u32,
-    pub page_count: u32,
-    pub total: usize,
+pub struct FacetView {
+    pub name: String,
+    /// URL key (`size` for Size).
+    pub key: String,
+    /// (value, count, chosen)
+    pub values: Vec<(String, usize, bool)>,
 }
 
-impl ListingNav {
-    /// The URL of another page of the same listing (defaults left out).
-    pub fn href(&self, handle: &str, page: u32) -> String {
-        let mut params = Vec::new();
-        if self.sort != SortOrder::Featured {
-            params.push(format!("sort={}", self.sort.as_str()));
-        }
-        if page > 1 {
-            params.push(format!("page={page}"));
-        }
-        if params.is_empty() {
+/// Where the shopper is in the listing and what can be chosen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListingView {
+    pub params: ListingParams,
+    pub currency: Currency,
+    pub page_count: u32,
+    pub total: usize,
+    pub facets: Vec<FacetView>,
+    /// Lowest and highest price in the collection, as placeholders.
+    pub price_bounds: Option<(i64, i64)>,
+}
+
+impl ListingView {
+    /// The URL of the listing in `params`'s state.
+    pub fn href(&self, handle: &str, params: &ListingParams) -> String {
+        let query = params.canonical_query(self.currency);
+        if query.is_empty() {
             format!("/collections/{handle}")
         } else {
-            format!("/collections/{handle}?{}", params.join("&"))
+            format!("/collections/{handle}?{query}")
         }
+    }
+
+    fn page_href(&self, handle: &str, page: u32) -> String {
+        self.href(
+            handle,
+            &ListingParams {
+                page,
+                ..self.params.clone()
+            },
+        )
     }
 }
 
@@ -48,14 +68,28 @@ pub fn CollectionPage(
     site: Site,
     category: Category,
     products: Vec<ProductSummary>,
-    nav: ListingNav,
+    listing: ListingView,
 ) -> impl IntoView {
+    let origin = use_context::<RenderContext>()
+        .map(|c| c.origin)
+        .unwrap_or_default();
     let handle = category.handle.to_string();
-    let title = if nav.page > 1 {
-        format!("{} – page {}", category.title, nav.page)
+    let path = format!("/collections/{handle}");
+    let params = &listing.params;
+    let plain = !params.is_filtered() && params.sort == SortOrder::Featured;
+    let title = if params.page > 1 {
+        format!("{} – page {}", category.title, params.page)
     } else {
         category.title.clone()
     };
+    let trail: Vec<MenuLink> = category
+        .ancestors
+        .iter()
+        .map(|a| MenuLink {
+            title: a.title.clone(),
+            href: format!("/collections/{}", a.handle),
+        })
+        .collect();
     let meta = PageMeta {
         title,
         description: if category.description.is_empty() {
@@ -63,6 +97,16 @@ pub fn CollectionPage(
         } else {
             category.description.clone()
         },
+        // Filtered and sorted views point at the plain listing and stay out of indexes.
+        canonical: Some(if plain {
+            listing.page_href(&handle, params.page)
+        } else {
+            path.clone()
+        }),
+        noindex: !plain,
+        image: products.first().and_then(|p| p.image.clone()),
+        json_ld: vec![seo::breadcrumbs(&trail, &category.title, &path, &origin)],
+        ..Default::default()
     };
     let children = (!category.children.is_empty()).then(|| {
         view! {
@@ -80,45 +124,35 @@ pub fn CollectionPage(
             </nav>
         }
     });
-    let sort_form = (nav.total > 1).then(|| {
-        let action = format!("/collections/{handle}");
-        let options = SortOrder::ALL
-            .into_iter()
-            .map(|s| view! { <option value=s.as_str() selected=s == nav.sort>{s.label()}</option> })
-            .collect_view();
-        view! {
-            <form class="sort-form" method="get" action=action>
-                <label for="sort">"Sort by"</label>
-                <select id="sort" name="sort">{options}</select>
-                <button class="button" type="submit">"Sort"</button>
-            </form>
-        }
-    });
-    let listing = if products.is_empty() {
+    let listing_body = if products.is_empty() {
+        let message = if params.is_filtered() {
+            "No products match these filters."
+        } else {
+            "There are no products in this collection yet."
+        };
         view! {
             <div class="empty-state">
-                <p>"There are no products in this collection yet."</p>
-                <p><a href="/">"Continue shopping"</a></p>
+                <p>{message}</p>
+                <p>
+                    {params.is_filtered().then(|| view! { <a href=path.clone()>"Clear all filters"</a> " · " })}
+                    <a href="/">"Continue shopping"</a>
+                </p>
             </div>
         }
         .into_any()
     } else {
-        view! { <ProductGrid products/> }.into_any()
+        view! {
+            <h2 class="visually-hidden">"Products"</h2>
+            <ProductGrid products/>
+        }
+        .into_any()
     };
-    let pagination = pagination(&handle, &nav);
     view! {
         <Shell site meta>
             <nav class="breadcrumbs" aria-label="Breadcrumb">
                 <ol>
                     <li><a href="/">"Home"</a></li>
-                    {category
-                        .ancestors
-                        .iter()
-                        .map(|a| {
-                            let href = format!("/collections/{}", a.handle);
-                            view! { <li><a href=href>{a.title.clone()}</a></li> }
-                        })
-                        .collect_view()}
+                    {trail.iter().cloned().map(|a| view! { <li><a href=a.href>{a.title}</a></li> }).collect_view()}
                     <li aria-current="page">{category.title.clone()}</li>
                 </ol>
             </nav>
@@ -127,23 +161,138 @@ pub fn CollectionPage(
                 <p>{category.description.clone()}</p>
             </header>
             {children}
-            <div class="listing-bar">
-                <p class="result-count">{count_text(nav.total)}</p>
-                {sort_form}
+            <div class="collection-layout">
+                {filters(&handle, &listing)}
+                <div class="collection-results">
+                    <div class="listing-bar">
+                        <p class="result-count" role="status">{count_text(listing.total)}</p>
+                        {sort_form(&handle, &listing)}
+                    </div>
+                    {listing_body}
+                    {pagination(&handle, &listing)}
+                </div>
             </div>
-            {listing}
-            {pagination}
         </Shell>
     }
 }
 
+/// Hidden fields carrying the state a form does not itself change.
+fn hidden_fields(pairs: Vec<(String, String)>) -> impl IntoView {
+    pairs
+        .into_iter()
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
+        .collect_view()
+}
+
+fn filter_pairs(params: &ListingParams, currency: Currency) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    for (key, values) in &params.filters {
+        for value in values {
+            pairs.push((format!("{FILTER_PREFIX}{key}"), value.clone()));
+        }
+    }
+    if let Some(min) = params.min_price {
+        pairs.push(("price.min".into(), format_decimal(Money::new(min, currency))));
+    }
+    if let Some(max) = params.max_price {
+        pairs.push(("price.max".into(), format_decimal(Money::new(max, currency))));
+    }
+    if params.in_stock {
+        pairs.push(("in_stock".into(), "1".into()));
+    }
+    pairs
+}
+
+fn sort_form(handle: &str, listing: &ListingView) -> Option<impl IntoView> {
+    (listing.total > 1).then(|| {
+        let action = format!("/collections/{handle}");
+        let current = listing.params.sort;
+        let options = SortOrder::ALL
+            .into_iter()
+            .map(|s| view! { <option value=s.as_str() selected=s == current>{s.label()}</option> })
+            .collect_view();
+        view! {
+            <form class="sort-form" method="get" action=action>
+                {hidden_fields(filter_pairs(&listing.params, listing.currency))}
+                <label for="sort">"Sort by"</label>
+                <select id="sort" name="sort">{options}</select>
+                <button class="button" type="submit">"Sort"</button>
+            </form>
+        }
+    })
+}
+
+fn filters(handle: &str, listing: &ListingView) -> Option<impl IntoView> {
+    let show = !listing.facets.is_empty() || listing.price_bounds.is_some();
+    show.then(|| {
+        let action = format!("/collections/{handle}");
+        let clear_href = action.clone();
+        let params = &listing.params;
+        let sort = (params.sort != SortOrder::Featured).then(|| ("sort".to_string(), params.sort.as_str().to_string()));
+        let facets = listing
+            .facets
+            .iter()
+            .map(|facet| {
+                let name = format!("{FILTER_PREFIX}{}", facet.key);
+                let values = facet
+                    .values
+                    .iter()
+                    .map(|(value, count, chosen)| {
+                        let id = format!("f-{}-{}", facet.key, shared::url::encode(value).replace('%', "_"));
+                        let disabled = *count == 0 && !chosen;
+                        view! {
+                            <li>
+                                <input type="checkbox" id=id.clone() name=name.clone() value=value.clone() checked=*chosen disabled=disabled/>
+                                <label for=id>{value.clone()}<span class="facet__count">{format!(" ({count})")}</span></label>
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <fieldset class="facet">
+                        <legend>{facet.name.clone()}</legend>
+                        <ul>{values}</ul>
+                    </fieldset>
+                }
+            })
+            .collect_view();
+        let decimal = |minor: Option<i64>| minor.map(|m| format_decimal(Money::new(m, listing.currency))).unwrap_or_default();
+        let (low, high) = listing.price_bounds.unwrap_or((0, 0));
+        let currency = listing.currency.code().to_string();
+        view! {
+            <form class="filters" method="get" action=action.clone() aria-label="Filters">
+                <h2 class="filters__title">"Filter"</h2>
+                {hidden_fields(sort.into_iter().collect())}
+                {facets}
+                <fieldset class="facet facet--price">
+                    <legend>{format!("Price ({currency})")}</legend>
+                    <label for="price-min">"From"</label>
+                    <input id="price-min" type="number" name="price.min" min="0" step="0.01" value=decimal(params.min_price) placeholder=decimal(Some(low))/>
+                    <label for="price-max">"To"</label>
+                    <input id="price-max" type="number" name="price.max" min="0" step="0.01" value=decimal(params.max_price) placeholder=decimal(Some(high))/>
+                </fieldset>
+                <p class="facet facet--stock">
+                    <input type="checkbox" id="in-stock" name="in_stock" value="1" checked=params.in_stock/>
+                    <label for="in-stock">"In stock only"</label>
+                </p>
+                <p class="filters__actions">
+                    <button class="button button--primary" type="submit">"Apply filters"</button>
+                    {params.is_filtered().then(|| view! { <a class="filters__clear" href=clear_href>"Clear all"</a> })}
+                </p>
+            </form>
+        }
+    })
+}
+
 /// Previous/next and a window of page numbers around the current page.
-fn pagination(handle: &str, nav: &ListingNav) -> Option<AnyView> {
-    if nav.page_count <= 1 {
+fn pagination(handle: &str, listing: &ListingView) -> Option<AnyView> {
+    let page = listing.params.page;
+    let page_count = listing.page_count;
+    if page_count <= 1 {
         return None;
     }
-    let mut numbers: Vec<u32> = vec![1, nav.page_count];
-    numbers.extend(nav.page.saturating_sub(2).max(1)..=(nav.page + 2).min(nav.page_count));
+    let mut numbers: Vec<u32> = vec![1, page_count];
+    numbers.extend(page.saturating_sub(2).max(1)..=(page + 2).min(page_count));
     numbers.sort_unstable();
     numbers.dedup();
     let mut items = Vec::new();
@@ -152,19 +301,19 @@ fn pagination(handle: &str, nav: &ListingNav) -> Option<AnyView> {
         if n > previous + 1 {
             items.push(view! { <li class="pagination__gap" aria-hidden="true">"…"</li> }.into_any());
         }
-        let item = if n == nav.page {
+        let item = if n == page {
             view! { <li><span class="pagination__current" aria-current="page">{n}</span></li> }.into_any()
         } else {
             let label = format!("Page {n}");
-            view! { <li><a href=nav.href(handle, n) aria-label=label>{n}</a></li> }.into_any()
+            view! { <li><a href=listing.page_href(handle, n) aria-label=label>{n}</a></li> }.into_any()
         };
         items.push(item);
         previous = n;
     }
-    let prev = (nav.page > 1).then(|| view! { <a class="pagination__step" href=nav.href(handle, nav.page - 1) rel="prev">"Previous"</a> });
-    let next = (nav.page < nav.page_count).then(
-        || view! { <a class="pagination__step" href=nav.href(handle, nav.page + 1) rel="next">"Next"</a> },
-    );
+    let prev = (page > 1)
+        .then(|| view! { <a class="pagination__step" href=listing.page_href(handle, page - 1) rel="prev">"Previous"</a> });
+    let next = (page < page_count)
+        .then(|| view! { <a class="pagination__step" href=listing.page_href(handle, page + 1) rel="next">"Next"</a> });
     Some(
         view! {
             <nav class="pagination" aria-label="Pages">

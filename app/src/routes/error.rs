@@ -9,6 +9,8 @@ pub fn ErrorPage(site: Site, status: u16, heading: String, message: String) -> i
     let meta = PageMeta {
         title: heading.clone(),
         description: message.clone(),
+        noindex: true,
+        ..Default::default()
     };
     view! {
         <Shell site meta>
@@ -19,7 +21,7 @@ pub fn ErrorPage(site: Site, status: u16, heading: String, message: String) -> i
                 <p>
                     <a class="button button--primary" href="/">"Go to the home page"</a>
                     " "
-                    <a class="button" href="/cart">"View your cart"</a>
+                    <a class="button" href="/search">"Search the shop"</a>
                 </p>
             </section>
         </Shell>

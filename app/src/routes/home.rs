@@ -1,15 +1,24 @@
-//! The home page: the store's categories and featured products.
+//! The home page: the store's featured categories and products, with the
+//! `Organization` and site-search structured data.
 
 use crate::components::layout::{PageMeta, Shell};
 use crate::components::product_card::ProductGrid;
+use crate::components::seo;
+use crate::RenderContext;
 use leptos::prelude::*;
 use shared::{HomeData, Site};
 
 #[component]
 pub fn HomePage(site: Site, home: HomeData) -> impl IntoView {
+    let origin = use_context::<RenderContext>()
+        .map(|c| c.origin)
+        .unwrap_or_default();
     let meta = PageMeta {
-        title: String::new(),
         description: site.store.tagline.clone(),
+        canonical: Some("/".into()),
+        image: home.featured.first().and_then(|p| p.image.clone()),
+        json_ld: vec![seo::organization(&site, &origin)],
+        ..Default::default()
     };
     let heading = site.store.name.clone();
     let tagline = site.store.tagline.clone();

@@ -1,11 +1,26 @@
-//! A product page: gallery, title, price, description, variants and an add-to-cart
-//! form that works without JavaScript (a plain POST answered with a 303 to the cart).
+//! A product page: gallery, title, the buy box (price, availability, option picker,
+//! add-to-cart form — an island), description and related products. Without
+//! JavaScript every option value is a link to `?variant=SKU` and the form is a plain
+//! POST answered with a 303 to the cart.
 
 use crate::components::layout::{PageMeta, Shell};
-use crate::components::price::Price;
 use crate::components::product_card::ProductGrid;
+use crate::components::seo;
+use crate::islands::{BuyBox, BuyBoxData};
+use crate::RenderContext;
 use leptos::prelude::*;
-use shared::{Product, ProductSummary, Quantity, Site, Sku};
+use shared::variants::resolve;
+use shared::{Image, Product, ProductSummary, Site, Sku};
+
+/// Widths the main image occupies: full width on phones, about half from tablets up.
+const MAIN_SIZES: &str = "(min-width: 48rem) 55vw, 100vw";
+const THUMB_SIZES: &str = "(min-width: 48rem) 12vw, 25vw";
+
+/// A `srcset` from the image's intrinsic width (SVGs scale; raster images are served
+/// at their own size).
+fn srcset(image: &Image) -> String {
+    format!("{} {}w", image.src, image.width)
+}
 
 /// `related` may be empty: it is deferred data, and the page renders without it.
 #[component]
@@ -15,27 +30,45 @@ pub fn ProductPage(
     selected: Option<Sku>,
     related: Vec<ProductSummary>,
 ) -> impl IntoView {
+    let origin = use_context::<RenderContext>()
+        .map(|c| c.origin)
+        .unwrap_or_default();
+    let path = format!("/products/{}", product.handle);
+    let json_ld = vec![
+        seo::product(&product, &origin, &site),
+        seo::breadcrumbs(&product.breadcrumbs, &product.title, &path, &origin),
+    ];
     let meta = PageMeta {
         title: product.title.clone(),
         description: product.summary.clone(),
+        islands: true,
+        canonical: Some(path),
+        og_type: Some("product"),
+        image: product.images.first().cloned(),
+        json_ld,
+        ..Default::default()
     };
-    let chosen = selected
-        .as_ref()
-        .and_then(|sku| product.variant(sku))
-        .or_else(|| product.default_variant())
-        .cloned();
-    let price = chosen
-        .as_ref()
-        .map(|v| view! { <Price price=v.price compare_at=v.sale_from()/> });
-    let availability = match &chosen {
-        Some(v) if v.stock > 0 => {
-            view! { <p class="availability availability--in">"In stock"</p> }.into_any()
-        }
-        _ => view! { <p class="availability availability--out">"Sold out"</p> }.into_any(),
+    let chosen = resolve(&product, selected.as_ref())
+        .map(|v| v.sku.to_string())
+        .unwrap_or_default();
+    let buy_box = BuyBoxData {
+        handle: product.handle.to_string(),
+        options: product.options.clone(),
+        variants: product.variants.clone(),
+        selected: chosen,
     };
     let main_image = product.images.first().cloned().map(|img| {
         view! {
-            <img class="gallery__main" src=img.src alt=img.alt width=img.width height=img.height fetchpriority="high"/>
+            <img
+                class="gallery__main"
+                src=img.src.clone()
+                srcset=srcset(&img)
+                sizes=MAIN_SIZES
+                alt=img.alt
+                width=img.width
+                height=img.height
+                fetchpriority="high"
+            />
         }
     });
     let thumbnails = product
@@ -45,17 +78,22 @@ pub fn ProductPage(
         .cloned()
         .map(|img| {
             view! {
-                <li><img src=img.src alt=img.alt width=img.width height=img.height loading="lazy" decoding="async"/></li>
+                <li>
+                    <a href=img.src.clone()>
+                        <img
+                            src=img.src.clone()
+                            srcset=srcset(&img)
+                            sizes=THUMB_SIZES
+                            alt=img.alt
+                            width=img.width
+                            height=img.height
+                            loading="lazy"
+                            decoding="async"
+                        />
+                    </a>
+                </li>
             }
         })
-        .collect_view();
-    let variant_picker = variant_picker(&product, chosen.as_ref().map(|v| v.sku.clone()));
-    let handle = product.handle.to_string();
-    let can_buy = product.is_available();
-    let options_summary = product
-        .options
-        .iter()
-        .map(|o| view! { <li><strong>{o.name.clone()}": "</strong>{o.values.join(", ")}</li> })
         .collect_view();
     view! {
         <Shell site meta>
@@ -79,20 +117,7 @@ pub fn ProductPage(
                 <div class="product__info">
                     <p class="product__vendor">{product.vendor.clone()}</p>
                     <h1 class="product__title">{product.title.clone()}</h1>
-                    <p class="product__price">{price}</p>
-                    {availability}
-                    <form class="add-to-cart" method="post" action="/cart/add">
-                        <input type="hidden" name="product" value=handle/>
-                        {variant_picker}
-                        <label class="field">
-                            <span>"Quantity"</span>
-                            <input type="number" name="quantity" value="1" min="1" max=Quantity::MAX inputmode="numeric" required/>
-                        </label>
-                        <button class="button button--primary" type="submit" disabled=!can_buy>
-                            {if can_buy { "Add to cart" } else { "Sold out" }}
-                        </button>
-                    </form>
-                    <ul class="product__options">{options_summary}</ul>
+                    <BuyBox data=buy_box/>
                     <div class="product__description" inner_html=product.description_html.clone()></div>
                 </div>
             </div>
@@ -103,44 +128,5 @@ pub fn ProductPage(
                 </section>
             })}
         </Shell>
-    }
-}
-
-/// A select of every variant (sold-out ones disabled); a single-variant product gets a
-/// hidden field instead.
-fn variant_picker(product: &Product, chosen: Option<Sku>) -> AnyView {
-    match product.variants.as_slice() {
-        [only] => view! { <input type="hidden" name="variant" value=only.sku.to_string()/> }.into_any(),
-        variants => {
-            let label = product
-                .options
-                .iter()
-                .map(|o| o.name.as_str())
-                .collect::<Vec<_>>()
-                .join(" / ");
-            let options = variants
-                .iter()
-                .map(|v| {
-                    let title = product.variant_title(v).unwrap_or_else(|| v.sku.to_string());
-                    let sold_out = v.stock == 0;
-                    let text = if sold_out {
-                        format!("{title} — sold out")
-                    } else {
-                        title
-                    };
-                    let selected = chosen.as_ref() == Some(&v.sku);
-                    view! {
-                        <option value=v.sku.to_string() selected=selected disabled=sold_out>{text}</option>
-                    }
-                })
-                .collect_view();
-            view! {
-                <label class="field">
-                    <span>{if label.is_empty() { "Variant".to_string() } else { label }}</span>
-                    <select name="variant" required>{options}</select>
-                </label>
-            }
-            .into_any()
-        }
     }
 }

@@ -44,6 +44,7 @@ pub async fn show(
     let started = now_ms();
     let context = RenderContext {
         catalog_version: catalog.version().to_string(),
+        origin: http::origin(req),
     };
     let page = render_document(context, move || view! { <CartPage site cart/> });
     timing.render_ms.set(now_ms() - started);
@@ -99,15 +100,39 @@ pub async fn add(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> Ap
             true,
         ),
     };
-    CartClient::for_cart(env, &cart_id)?
-        .add(&CartLine {
-            product: handle,
-            sku,
-            quantity,
-        })
-        .await?;
+    let line = CartLine {
+        product: handle,
+        sku: sku.clone(),
+        quantity,
+    };
+    let lines = CartClient::for_cart(env, &cart_id)?.add(&line).await?;
 
-    let resp = http::see_other("/cart")?;
+    let resp = if http::wants_json(&req) {
+        // Scripts (the buy-box island) get the new cart summary instead of a redirect.
+        let (site, products) =
+            futures_util::future::join(catalog.site(), load_products(catalog, &lines)).await;
+        let (site, products) = (site?, products?);
+        let find = |h: &Handle| products.iter().find(|p| &p.handle == h).map(|p| p.as_ref());
+        let cart = price_cart(&lines, site.store.currency, find)
+            .map_err(|e| AppError::internal("pricing cart", e))?;
+        let line = cart
+            .lines
+            .iter()
+            .find(|l| l.sku == sku)
+            .map(|l| match &l.variant_title {
+                Some(v) => format!("{} ({v}) × {}", l.title, l.quantity),
+                None => format!("{} × {}", l.title, l.quantity),
+            })
+            .unwrap_or_default();
+        let summary = app::islands::AddedToCart {
+            item_count: cart.item_count,
+            subtotal: shared::format_money(cart.subtotal),
+            line,
+        };
+        http::json(&summary, 200, CachePolicy::NoStore)?
+    } else {
+        http::see_other("/cart")?
+    };
     if is_new {
         let secure = if http::is_https(&req) { "; Secure" } else { "" };
         let cookie = format!(

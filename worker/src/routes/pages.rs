@@ -1,15 +1,21 @@
-//! Catalog pages: home, collections, products, content pages, sitemaps and robots.txt.
-//! Each reads its critical documents in parallel (a missing one is a 404) and renders.
-//! All of them are anonymous and go through the full-page cache.
+//! Catalog pages: home, collections, products, content pages, search, suggestions,
+//! sitemaps and robots.txt. Each reads its critical documents in parallel (a missing one
+//! is a 404) and renders. All of them are anonymous and go through the full-page cache.
 
 use crate::catalog_store::CatalogReader;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
-use app::{render_document, ArticlePage, CollectionPage, HomePage, ListingNav, ProductPage, RenderContext};
+use app::islands::Suggestion;
+use app::{
+    render_document, ArticlePage, CollectionPage, FacetView, HomePage, ListingView, ProductPage,
+    RenderContext, SearchPage, SearchResults,
+};
 use futures_util::future::join;
 use leptos::prelude::*;
-use shared::listing::{ListingQuery, SortOrder, PAGE_SIZE};
-use shared::{Handle, Sku};
+use shared::listing::{facet_key, ListingParams, SortOrder, PAGE_SIZE};
+use shared::search::{query_terms, search, shards_for, MAX_QUERY_CHARS};
+use shared::{format_money, Currency, Handle, Sku};
+use std::sync::Arc;
 
 /// The page-cached routes.
 pub enum CatalogPage {
@@ -17,11 +23,16 @@ pub enum CatalogPage {
     Collection(String),
     Product(String),
     Content(String),
+    Search,
+    Suggest,
     SitemapIndex,
     /// `products-1.xml` and the like.
     Sitemap(String),
     Robots,
 }
+
+/// Most suggestions returned while typing.
+const SUGGESTIONS: usize = 6;
 
 impl CatalogPage {
     pub fn cache_policy(&self) -> CachePolicy {
@@ -31,60 +42,65 @@ impl CatalogPage {
         }
     }
 
-    /// The query parameters this page understands, validated and in a fixed order; all
-    /// others are ignored, so junk parameters cannot split the page cache.
-    pub fn canonical_query(&self, raw: &str) -> AppResult<String> {
-        let fields = Fields::parse(raw.as_bytes())?;
+    /// The query parameters this page understands, validated and in one canonical order;
+    /// all others are ignored, so junk parameters cannot split the page cache.
+    pub async fn canonical_query(&self, raw: &str, catalog: &CatalogReader<'_>) -> AppResult<String> {
         Ok(match self {
-            CatalogPage::Product(_) => match fields.get("variant").and_then(|v| Sku::parse(v).ok()) {
-                Some(sku) => format!("variant={sku}"),
-                None => String::new(),
-            },
+            CatalogPage::Product(_) => {
+                let fields = Fields::parse(raw.as_bytes())?;
+                match fields.get("variant").and_then(|v| Sku::parse(v).ok()) {
+                    Some(sku) => format!("variant={sku}"),
+                    None => String::new(),
+                }
+            }
             CatalogPage::Collection(_) => {
-                let (sort, page) = listing_params(&fields)?;
-                let mut params = Vec::new();
-                if sort != SortOrder::Featured {
-                    params.push(format!("sort={}", sort.as_str()));
+                let pairs = Fields::pairs(raw.as_bytes());
+                let currency = listing_currency(&pairs, catalog).await?;
+                ListingParams::parse(&pairs, currency)
+                    .map_err(AppError::BadRequest)?
+                    .canonical_query(currency)
+            }
+            CatalogPage::Search | CatalogPage::Suggest => {
+                let fields = Fields::parse(raw.as_bytes())?;
+                let query = tidy_query(fields.get("q").unwrap_or(""));
+                let mut pairs = vec![("q".to_string(), query)];
+                if matches!(self, CatalogPage::Search) {
+                    match fields.get("page").filter(|p| !p.is_empty()) {
+                        None | Some("1") => {}
+                        Some(p) => {
+                            let page = p.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                                AppError::BadRequest(
+                                    "The page number must be a whole number from 1 up.".into(),
+                                )
+                            })?;
+                            pairs.push(("page".into(), page.to_string()));
+                        }
+                    }
                 }
-                if page > 1 {
-                    params.push(format!("page={page}"));
-                }
-                params.join("&")
+                shared::url::query(&pairs)
             }
             _ => String::new(),
         })
     }
 }
 
-/// The largest page number accepted in a URL.
-const MAX_PAGE: u32 = 100_000;
-
-/// `sort` and `page` of a collection URL; anything malformed is a 400 that says why.
-fn listing_params(fields: &Fields) -> AppResult<(SortOrder, u32)> {
-    let sort = match fields.get("sort") {
-        None | Some("") => SortOrder::Featured,
-        Some(s) => SortOrder::parse(s).ok_or_else(|| {
-            let known: Vec<&str> = SortOrder::ALL.iter().map(|s| s.as_str()).collect();
-            AppError::BadRequest(format!("Unknown sort order. Use one of: {}.", known.join(", ")))
-        })?,
-    };
-    let page = match fields.get("page") {
-        None | Some("") => 1,
-        Some(p) => p
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                AppError::BadRequest("The page number must be a whole number from 1 up.".into())
-            })?,
-    };
-    Ok((sort, page))
+/// Prices in a listing URL are in the store currency; other parameters need none.
+async fn listing_currency(pairs: &[(String, String)], catalog: &CatalogReader<'_>) -> AppResult<Currency> {
+    if pairs.iter().any(|(n, _)| n.starts_with("price.")) {
+        Ok(catalog.site().await?.store.currency)
+    } else {
+        Ok(Currency::USD)
+    }
 }
 
-fn context(catalog: &CatalogReader<'_>) -> RenderContext {
-    RenderContext {
-        catalog_version: catalog.version().to_string(),
-    }
+/// A search as typed, trimmed, blanks collapsed, bounded.
+fn tidy_query(raw: &str) -> String {
+    raw.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(MAX_QUERY_CHARS)
+        .collect()
 }
 
 /// Renders a page: (content type, body).
@@ -94,40 +110,25 @@ pub async fn render(
     canonical_query: &str,
     origin: &str,
 ) -> AppResult<(&'static str, String)> {
-    let ctx = context(catalog);
+    let ctx = RenderContext {
+        catalog_version: catalog.version().to_string(),
+        origin: origin.to_string(),
+    };
+    let fields = Fields::pairs(canonical_query.as_bytes());
+    let param = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
     match page {
         CatalogPage::Home => {
             let (site, home) = join(catalog.site(), catalog.home()).await;
             let (site, home) = ((*site?).clone(), (*home?).clone());
-            Ok((http::HTML, render_document(ctx, move || view! { <HomePage site home/> })))
+            Ok((
+                http::HTML,
+                render_document(ctx, move || view! { <HomePage site home/> }),
+            ))
         }
-        CatalogPage::Collection(handle) => {
-            let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
-            let (sort, page) = listing_params(&Fields::parse(canonical_query.as_bytes())?)?;
-            let (site, category) = join(catalog.site(), catalog.collection(&handle)).await;
-            let (site, category) = ((*site?).clone(), (*category?.ok_or(AppError::NotFound)?).clone());
-            let total = category.product_count as usize;
-            let (products, nav) = if sort == SortOrder::Featured && page == 1 {
-                // The first page of the default order is stored with the collection.
-                let page_count = total.div_ceil(PAGE_SIZE).max(1) as u32;
-                (category.products.clone(), ListingNav { sort, page, page_count, total })
-            } else {
-                let listing = catalog.listing(&handle).await?.ok_or_else(|| {
-                    AppError::Internal(format!("collection {handle} has no listing index"))
-                })?;
-                let result = listing.query(&ListingQuery { sort, page, ..Default::default() });
-                if page > result.page_count {
-                    return Err(AppError::NotFound);
-                }
-                let cards = catalog.cards(&result.cards).await?;
-                let nav = ListingNav { sort, page, page_count: result.page_count, total: result.total };
-                (cards.iter().map(|c| (**c).clone()).collect(), nav)
-            };
-            Ok((http::HTML, render_document(ctx, move || view! { <CollectionPage site category products nav/> })))
-        }
+        CatalogPage::Collection(handle) => collection(catalog, ctx, handle, &fields).await,
         CatalogPage::Product(handle) => {
             let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
-            let selected = Fields::parse(canonical_query.as_bytes())?.get("variant").and_then(|v| Sku::parse(v).ok());
+            let selected = param("variant").and_then(|v| Sku::parse(&v).ok());
             let (site, product) = join(catalog.site(), catalog.product(&handle)).await;
             let (site, product) = ((*site?).clone(), (*product?.ok_or(AppError::NotFound)?).clone());
             // Related products are deferred data: if they cannot be read, the page goes without.
@@ -138,13 +139,68 @@ pub async fn render(
                     Vec::new()
                 }
             };
-            Ok((http::HTML, render_document(ctx, move || view! { <ProductPage site product selected related/> })))
+            Ok((
+                http::HTML,
+                render_document(
+                    ctx,
+                    move || view! { <ProductPage site product selected related/> },
+                ),
+            ))
         }
         CatalogPage::Content(handle) => {
             let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
             let (site, page) = join(catalog.site(), catalog.page(&handle)).await;
             let (site, page) = ((*site?).clone(), (*page?.ok_or(AppError::NotFound)?).clone());
-            Ok((http::HTML, render_document(ctx, move || view! { <ArticlePage site page/> })))
+            Ok((
+                http::HTML,
+                render_document(ctx, move || view! { <ArticlePage site page/> }),
+            ))
+        }
+        CatalogPage::Search => {
+            let query = param("q").unwrap_or_default();
+            let page: u32 = param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+            let (site, ranked) = join(catalog.site(), ranked_cards(catalog, &query)).await;
+            let (site, ranked) = ((*site?).clone(), ranked?);
+            let total = ranked.len();
+            let page_count = total.div_ceil(PAGE_SIZE).max(1) as u32;
+            if page > page_count {
+                return Err(AppError::NotFound);
+            }
+            let start = (page as usize - 1) * PAGE_SIZE;
+            let ordinals: Vec<u32> = ranked.iter().skip(start).take(PAGE_SIZE).copied().collect();
+            let products = catalog
+                .cards(&ordinals)
+                .await?
+                .iter()
+                .map(|c| (**c).clone())
+                .collect();
+            let results = SearchResults {
+                query,
+                total,
+                page,
+                page_count,
+            };
+            Ok((
+                http::HTML,
+                render_document(ctx, move || view! { <SearchPage site results products/> }),
+            ))
+        }
+        CatalogPage::Suggest => {
+            let query = param("q").unwrap_or_default();
+            let ranked = ranked_cards(catalog, &query).await?;
+            let top: Vec<u32> = ranked.into_iter().take(SUGGESTIONS).collect();
+            let suggestions: Vec<Suggestion> = catalog
+                .cards(&top)
+                .await?
+                .iter()
+                .map(|c| Suggestion {
+                    title: c.title.clone(),
+                    href: format!("/products/{}", c.handle),
+                    price: format_money(c.price),
+                })
+                .collect();
+            let body = serde_json::json!({ "query": query, "suggestions": suggestions });
+            Ok((http::JSON, body.to_string()))
         }
         CatalogPage::SitemapIndex => {
             let index = catalog.sitemap_index().await?;
@@ -152,22 +208,35 @@ pub async fn render(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
             );
             for shard in &index.shards {
-                xml.push_str(&format!("<sitemap><loc>{}/sitemaps/{}.xml</loc></sitemap>\n", xml_escape(origin), xml_escape(shard)));
+                xml.push_str(&format!(
+                    "<sitemap><loc>{}/sitemaps/{}.xml</loc></sitemap>\n",
+                    xml_escape(origin),
+                    xml_escape(shard)
+                ));
             }
             xml.push_str("</sitemapindex>\n");
             Ok((http::XML, xml))
         }
         CatalogPage::Sitemap(file) => {
             let name = file.strip_suffix(".xml").ok_or(AppError::NotFound)?;
-            let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            let valid = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !valid {
                 return Err(AppError::NotFound);
             }
             let shard = catalog.sitemap_shard(name).await?.ok_or(AppError::NotFound)?;
             let mut xml = String::with_capacity(shard.paths.len() * 80 + 200);
-            xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+            xml.push_str(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+            );
             for path in &shard.paths {
-                xml.push_str(&format!("<url><loc>{}{}</loc></url>\n", xml_escape(origin), xml_escape(path)));
+                xml.push_str(&format!(
+                    "<url><loc>{}{}</loc></url>\n",
+                    xml_escape(origin),
+                    xml_escape(path)
+                ));
             }
             xml.push_str("</urlset>\n");
             Ok((http::XML, xml))
@@ -175,10 +244,100 @@ pub async fn render(
         CatalogPage::Robots => Ok((
             http::TEXT,
             format!(
-                "User-agent: *\nDisallow: /cart\nDisallow: /search\nDisallow: /*?\n\nSitemap: {origin}/sitemap.xml\n"
+                "User-agent: *\n\
+                 Disallow: /cart\n\
+                 Disallow: /search\n\
+                 Disallow: /*?*sort=\n\
+                 Disallow: /*?*filter.\n\
+                 Disallow: /*?*price.\n\
+                 Disallow: /*?*in_stock=\n\
+                 Disallow: /*?*variant=\n\
+                 \n\
+                 Sitemap: {origin}/sitemap.xml\n"
             ),
         )),
     }
+}
+
+/// Card ordinals matching a search, best first, from the index shards it needs.
+async fn ranked_cards(catalog: &CatalogReader<'_>, query: &str) -> AppResult<Vec<u32>> {
+    let terms = query_terms(query);
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let shards = catalog.search_shards(&shards_for(&terms)).await?;
+    Ok(search(&terms, |name| shards.get(name).map(Arc::as_ref))
+        .into_iter()
+        .map(|(card, _)| card)
+        .collect())
+}
+
+async fn collection(
+    catalog: &CatalogReader<'_>,
+    ctx: RenderContext,
+    handle: &str,
+    pairs: &[(String, String)],
+) -> AppResult<(&'static str, String)> {
+    let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
+    let (site, category) = join(catalog.site(), catalog.collection(&handle)).await;
+    let (site, category) = ((*site?).clone(), (*category?.ok_or(AppError::NotFound)?).clone());
+    let currency = site.store.currency;
+    let params = ListingParams::parse(pairs, currency).map_err(AppError::BadRequest)?;
+    let listing = catalog
+        .listing(&handle)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("collection {handle} has no listing index")))?;
+    let result = listing.query(&params.to_query(&listing));
+    if params.page > result.page_count {
+        return Err(AppError::NotFound);
+    }
+    // The first page of the default order is stored with the collection.
+    let first_page = params.page == 1 && params.sort == SortOrder::Featured && !params.is_filtered();
+    let products = if first_page {
+        category.products.clone()
+    } else {
+        catalog
+            .cards(&result.cards)
+            .await?
+            .iter()
+            .map(|c| (**c).clone())
+            .collect()
+    };
+    let facets = listing
+        .facets
+        .iter()
+        .zip(&result.facet_counts)
+        .map(|(facet, counts)| {
+            let key = facet_key(&facet.name);
+            let chosen = params.filters.get(&key);
+            FacetView {
+                name: facet.name.clone(),
+                values: facet
+                    .values
+                    .iter()
+                    .zip(counts)
+                    .take(60)
+                    .map(|(v, n)| (v.value.clone(), *n, chosen.is_some_and(|c| c.contains(&v.value))))
+                    .collect(),
+                key,
+            }
+        })
+        .collect();
+    let view = ListingView {
+        params,
+        currency,
+        page_count: result.page_count,
+        total: result.total,
+        facets,
+        price_bounds: listing.price_bounds(),
+    };
+    Ok((
+        http::HTML,
+        render_document(
+            ctx,
+            move || view! { <CollectionPage site category products listing=view/> },
+        ),
+    ))
 }
 
 fn xml_escape(text: &str) -> String {
