@@ -1,7 +1,8 @@
 # The front door of the storefront.
 #   make dev    set up what is missing, build, publish the sample catalog to local KV,
 #               and serve the shop on http://127.0.0.1:$(PORT)
-#   make test   set up, build once, then run every test (unit, integration, deploy)
+#   make test   set up, build once, then run every test (unit, integration, browser, deploy)
+#   make lighthouse   Lighthouse scores (median of RUNS, default 3) for four page types
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -13,7 +14,10 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 
-.PHONY: dev test setup build seed lint unit-and-integration clean
+# Crates built for the host; the worker and the islands bundle only build for wasm32.
+HOST_CRATES := --workspace --exclude storefront-worker --exclude storefront-islands
+
+.PHONY: dev test setup build seed lint lighthouse clean
 
 setup:
 	@bash scripts/setup.sh
@@ -31,13 +35,17 @@ dev: build seed
 
 lint: setup
 	cargo fmt --all -- --check
-	cargo clippy --workspace --exclude storefront-worker --all-targets --features storefront-app/ssr -- -D warnings
+	cargo clippy $(HOST_CRATES) --all-targets --features storefront-app/ssr -- -D warnings
 	cargo clippy -p storefront-worker --target wasm32-unknown-unknown --release -- -D warnings
+	cargo clippy -p storefront-islands --target wasm32-unknown-unknown --release --target-dir target/islands -- -D warnings
 
 # Host unit and property tests, then the integration tests, which start their own
 # `wrangler dev` against the worker built above (STOREFRONT_PREBUILT skips rebuilding).
 test: build lint
-	STOREFRONT_PREBUILT=1 cargo test --no-fail-fast --workspace --exclude storefront-worker --features storefront-app/ssr
+	STOREFRONT_PREBUILT=1 cargo test --no-fail-fast $(HOST_CRATES) --features storefront-app/ssr
+
+lighthouse: build
+	scripts/with-shop.sh node scripts/lighthouse.mjs
 
 clean:
-	rm -rf target worker/build .wrangler
+	rm -rf target worker/build public/pkg .wrangler test-artifacts

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping whatever is already there:
-# the wasm32 target, worker-build and wasm-bindgen-cli at exact versions, and the
-# npm packages pinned in package-lock.json. Nothing here downloads from GitHub.
+# the wasm32 target, worker-build and wasm-bindgen-cli at exact versions, Debian's
+# Chromium and a Java runtime, and the npm packages pinned in package-lock.json.
+# Nothing here downloads from GitHub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,19 @@ if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIN
   step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
   # Not --locked: with it the install fails on a yanked webpki-roots version.
   cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
+fi
+
+# Debian packages: Chromium for the browser tests and Lighthouse, a Java runtime for the
+# Nu HTML checker (npm vnu-jar). Browser downloads do not work here; Debian's do.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v java >/dev/null || missing+=(default-jre-headless)
+if (( ${#missing[@]} )); then
+  step "installing Debian packages: ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # npm ci when node_modules is missing or older than the lock file.

@@ -1,0 +1,123 @@
+// A shopper's path through the shop in a real headless Chromium (Debian's, driven by
+// playwright-core): home → category → filter → product → pick a variant → add to cart
+// → cart. Run with JavaScript ("js": islands hydrate, no reloads for the variant and the
+// cart) or without ("nojs": plain links and forms). A screenshot of every step goes to
+// ARTIFACTS/<mode>/. Exits non-zero, saying which step failed, on any mismatch.
+//
+//   node tests/browser/shop-flow.mjs BASE_URL ARTIFACTS_DIR js|nojs
+
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [base, artifacts, mode] = process.argv.slice(2);
+if (!base || !artifacts || !['js', 'nojs'].includes(mode)) {
+  console.error('usage: shop-flow.mjs BASE_URL ARTIFACTS_DIR js|nojs');
+  process.exit(2);
+}
+const withJs = mode === 'js';
+const dir = join(artifacts, mode);
+mkdirSync(dir, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const context = await browser.newContext({ javaScriptEnabled: withJs, viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+const problems = [];
+page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+
+let step = 0;
+async function shot(name) {
+  step += 1;
+  const file = join(dir, `${String(step).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`  ${mode} step ${step}: ${name} (${page.url()})`);
+}
+function check(ok, message) {
+  if (!ok) throw new Error(`${mode}: ${message}`);
+}
+
+try {
+  // 1. Home.
+  let response = await page.goto(base + '/');
+  check(response.status() === 200, `home answered ${response.status()}`);
+  check((await page.textContent('h1')).includes('Fernleaf'), 'home heading');
+  if (withJs) {
+    // Keyboard: the first Tab lands on the skip link, which is visibly focused.
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement?.className);
+    check(focused === 'skip-link', `first Tab focuses the skip link, not ${focused}`);
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    check(outline !== 'none', 'focus is visible');
+  }
+  await shot('home');
+
+  // 2. Category, from the header menu.
+  await Promise.all([page.waitForURL('**/collections/apparel'), page.click('.main-nav >> text=Apparel')]);
+  check((await page.textContent('h1')).trim() === 'Apparel', 'collection heading');
+  await shot('category');
+
+  // 3. Filter by size M, with the plain filter form.
+  await page.check('input[name="filter.size"][value="M"]');
+  await Promise.all([page.waitForURL(/filter\.size=M/), page.click('text=Apply filters')]);
+  check(await page.isChecked('input[name="filter.size"][value="M"]'), 'the chosen size stays checked');
+  const cards = await page.$$eval('.product-card__title', (els) => els.map((e) => e.textContent.trim()));
+  check(cards.includes('Merino Crew Sweater'), `filtered results: ${cards.join(', ')}`);
+  check(!cards.includes('Waxed Canvas Tote'), 'filtering narrows the results');
+  await shot('filtered');
+
+  // 4. Product.
+  await Promise.all([page.waitForURL('**/products/merino-crew-sweater'), page.click('text=Merino Crew Sweater')]);
+  check((await page.textContent('h1')).trim() === 'Merino Crew Sweater', 'product heading');
+  await shot('product');
+
+  // 5. Pick a variant: size M, colour Charcoal.
+  if (withJs) {
+    // Wait for the island to hydrate, then make sure picking does not reload the page.
+    await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
+    await page.waitForTimeout(500);
+    await page.evaluate(() => { window.__noReload = true; });
+  }
+  await page.click('a.choice:text-is("M")');
+  await page.waitForURL(/variant=MCS-M-OAT/);
+  await page.click('a.choice:text-is("Charcoal")');
+  await page.waitForURL(/variant=MCS-M-CHAR/);
+  check(await page.inputValue('input[name="variant"]') === 'MCS-M-CHAR', 'the form posts the picked variant');
+  check(await page.getAttribute('a.choice:text-is("Charcoal")', 'aria-current') === 'true', 'the pick is marked');
+  if (withJs) check(await page.evaluate(() => window.__noReload === true), 'picking a variant reloaded the page');
+  await shot('variant');
+
+  // 6. Add two to the cart.
+  await page.fill('input[name="quantity"]', '2');
+  if (withJs) {
+    await page.click('button:has-text("Add to cart")');
+    await page.waitForSelector('.cart-drawer');
+    check((await page.textContent('.cart-drawer')).includes('Merino Crew Sweater (M / Charcoal) × 2'), 'drawer line');
+    check((await page.textContent('[data-cart-count]')).trim() === '2', 'live cart count');
+    check(await page.evaluate(() => window.__noReload === true), 'adding to the cart reloaded the page');
+    await shot('added');
+    await Promise.all([page.waitForURL('**/cart'), page.click('.cart-drawer >> text=View cart')]);
+  } else {
+    await Promise.all([page.waitForURL('**/cart'), page.click('button:has-text("Add to cart")')]);
+  }
+
+  // 7. Cart: the line, its quantity, and the server's total.
+  const row = await page.textContent('tr[data-sku="MCS-M-CHAR"]');
+  check(row.includes('Merino Crew Sweater') && row.includes('M / Charcoal'), `cart line: ${row}`);
+  check((await page.textContent('tr[data-sku="MCS-M-CHAR"] .cart-line__quantity')).trim() === '2', 'quantity 2');
+  check((await page.textContent('.cart-subtotal')).trim() === '$196.00', 'subtotal 2 × $98.00');
+  await shot('cart');
+
+  check(problems.length === 0, problems.join('; '));
+  console.log(`${mode}: the whole path works (${step} screenshots in ${dir})`);
+} catch (error) {
+  await shot('failure').catch(() => {});
+  console.error(error.message);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
