@@ -49,6 +49,15 @@ if (( ${#missing[@]} )); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Local secrets for `wrangler dev` (never committed; production uses `wrangler secret put`).
+if [[ ! -f .dev.vars ]]; then
+  step "writing .dev.vars with fresh local secrets"
+  {
+    echo "SIGNING_SECRET=\"$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')\""
+    echo "ADMIN_TOKEN=\"$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')\""
+  } > .dev.vars
+fi
+
 # npm ci when node_modules is missing or older than the lock file.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   step "installing npm packages (wrangler, esbuild, binaryen)"

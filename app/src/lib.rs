@@ -8,7 +8,10 @@ pub mod components;
 pub mod islands;
 pub mod routes;
 
+pub use routes::cart::CartView;
+pub use routes::checkout::{CheckoutPage, CheckoutStep, CheckoutView};
 pub use routes::collection::{FacetView, ListingView};
+pub use routes::order::{OrderLookupPage, OrderPage};
 pub use routes::search::{SearchPage, SearchResults};
 pub use routes::{
     article::ArticlePage, cart::CartPage, collection::CollectionPage, error::ErrorPage, home::HomePage,

@@ -2,8 +2,10 @@
 
 pub mod article;
 pub mod cart;
+pub mod checkout;
 pub mod collection;
 pub mod error;
 pub mod home;
+pub mod order;
 pub mod product;
 pub mod search;

@@ -6,14 +6,14 @@
 //! listings and search return card ordinals, and cards are fetched in one bulk read.
 
 use crate::validate::{CategoryNode, ValidCatalog, ValidProduct};
-use shared::keys::{doc_key, DocKind, SINGLETON};
+use shared::keys::{doc_key, sku_shard, DocKind, SINGLETON, SKU_SHARDS};
 use shared::listing::{build_listing_index, ListingEntry, PAGE_SIZE};
 use shared::search::{weight, SearchIndexBuilder};
 use shared::{
     Category, CategorySummary, Handle, HomeData, MenuLink, Product, ProductSummary, Site, SitemapIndex,
     SitemapShard, StoreInfo,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// How many products the home page features when the store does not choose.
 const DEFAULT_FEATURED: usize = 8;
@@ -257,6 +257,7 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
         to_json(&HomeData {
             categories: home_categories,
             featured,
+            product_count: products.len() as u32,
         }),
     ));
     let site = Site {
@@ -325,6 +326,18 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
         SINGLETON.into(),
         to_json(&SitemapIndex { shards }),
     ));
+
+    // SKU → product handle, for cart links that name only variants.
+    let mut sku_shards: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); SKU_SHARDS as usize];
+    for product in &products {
+        for variant in &product.variants {
+            sku_shards[sku_shard(variant.sku.as_str()) as usize]
+                .insert(variant.sku.to_string(), product.handle.to_string());
+        }
+    }
+    for (shard, map) in sku_shards.iter().enumerate() {
+        documents.push((DocKind::Skus, shard.to_string(), to_json(map)));
+    }
 
     for (ordinal, card) in cards.iter().enumerate() {
         documents.push((DocKind::Card, ordinal.to_string(), to_json(card)));

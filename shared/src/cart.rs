@@ -16,6 +16,9 @@ pub struct CartLine {
     pub product: Handle,
     pub sku: Sku,
     pub quantity: Quantity,
+    /// The unit price when the line was added, to tell the shopper if it changed since.
+    #[serde(default)]
+    pub added_at_price: Option<Money>,
 }
 
 /// Why a cart change was refused.
@@ -72,6 +75,12 @@ pub struct PricedLine {
     pub quantity: Quantity,
     pub unit_price: Money,
     pub line_total: Money,
+    /// The price when the line was added, if the catalog price has changed since.
+    #[serde(default)]
+    pub price_was: Option<Money>,
+    /// How many are available right now, if fewer than the line asks for.
+    #[serde(default)]
+    pub short_by: Option<u32>,
 }
 
 /// The cart as the shopper sees it.
@@ -133,6 +142,8 @@ pub fn price_cart<'a>(
             quantity: line.quantity,
             unit_price: variant.price,
             line_total,
+            price_was: line.added_at_price.filter(|was| *was != variant.price),
+            short_by: None,
         });
     }
     Ok(PricedCart {
@@ -154,6 +165,7 @@ mod tests {
             product: Handle::parse(product).unwrap(),
             sku: Sku::parse(sku).unwrap(),
             quantity: Quantity::new(qty).unwrap(),
+            added_at_price: None,
         }
     }
 
@@ -196,6 +208,22 @@ mod tests {
         assert_eq!(cart.unavailable.len(), 2);
         assert_eq!(cart.lines.len(), 1);
         assert_eq!(cart.subtotal, money(2500));
+    }
+
+    #[test]
+    fn lines_whose_price_changed_are_flagged_and_repriced() {
+        let tee = product("tee", vec![variant("T-S", &["S"], 2500, 3)]);
+        let catalog = [tee];
+        let find = |h: &Handle| catalog.iter().find(|p| &p.handle == h);
+        let mut stale = line("tee", "T-S", 2);
+        stale.added_at_price = Some(money(2000));
+        let mut current = line("tee", "T-S", 1);
+        current.added_at_price = Some(money(2500));
+        let cart = price_cart(&[stale], Currency::USD, find).unwrap();
+        assert_eq!(cart.lines[0].price_was, Some(money(2000)));
+        assert_eq!(cart.subtotal, money(5000), "re-priced from the catalog");
+        let cart = price_cart(&[current], Currency::USD, find).unwrap();
+        assert_eq!(cart.lines[0].price_was, None);
     }
 
     #[test]

@@ -200,6 +200,9 @@ pub struct CategorySummary {
 pub struct HomeData {
     pub categories: Vec<CategorySummary>,
     pub featured: Vec<ProductSummary>,
+    /// Products in the catalog; their cards are ordinals `0..product_count`.
+    #[serde(default)]
+    pub product_count: u32,
 }
 
 #[cfg(test)]

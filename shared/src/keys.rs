@@ -43,6 +43,21 @@ pub enum DocKind {
     Page,
     /// Sitemap index (`SitemapIndex`, singleton) and shards (`SitemapShard`, by name).
     Sitemap,
+    /// SKU → product handle, in [`SKU_SHARDS`] shards (`BTreeMap<String, String>`, by shard number).
+    Skus,
+}
+
+/// Shards of the SKU index.
+pub const SKU_SHARDS: u32 = 64;
+
+/// The SKU-index shard holding a SKU.
+pub fn sku_shard(sku: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in sku.bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash % SKU_SHARDS
 }
 
 impl DocKind {
@@ -58,6 +73,7 @@ impl DocKind {
             DocKind::Search => "search",
             DocKind::Page => "page",
             DocKind::Sitemap => "sitemap",
+            DocKind::Skus => "skus",
         }
     }
 }

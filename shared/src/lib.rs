@@ -5,10 +5,12 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod ids;
 pub mod keys;
 pub mod listing;
 pub mod money;
+pub mod orders;
 pub mod search;
 pub mod settings;
 pub mod url;

@@ -110,6 +110,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Secrets and switches every test shop runs with.
+pub const TEST_VARS: [(&str, &str); 3] = [
+    ("SIGNING_SECRET", "test-signing-secret-0123456789abcdef"),
+    ("ADMIN_TOKEN", ADMIN_TOKEN),
+    ("ENABLE_TEST_ROUTES", "1"),
+];
+
+/// The merchant API token of test shops.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
+
 /// A running `wrangler dev`. Dropping it stops the whole process group.
 pub struct Shop {
     child: Option<Child>,
@@ -127,12 +137,17 @@ impl Shop {
 
     /// Starts `wrangler dev` on an existing state directory.
     pub fn start_on(state_dir: &Path) -> Shop {
-        Shop::start_on_expecting(state_dir, 200)
+        Shop::start_with(state_dir, 200, &[])
     }
 
     /// Starts `wrangler dev` and waits until `/` answers with `ready_status` (500 for a
     /// shop with no catalog published).
     pub fn start_on_expecting(state_dir: &Path, ready_status: u16) -> Shop {
+        Shop::start_with(state_dir, ready_status, &[])
+    }
+
+    /// Starts `wrangler dev` with extra vars (on top of [`TEST_VARS`]).
+    pub fn start_with(state_dir: &Path, ready_status: u16, vars: &[(&str, &str)]) -> Shop {
         let port = free_port();
         let inspector = free_port();
         let log = state_dir.join(format!("wrangler-{port}.log"));
@@ -152,6 +167,9 @@ impl Shop {
             .arg("--persist-to")
             .arg(state_dir)
             .args(["--log-level", "info", "--show-interactive-dev-session=false"]);
+        for (name, value) in TEST_VARS.iter().chain(vars) {
+            command.arg("--var").arg(format!("{name}:{value}"));
+        }
         quiet_wrangler(&mut command)
             .stdin(Stdio::null())
             .stdout(log_file)
@@ -402,6 +420,66 @@ impl Shopper {
         let reply = to_reply(request.send_form(fields.iter().copied()), &format!("POST {path}"));
         self.remember(&reply);
         reply
+    }
+}
+
+/// A headless client of the JSON API (`/api/v1`).
+#[derive(Clone)]
+pub struct Api {
+    agent: ureq::Agent,
+    base: String,
+}
+
+impl Api {
+    pub fn new(shop: &Shop) -> Api {
+        Api {
+            agent: agent(),
+            base: format!("{}/api/v1", shop.base),
+        }
+    }
+
+    /// Sends a request; `token` becomes `Authorization: Bearer`, `body` is sent as JSON.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let url = format!("{}{path}", self.base);
+        let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let text = match body {
+            Some(json) => {
+                builder = builder.header("content-type", "application/json");
+                json.to_string()
+            }
+            None => String::new(),
+        };
+        let request = builder
+            .body(text)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let reply = to_reply(self.agent.run(request), &format!("{method} {path}"));
+        let json = serde_json::from_str(&reply.body).unwrap_or(serde_json::Value::Null);
+        (reply.status, json)
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+        self.call("GET", path, token, &[], None)
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.call("POST", path, token, &[], Some(&body))
+    }
+
+    pub fn put(&self, path: &str, token: Option<&str>, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.call("PUT", path, token, &[], Some(&body))
     }
 }
 

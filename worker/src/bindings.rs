@@ -4,3 +4,15 @@
 pub const CATALOG: &str = "CATALOG";
 /// Durable Object namespace of carts: one `CartObject` per cart id.
 pub const CART: &str = "CART";
+/// Durable Object namespace of stock: `InventoryObject`s, sharded by SKU.
+pub const INVENTORY: &str = "INVENTORY";
+/// Durable Object namespace of orders: `OrderObject`s, sharded by order number.
+pub const ORDERS: &str = "ORDERS";
+/// Queue of order events ("order placed"), consumed by this worker.
+pub const ORDER_EVENTS: &str = "ORDER_EVENTS";
+/// Bearer token of the merchant API (a secret).
+pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
+/// How long checkout holds stock, in seconds (a var; 900 by default).
+pub const RESERVATION_TTL_SECONDS: &str = "RESERVATION_TTL_SECONDS";
+/// "1" enables the routes only tests use (a var; off by default).
+pub const ENABLE_TEST_ROUTES: &str = "ENABLE_TEST_ROUTES";

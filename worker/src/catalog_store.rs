@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use shared::keys::{doc_key, DocKind, CURRENT_VERSION_KEY, SINGLETON};
 use shared::listing::ListingIndex;
 use shared::search::SearchShard;
+use shared::settings::StoreSettings;
 use shared::{
     Category, ContentPage, Handle, HomeData, Product, ProductSummary, Site, SitemapIndex, SitemapShard,
 };
@@ -117,6 +118,10 @@ impl<'t> CatalogReader<'t> {
         self.required(DocKind::Home).await
     }
 
+    pub async fn settings(&self) -> AppResult<Arc<StoreSettings>> {
+        self.required(DocKind::Settings).await
+    }
+
     pub async fn product(&self, handle: &Handle) -> AppResult<Option<Arc<Product>>> {
         self.doc(DocKind::Product, handle.as_str()).await
     }
@@ -181,6 +186,31 @@ impl<'t> CatalogReader<'t> {
         let names: Vec<String> = ordinals.iter().map(u32::to_string).collect();
         let found = self.many::<ProductSummary>(DocKind::Card, &names).await?;
         Ok(names.iter().filter_map(|n| found.get(n).cloned()).collect())
+    }
+
+    /// The product handle of each SKU found (one bulk read for all their shards).
+    pub async fn products_of_skus(&self, skus: &[shared::Sku]) -> AppResult<HashMap<String, Handle>> {
+        let mut shards: Vec<String> = skus
+            .iter()
+            .map(|s| shared::keys::sku_shard(s.as_str()).to_string())
+            .collect();
+        shards.sort();
+        shards.dedup();
+        let maps = self
+            .many::<std::collections::BTreeMap<String, String>>(DocKind::Skus, &shards)
+            .await?;
+        let mut found = HashMap::new();
+        for sku in skus {
+            let shard = shared::keys::sku_shard(sku.as_str()).to_string();
+            if let Some(handle) = maps
+                .get(&shard)
+                .and_then(|m| m.get(sku.as_str()))
+                .and_then(|h| Handle::parse(h).ok())
+            {
+                found.insert(sku.to_string(), handle);
+            }
+        }
+        Ok(found)
     }
 
     /// Search index shards by name.

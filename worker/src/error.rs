@@ -1,6 +1,7 @@
 //! What can go wrong while answering a request, split the zero2prod way: the client's
 //! fault (4xx, message shown to them) or ours (5xx, generic message, details logged).
 
+use shared::checkout::FieldError;
 use std::fmt;
 
 #[derive(Debug)]
@@ -9,10 +10,21 @@ pub enum AppError {
     NotFound,
     /// The request is malformed; the message says how to fix it.
     BadRequest(String),
+    /// Missing or wrong credentials (cart token, admin token).
+    Unauthorized(String),
+    /// Payment was declined.
+    PaymentRequired(String),
+    /// The request conflicts with the current state (in flight, sold out, changed).
+    Conflict(String),
     /// Well formed, but refused by a business rule (cart full, sold out).
     Unprocessable(String),
+    /// Form or JSON fields that need fixing, each with its message.
+    InvalidFields(Vec<FieldError>),
     MethodNotAllowed(&'static str),
     PayloadTooLarge,
+    UnsupportedMediaType(&'static str),
+    /// A dependency is down for a moment; retry (answered with `Retry-After`).
+    Unavailable(String),
     /// Our fault. The text is logged, never shown.
     Internal(String),
 }
@@ -22,9 +34,14 @@ impl AppError {
         match self {
             Self::NotFound => 404,
             Self::BadRequest(_) => 400,
-            Self::Unprocessable(_) => 422,
+            Self::Unauthorized(_) => 401,
+            Self::PaymentRequired(_) => 402,
+            Self::Conflict(_) => 409,
+            Self::Unprocessable(_) | Self::InvalidFields(_) => 422,
             Self::MethodNotAllowed(_) => 405,
             Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType(_) => 415,
+            Self::Unavailable(_) => 503,
             Self::Internal(_) => 500,
         }
     }
@@ -34,9 +51,15 @@ impl AppError {
         match self {
             Self::NotFound => "not_found",
             Self::BadRequest(_) => "bad_request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::PaymentRequired(_) => "payment_declined",
+            Self::Conflict(_) => "conflict",
             Self::Unprocessable(_) => "unprocessable",
+            Self::InvalidFields(_) => "invalid_fields",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
     }
@@ -50,19 +73,43 @@ impl AppError {
                     .to_string(),
             ),
             Self::BadRequest(m) => ("That request didn't look right", m.clone()),
+            Self::Unauthorized(m) => ("Not allowed", m.clone()),
+            Self::PaymentRequired(m) => ("Payment declined", m.clone()),
+            Self::Conflict(m) => ("That could not be done right now", m.clone()),
             Self::Unprocessable(m) => ("We couldn't do that", m.clone()),
+            Self::InvalidFields(fields) => (
+                "Some details need fixing",
+                fields
+                    .iter()
+                    .map(|f| f.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             Self::MethodNotAllowed(allowed) => (
                 "Method not allowed",
                 format!("This address only answers {allowed} requests."),
             ),
             Self::PayloadTooLarge => (
                 "Request too large",
-                "The form you sent was larger than we accept.".to_string(),
+                "The request was larger than we accept.".to_string(),
             ),
+            Self::UnsupportedMediaType(expected) => (
+                "Unsupported format",
+                format!("Send the request body as {expected}."),
+            ),
+            Self::Unavailable(m) => ("Please try again in a moment", m.clone()),
             Self::Internal(_) => (
                 "Something went wrong on our side",
                 "We're sorry: the shop had a problem answering. Please try again in a moment.".to_string(),
             ),
+        }
+    }
+
+    /// Field-level details, for JSON clients.
+    pub fn fields(&self) -> Option<&[FieldError]> {
+        match self {
+            Self::InvalidFields(fields) => Some(fields),
+            _ => None,
         }
     }
 

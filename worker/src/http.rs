@@ -124,6 +124,48 @@ pub async fn read_form(req: &mut Request) -> AppResult<Fields> {
     Fields::parse(&body)
 }
 
+/// Reads a JSON body into `T`, refusing other content types and bodies over
+/// [`MAX_FORM_BYTES`]; a body that does not fit `T` is a 400 that says why.
+pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> AppResult<T> {
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence != "application/json" {
+        return Err(AppError::UnsupportedMediaType("application/json"));
+    }
+    if let Some(length) = req.headers().get("content-length")? {
+        if length
+            .trim()
+            .parse::<usize>()
+            .map_or(true, |n| n > MAX_FORM_BYTES)
+        {
+            return Err(AppError::PayloadTooLarge);
+        }
+    }
+    let body = req
+        .bytes()
+        .await
+        .map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
+    if body.len() > MAX_FORM_BYTES {
+        return Err(AppError::PayloadTooLarge);
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| AppError::BadRequest(format!("The JSON body is not valid here: {e}.")))
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(req: &Request) -> Option<String> {
+    let header = req.headers().get("authorization").ok().flatten()?;
+    let (scheme, token) = header.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
 /// The value of one cookie, if the request carries it.
 pub fn cookie(req: &Request, name: &str) -> Option<String> {
     let header = req.headers().get("cookie").ok().flatten()?;

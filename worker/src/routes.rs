@@ -1,8 +1,10 @@
 //! The router: matches method and path, runs the handler, and turns any error into a
 //! styled error page with the right status. Every response gets `Server-Timing`.
 
-mod cart;
-mod pages;
+pub mod cart;
+pub mod checkout;
+mod orders;
+pub mod pages;
 
 use crate::catalog_store::CatalogReader;
 use crate::error::{AppError, AppResult};
@@ -18,7 +20,8 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     let timing = Timing::start();
     let path = req.path();
     let origin = http::origin(&req);
-    let wants_json = http::wants_json(&req);
+    // The API always answers JSON; pages answer JSON to scripts that ask for it.
+    let wants_json = path.starts_with("/api/") || http::wants_json(&req);
     let catalog = CatalogReader::open(&env, &timing).await;
     let result = if path.len() > 1 && path.ends_with('/') {
         // One canonical URL per page: `/cart/` → `/cart`.
@@ -72,18 +75,73 @@ async fn route(
     };
     if let Some(page) = page {
         only_get(&method, "GET")?;
-        return cached_page(&req, ctx, catalog, path, timing, page).await;
+        return cached_page(&req, env, ctx, catalog, path, timing, page).await;
     }
+    let post = || {
+        if method == Method::Post {
+            Ok(())
+        } else {
+            Err(AppError::MethodNotAllowed("POST"))
+        }
+    };
     match segments.as_slice() {
+        ["api", "v1", rest @ ..] => crate::api::handle(req, env, catalog, rest).await,
         ["cart"] => {
             only_get(&method, "GET")?;
-            cart::show(&req, env, catalog, timing).await
+            cart::show(&req, env, catalog, timing, None, 200).await
         }
         ["cart", "add"] => {
-            if method != Method::Post {
-                return Err(AppError::MethodNotAllowed("POST"));
-            }
+            post()?;
             cart::add(req, env, catalog).await
+        }
+        ["cart", "update"] => {
+            post()?;
+            cart::update(req, env, catalog, timing).await
+        }
+        ["cart", "remove"] => {
+            post()?;
+            cart::remove(req, env, catalog, timing).await
+        }
+        ["cart", "clear"] => {
+            post()?;
+            cart::clear(req, env, catalog, timing).await
+        }
+        ["cart", "discount"] => {
+            post()?;
+            cart::discount(req, env, catalog, timing).await
+        }
+        ["cart", items] => {
+            only_get(&method, "GET")?;
+            cart::permalink(&req, env, catalog, timing, items).await
+        }
+        ["checkout"] => {
+            only_get(&method, "GET")?;
+            checkout::show(&req, env, catalog).await
+        }
+        ["checkout", "contact"] => {
+            post()?;
+            checkout::contact(req, env, catalog).await
+        }
+        ["checkout", "address"] => {
+            post()?;
+            checkout::address(req, env, catalog).await
+        }
+        ["checkout", "shipping"] => {
+            post()?;
+            checkout::shipping(req, env, catalog).await
+        }
+        ["checkout", "complete"] => {
+            post()?;
+            checkout::complete(req, env, catalog).await
+        }
+        ["orders", "lookup"] => match method {
+            Method::Post => orders::lookup(req, env, catalog).await,
+            Method::Get | Method::Head => orders::lookup_form(&req, catalog).await,
+            _ => Err(AppError::MethodNotAllowed("GET and POST")),
+        },
+        ["orders", number] => {
+            only_get(&method, "GET")?;
+            orders::confirmation(&req, env, catalog, number).await
         }
         _ => Err(AppError::NotFound),
     }
@@ -93,6 +151,7 @@ async fn route(
 /// full-page cache, then rendering from documents (in-isolate cache, then KV).
 async fn cached_page(
     req: &Request,
+    env: &Env,
     ctx: &Context,
     catalog: &CatalogReader<'_>,
     path: &str,
@@ -102,12 +161,19 @@ async fn cached_page(
     let query = http::query_string(req);
     let canonical = page.canonical_query(&query, catalog).await?;
     let policy = page.cache_policy();
-    let etag = page_cache::etag(catalog.version(), path, &canonical);
+    // The version, the URL, and anything live the page shows (product availability).
+    let live = page.live_mark(env, catalog).await?;
+    let versioned = if live.is_empty() {
+        catalog.version().to_string()
+    } else {
+        format!("{}-{live}", catalog.version())
+    };
+    let etag = page_cache::etag(&versioned, path, &canonical);
     if page_cache::client_has(req, &etag) {
         timing.page_cache.set(PageCache::Revalidated);
         return http::not_modified(&etag, policy);
     }
-    let key = page_cache::key(catalog.version(), path, &canonical);
+    let key = page_cache::key(&versioned, path, &canonical);
     if let Some((content_type, body)) = page_cache::lookup(&key).await {
         timing.page_cache.set(PageCache::Hit);
         return http::body_response(&content_type, body, 200, policy, Some(&etag));
@@ -115,7 +181,7 @@ async fn cached_page(
     timing.page_cache.set(PageCache::Miss);
     let started = now_ms();
     let origin = http::origin(req);
-    let (content_type, body) = pages::render(&page, catalog, &canonical, &origin).await?;
+    let (content_type, body) = pages::render(&page, env, catalog, &canonical, &origin).await?;
     timing.render_ms.set(now_ms() - started);
     let response = http::body_response(content_type, body.clone(), 200, policy, Some(&etag))?;
     ctx.wait_until(page_cache::store(key, content_type.to_string(), body));
@@ -148,8 +214,14 @@ async fn respond(
     }
     if wants_json {
         let (heading, message) = error.public_text();
-        let body = serde_json::json!({ "error": error.code(), "title": heading, "message": message });
+        let mut body = serde_json::json!({ "error": error.code(), "title": heading, "message": message });
+        if let Some(fields) = error.fields() {
+            body["fields"] = serde_json::to_value(fields).unwrap_or_default();
+        }
         if let Ok(resp) = http::json(&body, error.status(), CachePolicy::NoStore) {
+            if error.status() == 503 {
+                resp.headers().set("retry-after", "5")?;
+            }
             return Ok(resp);
         }
     }

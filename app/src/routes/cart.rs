@@ -1,11 +1,27 @@
-//! The cart page: lines, quantities and totals, all priced on the server.
+//! The cart page: lines with their quantity and remove forms, price-change and stock
+//! notes, a discount code, and the subtotal — every amount computed on the server.
 
 use crate::components::layout::{PageMeta, Shell};
 use leptos::prelude::*;
-use shared::{format_money, PricedCart, Site};
+use shared::{format_money, Money, PricedCart, Quantity, Site};
+
+/// What the cart page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CartView {
+    pub cart: PricedCart,
+    pub discount_code: Option<String>,
+    /// Taken off by the discount code right now.
+    pub discount: Money,
+    /// Why the code does not apply, if it does not.
+    pub discount_problem: Option<String>,
+    /// Subtotal after the discount.
+    pub goods_total: Money,
+    /// Why the last change was refused.
+    pub notice: Option<String>,
+}
 
 #[component]
-pub fn CartPage(site: Site, cart: PricedCart) -> impl IntoView {
+pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
     let meta = PageMeta {
         title: "Your cart".into(),
         description: "Review the items in your cart.".into(),
@@ -13,12 +29,36 @@ pub fn CartPage(site: Site, cart: PricedCart) -> impl IntoView {
         noindex: true,
         ..Default::default()
     };
+    let CartView {
+        cart,
+        discount_code,
+        discount,
+        discount_problem,
+        goods_total,
+        notice,
+    } = view;
+    let notice = notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{n}</p></div> });
     let unavailable = (!cart.unavailable.is_empty()).then(|| {
         view! {
             <div class="notice notice--warning" role="status">
-                <p>"Some items in your cart are no longer available and were left out of the total:"</p>
+                <p>"Some items in your cart are no longer sold and were left out of the total:"</p>
                 <ul>
-                    {cart.unavailable.iter().map(|l| view! { <li>{l.sku.to_string()}</li> }).collect_view()}
+                    {cart
+                        .unavailable
+                        .iter()
+                        .map(|l| {
+                            let sku = l.sku.to_string();
+                            view! {
+                                <li>
+                                    {sku.clone()}
+                                    <form class="inline-form" method="post" action="/cart/remove">
+                                        <input type="hidden" name="sku" value=sku/>
+                                        <button class="link-button" type="submit">"Remove"</button>
+                                    </form>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
                 </ul>
             </div>
         }
@@ -38,25 +78,63 @@ pub fn CartPage(site: Site, cart: PricedCart) -> impl IntoView {
             .into_iter()
             .map(|line| {
                 let href = format!("/products/{}", line.product);
+                let sku = line.sku.to_string();
                 let image = line.image.map(|img| {
                     view! { <img src=img.src alt="" width="64" height="64" loading="lazy" decoding="async"/> }
                 });
+                let price_note = line.price_was.map(|was| {
+                    view! {
+                        <p class="cart-line__note">
+                            {format!("Price changed from {} to {}", format_money(was), format_money(line.unit_price))}
+                        </p>
+                    }
+                });
+                let stock_note = line.short_by.map(|left| {
+                    let text = if left == 0 { "Sold out: remove it to check out".to_string() } else { format!("Only {left} left") };
+                    view! { <p class="cart-line__note cart-line__note--stock">{text}</p> }
+                });
+                let qty_id = format!("qty-{sku}");
+                let (sku_row, sku_update, sku_remove) = (sku.clone(), sku.clone(), sku);
+                let qty_label = format!("Quantity of {}", line.title);
                 view! {
-                    <tr class="cart-line" data-sku=line.sku.to_string()>
+                    <tr class="cart-line" data-sku=sku_row>
                         <td class="cart-line__item">
                             {image}
                             <div>
-                                <a href=href>{line.title}</a>
+                                <a href=href>{line.title.clone()}</a>
                                 {line.variant_title.map(|t| view! { <p class="cart-line__variant">{t}</p> })}
+                                {price_note}
+                                {stock_note}
                             </div>
                         </td>
                         <td class="cart-line__price">{format_money(line.unit_price)}</td>
                         <td class="cart-line__quantity">{line.quantity.get()}</td>
+                        <td class="cart-line__change">
+                            <form class="inline-form" method="post" action="/cart/update">
+                                <input type="hidden" name="sku" value=sku_update/>
+                                <label class="visually-hidden" for=qty_id.clone()>{qty_label}</label>
+                                <input class="qty-input" id=qty_id type="number" name="quantity" value=line.quantity.get() min="0" max=Quantity::MAX required/>
+                                <button class="link-button" type="submit">"Update"</button>
+                            </form>
+                            <form class="inline-form" method="post" action="/cart/remove">
+                                <input type="hidden" name="sku" value=sku_remove/>
+                                <button class="link-button" type="submit">"Remove"</button>
+                            </form>
+                        </td>
                         <td class="cart-line__total">{format_money(line.line_total)}</td>
                     </tr>
                 }
             })
             .collect_view();
+        let discount_row = (discount.minor() > 0).then(|| {
+            view! {
+                <p>
+                    <span>{format!("Discount ({})", discount_code.clone().unwrap_or_default())}</span>
+                    <strong class="cart-discount">{format!("-{}", format_money(discount))}</strong>
+                </p>
+            }
+        });
+        let problem = discount_problem.map(|p| view! { <p class="field-error" role="alert">{p}</p> });
         view! {
             <table class="cart-table">
                 <caption class="visually-hidden">"Items in your cart"</caption>
@@ -65,17 +143,33 @@ pub fn CartPage(site: Site, cart: PricedCart) -> impl IntoView {
                         <th scope="col">"Item"</th>
                         <th scope="col">"Price"</th>
                         <th scope="col">"Quantity"</th>
+                        <th scope="col"><span class="visually-hidden">"Change"</span></th>
                         <th scope="col">"Total"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-            <div class="cart-summary">
-                <p>
-                    <span>"Subtotal ("{cart.item_count}" "{item_word}")"</span>
-                    <strong class="cart-subtotal">{format_money(cart.subtotal)}</strong>
-                </p>
-                <p class="cart-summary__note">"Shipping and taxes are calculated at checkout."</p>
+            <div class="cart-footer">
+                <form class="discount-form" method="post" action="/cart/discount">
+                    <label for="discount-code">"Discount code"</label>
+                    <div class="discount-form__row">
+                        <input id="discount-code" name="code" maxlength="32" autocomplete="off" value=discount_code.clone().unwrap_or_default()/>
+                        <button class="button" type="submit">"Apply"</button>
+                    </div>
+                    {problem}
+                </form>
+                <div class="cart-summary">
+                    <p>
+                        <span>{format!("Subtotal ({} {item_word})", cart.item_count)}</span>
+                        <strong class="cart-subtotal">{format_money(cart.subtotal)}</strong>
+                    </p>
+                    {discount_row}
+                    <p class="cart-summary__note">"Shipping and taxes are calculated at checkout."</p>
+                    <p><a class="button button--primary button--wide" href="/checkout">{format!("Check out · {}", format_money(goods_total))}</a></p>
+                    <form method="post" action="/cart/clear">
+                        <button class="link-button" type="submit">"Empty cart"</button>
+                    </form>
+                </div>
             </div>
         }
         .into_any()
@@ -83,6 +177,7 @@ pub fn CartPage(site: Site, cart: PricedCart) -> impl IntoView {
     view! {
         <Shell site meta>
             <h1>"Your cart"</h1>
+            {notice}
             {unavailable}
             {body}
         </Shell>

@@ -1,58 +1,70 @@
-//! The cart pages: showing the cart, and the add-to-cart form's POST.
+//! The cart pages: the cart itself, and its forms — add (from product pages), change a
+//! quantity, remove, empty, discount codes — plus shareable cart links
+//! (`/cart/MCS-M-OAT:2,BRP-1:1`). Every form is a plain POST answered with `303` to
+//! `/cart` (or JSON for scripts); a refused change re-renders the cart with the reason.
 //!
-//! The cart id lives in an HttpOnly, SameSite=Lax cookie. Totals are computed here
-//! from the current catalog; the form only says which variant and how many.
+//! The cart id lives in a signed cookie (`{id}.{HMAC}`; `__Host-cart` with `Secure` over
+//! https, else `cart`), HttpOnly and SameSite=Lax. A forged or tampered cookie is ignored.
 
-use crate::cart_object::CartClient;
+use crate::cart_object::{CartClient, CartCommand};
 use crate::catalog_store::CatalogReader;
+use crate::checkout::{self, Review};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy};
+use crate::inventory_object::{Inventory, StockItem};
 use crate::random;
+use crate::signing::Signer;
 use crate::timing::{now_ms, Timing};
-use app::{render_document, CartPage, RenderContext};
+use app::{render_document, CartPage, CartView, RenderContext};
 use futures_util::future::join_all;
 use leptos::prelude::*;
-use shared::{price_cart, CartId, CartLine, Handle, Product, Quantity, Sku};
+use shared::{CartId, CartLine, Handle, Money, Product, Quantity, Sku};
 use std::sync::Arc;
 use worker::{Env, Request, Response};
 
-const CART_COOKIE: &str = "cart";
 /// Thirty days.
 const CART_COOKIE_MAX_AGE: u32 = 60 * 60 * 24 * 30;
+/// Most lines one shareable link may add.
+const MAX_LINK_LINES: usize = 20;
 
-fn cart_id_from_cookie(req: &Request) -> Option<CartId> {
-    http::cookie(req, CART_COOKIE).and_then(|v| CartId::parse(&v).ok())
+fn cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-cart"
+    } else {
+        "cart"
+    }
 }
 
-pub async fn show(
-    req: &Request,
-    env: &Env,
-    catalog: &CatalogReader<'_>,
-    timing: &Timing,
-) -> AppResult<Response> {
-    let lines = match cart_id_from_cookie(req) {
-        Some(id) => CartClient::for_cart(env, &id)?.lines().await?,
-        None => Vec::new(),
-    };
-    let (site, products) = futures_util::future::join(catalog.site(), load_products(catalog, &lines)).await;
-    let (site, products) = (site?, products?);
-    let cart = price_cart(&lines, site.store.currency, |handle| {
-        products.iter().find(|p| &p.handle == handle).map(|p| p.as_ref())
-    })
-    .map_err(|e| AppError::internal("pricing cart", e))?;
-    let site = (*site).clone();
-    let started = now_ms();
-    let context = RenderContext {
-        catalog_version: catalog.version().to_string(),
-        origin: http::origin(req),
-    };
-    let page = render_document(context, move || view! { <CartPage site cart/> });
-    timing.render_ms.set(now_ms() - started);
-    http::html(page, 200, CachePolicy::NoStore)
+/// The cart id of a request's cookie, if present and correctly signed.
+pub fn cart_id(req: &Request, signer: &Signer) -> Option<CartId> {
+    http::cookie(req, cookie_name(http::is_https(req))).and_then(|v| signer.verify_cart_token(&v))
+}
+
+/// The cart to change: the cookie's, or a new one (then the cookie must be set).
+pub fn cart_for_write(req: &Request, signer: &Signer) -> AppResult<(CartId, bool)> {
+    match cart_id(req, signer) {
+        Some(id) => Ok((id, false)),
+        None => Ok((
+            CartId::from_random_bytes(random::random_16().map_err(AppError::Internal)?),
+            true,
+        )),
+    }
+}
+
+pub fn set_cookie(resp: &Response, req: &Request, signer: &Signer, id: &CartId) -> AppResult<()> {
+    let https = http::is_https(req);
+    let secure = if https { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age={CART_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{secure}",
+        cookie_name(https),
+        signer.cart_token(id)
+    );
+    resp.headers().append("set-cookie", &cookie)?;
+    Ok(())
 }
 
 /// Reads each distinct product in the cart once, in parallel.
-async fn load_products(catalog: &CatalogReader<'_>, lines: &[CartLine]) -> AppResult<Vec<Arc<Product>>> {
+pub async fn load_products(catalog: &CatalogReader<'_>, lines: &[CartLine]) -> AppResult<Vec<Arc<Product>>> {
     let mut handles: Vec<&Handle> = lines.iter().map(|l| &l.product).collect();
     handles.sort();
     handles.dedup();
@@ -66,6 +78,81 @@ async fn load_products(catalog: &CatalogReader<'_>, lines: &[CartLine]) -> AppRe
     Ok(products)
 }
 
+fn cart_view(review: Review, notice: Option<String>) -> CartView {
+    let goods = Money::new(
+        review.totals.subtotal.minor() - review.totals.discount.minor(),
+        review.totals.subtotal.currency(),
+    );
+    CartView {
+        discount_code: review.state.discount_code.clone(),
+        discount: review.totals.discount,
+        discount_problem: review.discount_problem.clone(),
+        goods_total: goods,
+        notice,
+        cart: review.cart,
+    }
+}
+
+/// The cart page; `notice` explains a refused change (shown with `status`).
+pub async fn show(
+    req: &Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    timing: &Timing,
+    notice: Option<String>,
+    status: u16,
+) -> AppResult<Response> {
+    let signer = Signer::from_env(env)?;
+    show_cart(
+        req,
+        env,
+        catalog,
+        timing,
+        cart_id(req, &signer).as_ref(),
+        notice,
+        status,
+    )
+    .await
+}
+
+async fn show_cart(
+    req: &Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    timing: &Timing,
+    id: Option<&CartId>,
+    notice: Option<String>,
+    status: u16,
+) -> AppResult<Response> {
+    let review = match id {
+        Some(id) => checkout::review(env, catalog, id).await?,
+        None => checkout::review_state(env, catalog, Default::default()).await?,
+    };
+    let site = (*catalog.site().await?).clone();
+    let view = cart_view(review, notice);
+    let started = now_ms();
+    let context = RenderContext {
+        catalog_version: catalog.version().to_string(),
+        origin: http::origin(req),
+    };
+    let page = render_document(context, move || view! { <CartPage site view/> });
+    timing.render_ms.set(now_ms() - started);
+    http::html(page, status, CachePolicy::NoStore)
+}
+
+/// Units of a variant available right now.
+async fn available(env: &Env, sku: &Sku, catalog_stock: u32) -> AppResult<u32> {
+    let item = StockItem {
+        sku: sku.clone(),
+        quantity: 0,
+        catalog_stock,
+    };
+    let map = Inventory::new(env)?
+        .availability(&[item], now_ms() as u64, "")
+        .await?;
+    Ok(map.get(sku.as_str()).copied().unwrap_or(0))
+}
+
 pub async fn add(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
     let form = http::read_form(&mut req).await?;
     let handle = Handle::parse(form.require("product")?)
@@ -76,7 +163,6 @@ pub async fn add(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> Ap
         None => Quantity::ONE,
         Some(text) => Quantity::parse(text).map_err(|e| AppError::BadRequest(format!("Quantity: {e}.")))?,
     };
-
     let product = catalog.product(&handle).await?.ok_or_else(|| {
         AppError::Unprocessable("That product is no longer in the shop, so it could not be added.".into())
     })?;
@@ -86,36 +172,37 @@ pub async fn add(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> Ap
             product.title
         ))
     })?;
-    if variant.stock == 0 {
+    let free = available(env, &sku, variant.stock).await?;
+    if free == 0 {
         return Err(AppError::Unprocessable(format!(
             "{} is sold out in that option, so it could not be added.",
             product.title
         )));
     }
+    if quantity.get() > free {
+        return Err(AppError::Unprocessable(format!(
+            "Only {free} of {} are left in that option.",
+            product.title
+        )));
+    }
 
-    let (cart_id, is_new) = match cart_id_from_cookie(&req) {
-        Some(id) => (id, false),
-        None => (
-            CartId::from_random_bytes(random::random_16().map_err(AppError::Internal)?),
-            true,
-        ),
-    };
+    let signer = Signer::from_env(env)?;
+    let (cart_id, is_new) = cart_for_write(&req, &signer)?;
     let line = CartLine {
         product: handle,
         sku: sku.clone(),
         quantity,
+        added_at_price: Some(variant.price),
     };
-    let lines = CartClient::for_cart(env, &cart_id)?.add(&line).await?;
+    let state = CartClient::for_cart(env, &cart_id)?
+        .run(&CartCommand::Add { line })
+        .await?;
 
     let resp = if http::wants_json(&req) {
         // Scripts (the buy-box island) get the new cart summary instead of a redirect.
-        let (site, products) =
-            futures_util::future::join(catalog.site(), load_products(catalog, &lines)).await;
-        let (site, products) = (site?, products?);
-        let find = |h: &Handle| products.iter().find(|p| &p.handle == h).map(|p| p.as_ref());
-        let cart = price_cart(&lines, site.store.currency, find)
-            .map_err(|e| AppError::internal("pricing cart", e))?;
-        let line = cart
+        let review = checkout::review_state(env, catalog, state).await?;
+        let line = review
+            .cart
             .lines
             .iter()
             .find(|l| l.sku == sku)
@@ -125,8 +212,8 @@ pub async fn add(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> Ap
             })
             .unwrap_or_default();
         let summary = app::islands::AddedToCart {
-            item_count: cart.item_count,
-            subtotal: shared::format_money(cart.subtotal),
+            item_count: review.cart.item_count,
+            subtotal: shared::format_money(review.cart.subtotal),
             line,
         };
         http::json(&summary, 200, CachePolicy::NoStore)?
@@ -134,11 +221,198 @@ pub async fn add(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> Ap
         http::see_other("/cart")?
     };
     if is_new {
-        let secure = if http::is_https(&req) { "; Secure" } else { "" };
-        let cookie = format!(
-            "{CART_COOKIE}={cart_id}; Path=/; Max-Age={CART_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{secure}"
+        set_cookie(&resp, &req, &signer, &cart_id)?;
+    }
+    Ok(resp)
+}
+
+/// A change to an existing cart: refused changes re-render the cart with the reason.
+async fn change(
+    req: &Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    timing: &Timing,
+    command: CartCommand,
+) -> AppResult<Response> {
+    let signer = Signer::from_env(env)?;
+    let Some(id) = cart_id(req, &signer) else {
+        return http::see_other("/cart");
+    };
+    match CartClient::for_cart(env, &id)?.run(&command).await {
+        Ok(_) => http::see_other("/cart"),
+        Err(AppError::Unprocessable(message)) => show(req, env, catalog, timing, Some(message), 422).await,
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn update(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    timing: &Timing,
+) -> AppResult<Response> {
+    let form = http::read_form(&mut req).await?;
+    let sku = Sku::parse(form.require("sku")?).map_err(|e| AppError::BadRequest(format!("Item: {e}.")))?;
+    let text = form.require("quantity")?.trim();
+    let quantity: u32 = match text.parse::<u32>() {
+        Ok(n) if n <= Quantity::MAX => n,
+        _ => {
+            return Err(AppError::BadRequest(format!(
+                "Quantity: `{}` is not a whole number from 0 to {}.",
+                text.chars().take(20).collect::<String>(),
+                Quantity::MAX
+            )))
+        }
+    };
+    change(
+        &req,
+        env,
+        catalog,
+        timing,
+        CartCommand::SetQuantity { sku, quantity },
+    )
+    .await
+}
+
+pub async fn remove(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    timing: &Timing,
+) -> AppResult<Response> {
+    let form = http::read_form(&mut req).await?;
+    let sku = Sku::parse(form.require("sku")?).map_err(|e| AppError::BadRequest(format!("Item: {e}.")))?;
+    change(
+        &req,
+        env,
+        catalog,
+        timing,
+        CartCommand::SetQuantity { sku, quantity: 0 },
+    )
+    .await
+}
+
+pub async fn clear(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    timing: &Timing,
+) -> AppResult<Response> {
+    http::read_form(&mut req).await?;
+    change(&req, env, catalog, timing, CartCommand::Clear).await
+}
+
+pub async fn discount(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    timing: &Timing,
+) -> AppResult<Response> {
+    let form = http::read_form(&mut req).await?;
+    let code = form.get("code").unwrap_or("").trim().to_ascii_uppercase();
+    if code.is_empty() {
+        return change(
+            &req,
+            env,
+            catalog,
+            timing,
+            CartCommand::SetDiscount { code: None },
+        )
+        .await;
+    }
+    if code.len() > 32
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return show(
+            &req,
+            env,
+            catalog,
+            timing,
+            Some("That discount code does not exist.".into()),
+            422,
+        )
+        .await;
+    }
+    let settings = catalog.settings().await?;
+    if !settings.discounts.iter().any(|d| d.code == code) {
+        return show(
+            &req,
+            env,
+            catalog,
+            timing,
+            Some("That discount code does not exist.".into()),
+            422,
+        )
+        .await;
+    }
+    change(
+        &req,
+        env,
+        catalog,
+        timing,
+        CartCommand::SetDiscount { code: Some(code) },
+    )
+    .await
+}
+
+/// `/cart/SKU:QTY,SKU:QTY`: adds those lines to the visitor's cart, then shows it.
+pub async fn permalink(
+    req: &Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    timing: &Timing,
+    spec: &str,
+) -> AppResult<Response> {
+    let mut wanted: Vec<(Sku, Quantity)> = Vec::new();
+    for part in spec.split(',').filter(|p| !p.is_empty()) {
+        let (sku, qty) = part.split_once(':').unwrap_or((part, "1"));
+        let sku = Sku::parse(sku).map_err(|e| AppError::BadRequest(format!("Cart link: {e}.")))?;
+        let qty = Quantity::parse(qty).map_err(|e| AppError::BadRequest(format!("Cart link: {e}.")))?;
+        wanted.push((sku, qty));
+    }
+    if wanted.is_empty() || wanted.len() > MAX_LINK_LINES {
+        return Err(AppError::BadRequest(format!(
+            "A cart link lists 1 to {MAX_LINK_LINES} items, like /cart/MCS-M-OAT:2,BRP-1:1."
+        )));
+    }
+    let skus: Vec<Sku> = wanted.iter().map(|(s, _)| s.clone()).collect();
+    let handles = catalog.products_of_skus(&skus).await?;
+    let signer = Signer::from_env(env)?;
+    let (cart_id, is_new) = cart_for_write(req, &signer)?;
+    let cart = CartClient::for_cart(env, &cart_id)?;
+    let mut skipped = Vec::new();
+    for (sku, quantity) in wanted {
+        let Some(handle) = handles.get(sku.as_str()) else {
+            skipped.push(sku.to_string());
+            continue;
+        };
+        let price = catalog
+            .product(handle)
+            .await?
+            .and_then(|p| p.variant(&sku).map(|v| v.price));
+        let line = CartLine {
+            product: handle.clone(),
+            sku: sku.clone(),
+            quantity,
+            added_at_price: price,
+        };
+        if cart.run(&CartCommand::Add { line }).await.is_err() {
+            skipped.push(sku.to_string());
+        }
+    }
+    let resp = if skipped.is_empty() {
+        http::see_other("/cart")?
+    } else {
+        let notice = format!(
+            "These items could not be added: {}. The others are in your cart.",
+            skipped.join(", ")
         );
-        resp.headers().append("set-cookie", &cookie)?;
+        show_cart(req, env, catalog, timing, Some(&cart_id), Some(notice), 200).await?
+    };
+    if is_new {
+        set_cookie(&resp, req, &signer, &cart_id)?;
     }
     Ok(resp)
 }

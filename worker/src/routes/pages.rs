@@ -5,6 +5,8 @@
 use crate::catalog_store::CatalogReader;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
+use crate::inventory_object::{Inventory, StockItem};
+use crate::timing::now_ms;
 use app::islands::Suggestion;
 use app::{
     render_document, ArticlePage, CollectionPage, FacetView, HomePage, ListingView, ProductPage,
@@ -14,8 +16,12 @@ use futures_util::future::join;
 use leptos::prelude::*;
 use shared::listing::{facet_key, ListingParams, SortOrder, PAGE_SIZE};
 use shared::search::{query_terms, search, shards_for, MAX_QUERY_CHARS};
+use shared::Product;
 use shared::{format_money, Currency, Handle, Sku};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use worker::Env;
 
 /// The page-cached routes.
 pub enum CatalogPage {
@@ -33,8 +39,96 @@ pub enum CatalogPage {
 
 /// Most suggestions returned while typing.
 const SUGGESTIONS: usize = 6;
+/// How long an isolate trusts the availability it read from the inventory objects.
+const AVAILABILITY_TTL_MS: f64 = 10_000.0;
+
+thread_local! {
+    static AVAILABILITY: RefCell<HashMap<String, (u32, f64)>> = RefCell::new(HashMap::new());
+}
+
+/// Units available per SKU of a product, from the inventory objects (kept briefly in
+/// isolate memory). If inventory cannot be reached, the catalog's figures are used: the
+/// page still renders, and checkout checks stock again anyway.
+pub async fn live_availability(env: &Env, product: &Product) -> BTreeMap<String, u32> {
+    let now = now_ms();
+    let mut found = BTreeMap::new();
+    let mut missing = Vec::new();
+    AVAILABILITY.with(|cache| {
+        let cache = cache.borrow();
+        for v in &product.variants {
+            match cache.get(v.sku.as_str()) {
+                Some((n, at)) if now - at < AVAILABILITY_TTL_MS => {
+                    found.insert(v.sku.to_string(), *n);
+                }
+                _ => missing.push(StockItem {
+                    sku: v.sku.clone(),
+                    quantity: 0,
+                    catalog_stock: v.stock,
+                }),
+            }
+        }
+    });
+    if missing.is_empty() {
+        return found;
+    }
+    let fetched = match Inventory::new(env) {
+        Ok(inventory) => inventory.availability(&missing, now as u64, "").await,
+        Err(e) => Err(e),
+    };
+    match fetched {
+        Ok(map) => AVAILABILITY.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            for item in &missing {
+                let n = map.get(item.sku.as_str()).copied().unwrap_or(0);
+                cache.insert(item.sku.to_string(), (n, now));
+                found.insert(item.sku.to_string(), n);
+            }
+        }),
+        Err(e) => {
+            worker::console_warn!("availability of {} from the catalog: {e}", product.handle);
+            for item in &missing {
+                found.insert(item.sku.to_string(), item.catalog_stock);
+            }
+        }
+    }
+    found
+}
+
+/// Drops a SKU's remembered availability (after the merchant sets its stock).
+pub fn forget_availability(sku: &Sku) {
+    AVAILABILITY.with(|cache| {
+        cache.borrow_mut().remove(sku.as_str());
+    });
+}
+
+/// Which SKUs can be bought: part of a product page's cache key, so selling out changes it.
+fn availability_mark(available: &BTreeMap<String, u32>) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (sku, n) in available {
+        for b in sku.bytes().chain([u8::from(*n > 0), 0]) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
 
 impl CatalogPage {
+    /// What, besides the catalog version and URL, the page depends on: a product page
+    /// shows live availability. Empty for every other page.
+    pub async fn live_mark(&self, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<String> {
+        let CatalogPage::Product(handle) = self else {
+            return Ok(String::new());
+        };
+        let Ok(handle) = Handle::parse(handle) else {
+            return Ok(String::new());
+        };
+        match catalog.product(&handle).await? {
+            Some(product) => Ok(availability_mark(&live_availability(env, &product).await)),
+            None => Ok(String::new()),
+        }
+    }
+
     pub fn cache_policy(&self) -> CachePolicy {
         match self {
             CatalogPage::SitemapIndex | CatalogPage::Sitemap(_) | CatalogPage::Robots => CachePolicy::Long,
@@ -106,6 +200,7 @@ fn tidy_query(raw: &str) -> String {
 /// Renders a page: (content type, body).
 pub async fn render(
     page: &CatalogPage,
+    env: &Env,
     catalog: &CatalogReader<'_>,
     canonical_query: &str,
     origin: &str,
@@ -130,7 +225,12 @@ pub async fn render(
             let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
             let selected = param("variant").and_then(|v| Sku::parse(&v).ok());
             let (site, product) = join(catalog.site(), catalog.product(&handle)).await;
-            let (site, product) = ((*site?).clone(), (*product?.ok_or(AppError::NotFound)?).clone());
+            let (site, mut product) = ((*site?).clone(), (*product?.ok_or(AppError::NotFound)?).clone());
+            // Availability comes from inventory, not from the catalog's stock figures.
+            let available = live_availability(env, &product).await;
+            for variant in &mut product.variants {
+                variant.stock = available.get(variant.sku.as_str()).copied().unwrap_or(0);
+            }
             // Related products are deferred data: if they cannot be read, the page goes without.
             let related = match catalog.cards(&product.related).await {
                 Ok(cards) => cards.iter().map(|c| (**c).clone()).collect(),

@@ -1,0 +1,92 @@
+//! The order confirmation page and the order lookup form.
+
+use crate::components::layout::{PageMeta, Shell};
+use leptos::prelude::*;
+use shared::orders::{Order, OrderStatus};
+use shared::{format_money, Site};
+
+#[component]
+pub fn OrderPage(site: Site, order: Order) -> impl IntoView {
+    let meta = PageMeta {
+        title: format!("Order {}", order.number),
+        description: "Your order confirmation.".into(),
+        noindex: true,
+        ..Default::default()
+    };
+    let status = match order.status {
+        OrderStatus::Paid => "Paid — we are packing it.",
+        OrderStatus::Fulfilled => "Shipped.",
+    };
+    let t = order.totals.clone();
+    let lines = order
+        .lines
+        .iter()
+        .map(|l| {
+            let title = match &l.variant_title {
+                Some(v) => format!("{} ({v}) × {}", l.title, l.quantity),
+                None => format!("{} × {}", l.title, l.quantity),
+            };
+            view! { <li data-sku=l.sku.to_string()><span>{title}</span><span>{format_money(l.line_total)}</span></li> }
+        })
+        .collect_view();
+    let a = order.address.clone();
+    view! {
+        <Shell site meta>
+            <section class="order-confirmation">
+                <h1>"Thank you for your order"</h1>
+                <p class="order-number">"Order " <strong>{order.number.clone()}</strong></p>
+                <p>{format!("A confirmation is on its way to {}.", order.email)}</p>
+                <p class="order-status">{status}</p>
+                <div class="checkout">
+                    <div>
+                        <h2>"Shipping to"</h2>
+                        <address>
+                            {a.name.clone()}<br/>{a.line1.clone()}<br/>
+                            {(!a.line2.is_empty()).then(|| view! { {a.line2.clone()}<br/> })}
+                            {format!("{} {} {}", a.city, a.region, a.postal_code)}<br/>{a.country.clone()}
+                        </address>
+                        <p>{order.shipping_rate.clone()}</p>
+                    </div>
+                    <aside class="order-summary" aria-label="Order summary">
+                        <h2>"Summary"</h2>
+                        <ul class="order-summary__lines">{lines}</ul>
+                        <p><span>"Subtotal"</span><span>{format_money(t.subtotal)}</span></p>
+                        {(t.discount.minor() > 0).then(|| view! { <p><span>"Discount"</span><span>{format!("-{}", format_money(t.discount))}</span></p> })}
+                        <p><span>"Shipping"</span><span>{format_money(t.shipping)}</span></p>
+                        <p><span>"Tax"</span><span>{format_money(t.tax)}</span></p>
+                        <p class="order-summary__total"><span>"Total"</span><strong class="order-total">{format_money(t.total)}</strong></p>
+                    </aside>
+                </div>
+                <p><a class="button" href="/">"Continue shopping"</a></p>
+            </section>
+        </Shell>
+    }
+}
+
+#[component]
+pub fn OrderLookupPage(site: Site, notice: Option<String>, email: String, number: String) -> impl IntoView {
+    let meta = PageMeta {
+        title: "Find your order".into(),
+        description: "Look up an order with its number and your email address.".into(),
+        canonical: Some("/orders/lookup".into()),
+        noindex: true,
+        ..Default::default()
+    };
+    view! {
+        <Shell site meta>
+            <h1>"Find your order"</h1>
+            {notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{n}</p></div> })}
+            <form class="checkout-form" method="post" action="/orders/lookup">
+                <div class="field">
+                    <label for="lookup-email">"Email address"</label>
+                    <input id="lookup-email" name="email" type="email" value=email required maxlength="254" autocomplete="email"/>
+                </div>
+                <div class="field">
+                    <label for="lookup-number">"Order number"</label>
+                    <input id="lookup-number" name="number" value=number required maxlength="20" placeholder="FL-XXXXX-XXXXX"/>
+                </div>
+                <button class="button button--primary" type="submit">"Find order"</button>
+            </form>
+        </Shell>
+    }
+}

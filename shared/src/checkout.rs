@@ -1,0 +1,720 @@
+//! Checkout rules: contact and address validation (per country), shipping rates by zone,
+//! tax by region, discount codes, the order totals — all in integer minor units — and
+//! the built-in test payment provider.
+
+use crate::cart::PricedCart;
+use crate::money::{Currency, Money, MoneyError};
+use crate::settings::{BasisPoints, Discount, DiscountKind, ShippingRate, StoreSettings, TaxRate};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A problem with one field of a form, for showing next to that field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: &str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Longest text accepted in any address or contact field.
+pub const MAX_FIELD_CHARS: usize = 120;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    /// A practical check: one `@`, a dot in the domain, no spaces, at most 254 characters.
+    pub fn parse(text: &str) -> Result<Email, FieldError> {
+        let text = text.trim();
+        let bad = || FieldError::new("email", "Enter an email address like name@example.com.");
+        if text.is_empty() || text.len() > 254 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad());
+        }
+        let (local, domain) = text.rsplit_once('@').ok_or_else(bad)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        if local.is_empty() || local.contains('@') || !domain_ok {
+            return Err(bad());
+        }
+        Ok(Email(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For comparing what a shopper types with what was stored.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A shipping address, validated for its country.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub name: String,
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    /// State or province code where the country has them (US, CA), else free text.
+    pub region: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+/// What a shopper typed into the address form (missing fields are empty).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AddressInput {
+    pub name: String,
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+const US_STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+    "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+    "PR",
+];
+const CA_PROVINCES: &[&str] = &[
+    "AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT",
+];
+
+fn digits(text: &str, n: usize) -> bool {
+    text.len() == n && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `code` is a postal code of `country` (normalized: upper-case, single spaces).
+fn postal_code_ok(country: &str, code: &str) -> bool {
+    let b = code.as_bytes();
+    match country {
+        "US" => {
+            digits(code, 5)
+                || (code.len() == 10 && digits(&code[..5], 5) && b[5] == b'-' && digits(&code[6..], 4))
+        }
+        "CA" => {
+            code.len() == 7
+                && b[3] == b' '
+                && [0, 2, 5].iter().all(|i| b[*i].is_ascii_uppercase())
+                && [1, 4, 6].iter().all(|i| b[*i].is_ascii_digit())
+        }
+        "DE" | "FR" | "ES" | "IT" => digits(code, 5),
+        "NL" => {
+            code.len() == 7
+                && digits(&code[..4], 4)
+                && b[4] == b' '
+                && b[5..].iter().all(u8::is_ascii_uppercase)
+        }
+        "IE" => {
+            code.len() == 8
+                && b[3] == b' '
+                && code
+                    .bytes()
+                    .filter(|c| *c != b' ')
+                    .all(|c| c.is_ascii_alphanumeric())
+        }
+        "GB" => {
+            (6..=8).contains(&code.len())
+                && code.contains(' ')
+                && code.bytes().all(|c| c.is_ascii_alphanumeric() || c == b' ')
+        }
+        _ => !code.is_empty() && code.len() <= 12,
+    }
+}
+
+fn postal_example(country: &str) -> &'static str {
+    match country {
+        "US" => "94107 or 94107-1234",
+        "CA" => "K1A 0B1",
+        "DE" | "FR" | "ES" | "IT" => "five digits, like 10115",
+        "NL" => "1012 AB",
+        "IE" => "D02 X285",
+        "GB" => "SW1A 1AA",
+        _ => "the postal code used in your country",
+    }
+}
+
+impl AddressInput {
+    /// Checks every field, returning all problems at once.
+    pub fn validate(&self, shippable: &[String]) -> Result<Address, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let clean = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let name = clean(&self.name);
+        let line1 = clean(&self.line1);
+        let line2 = clean(&self.line2);
+        let city = clean(&self.city);
+        let country = self.country.trim().to_ascii_uppercase();
+        let region = clean(&self.region).to_ascii_uppercase();
+        let postal_code = clean(&self.postal_code).to_ascii_uppercase();
+        for (field, value, label) in [
+            ("name", &name, "your name"),
+            ("line1", &line1, "the street address"),
+            ("city", &city, "the city"),
+        ] {
+            if value.is_empty() {
+                errors.push(FieldError::new(field, format!("Enter {label}.")));
+            }
+        }
+        for (field, value) in [
+            ("name", &name),
+            ("line1", &line1),
+            ("line2", &line2),
+            ("city", &city),
+            ("region", &region),
+            ("postal_code", &postal_code),
+        ] {
+            if value.chars().count() > MAX_FIELD_CHARS || value.chars().any(char::is_control) {
+                errors.push(FieldError::new(
+                    field,
+                    format!("Use at most {MAX_FIELD_CHARS} characters."),
+                ));
+            }
+        }
+        if !shippable.contains(&country) {
+            errors.push(FieldError::new(
+                "country",
+                if shippable.is_empty() {
+                    "This shop does not ship anywhere yet.".to_string()
+                } else {
+                    format!(
+                        "We ship to {}. Choose one of these countries.",
+                        shippable.join(", ")
+                    )
+                },
+            ));
+        } else {
+            let regions = match country.as_str() {
+                "US" => Some(("state", US_STATES)),
+                "CA" => Some(("province", CA_PROVINCES)),
+                _ => None,
+            };
+            if let Some((kind, codes)) = regions {
+                if !codes.contains(&region.as_str()) {
+                    errors.push(FieldError::new(
+                        "region",
+                        format!("Enter the two-letter {kind} code, like {}.", codes[4]),
+                    ));
+                }
+            }
+            if !postal_code_ok(&country, &postal_code) {
+                errors.push(FieldError::new(
+                    "postal_code",
+                    format!("Enter a postal code for {country}: {}.", postal_example(&country)),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(Address {
+                name,
+                line1,
+                line2,
+                city,
+                region,
+                postal_code,
+                country,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The countries the store ships to, from its zones.
+pub fn shippable_countries(settings: &StoreSettings) -> Vec<String> {
+    let mut countries: Vec<String> = settings
+        .shipping_zones
+        .iter()
+        .flat_map(|z| z.countries.iter().cloned())
+        .collect();
+    countries.sort();
+    countries.dedup();
+    countries
+}
+
+/// The rates offered for a country.
+pub fn rates_for<'a>(settings: &'a StoreSettings, country: &str) -> Vec<&'a ShippingRate> {
+    settings
+        .shipping_zones
+        .iter()
+        .filter(|z| z.countries.iter().any(|c| c == country))
+        .flat_map(|z| z.rates.iter())
+        .collect()
+}
+
+/// The tax rate for a place: the region's if there is one, else the country's.
+pub fn tax_for<'a>(settings: &'a StoreSettings, country: &str, region: &str) -> Option<&'a TaxRate> {
+    let regional = settings
+        .tax_rates
+        .iter()
+        .find(|t| t.country == country && t.region.as_deref() == Some(region));
+    regional.or_else(|| {
+        settings
+            .tax_rates
+            .iter()
+            .find(|t| t.country == country && t.region.is_none())
+    })
+}
+
+/// Why a discount code does not apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DiscountError {
+    Unknown,
+    Expired,
+    BelowMinimum(Money),
+}
+
+impl fmt::Display for DiscountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown => f.write_str("That discount code does not exist."),
+            Self::Expired => f.write_str("That discount code has expired."),
+            Self::BelowMinimum(min) => {
+                write!(
+                    f,
+                    "That code needs a subtotal of at least {}.",
+                    crate::money::format_money(*min)
+                )
+            }
+        }
+    }
+}
+
+/// Finds a code (case-insensitive) and checks it against the subtotal and today's date
+/// (`YYYY-MM-DD`, UTC).
+pub fn find_discount<'a>(
+    settings: &'a StoreSettings,
+    code: &str,
+    subtotal: Money,
+    today: &str,
+) -> Result<&'a Discount, DiscountError> {
+    let code = code.trim().to_ascii_uppercase();
+    let discount = settings
+        .discounts
+        .iter()
+        .find(|d| d.code == code)
+        .ok_or(DiscountError::Unknown)?;
+    if discount.expires.as_deref().is_some_and(|last| today > last) {
+        return Err(DiscountError::Expired);
+    }
+    if let Some(min) = discount.min_subtotal {
+        if subtotal.minor() < min.minor() {
+            return Err(DiscountError::BelowMinimum(min));
+        }
+    }
+    Ok(discount)
+}
+
+/// `amount × rate`, rounded half up to the minor unit.
+pub fn apply_rate(amount: Money, rate: BasisPoints) -> Result<Money, MoneyError> {
+    let product = i128::from(amount.minor()) * i128::from(rate.0);
+    let rounded = (product + 5_000).div_euclid(10_000);
+    let minor = i64::try_from(rounded).map_err(|_| MoneyError::Overflow)?;
+    Ok(Money::new(minor, amount.currency()))
+}
+
+/// Every amount of an order, computed on the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub subtotal: Money,
+    /// Taken off the merchandise (never more than the subtotal).
+    pub discount: Money,
+    pub shipping: Money,
+    pub tax: Money,
+    pub total: Money,
+    pub discount_code: Option<String>,
+    pub tax_name: Option<String>,
+    pub tax_rate: Option<BasisPoints>,
+    pub shipping_name: Option<String>,
+}
+
+/// The totals of a cart with an optional discount, shipping rate and tax rate. Tax is
+/// charged on the discounted merchandise; shipping is free from the rate's threshold
+/// (judged on the discounted subtotal) or with a free-shipping code.
+pub fn compute_totals(
+    cart: &PricedCart,
+    currency: Currency,
+    discount: Option<&Discount>,
+    shipping: Option<&ShippingRate>,
+    tax: Option<&TaxRate>,
+) -> Result<Totals, MoneyError> {
+    let subtotal = cart.subtotal;
+    let zero = Money::zero(currency);
+    let discount_amount = match discount.map(|d| &d.kind) {
+        Some(DiscountKind::Percent { off }) => apply_rate(subtotal, *off)?,
+        Some(DiscountKind::Fixed { off }) => Money::new(off.minor().min(subtotal.minor()).max(0), currency),
+        Some(DiscountKind::FreeShipping) | None => zero,
+    };
+    let goods = Money::new(subtotal.minor() - discount_amount.minor(), currency);
+    let free_shipping = matches!(discount.map(|d| &d.kind), Some(DiscountKind::FreeShipping));
+    let shipping_amount = match shipping {
+        Some(_) if free_shipping => zero,
+        Some(rate) if rate.free_over.is_some_and(|t| goods.minor() >= t.minor()) => zero,
+        Some(rate) => rate.price,
+        None => zero,
+    };
+    let tax_amount = match tax {
+        Some(t) => apply_rate(goods, t.rate)?,
+        None => zero,
+    };
+    let total = goods.checked_add(shipping_amount)?.checked_add(tax_amount)?;
+    Ok(Totals {
+        subtotal,
+        discount: discount_amount,
+        shipping: shipping_amount,
+        tax: tax_amount,
+        total,
+        discount_code: discount.map(|d| d.code.clone()),
+        tax_name: tax.map(|t| t.name.clone()),
+        tax_rate: tax.map(|t| t.rate),
+        shipping_name: shipping.map(|r| r.name.clone()),
+    })
+}
+
+/// The built-in test payment provider's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaymentOutcome {
+    Approved,
+    Declined,
+    /// The provider could not answer; nothing was charged and the shopper may retry.
+    TransientFailure,
+}
+
+/// Test card numbers, as shown to shoppers on the payment step.
+pub const TEST_CARD_APPROVED: &str = "4242 4242 4242 4242";
+pub const TEST_CARD_DECLINED: &str = "4000 0000 0000 0002";
+pub const TEST_CARD_TRANSIENT: &str = "4000 0000 0000 0119";
+
+/// Digits of a card number, if it passes the Luhn check.
+pub fn card_digits(text: &str) -> Result<String, FieldError> {
+    let digits: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let bad = || {
+        FieldError::new(
+            "card",
+            "Enter a card number (use a test card, such as 4242 4242 4242 4242).",
+        )
+    };
+    if !(12..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let doubled = d * 2;
+                if doubled > 9 {
+                    doubled - 9
+                } else {
+                    doubled
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    if sum.is_multiple_of(10) {
+        Ok(digits)
+    } else {
+        Err(bad())
+    }
+}
+
+/// The test provider: the card number decides (any other valid number is approved).
+pub fn test_provider_charge(card_digits: &str) -> PaymentOutcome {
+    match card_digits {
+        "4000000000000002" => PaymentOutcome::Declined,
+        "4000000000000119" => PaymentOutcome::TransientFailure,
+        _ => PaymentOutcome::Approved,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cart::{PricedCart, PricedLine};
+    use crate::ids::{Handle, Quantity, Sku};
+    use proptest::prelude::*;
+
+    fn usd(minor: i64) -> Money {
+        Money::new(minor, Currency::USD)
+    }
+
+    fn cart(subtotal: i64) -> PricedCart {
+        PricedCart {
+            lines: vec![PricedLine {
+                product: Handle::parse("x").unwrap(),
+                sku: Sku::parse("X").unwrap(),
+                title: "X".into(),
+                variant_title: None,
+                image: None,
+                quantity: Quantity::ONE,
+                unit_price: usd(subtotal),
+                line_total: usd(subtotal),
+                price_was: None,
+                short_by: None,
+            }],
+            unavailable: vec![],
+            subtotal: usd(subtotal),
+            item_count: 1,
+        }
+    }
+
+    fn rate(price: i64, free_over: Option<i64>) -> ShippingRate {
+        ShippingRate {
+            id: "std".into(),
+            name: "Standard".into(),
+            price: usd(price),
+            free_over: free_over.map(usd),
+            min_days: 1,
+            max_days: 2,
+        }
+    }
+
+    fn tax(bps: u32) -> TaxRate {
+        TaxRate {
+            country: "US".into(),
+            region: Some("CA".into()),
+            name: "Sales tax".into(),
+            rate: BasisPoints(bps),
+        }
+    }
+
+    fn discount(kind: DiscountKind) -> Discount {
+        Discount {
+            code: "CODE".into(),
+            kind,
+            min_subtotal: None,
+            expires: None,
+        }
+    }
+
+    #[test]
+    fn totals_of_a_typical_order() {
+        let d = discount(DiscountKind::Percent {
+            off: BasisPoints(1000),
+        });
+        let t = compute_totals(
+            &cart(10_000),
+            Currency::USD,
+            Some(&d),
+            Some(&rate(600, None)),
+            Some(&tax(725)),
+        )
+        .unwrap();
+        assert_eq!(t.discount, usd(1_000));
+        assert_eq!(t.shipping, usd(600));
+        assert_eq!(t.tax, usd(653)); // 7.25 % of 90.00 = 6.525 → 6.53
+        assert_eq!(t.total, usd(9_000 + 600 + 653));
+    }
+
+    #[test]
+    fn free_shipping_by_threshold_and_by_code() {
+        let t = compute_totals(
+            &cart(10_000),
+            Currency::USD,
+            None,
+            Some(&rate(600, Some(10_000))),
+            None,
+        )
+        .unwrap();
+        assert_eq!(t.shipping, usd(0));
+        let t = compute_totals(
+            &cart(9_999),
+            Currency::USD,
+            None,
+            Some(&rate(600, Some(10_000))),
+            None,
+        )
+        .unwrap();
+        assert_eq!(t.shipping, usd(600));
+        let free = discount(DiscountKind::FreeShipping);
+        let t = compute_totals(
+            &cart(500),
+            Currency::USD,
+            Some(&free),
+            Some(&rate(600, None)),
+            None,
+        )
+        .unwrap();
+        assert_eq!((t.shipping, t.discount), (usd(0), usd(0)));
+    }
+
+    #[test]
+    fn fixed_discounts_never_exceed_the_subtotal() {
+        let d = discount(DiscountKind::Fixed { off: usd(5_000) });
+        let t = compute_totals(&cart(3_000), Currency::USD, Some(&d), None, Some(&tax(2_000))).unwrap();
+        assert_eq!(t.discount, usd(3_000));
+        assert_eq!(t.tax, usd(0));
+        assert_eq!(t.total, usd(0));
+    }
+
+    #[test]
+    fn discount_codes_check_expiry_and_minimum() {
+        let mut settings = StoreSettings::default();
+        settings.discounts.push(Discount {
+            code: "SPRING".into(),
+            kind: DiscountKind::FreeShipping,
+            min_subtotal: Some(usd(5_000)),
+            expires: Some("2026-06-30".into()),
+        });
+        assert!(find_discount(&settings, "spring ", usd(6_000), "2026-06-30").is_ok());
+        assert_eq!(
+            find_discount(&settings, "SPRING", usd(6_000), "2026-07-01"),
+            Err(DiscountError::Expired)
+        );
+        assert_eq!(
+            find_discount(&settings, "SPRING", usd(4_999), "2026-01-01"),
+            Err(DiscountError::BelowMinimum(usd(5_000)))
+        );
+        assert_eq!(
+            find_discount(&settings, "AUTUMN", usd(6_000), "2026-01-01"),
+            Err(DiscountError::Unknown)
+        );
+    }
+
+    #[test]
+    fn addresses_are_checked_per_country() {
+        let ship = vec!["US".to_string(), "CA".to_string(), "DE".to_string()];
+        let good = AddressInput {
+            name: " Ada  Lovelace ".into(),
+            line1: "1 Main St".into(),
+            city: "San Francisco".into(),
+            region: "ca".into(),
+            postal_code: "94107".into(),
+            country: "us".into(),
+            ..Default::default()
+        };
+        let address = good.validate(&ship).unwrap();
+        assert_eq!(
+            (
+                address.name.as_str(),
+                address.region.as_str(),
+                address.country.as_str()
+            ),
+            ("Ada Lovelace", "CA", "US")
+        );
+        let canada = AddressInput {
+            region: "ON".into(),
+            postal_code: "k1a 0b1".into(),
+            country: "CA".into(),
+            ..good.clone()
+        };
+        assert_eq!(canada.validate(&ship).unwrap().postal_code, "K1A 0B1");
+        let bad_zip = AddressInput {
+            postal_code: "9410".into(),
+            ..good.clone()
+        };
+        assert_eq!(bad_zip.validate(&ship).unwrap_err()[0].field, "postal_code");
+        let bad_state = AddressInput {
+            region: "XX".into(),
+            ..good.clone()
+        };
+        assert_eq!(bad_state.validate(&ship).unwrap_err()[0].field, "region");
+        let nowhere = AddressInput {
+            country: "JP".into(),
+            ..good.clone()
+        };
+        assert!(nowhere.validate(&ship).unwrap_err()[0]
+            .message
+            .contains("We ship to"));
+        let empty = AddressInput::default().validate(&ship).unwrap_err();
+        let fields: Vec<&str> = empty.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["name", "line1", "city", "country"]);
+    }
+
+    #[test]
+    fn emails_are_checked() {
+        assert!(Email::parse(" ada@example.com ").is_ok());
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@exa mple.com",
+            "a@b@c.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn test_cards_decide_the_outcome() {
+        let card = |n: &str| test_provider_charge(&card_digits(n).unwrap());
+        assert_eq!(card(TEST_CARD_APPROVED), PaymentOutcome::Approved);
+        assert_eq!(card(TEST_CARD_DECLINED), PaymentOutcome::Declined);
+        assert_eq!(card(TEST_CARD_TRANSIENT), PaymentOutcome::TransientFailure);
+        assert!(card_digits("4242 4242 4242 4241").is_err(), "Luhn");
+        assert!(card_digits("abcd").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn totals_add_up_and_never_go_negative(
+            subtotal in 0_i64..10_000_000,
+            percent in 0_u32..=10_000,
+            fixed in 0_i64..20_000_000,
+            kind in 0_u8..4,
+            ship in 0_i64..5_000,
+            threshold in proptest::option::of(0_i64..10_000_000),
+            bps in 0_u32..=3_000,
+        ) {
+            let d = match kind {
+                0 => None,
+                1 => Some(discount(DiscountKind::Percent { off: BasisPoints(percent) })),
+                2 => Some(discount(DiscountKind::Fixed { off: usd(fixed) })),
+                _ => Some(discount(DiscountKind::FreeShipping)),
+            };
+            let t = compute_totals(&cart(subtotal), Currency::USD, d.as_ref(), Some(&rate(ship, threshold)), Some(&tax(bps))).unwrap();
+            prop_assert!(t.discount.minor() >= 0 && t.discount.minor() <= subtotal);
+            prop_assert!(t.shipping.minor() == 0 || t.shipping.minor() == ship);
+            prop_assert!(t.tax.minor() >= 0);
+            let goods = subtotal - t.discount.minor();
+            // Tax is the rate applied to the goods, rounded to the nearest minor unit.
+            prop_assert!((t.tax.minor() * 10_000 - goods * i64::from(bps)).abs() <= 5_000);
+            prop_assert_eq!(t.total.minor(), goods + t.shipping.minor() + t.tax.minor());
+            prop_assert!(t.total.minor() >= 0);
+        }
+
+        #[test]
+        fn percent_discounts_round_half_up(amount in 0_i64..1_000_000_000, bps in 0_u32..=10_000) {
+            let off = apply_rate(usd(amount), BasisPoints(bps)).unwrap();
+            let exact = amount as f64 * f64::from(bps) / 10_000.0;
+            prop_assert!((off.minor() as f64 - exact).abs() <= 0.5 + 1e-6);
+        }
+
+        #[test]
+        fn luhn_valid_numbers_round_trip(body in "[0-9]{15}") {
+            // Append the check digit that makes the number valid.
+            let check = (0..10).find(|d| card_digits(&format!("{body}{d}")).is_ok());
+            prop_assert!(check.is_some());
+        }
+    }
+}

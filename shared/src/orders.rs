@@ -1,0 +1,103 @@
+//! Orders: what was bought, where it goes, what was charged — and the confirmation
+//! email the order queue writes to the merchant's outbox.
+
+use crate::checkout::{Address, Totals};
+use crate::ids::{Handle, Sku};
+use crate::money::{format_money, Money};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub product: Handle,
+    pub sku: Sku,
+    pub title: String,
+    pub variant_title: Option<String>,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub line_total: Money,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Paid,
+    Fulfilled,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    /// What shoppers quote: `FL-XXXXX-XXXXX`.
+    pub number: String,
+    /// Secret part of the confirmation page's address.
+    pub token: String,
+    pub email: String,
+    pub address: Address,
+    pub shipping_rate: String,
+    pub lines: Vec<OrderLine>,
+    pub totals: Totals,
+    pub status: OrderStatus,
+    pub created_at_ms: u64,
+    pub fulfilled_at_ms: Option<u64>,
+}
+
+impl Order {
+    pub fn item_count(&self) -> u32 {
+        self.lines.iter().map(|l| l.quantity).sum()
+    }
+}
+
+/// An email waiting in the merchant's outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEmail {
+    pub order_number: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at_ms: u64,
+}
+
+/// The order confirmation email.
+pub fn confirmation_email(order: &Order, store_name: &str, order_url: &str, now_ms: u64) -> OutboxEmail {
+    let mut body = format!(
+        "Thank you for your order, {}.\n\nOrder {}\n\n",
+        order.address.name, order.number
+    );
+    for line in &order.lines {
+        let variant = line
+            .variant_title
+            .as_ref()
+            .map(|v| format!(" ({v})"))
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "{} × {}{} — {}\n",
+            line.quantity,
+            line.title,
+            variant,
+            format_money(line.line_total)
+        ));
+    }
+    let t = &order.totals;
+    body.push_str(&format!("\nSubtotal: {}\n", format_money(t.subtotal)));
+    if t.discount.minor() > 0 {
+        body.push_str(&format!("Discount: -{}\n", format_money(t.discount)));
+    }
+    body.push_str(&format!("Shipping: {}\n", format_money(t.shipping)));
+    body.push_str(&format!("Tax: {}\n", format_money(t.tax)));
+    body.push_str(&format!("Total: {}\n\n", format_money(t.total)));
+    let a = &order.address;
+    body.push_str(&format!("Shipping to:\n{}\n{}\n", a.name, a.line1));
+    if !a.line2.is_empty() {
+        body.push_str(&format!("{}\n", a.line2));
+    }
+    body.push_str(&format!(
+        "{} {} {}\n{}\n\nSee your order: {order_url}\n\n{store_name}\n",
+        a.city, a.region, a.postal_code, a.country
+    ));
+    OutboxEmail {
+        order_number: order.number.clone(),
+        to: order.email.clone(),
+        subject: format!("Your {store_name} order {}", order.number),
+        body,
+        created_at_ms: now_ms,
+    }
+}

@@ -1,0 +1,93 @@
+//! Order pages: the confirmation page at its unguessable address
+//! (`/orders/{number}?token=…`), and order lookup by email and order number.
+
+use crate::catalog_store::CatalogReader;
+use crate::error::{AppError, AppResult};
+use crate::http::{self, CachePolicy, Fields};
+use crate::order_object::Orders;
+use crate::signing::constant_time_eq;
+use app::{render_document, OrderLookupPage, OrderPage, RenderContext};
+use leptos::prelude::*;
+use shared::checkout::Email;
+use worker::{Env, Request, Response};
+
+fn context(req: &Request, catalog: &CatalogReader<'_>) -> RenderContext {
+    RenderContext {
+        catalog_version: catalog.version().to_string(),
+        origin: http::origin(req),
+    }
+}
+
+/// Order numbers look like `FL-XXXXX-XXXXX`.
+fn valid_number(number: &str) -> bool {
+    number.len() == 14
+        && number
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+}
+
+pub async fn confirmation(
+    req: &Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    number: &str,
+) -> AppResult<Response> {
+    if !valid_number(number) {
+        return Err(AppError::NotFound);
+    }
+    let query = Fields::parse(http::query_string(req).as_bytes())?;
+    let token = query.get("token").unwrap_or("");
+    let order = Orders::new(env)?.get(number).await?.ok_or(AppError::NotFound)?;
+    // Without the right token the order does not exist, as far as the visitor can tell.
+    if !constant_time_eq(order.token.as_bytes(), token.as_bytes()) {
+        return Err(AppError::NotFound);
+    }
+    let site = (*catalog.site().await?).clone();
+    let page = render_document(context(req, catalog), move || view! { <OrderPage site order/> });
+    http::html(page, 200, CachePolicy::NoStore)
+}
+
+pub async fn lookup_form(req: &Request, catalog: &CatalogReader<'_>) -> AppResult<Response> {
+    let site = (*catalog.site().await?).clone();
+    let page = render_document(context(req, catalog), move || {
+        view! { <OrderLookupPage site notice=None email=String::new() number=String::new()/> }
+    });
+    http::html(page, 200, CachePolicy::NoStore)
+}
+
+pub async fn lookup(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
+    let form = http::read_form(&mut req).await?;
+    let email = form
+        .get("email")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(254)
+        .collect::<String>();
+    let number = form
+        .get("number")
+        .unwrap_or("")
+        .trim()
+        .to_ascii_uppercase()
+        .chars()
+        .take(20)
+        .collect::<String>();
+    let found = match (Email::parse(&email), valid_number(&number)) {
+        (Ok(email), true) => Orders::new(env)?
+            .get(&number)
+            .await?
+            .filter(|o| o.email.to_lowercase() == email.normalized()),
+        _ => None,
+    };
+    match found {
+        Some(order) => http::see_other(&format!("/orders/{}?token={}", order.number, order.token)),
+        None => {
+            let site = (*catalog.site().await?).clone();
+            let notice = Some("We could not find an order with that email address and number.".to_string());
+            let page = render_document(context(&req, catalog), move || {
+                view! { <OrderLookupPage site notice email number/> }
+            });
+            http::html(page, 404, CachePolicy::NoStore)
+        }
+    }
+}

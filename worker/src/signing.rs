@@ -1,0 +1,105 @@
+//! HMAC-SHA256 signatures with the `SIGNING_SECRET`: signed cart ids (the cart cookie
+//! and the API's bearer token are `{id}.{signature}`), and order numbers and tokens
+//! derived from the checkout's idempotency key, so re-running a completion yields the
+//! same order rather than a second one.
+
+use crate::error::{AppError, AppResult};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use shared::CartId;
+use worker::Env;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Secret used for every signature; `.dev.vars` locally, `wrangler secret put` in production.
+pub const SECRET_BINDING: &str = "SIGNING_SECRET";
+
+pub struct Signer {
+    /// Keyed once; cloned for each signature.
+    keyed: HmacSha256,
+}
+
+const BASE32: &[u8; 32] = b"ABCDEFGHJKMNPQRSTVWXYZ0123456789";
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let chars = chunk.len() + 1;
+        for i in 0..chars {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+impl Signer {
+    pub fn from_env(env: &Env) -> AppResult<Signer> {
+        let secret = env
+            .secret(SECRET_BINDING)
+            .map(|s| s.to_string())
+            .or_else(|_| env.var(SECRET_BINDING).map(|v| v.to_string()))
+            .map_err(|_| AppError::Internal(format!("{SECRET_BINDING} is not configured")))?;
+        if secret.len() < 16 {
+            return Err(AppError::Internal(format!(
+                "{SECRET_BINDING} must be at least 16 characters"
+            )));
+        }
+        let keyed = <HmacSha256 as Mac>::new_from_slice(secret.as_bytes())
+            .map_err(|e| AppError::internal("keying HMAC", e))?;
+        Ok(Signer { keyed })
+    }
+
+    fn tag(&self, purpose: &str, message: &str) -> [u8; 32] {
+        let mut mac = self.keyed.clone();
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(message.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// `{id}.{signature}`: the cart cookie's value and the API's bearer token.
+    pub fn cart_token(&self, id: &CartId) -> String {
+        format!("{id}.{}", base64url(&self.tag("cart", id.as_str())[..16]))
+    }
+
+    /// The cart id of a token, if its signature is right (compared in constant time).
+    pub fn verify_cart_token(&self, token: &str) -> Option<CartId> {
+        let (id, signature) = token.trim().split_once('.')?;
+        let id = CartId::parse(id).ok()?;
+        let expected = self.cart_token(&id);
+        let given = format!("{id}.{signature}");
+        constant_time_eq(expected.as_bytes(), given.as_bytes()).then_some(id)
+    }
+
+    /// The order number of a cart's completion attempt: `FL-XXXXX-XXXXX`.
+    pub fn order_number(&self, cart: &CartId, idempotency_key: &str) -> String {
+        let tag = self.tag("order", &format!("{cart}:{idempotency_key}"));
+        let mut bits: u64 = 0;
+        for b in &tag[..8] {
+            bits = (bits << 8) | u64::from(*b);
+        }
+        let chars: String = (0..10)
+            .map(|i| char::from(BASE32[((bits >> (i * 5)) & 31) as usize]))
+            .collect();
+        format!("FL-{}-{}", &chars[..5], &chars[5..])
+    }
+
+    /// The secret token of an order's confirmation page.
+    pub fn order_token(&self, number: &str) -> String {
+        self.tag("order-token", number)[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Compares without an early exit, so timing reveals nothing about where bytes differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
