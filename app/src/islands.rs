@@ -14,6 +14,8 @@ use shared::{format_money, ProductOption, Variant};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BuyBoxData {
     pub handle: String,
+    /// The CSRF token the add-to-cart form posts.
+    pub csrf: String,
     pub options: Vec<ProductOption>,
     pub variants: Vec<Variant>,
     pub selected: String,
@@ -22,12 +24,8 @@ pub struct BuyBoxData {
 /// Price, availability, the option picker and the add-to-cart form of a product page.
 #[island]
 pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
-    let BuyBoxData {
-        handle,
-        options,
-        variants,
-        selected,
-    } = data;
+    let BuyBoxData { handle, csrf, options, variants, selected } = data;
+    let csrf_for_submit = csrf.clone();
     let variants = StoredValue::new(variants);
     let options = StoredValue::new(options);
     let (selected_sku, set_selected_sku) = signal(selected);
@@ -90,11 +88,7 @@ pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
                         } else {
                             ""
                         };
-                        let class = if choice.available {
-                            "choice"
-                        } else {
-                            "choice choice--unavailable"
-                        };
+                        let class = if choice.available { "choice" } else { "choice choice--unavailable" };
                         match choice.target {
                             Some(target) => {
                                 let href = format!("?variant={target}");
@@ -146,20 +140,15 @@ pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
         let Some(variant) = current.get_untracked() else {
             return;
         };
-        let quantity = quantity_input
-            .get_untracked()
-            .map(|i| i.value())
-            .unwrap_or_else(|| "1".into());
+        let quantity = quantity_input.get_untracked().map(|i| i.value()).unwrap_or_else(|| "1".into());
         set_busy.set(true);
         set_status.set("Adding…".into());
         let product = handle_for_submit.clone();
+        let token = csrf_for_submit.clone();
         leptos::task::spawn_local(async move {
-            match client::add_to_cart(&product, variant.sku.as_str(), &quantity).await {
+            match client::add_to_cart(&product, variant.sku.as_str(), &quantity, &token).await {
                 Ok(added) => {
-                    set_status.set(format!(
-                        "Added to your cart: {} item(s) in total.",
-                        added.item_count
-                    ));
+                    set_status.set(format!("Added to your cart: {} item(s) in total.", added.item_count));
                     client::show_cart_count(added.item_count);
                     set_drawer.set(Some(added));
                 }
@@ -176,6 +165,7 @@ pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
             </p>
             {picker}
             <form class="add-to-cart" method="post" action="/cart/add" on:submit=on_submit>
+                <input type="hidden" name="csrf" value=csrf/>
                 <input type="hidden" name="product" value=handle/>
                 <input type="hidden" name="variant" prop:value=move || selected_sku.get() value=selected_sku.get_untracked()/>
                 <label class="field">
@@ -324,25 +314,28 @@ mod client {
 
     async fn fetch_json(request: web_sys::Request) -> Result<(u16, serde_json::Value), String> {
         let window = window().ok_or("no window")?;
-        let response = JsFuture::from(window.fetch_with_request(&request))
-            .await
-            .map_err(|_| "network error")?;
+        let response =
+            JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| "network error")?;
         let response: web_sys::Response = response.dyn_into().map_err(|_| "bad response")?;
         let status = response.status();
-        let text = JsFuture::from(response.text().map_err(|_| "bad body")?)
-            .await
-            .map_err(|_| "bad body")?;
+        let text = JsFuture::from(response.text().map_err(|_| "bad body")?).await.map_err(|_| "bad body")?;
         let text = text.as_string().unwrap_or_default();
         let json = serde_json::from_str(&text).map_err(|_| "the shop answered in an unexpected way")?;
         Ok((status, json))
     }
 
-    pub async fn add_to_cart(product: &str, variant: &str, quantity: &str) -> Result<AddedToCart, String> {
+    pub async fn add_to_cart(
+        product: &str,
+        variant: &str,
+        quantity: &str,
+        csrf: &str,
+    ) -> Result<AddedToCart, String> {
         let body = format!(
-            "product={}&variant={}&quantity={}",
+            "product={}&variant={}&quantity={}&csrf={}",
             encode(product),
             encode(variant),
-            encode(quantity)
+            encode(quantity),
+            encode(csrf)
         );
         let init = web_sys::RequestInit::new();
         init.set_method("POST");
@@ -356,11 +349,9 @@ mod client {
         let failed = "Sorry, that could not be added. Please try again.".to_string();
         match fetch_json(request).await {
             Ok((200, json)) => serde_json::from_value(json).map_err(|_| failed),
-            Ok((_, json)) => Err(json
-                .get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-                .unwrap_or(failed)),
+            Ok((_, json)) => {
+                Err(json.get("message").and_then(|m| m.as_str()).map(str::to_string).unwrap_or(failed))
+            }
             Err(_) => Err(failed),
         }
     }
@@ -388,7 +379,12 @@ mod client {
 
     pub fn show_cart_count(_count: u32) {}
 
-    pub async fn add_to_cart(_product: &str, _variant: &str, _quantity: &str) -> Result<AddedToCart, String> {
+    pub async fn add_to_cart(
+        _product: &str,
+        _variant: &str,
+        _quantity: &str,
+        _csrf: &str,
+    ) -> Result<AddedToCart, String> {
         Err("Adding without a reload needs the browser.".into())
     }
 

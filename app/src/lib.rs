@@ -9,6 +9,7 @@ pub mod islands;
 pub mod routes;
 
 pub use routes::cart::CartView;
+pub use routes::cart_link::{CartLinkItem, CartLinkPage};
 pub use routes::checkout::{CheckoutPage, CheckoutStep, CheckoutView};
 pub use routes::collection::{FacetView, ListingView};
 pub use routes::order::{OrderLookupPage, OrderPage};
@@ -25,6 +26,12 @@ pub struct RenderContext {
     pub catalog_version: String,
     /// `scheme://host` the request came to, for absolute (canonical, OpenGraph) URLs.
     pub origin: String,
+    /// The CSP nonce of the page's scripts. The worker renders a placeholder and puts a
+    /// fresh value into every response (cached pages included).
+    pub nonce: String,
+    /// The CSRF token every POST form carries; also a placeholder the worker fills in
+    /// per response with the visitor's session token.
+    pub csrf: String,
 }
 
 /// Renders a whole page to an HTML document string.
@@ -61,15 +68,8 @@ mod tests {
 
     fn site() -> Site {
         Site {
-            store: StoreInfo {
-                name: "Test & Co".into(),
-                tagline: "Things".into(),
-                currency: Currency::USD,
-            },
-            header_menu: vec![shared::MenuLink {
-                title: "Bags".into(),
-                href: "/collections/bags".into(),
-            }],
+            store: StoreInfo { name: "Test & Co".into(), tagline: "Things".into(), currency: Currency::USD },
+            header_menu: vec![shared::MenuLink { title: "Bags".into(), href: "/collections/bags".into() }],
             footer_menu: vec![],
         }
     }
@@ -96,10 +96,7 @@ mod tests {
             }],
             created: "2026-01-01".into(),
             related: vec![],
-            options: vec![ProductOption {
-                name: "Size".into(),
-                values: vec!["S".into(), "M".into()],
-            }],
+            options: vec![ProductOption { name: "Size".into(), values: vec!["S".into(), "M".into()] }],
             variants: vec![variant("SW-S", "S", 0), variant("SW-M", "M", 2)],
             images: vec![Image {
                 src: "/images/a.svg".into(),
@@ -115,6 +112,8 @@ mod tests {
         let context = RenderContext {
             catalog_version: "v123".into(),
             origin: "https://shop.test".into(),
+            nonce: "n0nce".into(),
+            csrf: "t0ken".into(),
         };
         let html = render_document(
             context,
@@ -126,25 +125,21 @@ mod tests {
             html.contains(r#"<link rel="canonical" href="https://shop.test/products/sweater">"#),
             "{html}"
         );
-        assert!(
-            html.contains("<title>Sweater &lt;b&gt; · Test &amp; Co</title>"),
-            "{html}"
-        );
+        assert!(html.contains("<title>Sweater &lt;b&gt; · Test &amp; Co</title>"), "{html}");
         assert_eq!(html.matches("<h1").count(), 1);
         assert!(html.contains("<p>Soft <em>wool</em></p>"));
         assert!(html.contains("$89.00"));
         assert!(html.contains("$99.00"));
         assert!(html.contains(r#"action="/cart/add""#));
-        assert!(
-            !html.contains("<!>"),
-            "hydration markers are written as valid comments"
-        );
+        assert!(!html.contains("<!>"), "hydration markers are written as valid comments");
         // The first variant is sold out, so the in-stock one is chosen.
         assert!(html.contains(r#"name="variant" value="SW-M""#), "{html}");
-        assert!(
-            html.contains("choice--unavailable"),
-            "the sold-out size is marked"
-        );
+        assert!(html.contains("choice--unavailable"), "the sold-out size is marked");
         assert!(html.contains("<leptos-island"), "the buy box is an island");
+        assert!(
+            html.contains(r#"<script type="module" nonce="n0nce">"#),
+            "the islands loader carries the nonce"
+        );
+        assert!(html.contains(r#"name="csrf" value="t0ken""#), "the add-to-cart form carries the CSRF token");
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod article;
 pub mod cart;
+pub mod cart_link;
 pub mod checkout;
 pub mod collection;
 pub mod error;

@@ -44,11 +44,7 @@ fn ancestry<'a>(
             break;
         }
         chain.push(node);
-        current = node
-            .parent
-            .as_ref()
-            .and_then(|p| index.get(p))
-            .map(|i| &categories[*i]);
+        current = node.parent.as_ref().and_then(|p| index.get(p)).map(|i| &categories[*i]);
     }
     chain
 }
@@ -95,11 +91,8 @@ fn product_doc(p: &ValidProduct, breadcrumbs: Vec<MenuLink>) -> Product {
 
 pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
     let categories = &catalog.categories;
-    let category_index: HashMap<&Handle, usize> = categories
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (&c.handle, i))
-        .collect();
+    let category_index: HashMap<&Handle, usize> =
+        categories.iter().enumerate().map(|(i, c)| (&c.handle, i)).collect();
 
     // Products with their breadcrumbs (primary category's ancestry, root first).
     let mut products: Vec<Product> = catalog
@@ -153,10 +146,7 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
         };
         let list = &members[*primary];
         let at = list.iter().position(|o| *o as usize == ordinal).unwrap_or(0);
-        product.related = (1..list.len())
-            .map(|k| list[(at + k) % list.len()])
-            .take(RELATED)
-            .collect();
+        product.related = (1..list.len()).map(|k| list[(at + k) % list.len()]).take(RELATED).collect();
     }
 
     let summary_of = |i: usize| {
@@ -189,11 +179,7 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
                 .map(summary_of)
                 .collect(),
             product_count: members[i].len() as u32,
-            products: members[i]
-                .iter()
-                .take(PAGE_SIZE)
-                .map(|o| cards[*o as usize].clone())
-                .collect(),
+            products: members[i].iter().take(PAGE_SIZE).map(|o| cards[*o as usize].clone()).collect(),
         };
         documents.push((DocKind::Collection, node.handle.to_string(), to_json(&category)));
         let entries: Vec<ListingEntry> = members[i]
@@ -220,19 +206,12 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
                 }
             })
             .collect();
-        documents.push((
-            DocKind::Listing,
-            node.handle.to_string(),
-            to_json(&build_listing_index(&entries)),
-        ));
+        documents.push((DocKind::Listing, node.handle.to_string(), to_json(&build_listing_index(&entries))));
     }
 
     // Home page: the merchant's picks, else top-level categories and the first products.
     let home_categories: Vec<CategorySummary> = if catalog.featured_collections.is_empty() {
-        (0..categories.len())
-            .filter(|i| categories[*i].parent.is_none())
-            .map(summary_of)
-            .collect()
+        (0..categories.len()).filter(|i| categories[*i].parent.is_none()).map(summary_of).collect()
     } else {
         catalog
             .featured_collections
@@ -254,11 +233,7 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
     documents.push((
         DocKind::Home,
         SINGLETON.into(),
-        to_json(&HomeData {
-            categories: home_categories,
-            featured,
-            product_count: products.len() as u32,
-        }),
+        to_json(&HomeData { categories: home_categories, featured, product_count: products.len() as u32 }),
     ));
     let site = Site {
         store: StoreInfo {
@@ -312,20 +287,10 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
     other_paths.extend(catalog.pages.iter().map(|p| format!("/pages/{}", p.handle)));
     for (n, chunk) in other_paths.chunks(SITEMAP_SHARD_SIZE).enumerate() {
         let name = format!("pages-{}", n + 1);
-        documents.push((
-            DocKind::Sitemap,
-            name.clone(),
-            to_json(&SitemapShard {
-                paths: chunk.to_vec(),
-            }),
-        ));
+        documents.push((DocKind::Sitemap, name.clone(), to_json(&SitemapShard { paths: chunk.to_vec() })));
         shards.push(name);
     }
-    documents.push((
-        DocKind::Sitemap,
-        SINGLETON.into(),
-        to_json(&SitemapIndex { shards }),
-    ));
+    documents.push((DocKind::Sitemap, SINGLETON.into(), to_json(&SitemapIndex { shards })));
 
     // SKU → product handle, for cart links that name only variants.
     let mut sku_shards: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); SKU_SHARDS as usize];
@@ -347,16 +312,9 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
     }
 
     let version = content_version(&documents);
-    let entries = documents
-        .into_iter()
-        .map(|(kind, name, json)| (doc_key(&version, kind, &name), json))
-        .collect();
-    BuiltCatalog {
-        version,
-        entries,
-        product_count: products.len(),
-        category_count: categories.len(),
-    }
+    let entries =
+        documents.into_iter().map(|(kind, name, json)| (doc_key(&version, kind, &name), json)).collect();
+    BuiltCatalog { version, entries, product_count: products.len(), category_count: categories.len() }
 }
 
 /// 64-bit FNV-1a over every document: same content, same version id.

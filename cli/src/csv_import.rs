@@ -37,20 +37,12 @@ const COLUMNS: [&str; 20] = [
 ];
 
 fn split_list(cell: &str) -> Vec<String> {
-    cell.split('|')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    cell.split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 /// Reads every product in one CSV file.
 pub fn load_products(path: &Path, currency: Currency, problems: &mut Problems) -> Vec<ProductDraft> {
-    let mut reader = match csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_path(path)
-    {
+    let mut reader = match csv::ReaderBuilder::new().has_headers(true).flexible(false).from_path(path) {
         Ok(r) => r,
         Err(e) => {
             problems.add(
@@ -166,10 +158,8 @@ pub fn load_products(path: &Path, currency: Currency, problems: &mut Problems) -
                     options: (1..=3)
                         .filter_map(|n| {
                             let name = cell(&record, &format!("option{n}"));
-                            (!name.is_empty()).then(|| OptionDraft {
-                                name: At::new(name, line),
-                                values: Vec::new(),
-                            })
+                            (!name.is_empty())
+                                .then(|| OptionDraft { name: At::new(name, line), values: Vec::new() })
                         })
                         .collect(),
                     variants: Vec::new(),
@@ -206,9 +196,7 @@ pub fn load_products(path: &Path, currency: Currency, problems: &mut Problems) -
         let whole = |text: String| {
             (!text.is_empty()).then(|| {
                 At::new(
-                    text.parse::<i64>()
-                        .map(Amount::Minor)
-                        .unwrap_or_else(|_| Amount::Invalid(text.clone())),
+                    text.parse::<i64>().map(Amount::Minor).unwrap_or_else(|_| Amount::Invalid(text.clone())),
                     line,
                 )
             })
@@ -250,10 +238,7 @@ mod tests {
         assert_eq!(socks.categories.len(), 2);
         assert_eq!(socks.options[0].values.len(), 2);
         assert_eq!(socks.variants.len(), 2);
-        assert_eq!(
-            socks.variants[1].price.as_ref().unwrap().value,
-            Amount::Minor(1250)
-        );
+        assert_eq!(socks.variants[1].price.as_ref().unwrap().value, Amount::Minor(1250));
         assert_eq!(socks.variants[1].sku.line, Some(3));
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -263,23 +248,12 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("csv-bad-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("p.csv");
-        std::fs::write(
-            &path,
-            "handle,title,sku,price,colour\nx,X,S1,1.00,red\nx,Y,S2,1.00,red\n",
-        )
-        .unwrap();
+        std::fs::write(&path, "handle,title,sku,price,colour\nx,X,S1,1.00,red\nx,Y,S2,1.00,red\n").unwrap();
         let mut problems = Problems::default();
         load_products(&path, Currency::USD, &mut problems);
         let text: Vec<String> = problems.0.iter().map(|p| p.to_string()).collect();
-        assert!(
-            text.iter().any(|t| t.contains("unknown column `colour`")),
-            "{text:?}"
-        );
-        assert!(
-            text.iter()
-                .any(|t| t.contains(":3:") && t.contains("earlier row")),
-            "{text:?}"
-        );
+        assert!(text.iter().any(|t| t.contains("unknown column `colour`")), "{text:?}");
+        assert!(text.iter().any(|t| t.contains(":3:") && t.contains("earlier row")), "{text:?}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

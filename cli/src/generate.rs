@@ -85,13 +85,7 @@ struct Kind {
 }
 
 const KINDS: &[Kind] = &[
-    Kind {
-        noun: "Sweater",
-        category: "knitwear",
-        base: 9000,
-        image: "merino-crew-sweater-oat",
-        sizes: true,
-    },
+    Kind { noun: "Sweater", category: "knitwear", base: 9000, image: "merino-crew-sweater-oat", sizes: true },
     Kind {
         noun: "Cardigan",
         category: "knitwear",
@@ -106,34 +100,10 @@ const KINDS: &[Kind] = &[
         image: "merino-crew-sweater-forest",
         sizes: false,
     },
-    Kind {
-        noun: "Tee",
-        category: "tees",
-        base: 3000,
-        image: "organic-cotton-tee-white",
-        sizes: true,
-    },
-    Kind {
-        noun: "Pocket Tee",
-        category: "tees",
-        base: 3600,
-        image: "heavyweight-pocket-tee",
-        sizes: true,
-    },
-    Kind {
-        noun: "Overshirt",
-        category: "shirts",
-        base: 8500,
-        image: "organic-cotton-tee-navy",
-        sizes: true,
-    },
-    Kind {
-        noun: "Tote",
-        category: "totes",
-        base: 6500,
-        image: "waxed-canvas-tote-olive",
-        sizes: false,
-    },
+    Kind { noun: "Tee", category: "tees", base: 3000, image: "organic-cotton-tee-white", sizes: true },
+    Kind { noun: "Pocket Tee", category: "tees", base: 3600, image: "heavyweight-pocket-tee", sizes: true },
+    Kind { noun: "Overshirt", category: "shirts", base: 8500, image: "organic-cotton-tee-navy", sizes: true },
+    Kind { noun: "Tote", category: "totes", base: 6500, image: "waxed-canvas-tote-olive", sizes: false },
     Kind {
         noun: "Daypack",
         category: "backpacks",
@@ -148,101 +118,32 @@ const KINDS: &[Kind] = &[
         image: "leather-card-holder-tan",
         sizes: false,
     },
-    Kind {
-        noun: "Mug",
-        category: "kitchen",
-        base: 2200,
-        image: "stoneware-mug-speckled",
-        sizes: false,
-    },
-    Kind {
-        noun: "Coffee Set",
-        category: "kitchen",
-        base: 5200,
-        image: "pour-over-coffee-set",
-        sizes: false,
-    },
-    Kind {
-        noun: "Tea Towel",
-        category: "linen",
-        base: 1800,
-        image: "linen-tea-towels",
-        sizes: false,
-    },
-    Kind {
-        noun: "Throw",
-        category: "bedding",
-        base: 14000,
-        image: "wool-throw-blanket-ochre",
-        sizes: false,
-    },
-    Kind {
-        noun: "Candle",
-        category: "candles",
-        base: 2000,
-        image: "beeswax-candle",
-        sizes: false,
-    },
-    Kind {
-        noun: "Notebook",
-        category: "paper",
-        base: 1600,
-        image: "dot-grid-notebook-navy",
-        sizes: false,
-    },
-    Kind {
-        noun: "Pen",
-        category: "writing",
-        base: 3800,
-        image: "brass-pen",
-        sizes: false,
-    },
+    Kind { noun: "Mug", category: "kitchen", base: 2200, image: "stoneware-mug-speckled", sizes: false },
+    Kind { noun: "Coffee Set", category: "kitchen", base: 5200, image: "pour-over-coffee-set", sizes: false },
+    Kind { noun: "Tea Towel", category: "linen", base: 1800, image: "linen-tea-towels", sizes: false },
+    Kind { noun: "Throw", category: "bedding", base: 14000, image: "wool-throw-blanket-ochre", sizes: false },
+    Kind { noun: "Candle", category: "candles", base: 2000, image: "beeswax-candle", sizes: false },
+    Kind { noun: "Notebook", category: "paper", base: 1600, image: "dot-grid-notebook-navy", sizes: false },
+    Kind { noun: "Pen", category: "writing", base: 3800, image: "brass-pen", sizes: false },
 ];
 
-const COLOURS: &[&str] = &[
-    "Oat", "Charcoal", "Navy", "Forest", "Rust", "Sand", "Black", "Cream", "Olive", "Slate",
-];
+const COLOURS: &[&str] =
+    &["Oat", "Charcoal", "Navy", "Forest", "Rust", "Sand", "Black", "Cream", "Olive", "Slate"];
 const SIZES: &[&str] = &["XS", "S", "M", "L", "XL"];
-const VENDORS: &[&str] = &[
-    "Fernleaf",
-    "Harbour & Hide",
-    "Kiln Street",
-    "Paper Mill Press",
-    "North Loom",
-    "Ashgrove",
-];
+const VENDORS: &[&str] =
+    &["Fernleaf", "Harbour & Hide", "Kiln Street", "Paper Mill Press", "North Loom", "Ashgrove"];
 
 /// (handle, title, parent, description)
 const CATEGORIES: &[(&str, &str, Option<&str>, &str)] = &[
     ("apparel", "Apparel", None, "Clothing in natural fibres."),
     ("knitwear", "Knitwear", Some("apparel"), "Sweaters and cardigans."),
     ("tees", "Tees", Some("apparel"), "T-shirts in two weights."),
-    (
-        "shirts",
-        "Shirts",
-        Some("apparel"),
-        "Overshirts and button-downs.",
-    ),
-    (
-        "accessories",
-        "Accessories",
-        Some("apparel"),
-        "Hats, scarves and gloves.",
-    ),
+    ("shirts", "Shirts", Some("apparel"), "Overshirts and button-downs."),
+    ("accessories", "Accessories", Some("apparel"), "Hats, scarves and gloves."),
     ("bags", "Bags", None, "Bags and small leather goods."),
     ("totes", "Totes", Some("bags"), "Everyday totes."),
-    (
-        "backpacks",
-        "Backpacks",
-        Some("bags"),
-        "Packs for commuting and trails.",
-    ),
-    (
-        "small-leather",
-        "Small Leather Goods",
-        Some("bags"),
-        "Wallets and card holders.",
-    ),
+    ("backpacks", "Backpacks", Some("bags"), "Packs for commuting and trails."),
+    ("small-leather", "Small Leather Goods", Some("bags"), "Wallets and card holders."),
     ("home", "Home", None, "For the kitchen and the living room."),
     ("kitchen", "Kitchen", Some("home"), "Mugs and coffee gear."),
     ("linen", "Linen", Some("home"), "Tea towels and napkins."),
@@ -311,10 +212,7 @@ percent = "10%"
     let mut menus = String::new();
     for (handle, title, parent, _) in CATEGORIES {
         if parent.is_none() {
-            let _ = write!(
-                menus,
-                "[[header]]\ntitle = \"{title}\"\nhref = \"/collections/{handle}\"\n\n"
-            );
+            let _ = write!(menus, "[[header]]\ntitle = \"{title}\"\nhref = \"/collections/{handle}\"\n\n");
         }
     }
     menus.push_str("[[footer]]\ntitle = \"About\"\nhref = \"/pages/about\"\n");
@@ -334,17 +232,9 @@ percent = "10%"
         let adjective = rng.pick(ADJECTIVES);
         let material = rng.pick(MATERIALS);
         let title = format!("{adjective} {material} {}", kind.noun);
-        let handle = format!(
-            "{}-{n}",
-            title.to_lowercase().replace(['&', ' '], "-").replace("--", "-")
-        );
+        let handle = format!("{}-{n}", title.to_lowercase().replace(['&', ' '], "-").replace("--", "-"));
         let vendor = rng.pick(VENDORS);
-        let created = format!(
-            "20{:02}-{:02}-{:02}",
-            22 + rng.below(5),
-            1 + rng.below(12),
-            1 + rng.below(28)
-        );
+        let created = format!("20{:02}-{:02}-{:02}", 22 + rng.below(5), 1 + rng.below(12), 1 + rng.below(28));
         let summary = format!(
             "A {} {} in {}, made to last.",
             adjective.to_lowercase(),
@@ -369,14 +259,8 @@ percent = "10%"
         let compare_at = rng.chance(15).then(|| price + price / 5 - (price / 5) % 50);
         let colour_count = 1 + rng.below(3);
         let start = rng.below(COLOURS.len());
-        let colours: Vec<&str> = (0..colour_count)
-            .map(|i| COLOURS[(start + i) % COLOURS.len()])
-            .collect();
-        let sizes: Vec<&str> = if kind.sizes {
-            SIZES[rng.below(2)..].to_vec()
-        } else {
-            vec![]
-        };
+        let colours: Vec<&str> = (0..colour_count).map(|i| COLOURS[(start + i) % COLOURS.len()]).collect();
+        let sizes: Vec<&str> = if kind.sizes { SIZES[rng.below(2)..].to_vec() } else { vec![] };
         let mut combos: Vec<(Option<&str>, &str)> = Vec::new();
         for colour in &colours {
             if sizes.is_empty() {
@@ -415,9 +299,7 @@ percent = "10%"
                 "",
                 sku.as_str(),
                 &format!("{}.{:02}", price / 100, price % 100),
-                &compare_at
-                    .map(|c| format!("{}.{:02}", c / 100, c % 100))
-                    .unwrap_or_default(),
+                &compare_at.map(|c| format!("{}.{:02}", c / 100, c % 100)).unwrap_or_default(),
                 &(200 + rng.below(800)).to_string(),
                 &stock.to_string(),
                 if first { image.as_str() } else { "" },

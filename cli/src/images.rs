@@ -18,10 +18,7 @@ pub struct ImageCatalog {
 
 impl ImageCatalog {
     pub fn new(public: &Path) -> ImageCatalog {
-        ImageCatalog {
-            public: public.to_path_buf(),
-            sizes: HashMap::new(),
-        }
+        ImageCatalog { public: public.to_path_buf(), sizes: HashMap::new() }
     }
 
     /// The image at `src` with its size, or a problem recorded against `file`.
@@ -34,12 +31,8 @@ impl ImageCatalog {
     ) -> Option<Image> {
         let public = &self.public;
         let size = self.sizes.entry(src.value.clone()).or_insert_with(|| {
-            let path = resolve(public, &src.value).map_err(|m| {
-                (
-                    m,
-                    "write the path as it is served, like `/images/products/tee.svg`",
-                )
-            })?;
+            let path = resolve(public, &src.value)
+                .map_err(|m| (m, "write the path as it is served, like `/images/products/tee.svg`"))?;
             if !path.is_file() {
                 return Err((
                     format!("image `{}` not found (looked for {})", src.value, path.display()),
@@ -50,12 +43,9 @@ impl ImageCatalog {
                 .map_err(|m| (m, "re-export the image as SVG with width and height, PNG or JPEG"))
         });
         match size {
-            Ok((width, height)) => Some(Image {
-                src: src.value.clone(),
-                alt,
-                width: *width,
-                height: *height,
-            }),
+            Ok((width, height)) => {
+                Some(Image { src: src.value.clone(), alt, width: *width, height: *height })
+            }
             Err((message, fix)) => {
                 problems.add(file, src.line, message.clone(), *fix);
                 None
@@ -67,9 +57,7 @@ impl ImageCatalog {
 /// Where an image path like `/images/products/tee.svg` lives under `public`, refusing
 /// anything that could escape it.
 pub fn resolve(public: &Path, src: &str) -> Result<PathBuf, String> {
-    let relative = src
-        .strip_prefix('/')
-        .ok_or_else(|| format!("image path `{src}` must start with `/`"))?;
+    let relative = src.strip_prefix('/').ok_or_else(|| format!("image path `{src}` must start with `/`"))?;
     let relative = Path::new(relative);
     if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
         return Err(format!("image path `{src}` may not contain `..` or `.`"));
@@ -80,11 +68,7 @@ pub fn resolve(public: &Path, src: &str) -> Result<PathBuf, String> {
 /// Width and height in CSS pixels.
 pub fn dimensions(path: &Path) -> Result<(u32, u32), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
         "svg" => svg_dimensions(&String::from_utf8_lossy(&bytes)),
         "png" => png_dimensions(&bytes),
@@ -92,10 +76,7 @@ pub fn dimensions(path: &Path) -> Result<(u32, u32), String> {
         _ => None,
     }
     .ok_or_else(|| {
-        format!(
-            "cannot read the size of {}: use SVG (with width and height), PNG or JPEG",
-            path.display()
-        )
+        format!("cannot read the size of {}: use SVG (with width and height), PNG or JPEG", path.display())
     })
 }
 
@@ -157,14 +138,8 @@ mod tests {
 
     #[test]
     fn reads_svg_sizes() {
-        assert_eq!(
-            svg_dimensions(r#"<svg xmlns="x" width="800" height="600">"#),
-            Some((800, 600))
-        );
-        assert_eq!(
-            svg_dimensions(r#"<svg xmlns="x" viewBox="0 0 400 300">"#),
-            Some((400, 300))
-        );
+        assert_eq!(svg_dimensions(r#"<svg xmlns="x" width="800" height="600">"#), Some((800, 600)));
+        assert_eq!(svg_dimensions(r#"<svg xmlns="x" viewBox="0 0 400 300">"#), Some((400, 300)));
         assert_eq!(svg_dimensions("<html>"), None);
     }
 

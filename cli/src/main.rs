@@ -47,9 +47,7 @@ struct Options {
 
 impl Options {
     fn dir(&self) -> Result<PathBuf, String> {
-        self.dir
-            .clone()
-            .ok_or_else(|| format!("name the catalog folder\n\n{USAGE}"))
+        self.dir.clone().ok_or_else(|| format!("name the catalog folder\n\n{USAGE}"))
     }
 
     fn public(&self) -> PathBuf {
@@ -62,9 +60,7 @@ impl Options {
                 project: PathBuf::from("."),
                 persist_to: self.persist_to.clone(),
             }),
-            (false, true) => Ok(publish::Target::Remote {
-                project: PathBuf::from("."),
-            }),
+            (false, true) => Ok(publish::Target::Remote { project: PathBuf::from(".") }),
             _ => Err("say where: --local or --remote".into()),
         }
     }
@@ -74,28 +70,20 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
     let mut options = Options::default();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        let mut value = |name: &str| {
-            iter.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+        let mut value = |name: &str| iter.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
             "--out" => options.out = Some(PathBuf::from(value("--out")?)),
             "--public" => options.public = Some(PathBuf::from(value("--public")?)),
             "--persist-to" => options.persist_to = Some(PathBuf::from(value("--persist-to")?)),
             "--products" => {
                 let text = value("--products")?;
-                options.products = Some(
-                    text.parse()
-                        .map_err(|_| format!("--products needs a number, not `{text}`"))?,
-                );
+                options.products =
+                    Some(text.parse().map_err(|_| format!("--products needs a number, not `{text}`"))?);
             }
             "--seed" => {
                 let text = value("--seed")?;
-                options.seed = Some(
-                    text.parse()
-                        .map_err(|_| format!("--seed needs a number, not `{text}`"))?,
-                );
+                options.seed =
+                    Some(text.parse().map_err(|_| format!("--seed needs a number, not `{text}`"))?);
             }
             "--local" => options.local = true,
             "--remote" => options.remote = true,
@@ -129,21 +117,19 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         ["catalog", "validate", ..] => {
             let options = rest()?;
             let started = Instant::now();
-            Ok(
-                match report(load_and_validate(&options.dir()?, &options.public())) {
-                    Some(valid) => {
-                        println!(
-                            "Catalog is valid: {} products, {} categories, {} pages ({:.1}s).",
-                            valid.products.len(),
-                            valid.categories.len(),
-                            valid.pages.len(),
-                            started.elapsed().as_secs_f64()
-                        );
-                        ExitCode::SUCCESS
-                    }
-                    None => ExitCode::FAILURE,
-                },
-            )
+            Ok(match report(load_and_validate(&options.dir()?, &options.public())) {
+                Some(valid) => {
+                    println!(
+                        "Catalog is valid: {} products, {} categories, {} pages ({:.1}s).",
+                        valid.products.len(),
+                        valid.categories.len(),
+                        valid.pages.len(),
+                        started.elapsed().as_secs_f64()
+                    );
+                    ExitCode::SUCCESS
+                }
+                None => ExitCode::FAILURE,
+            })
         }
         ["catalog", "build", ..] => {
             let options = rest()?;

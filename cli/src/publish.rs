@@ -18,13 +18,8 @@ const CHUNK_BYTES: usize = 50 * 1024 * 1024;
 
 /// Where to publish. wrangler runs in `project`, the folder holding `wrangler.toml`.
 pub enum Target {
-    Local {
-        project: PathBuf,
-        persist_to: Option<PathBuf>,
-    },
-    Remote {
-        project: PathBuf,
-    },
+    Local { project: PathBuf, persist_to: Option<PathBuf> },
+    Remote { project: PathBuf },
 }
 
 impl Target {
@@ -60,10 +55,7 @@ pub fn write_bulk_file(built: &BuiltCatalog, out: &Path) -> Result<u64, String> 
 fn wrangler_command(target: &Target, args: &[&str]) -> Command {
     let mut command = Command::new("npx");
     command.current_dir(target.project_dir());
-    command
-        .args(["--no-install", "wrangler"])
-        .args(args)
-        .args(["--binding", "CATALOG"]);
+    command.args(["--no-install", "wrangler"]).args(args).args(["--binding", "CATALOG"]);
     match target {
         Target::Local { persist_to, .. } => {
             command.arg("--local");
@@ -98,9 +90,7 @@ fn wrangler(target: &Target, args: &[&str]) -> Result<String, String> {
 }
 
 fn get_text(target: &Target, key: &str) -> Option<String> {
-    let output = wrangler_command(target, &["kv", "key", "get", key, "--text"])
-        .output()
-        .ok()?;
+    let output = wrangler_command(target, &["kv", "key", "get", key, "--text"]).output().ok()?;
     let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
     // wrangler prints "Value not found" for a missing key.
     (output.status.success() && !text.is_empty() && text != "Value not found").then_some(text)
@@ -114,9 +104,7 @@ pub fn live_version(target: &Target) -> Option<String> {
 
 /// Every version published, oldest first.
 pub fn history(target: &Target) -> Vec<PublishedVersion> {
-    get_text(target, HISTORY_KEY)
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default()
+    get_text(target, HISTORY_KEY).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default()
 }
 
 fn progress(done: usize, total: usize, started: Instant) {
@@ -152,26 +140,17 @@ fn chunks(entries: &[(String, String)]) -> Vec<&[(String, String)]> {
 }
 
 fn now_seconds() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 pub fn publish(built: &BuiltCatalog, target: &Target) -> Result<(), String> {
     if live_version(target).as_deref() == Some(built.version.as_str()) {
-        println!(
-            "Catalog version {} is already live; nothing to publish.",
-            built.version
-        );
+        println!("Catalog version {} is already live; nothing to publish.", built.version);
         return Ok(());
     }
     let started = Instant::now();
-    let dir = std::env::temp_dir().join(format!(
-        "storefront-publish-{}-{}",
-        std::process::id(),
-        built.version
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("storefront-publish-{}-{}", std::process::id(), built.version));
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     println!(
         "Publishing catalog version {} ({} products, {} keys)…",
@@ -210,11 +189,7 @@ pub fn publish(built: &BuiltCatalog, target: &Target) -> Result<(), String> {
     wrangler(target, &["kv", "key", "put", HISTORY_KEY, &history_json])?;
     // The switch: one write.
     wrangler(target, &["kv", "key", "put", CURRENT_VERSION_KEY, &built.version])?;
-    println!(
-        "Catalog version {} is now live ({:.1}s).",
-        built.version,
-        started.elapsed().as_secs_f64()
-    );
+    println!("Catalog version {} is now live ({:.1}s).", built.version, started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -222,18 +197,12 @@ pub fn publish(built: &BuiltCatalog, target: &Target) -> Result<(), String> {
 pub fn rollback(target: &Target) -> Result<String, String> {
     let current = live_version(target).ok_or("no catalog is published, so there is nothing to roll back")?;
     let versions = history(target);
-    let at = versions
-        .iter()
-        .position(|v| v.version == current)
-        .ok_or_else(|| {
-            format!("the live version {current} is not in the publish history; publish again to repair it")
-        })?;
-    let previous = at
-        .checked_sub(1)
-        .map(|i| versions[i].version.clone())
-        .ok_or_else(|| {
-            format!("version {current} is the first one published; there is no earlier version")
-        })?;
+    let at = versions.iter().position(|v| v.version == current).ok_or_else(|| {
+        format!("the live version {current} is not in the publish history; publish again to repair it")
+    })?;
+    let previous = at.checked_sub(1).map(|i| versions[i].version.clone()).ok_or_else(|| {
+        format!("version {current} is the first one published; there is no earlier version")
+    })?;
     wrangler(target, &["kv", "key", "put", CURRENT_VERSION_KEY, &previous])?;
     println!("Rolled back from {current} to {previous}.");
     Ok(previous)

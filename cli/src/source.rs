@@ -52,12 +52,7 @@ impl Problems {
         message: impl Into<String>,
         fix: impl Into<String>,
     ) {
-        self.0.push(Problem {
-            file: file.to_path_buf(),
-            line,
-            message: message.into(),
-            fix: fix.into(),
-        });
+        self.0.push(Problem { file: file.to_path_buf(), line, message: message.into(), fix: fix.into() });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -73,10 +68,7 @@ impl Problems {
             eprintln!("{problem}");
         }
         let n = self.0.len();
-        eprintln!(
-            "\n{n} problem{} found; nothing was built or published.",
-            if n == 1 { "" } else { "s" }
-        );
+        eprintln!("\n{n} problem{} found; nothing was built or published.", if n == 1 { "" } else { "s" });
     }
 }
 
@@ -104,13 +96,7 @@ struct SourceText {
 impl SourceText {
     fn line_of(&self, span: &Range<usize>) -> Option<usize> {
         let end = (span.start + self.offset).min(self.text.len());
-        Some(
-            self.text.as_bytes()[..end]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1,
-        )
+        Some(self.text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1)
     }
 
     fn at<T: Clone>(&self, spanned: &Spanned<T>) -> At<T> {
@@ -155,11 +141,7 @@ fn parse_toml<T: for<'de> Deserialize<'de>>(
 
 fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path, problems: &mut Problems) -> Option<(SourceText, T)> {
     let text = read_text(path, problems)?;
-    let source = SourceText {
-        path: path.to_path_buf(),
-        text,
-        offset: 0,
-    };
+    let source = SourceText { path: path.to_path_buf(), text, offset: 0 };
     let value = parse_toml(&source, &source.text.clone(), problems)?;
     Some((source, value))
 }
@@ -300,10 +282,7 @@ impl Amount {
 }
 
 fn amount_at(source: &SourceText, spanned: &Spanned<toml::Value>) -> At<Amount> {
-    At::new(
-        Amount::from_toml(spanned.get_ref()),
-        source.line_of(&spanned.span()),
-    )
+    At::new(Amount::from_toml(spanned.get_ref()), source.line_of(&spanned.span()))
 }
 
 fn store_draft(source: &SourceText, raw: StoreToml) -> StoreDraft {
@@ -531,10 +510,7 @@ fn product_from_toml(source: &SourceText, handle: String, raw: ProductToml) -> P
         images: raw
             .images
             .iter()
-            .map(|i| ImageDraft {
-                src: source.at(&i.src),
-                alt: i.alt.clone(),
-            })
+            .map(|i| ImageDraft { src: source.at(&i.src), alt: i.alt.clone() })
             .collect(),
         options: raw
             .options
@@ -580,14 +556,8 @@ pub struct PageDraft {
 
 fn load_page(path: &Path, problems: &mut Problems) -> Option<PageDraft> {
     let text = read_text(path, problems)?;
-    let handle = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let Some(rest) = text
-        .strip_prefix("+++\n")
-        .or_else(|| text.strip_prefix("+++\r\n"))
-    else {
+    let handle = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let Some(rest) = text.strip_prefix("+++\n").or_else(|| text.strip_prefix("+++\r\n")) else {
         problems.add(
             path,
             Some(1),
@@ -607,11 +577,7 @@ fn load_page(path: &Path, problems: &mut Problems) -> Option<PageDraft> {
     };
     let front = &rest[..end];
     let body = rest[end + 4..].trim_start_matches(['\r', '\n']).to_string();
-    let source = SourceText {
-        path: path.to_path_buf(),
-        text: text.clone(),
-        offset: 4,
-    };
+    let source = SourceText { path: path.to_path_buf(), text: text.clone(), offset: 4 };
     let matter: PageFrontMatter = parse_toml(&source, front, problems)?;
     Some(PageDraft {
         file: path.to_path_buf(),
@@ -650,11 +616,7 @@ fn list_files(dir: &Path, extensions: &[&str], problems: &mut Problems, required
     };
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .and_then(|x| x.to_str())
-                .is_some_and(|x| extensions.contains(&x))
-        })
+        .filter(|p| p.extension().and_then(|x| x.to_str()).is_some_and(|x| extensions.contains(&x)))
         .collect();
     paths.sort();
     paths
@@ -664,28 +626,18 @@ fn list_files(dir: &Path, extensions: &[&str], problems: &mut Problems, required
 /// read is returned so the build can report its problems too.
 pub fn load(dir: &Path, problems: &mut Problems) -> Option<CatalogDraft> {
     if !dir.is_dir() {
-        problems.add(
-            dir,
-            None,
-            "not a folder",
-            "give the path of the catalog folder, such as `catalog`",
-        );
+        problems.add(dir, None, "not a folder", "give the path of the catalog folder, such as `catalog`");
         return None;
     }
     let store =
         read_toml::<StoreToml>(&dir.join("store.toml"), problems).map(|(s, raw)| store_draft(&s, raw));
-    let currency = store
-        .as_ref()
-        .and_then(|s| Currency::parse(&s.currency.value).ok())
-        .unwrap_or(Currency::USD);
+    let currency =
+        store.as_ref().and_then(|s| Currency::parse(&s.currency.value).ok()).unwrap_or(Currency::USD);
 
     let menus_path = dir.join("menus.toml");
     let menus = if menus_path.exists() {
         read_toml::<MenusToml>(&menus_path, problems).map(|(source, raw)| {
-            let item = |m: &MenuItemToml| MenuDraft {
-                title: m.title.clone(),
-                href: source.at(&m.href),
-            };
+            let item = |m: &MenuItemToml| MenuDraft { title: m.title.clone(), href: source.at(&m.href) };
             MenusDraft {
                 file: source.path.clone(),
                 header: raw.header.iter().map(item).collect(),
@@ -716,10 +668,7 @@ pub fn load(dir: &Path, problems: &mut Problems) -> Option<CatalogDraft> {
             products.extend(crate::csv_import::load_products(&path, currency, problems));
             continue;
         }
-        let handle = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let handle = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         if let Some((source, raw)) = read_toml::<ProductToml>(&path, problems) {
             products.push(product_from_toml(&source, handle, raw));
         }

@@ -81,12 +81,7 @@ fn money(
             None
         }
         Amount::Invalid(text) => {
-            problems.add(
-                file,
-                at.line,
-                format!("{what} `{text}` is not a price"),
-                PRICE_FIX,
-            );
+            problems.add(file, at.line, format!("{what} `{text}` is not a price"), PRICE_FIX);
             None
         }
     }
@@ -98,12 +93,7 @@ fn count(file: &Path, at: &At<Amount>, what: &str, fix: &str, problems: &mut Pro
         Amount::Minor(m) => match u32::try_from(*m) {
             Ok(v) => Some(v),
             Err(_) => {
-                problems.add(
-                    file,
-                    at.line,
-                    format!("{what} `{m}` is not a whole number from 0 up"),
-                    fix,
-                );
+                problems.add(file, at.line, format!("{what} `{m}` is not a whole number from 0 up"), fix);
                 None
             }
         },
@@ -119,9 +109,7 @@ pub fn is_date(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     let [y, m, d] = parts.as_slice() else { return false };
     let number = |s: &str, len: usize| {
-        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse::<u32>().ok())
-            .flatten()
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten()
     };
     match (number(y, 4), number(m, 2), number(d, 2)) {
         (Some(_), Some(m), Some(d)) => (1..=12).contains(&m) && (1..=31).contains(&d),
@@ -160,20 +148,14 @@ fn validate_settings(store: &StoreDraft, currency: Currency, problems: &mut Prob
     let mut rate_ids = HashSet::new();
     let mut countries_seen: HashMap<String, String> = HashMap::new();
     for zone in &store.shipping_zones {
-        let countries: Vec<String> = zone
-            .countries
-            .iter()
-            .filter_map(|c| country_code(file, c, problems))
-            .collect();
+        let countries: Vec<String> =
+            zone.countries.iter().filter_map(|c| country_code(file, c, problems)).collect();
         for (code, at) in countries.iter().zip(&zone.countries) {
             if let Some(other) = countries_seen.insert(code.clone(), zone.name.value.clone()) {
                 problems.add(
                     file,
                     at.line,
-                    format!(
-                        "country {code} is in two shipping zones ({other} and {})",
-                        zone.name.value
-                    ),
+                    format!("country {code} is in two shipping zones ({other} and {})", zone.name.value),
                     "list each country in one zone only",
                 );
             }
@@ -253,21 +235,14 @@ fn validate_settings(store: &StoreDraft, currency: Currency, problems: &mut Prob
             }
         }
         if let (Some(country), Some(rate)) = (country, rate) {
-            settings.tax_rates.push(TaxRate {
-                country,
-                region,
-                name: tax.name.trim().to_string(),
-                rate,
-            });
+            settings.tax_rates.push(TaxRate { country, region, name: tax.name.trim().to_string(), rate });
         }
     }
     let mut codes = HashSet::new();
     for d in &store.discounts {
         let code = d.code.value.trim().to_ascii_uppercase();
         let code_ok = (3..=32).contains(&code.len())
-            && code
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !code_ok {
             problems.add(
                 file,
@@ -284,11 +259,7 @@ fn validate_settings(store: &StoreDraft, currency: Currency, problems: &mut Prob
             );
         }
         let kind = match d.kind.value.as_str() {
-            "percent" => match d
-                .percent
-                .as_ref()
-                .map(|p| (p, BasisPoints::parse_percent(&p.value)))
-            {
+            "percent" => match d.percent.as_ref().map(|p| (p, BasisPoints::parse_percent(&p.value))) {
                 Some((_, Some(off))) if off.0 > 0 => Some(DiscountKind::Percent { off }),
                 Some((p, _)) => {
                     problems.add(
@@ -333,10 +304,8 @@ fn validate_settings(store: &StoreDraft, currency: Currency, problems: &mut Prob
                 None
             }
         };
-        let min_subtotal = d
-            .min_subtotal
-            .as_ref()
-            .and_then(|m| money(file, m, currency, "minimum subtotal", problems));
+        let min_subtotal =
+            d.min_subtotal.as_ref().and_then(|m| money(file, m, currency, "minimum subtotal", problems));
         if let Some(e) = &d.expires {
             if !is_date(&e.value) {
                 problems.add(
@@ -375,10 +344,7 @@ fn validate_categories(
             problems.add(
                 file,
                 c.handle.line,
-                format!(
-                    "category `{h}` is defined twice (first at line {})",
-                    first.unwrap_or(0)
-                ),
+                format!("category `{h}` is defined twice (first at line {})", first.unwrap_or(0)),
                 "give each category its own handle, or merge the two",
             );
             continue;
@@ -392,10 +358,7 @@ fn validate_categories(
                 "give it a title shoppers will see",
             );
         }
-        let image = c
-            .image
-            .as_ref()
-            .and_then(|src| images.image(file, src, String::new(), problems));
+        let image = c.image.as_ref().and_then(|src| images.image(file, src, String::new(), problems));
         nodes.push(CategoryNode {
             handle: h,
             title: c.title.value.trim().to_string(),
@@ -426,19 +389,13 @@ fn validate_categories(
                 problems.add(
                     file,
                     lines.get(node.handle.as_str()).copied().flatten(),
-                    format!(
-                        "category `{}` is its own ancestor (the parents loop)",
-                        node.handle
-                    ),
+                    format!("category `{}` is its own ancestor (the parents loop)", node.handle),
                     "break the loop by changing one category's `parent`",
                 );
                 break;
             }
             seen.push(parent);
-            current = nodes
-                .iter()
-                .find(|n| &n.handle == parent)
-                .and_then(|n| n.parent.as_ref());
+            current = nodes.iter().find(|n| &n.handle == parent).and_then(|n| n.parent.as_ref());
         }
     }
     nodes
@@ -528,22 +485,16 @@ fn validate_variant(
             None
         }
     };
-    let compare_at = v
-        .compare_at
+    let compare_at =
+        v.compare_at.as_ref().and_then(|c| money(file, c, currency, "compare-at price", problems));
+    let weight = v
+        .weight
         .as_ref()
-        .and_then(|c| money(file, c, currency, "compare-at price", problems));
-    let weight = v.weight.as_ref().map_or(Some(0), |w| {
-        count(file, w, "weight", "write the weight in whole grams", problems)
-    });
-    let stock = v.stock.as_ref().map_or(Some(0), |s| {
-        count(
-            file,
-            s,
-            "stock",
-            "write how many are on hand: 0 or more",
-            problems,
-        )
-    });
+        .map_or(Some(0), |w| count(file, w, "weight", "write the weight in whole grams", problems));
+    let stock = v
+        .stock
+        .as_ref()
+        .map_or(Some(0), |s| count(file, s, "stock", "write how many are on hand: 0 or more", problems));
     if problems.len() > before {
         return None;
     }
@@ -632,12 +583,7 @@ fn validate_product(
     for option in &p.options {
         let name = option.name.value.trim();
         if name.is_empty() {
-            problems.add(
-                file,
-                option.name.line,
-                "an option has no name",
-                "name it, like `Size` or `Colour`",
-            );
+            problems.add(file, option.name.line, "an option has no name", "name it, like `Size` or `Colour`");
         } else if options.iter().any(|o| o.name == name) {
             problems.add(
                 file,
@@ -667,10 +613,7 @@ fn validate_product(
                 "list its values, like `values = [\"S\", \"M\", \"L\"]`",
             );
         }
-        options.push(ProductOption {
-            name: name.to_string(),
-            values,
-        });
+        options.push(ProductOption { name: name.to_string(), values });
     }
     if p.variants.is_empty() {
         problems.add(
@@ -684,10 +627,7 @@ fn validate_product(
         problems.add(
             file,
             p.variants[1].sku.line,
-            format!(
-                "product `{}` has several variants but no options to tell them apart",
-                p.handle.value
-            ),
+            format!("product `{}` has several variants but no options to tell them apart", p.handle.value),
             "add options (like Size) and give each variant its option values",
         );
     }
@@ -699,10 +639,7 @@ fn validate_product(
                 problems.add(
                     file,
                     v.sku.line,
-                    format!(
-                        "another variant already has the options {}",
-                        variant.options.join(" / ")
-                    ),
+                    format!("another variant already has the options {}", variant.options.join(" / ")),
                     "give each variant a different combination of option values",
                 );
             }
@@ -718,11 +655,7 @@ fn validate_product(
         vendor: p.vendor.trim().to_string(),
         summary: p.summary.trim().to_string(),
         description_html: markdown::to_safe_html(&p.description),
-        created: p
-            .created
-            .as_ref()
-            .map(|c| c.value.trim().to_string())
-            .unwrap_or_default(),
+        created: p.created.as_ref().map(|c| c.value.trim().to_string()).unwrap_or_default(),
         categories: product_categories,
         options,
         variants,
@@ -777,10 +710,7 @@ fn validate_menu(
                 "give it the text shoppers will see",
             );
         }
-        links.push(MenuLink {
-            title: item.title.trim().to_string(),
-            href: href.to_string(),
-        });
+        links.push(MenuLink { title: item.title.trim().to_string(), href: href.to_string() });
     }
     links
 }
@@ -827,12 +757,7 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
         }
     };
     if store.name.value.trim().is_empty() {
-        problems.add(
-            &store.file,
-            store.name.line,
-            "the store has no name",
-            "set `name = \"Your Shop\"`",
-        );
+        problems.add(&store.file, store.name.line, "the store has no name", "set `name = \"Your Shop\"`");
     }
     let currency_or_usd = currency.unwrap_or(Currency::USD);
     let settings = validate_settings(store, currency_or_usd, problems);
@@ -860,31 +785,19 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
             continue;
         }
         seen_handles.insert(key, (p.file.clone(), p.handle.line));
-        if let Some(valid) = validate_product(
-            p,
-            currency_or_usd,
-            &category_handles,
-            &mut images,
-            &mut seen_skus,
-            problems,
-        ) {
+        if let Some(valid) =
+            validate_product(p, currency_or_usd, &category_handles, &mut images, &mut seen_skus, problems)
+        {
             products.push(valid);
         }
     }
     let product_handles: HashSet<&str> = draft.products.iter().map(|p| p.handle.value.trim()).collect();
-    let pages: Vec<ContentPage> = draft
-        .pages
-        .iter()
-        .filter_map(|p| validate_page(p, problems))
-        .collect();
+    let pages: Vec<ContentPage> = draft.pages.iter().filter_map(|p| validate_page(p, problems)).collect();
     let page_handles: HashSet<&str> = pages.iter().map(|p| p.handle.as_str()).collect();
 
     let mut featured_products = Vec::new();
     for f in &store.featured_products {
-        match Handle::parse(f.value.trim())
-            .ok()
-            .filter(|h| product_handles.contains(h.as_str()))
-        {
+        match Handle::parse(f.value.trim()).ok().filter(|h| product_handles.contains(h.as_str())) {
             Some(h) => featured_products.push(h),
             None => problems.add(
                 &store.file,
@@ -896,10 +809,7 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
     }
     let mut featured_collections = Vec::new();
     for f in &store.featured_collections {
-        match Handle::parse(f.value.trim())
-            .ok()
-            .filter(|h| category_handles.contains(h.as_str()))
-        {
+        match Handle::parse(f.value.trim()).ok().filter(|h| category_handles.contains(h.as_str())) {
             Some(h) => featured_collections.push(h),
             None => problems.add(
                 &store.file,
@@ -919,22 +829,13 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
             let top: Vec<MenuLink> = categories
                 .iter()
                 .filter(|c| c.parent.is_none())
-                .map(|c| MenuLink {
-                    title: c.title.clone(),
-                    href: format!("/collections/{}", c.handle),
-                })
+                .map(|c| MenuLink { title: c.title.clone(), href: format!("/collections/{}", c.handle) })
                 .collect();
             let mut footer: Vec<MenuLink> = pages
                 .iter()
-                .map(|p| MenuLink {
-                    title: p.title.clone(),
-                    href: format!("/pages/{}", p.handle),
-                })
+                .map(|p| MenuLink { title: p.title.clone(), href: format!("/pages/{}", p.handle) })
                 .collect();
-            footer.push(MenuLink {
-                title: "Cart".into(),
-                href: "/cart".into(),
-            });
+            footer.push(MenuLink { title: "Cart".into(), href: "/cart".into() });
             (top, footer)
         }
     };
@@ -964,14 +865,7 @@ mod tests {
     #[test]
     fn dates_are_checked() {
         assert!(is_date("2026-11-25"));
-        for bad in [
-            "2026-13-01",
-            "2026-1-01",
-            "26-01-01",
-            "2026-01-32",
-            "yesterday",
-            "",
-        ] {
+        for bad in ["2026-13-01", "2026-1-01", "26-01-01", "2026-01-32", "yesterday", ""] {
             assert!(!is_date(bad), "{bad}");
         }
     }

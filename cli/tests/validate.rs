@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -49,14 +46,8 @@ impl Scratch {
     fn replace(&self, file: &str, from: &str, to: &str) -> usize {
         let path = self.path(file);
         let text = std::fs::read_to_string(&path).unwrap();
-        let at = text
-            .find(from)
-            .unwrap_or_else(|| panic!("{file} has no {from:?}"));
-        std::fs::write(
-            &path,
-            format!("{}{}{}", &text[..at], to, &text[at + from.len()..]),
-        )
-        .unwrap();
+        let at = text.find(from).unwrap_or_else(|| panic!("{file} has no {from:?}"));
+        std::fs::write(&path, format!("{}{}{}", &text[..at], to, &text[at + from.len()..])).unwrap();
         text[..at].matches('\n').count() + 1
     }
 
@@ -100,9 +91,7 @@ impl Scratch {
             Some(l) => format!("{file}:{l}: "),
             None => format!("{file}: "),
         };
-        let reported = output
-            .lines()
-            .any(|l| l.contains(&location) && l.contains(message));
+        let reported = output.lines().any(|l| l.contains(&location) && l.contains(message));
         assert!(reported, "expected `{location}…{message}` in:\n{output}");
         assert!(output.contains("fix: "), "no fix suggested:\n{output}");
         assert!(output.contains("nothing was built or published"), "{output}");
@@ -136,22 +125,11 @@ fn duplicate_sku() {
     let s = Scratch::new("dup-sku");
     let first = s.replace("products/brass-pen.toml", "sku = \"BRP-1\"", "sku = \"LTT-SET2\"");
     // Files are read in name order: the second use is reported, naming the first.
-    let second = s.replace(
-        "products/linen-tea-towels.toml",
-        "sku = \"LTT-SET2\"",
-        "sku = \"LTT-SET2\"",
-    );
-    s.expect_problem(
-        "products/linen-tea-towels.toml",
-        Some(second),
-        "duplicate SKU `LTT-SET2`",
-    );
+    let second = s.replace("products/linen-tea-towels.toml", "sku = \"LTT-SET2\"", "sku = \"LTT-SET2\"");
+    s.expect_problem("products/linen-tea-towels.toml", Some(second), "duplicate SKU `LTT-SET2`");
     let (_, output) = s.run("validate", &[]);
     assert!(
-        output.contains(&format!(
-            "also used at {}:{first}",
-            s.path("products/brass-pen.toml").display()
-        )),
+        output.contains(&format!("also used at {}:{first}", s.path("products/brass-pen.toml").display())),
         "{output}"
     );
 }
@@ -159,11 +137,8 @@ fn duplicate_sku() {
 #[test]
 fn unknown_category() {
     let s = Scratch::new("unknown-category");
-    let line = s.replace(
-        "products/brass-pen.toml",
-        "categories = [\"stationery\"]",
-        "categories = [\"pens\"]",
-    );
+    let line =
+        s.replace("products/brass-pen.toml", "categories = [\"stationery\"]", "categories = [\"pens\"]");
     s.expect_problem("products/brass-pen.toml", Some(line), "unknown category `pens`");
 }
 
@@ -180,10 +155,7 @@ fn decimal_price_where_minor_units_are_expected() {
     let line = s.replace("products/brass-pen.toml", "price = 4200", "price = 42.00");
     s.expect_problem("products/brass-pen.toml", Some(line), "has a decimal point");
     let (_, output) = s.run("validate", &[]);
-    assert!(
-        output.contains("write 4200 for 42"),
-        "the fix should give the minor-unit value:\n{output}"
-    );
+    assert!(output.contains("write 4200 for 42"), "the fix should give the minor-unit value:\n{output}");
 }
 
 #[test]
@@ -217,11 +189,7 @@ fn broken_image_path() {
 #[test]
 fn image_path_escaping_public() {
     let s = Scratch::new("escaping-image");
-    let line = s.replace(
-        "products/brass-pen.toml",
-        "/images/products/brass-pen.svg",
-        "/../Cargo.toml",
-    );
+    let line = s.replace("products/brass-pen.toml", "/images/products/brass-pen.svg", "/../Cargo.toml");
     s.expect_problem("products/brass-pen.toml", Some(line), "may not contain `..`");
 }
 
@@ -246,16 +214,8 @@ fn variant_without_option_values() {
 #[test]
 fn option_value_not_offered() {
     let s = Scratch::new("option-value");
-    let line = s.replace(
-        "products/stoneware-mug.toml",
-        "options = [\"Slate\"]",
-        "options = [\"Teal\"]",
-    );
-    s.expect_problem(
-        "products/stoneware-mug.toml",
-        Some(line),
-        "`Teal` is not a value of option Glaze",
-    );
+    let line = s.replace("products/stoneware-mug.toml", "options = [\"Slate\"]", "options = [\"Teal\"]");
+    s.expect_problem("products/stoneware-mug.toml", Some(line), "`Teal` is not a value of option Glaze");
 }
 
 #[test]
@@ -274,21 +234,14 @@ fn several_variants_without_options() {
         .position(|l| l.contains("SWM-SLATE"))
         .unwrap()
         + 1;
-    s.expect_problem(
-        "products/stoneware-mug.toml",
-        Some(line),
-        "several variants but no options",
-    );
+    s.expect_problem("products/stoneware-mug.toml", Some(line), "several variants but no options");
 }
 
 #[test]
 fn toml_syntax_error() {
     let s = Scratch::new("syntax");
-    let line = s.replace(
-        "products/brass-pen.toml",
-        "vendor = \"Paper Mill Press\"",
-        "vendor = \"Paper Mill Press",
-    );
+    let line =
+        s.replace("products/brass-pen.toml", "vendor = \"Paper Mill Press\"", "vendor = \"Paper Mill Press");
     s.expect_problem("products/brass-pen.toml", Some(line), "");
 }
 
@@ -309,28 +262,14 @@ fn bad_currency() {
 #[test]
 fn duplicate_category_and_missing_parent_and_loop() {
     let s = Scratch::new("categories");
-    let dup = s.append(
-        "categories.toml",
-        "\n[[category]]\nhandle = \"bags\"\ntitle = \"Bags again\"\n",
-    );
-    s.expect_problem(
-        "categories.toml",
-        Some(dup + 2),
-        "category `bags` is defined twice",
-    );
+    let dup = s.append("categories.toml", "\n[[category]]\nhandle = \"bags\"\ntitle = \"Bags again\"\n");
+    s.expect_problem("categories.toml", Some(dup + 2), "category `bags` is defined twice");
     let s = Scratch::new("parent");
     let line = s.replace("categories.toml", "parent = \"apparel\"", "parent = \"clothes\"");
-    s.expect_problem(
-        "categories.toml",
-        Some(line),
-        "names parent `clothes`, which does not exist",
-    );
+    s.expect_problem("categories.toml", Some(line), "names parent `clothes`, which does not exist");
     let s = Scratch::new("loop");
-    let line = s.replace(
-        "categories.toml",
-        "handle = \"apparel\"",
-        "handle = \"apparel\"\nparent = \"knitwear\"",
-    );
+    let line =
+        s.replace("categories.toml", "handle = \"apparel\"", "handle = \"apparel\"\nparent = \"knitwear\"");
     s.expect_problem("categories.toml", Some(line), "is its own ancestor");
 }
 
@@ -338,22 +277,14 @@ fn duplicate_category_and_missing_parent_and_loop() {
 fn menu_link_to_nowhere() {
     let s = Scratch::new("menu");
     let line = s.replace("menus.toml", "/collections/bags", "/collections/shoes");
-    s.expect_problem(
-        "menus.toml",
-        Some(line),
-        "menu link `/collections/shoes` leads nowhere",
-    );
+    s.expect_problem("menus.toml", Some(line), "menu link `/collections/shoes` leads nowhere");
 }
 
 #[test]
 fn featured_product_missing() {
     let s = Scratch::new("featured");
     let line = s.replace("store.toml", "\"roll-top-daypack\",", "\"roll-top-backpack\",");
-    s.expect_problem(
-        "store.toml",
-        Some(line),
-        "featured product `roll-top-backpack` does not exist",
-    );
+    s.expect_problem("store.toml", Some(line), "featured product `roll-top-backpack` does not exist");
 }
 
 #[test]
@@ -368,11 +299,7 @@ fn bad_store_settings() {
     let line = s.replace("store.toml", "countries = [\"CA\"]", "countries = [\"US\"]");
     s.expect_problem("store.toml", Some(line), "country US is in two shipping zones");
     let s = Scratch::new("expiry");
-    let line = s.replace(
-        "store.toml",
-        "expires = \"2027-12-31\"",
-        "expires = \"2027-13-31\"",
-    );
+    let line = s.replace("store.toml", "expires = \"2027-12-31\"", "expires = \"2027-13-31\"");
     s.expect_problem("store.toml", Some(line), "expiry `2027-13-31` is not a date");
 }
 
@@ -405,10 +332,7 @@ fn csv_problems_point_at_rows() {
     );
     s.expect_problem("products/more.csv", Some(3), "price `twelve` is not a price");
     let (_, output) = s.run("validate", &[]);
-    assert!(
-        output.contains("products/more.csv:4: unknown category `hats`"),
-        "{output}"
-    );
+    assert!(output.contains("products/more.csv:4: unknown category `hats`"), "{output}");
 }
 
 #[test]
@@ -429,20 +353,12 @@ fn csv_products_are_accepted() {
 fn every_problem_is_reported_at_once() {
     let s = Scratch::new("many");
     s.replace("products/brass-pen.toml", "price = 4200", "price = -1");
-    s.replace(
-        "products/stoneware-mug.toml",
-        "categories = [\"kitchen\"]",
-        "categories = [\"cups\"]",
-    );
+    s.replace("products/stoneware-mug.toml", "categories = [\"kitchen\"]", "categories = [\"cups\"]");
     s.replace("menus.toml", "/collections/bags", "/collections/shoes");
     let (code, output) = s.run("validate", &[]);
     assert_eq!(code, 1);
-    for expected in [
-        "price `-1` is negative",
-        "unknown category `cups`",
-        "leads nowhere",
-        "3 problems found",
-    ] {
+    for expected in ["price `-1` is negative", "unknown category `cups`", "leads nowhere", "3 problems found"]
+    {
         assert!(output.contains(expected), "missing {expected:?} in:\n{output}");
     }
 }
@@ -467,20 +383,11 @@ fn build_writes_a_bulk_file_with_derived_data() {
         ":site:",
         ":home:",
     ] {
-        assert!(
-            keys.iter().any(|k| k.contains(kind)),
-            "no {kind} key in the bulk file"
-        );
+        assert!(keys.iter().any(|k| k.contains(kind)), "no {kind} key in the bulk file");
     }
     let version = keys[0].split(':').nth(1).unwrap();
-    assert!(
-        keys.iter().all(|k| k.starts_with(&format!("catalog:{version}:"))),
-        "keys of one version only"
-    );
-    assert!(
-        entries.iter().all(|e| e["value"].is_string()),
-        "values are strings"
-    );
+    assert!(keys.iter().all(|k| k.starts_with(&format!("catalog:{version}:"))), "keys of one version only");
+    assert!(entries.iter().all(|e| e["value"].is_string()), "values are strings");
     let _ = std::fs::remove_file(out);
 }
 
@@ -507,11 +414,7 @@ fn generate_writes_a_valid_catalog_deterministically() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
     assert!(text.contains("300 products"), "{text}");
     let _ = std::fs::remove_dir_all(base);
 }

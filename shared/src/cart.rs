@@ -36,10 +36,9 @@ impl fmt::Display for CartError {
                 "Your cart already holds {existing} of {sku}; a cart line can hold at most {}.",
                 Quantity::MAX
             ),
-            Self::TooManyLines => write!(
-                f,
-                "Your cart is full: it can hold at most {MAX_LINES} different items."
-            ),
+            Self::TooManyLines => {
+                write!(f, "Your cart is full: it can hold at most {MAX_LINES} different items.")
+            }
         }
     }
 }
@@ -57,10 +56,8 @@ pub fn quantity_after_add(
     match existing {
         None if line_count >= MAX_LINES => Err(CartError::TooManyLines),
         None => Ok(added),
-        Some(held) => Quantity::new(held.get() + added.get()).map_err(|_| CartError::TooManyOfOne {
-            sku: sku.clone(),
-            existing: held.get(),
-        }),
+        Some(held) => Quantity::new(held.get() + added.get())
+            .map_err(|_| CartError::TooManyOfOne { sku: sku.clone(), existing: held.get() }),
     }
 }
 
@@ -146,12 +143,7 @@ pub fn price_cart<'a>(
             short_by: None,
         });
     }
-    Ok(PricedCart {
-        lines: priced,
-        unavailable,
-        subtotal,
-        item_count,
-    })
+    Ok(PricedCart { lines: priced, unavailable, subtotal, item_count })
 }
 
 #[cfg(test)]
@@ -171,19 +163,11 @@ mod tests {
 
     #[test]
     fn prices_lines_from_the_catalog() {
-        let tee = product(
-            "tee",
-            vec![variant("T-S", &["S"], 2500, 3), variant("T-M", &["M"], 2700, 3)],
-        );
+        let tee = product("tee", vec![variant("T-S", &["S"], 2500, 3), variant("T-M", &["M"], 2700, 3)]);
         let mug = product("mug", vec![variant("MUG", &[], 1250, 3)]);
         let catalog = [tee, mug];
         let find = |h: &Handle| catalog.iter().find(|p| &p.handle == h);
-        let cart = price_cart(
-            &[line("tee", "T-M", 2), line("mug", "MUG", 1)],
-            Currency::USD,
-            find,
-        )
-        .unwrap();
+        let cart = price_cart(&[line("tee", "T-M", 2), line("mug", "MUG", 1)], Currency::USD, find).unwrap();
         assert_eq!(cart.subtotal, money(2 * 2700 + 1250));
         assert_eq!(cart.item_count, 3);
         assert_eq!(cart.lines[0].variant_title.as_deref(), Some("M"));
@@ -196,11 +180,7 @@ mod tests {
         let catalog = [tee];
         let find = |h: &Handle| catalog.iter().find(|p| &p.handle == h);
         let cart = price_cart(
-            &[
-                line("tee", "T-XL", 1),
-                line("gone", "G", 1),
-                line("tee", "T-S", 1),
-            ],
+            &[line("tee", "T-XL", 1), line("gone", "G", 1), line("tee", "T-S", 1)],
             Currency::USD,
             find,
         )
@@ -236,10 +216,7 @@ mod tests {
             quantity_after_add(&sku, Some(q(98)), q(2), 1),
             Err(CartError::TooManyOfOne { .. })
         ));
-        assert_eq!(
-            quantity_after_add(&sku, None, q(1), MAX_LINES),
-            Err(CartError::TooManyLines)
-        );
+        assert_eq!(quantity_after_add(&sku, None, q(1), MAX_LINES), Err(CartError::TooManyLines));
         assert_eq!(quantity_after_add(&sku, Some(q(1)), q(1), MAX_LINES), Ok(q(2)));
     }
 

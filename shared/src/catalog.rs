@@ -97,10 +97,7 @@ impl Product {
 
     /// The variant shown first: the first one in stock, else the first one.
     pub fn default_variant(&self) -> Option<&Variant> {
-        self.variants
-            .iter()
-            .find(|v| v.stock > 0)
-            .or_else(|| self.variants.first())
+        self.variants.iter().find(|v| v.stock > 0).or_else(|| self.variants.first())
     }
 
     /// "M / Oat" for a variant of a product with options; `None` for single-variant products.
@@ -226,10 +223,7 @@ pub(crate) mod fixtures {
 
     pub fn product(handle: &str, variants: Vec<Variant>) -> Product {
         let options = if variants.iter().any(|v| !v.options.is_empty()) {
-            vec![ProductOption {
-                name: "Size".into(),
-                values: vec!["S".into(), "M".into()],
-            }]
+            vec![ProductOption { name: "Size".into(), values: vec!["S".into(), "M".into()] }]
         } else {
             vec![]
         };
@@ -256,10 +250,7 @@ mod tests {
 
     #[test]
     fn summary_card_shows_lowest_price_and_whether_it_varies() {
-        let p = product(
-            "tee",
-            vec![variant("T-S", &["S"], 2500, 0), variant("T-M", &["M"], 2000, 3)],
-        );
+        let p = product("tee", vec![variant("T-S", &["S"], 2500, 0), variant("T-M", &["M"], 2000, 3)]);
         let card = p.summary_card().unwrap();
         assert_eq!(card.price, money(2000));
         assert!(card.price_varies);
@@ -273,10 +264,7 @@ mod tests {
 
     #[test]
     fn default_variant_prefers_stock() {
-        let p = product(
-            "tee",
-            vec![variant("T-S", &["S"], 2500, 0), variant("T-M", &["M"], 2500, 1)],
-        );
+        let p = product("tee", vec![variant("T-S", &["S"], 2500, 0), variant("T-M", &["M"], 2500, 1)]);
         assert_eq!(p.default_variant().unwrap().sku.as_str(), "T-M");
         let sold_out = product("tee", vec![variant("T-S", &["S"], 2500, 0)]);
         assert_eq!(sold_out.default_variant().unwrap().sku.as_str(), "T-S");

@@ -17,10 +17,7 @@ pub struct FieldError {
 
 impl FieldError {
     fn new(field: &str, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.to_string(),
-            message: message.into(),
-        }
+        FieldError { field: field.to_string(), message: message.into() }
     }
 }
 
@@ -42,9 +39,7 @@ impl Email {
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         if local.is_empty() || local.contains('@') || !domain_ok {
             return Err(bad());
         }
@@ -100,9 +95,7 @@ const US_STATES: &[&str] = &[
     "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
     "PR",
 ];
-const CA_PROVINCES: &[&str] = &[
-    "AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT",
-];
+const CA_PROVINCES: &[&str] = &["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"];
 
 fn digits(text: &str, n: usize) -> bool {
     text.len() == n && text.bytes().all(|b| b.is_ascii_digit())
@@ -132,10 +125,7 @@ fn postal_code_ok(country: &str, code: &str) -> bool {
         "IE" => {
             code.len() == 8
                 && b[3] == b' '
-                && code
-                    .bytes()
-                    .filter(|c| *c != b' ')
-                    .all(|c| c.is_ascii_alphanumeric())
+                && code.bytes().filter(|c| *c != b' ').all(|c| c.is_ascii_alphanumeric())
         }
         "GB" => {
             (6..=8).contains(&code.len())
@@ -188,10 +178,7 @@ impl AddressInput {
             ("postal_code", &postal_code),
         ] {
             if value.chars().count() > MAX_FIELD_CHARS || value.chars().any(char::is_control) {
-                errors.push(FieldError::new(
-                    field,
-                    format!("Use at most {MAX_FIELD_CHARS} characters."),
-                ));
+                errors.push(FieldError::new(field, format!("Use at most {MAX_FIELD_CHARS} characters.")));
             }
         }
         if !shippable.contains(&country) {
@@ -200,10 +187,7 @@ impl AddressInput {
                 if shippable.is_empty() {
                     "This shop does not ship anywhere yet.".to_string()
                 } else {
-                    format!(
-                        "We ship to {}. Choose one of these countries.",
-                        shippable.join(", ")
-                    )
+                    format!("We ship to {}. Choose one of these countries.", shippable.join(", "))
                 },
             ));
         } else {
@@ -228,15 +212,7 @@ impl AddressInput {
             }
         }
         if errors.is_empty() {
-            Ok(Address {
-                name,
-                line1,
-                line2,
-                city,
-                region,
-                postal_code,
-                country,
-            })
+            Ok(Address { name, line1, line2, city, region, postal_code, country })
         } else {
             Err(errors)
         }
@@ -245,11 +221,8 @@ impl AddressInput {
 
 /// The countries the store ships to, from its zones.
 pub fn shippable_countries(settings: &StoreSettings) -> Vec<String> {
-    let mut countries: Vec<String> = settings
-        .shipping_zones
-        .iter()
-        .flat_map(|z| z.countries.iter().cloned())
-        .collect();
+    let mut countries: Vec<String> =
+        settings.shipping_zones.iter().flat_map(|z| z.countries.iter().cloned()).collect();
     countries.sort();
     countries.dedup();
     countries
@@ -267,16 +240,9 @@ pub fn rates_for<'a>(settings: &'a StoreSettings, country: &str) -> Vec<&'a Ship
 
 /// The tax rate for a place: the region's if there is one, else the country's.
 pub fn tax_for<'a>(settings: &'a StoreSettings, country: &str, region: &str) -> Option<&'a TaxRate> {
-    let regional = settings
-        .tax_rates
-        .iter()
-        .find(|t| t.country == country && t.region.as_deref() == Some(region));
-    regional.or_else(|| {
-        settings
-            .tax_rates
-            .iter()
-            .find(|t| t.country == country && t.region.is_none())
-    })
+    let regional =
+        settings.tax_rates.iter().find(|t| t.country == country && t.region.as_deref() == Some(region));
+    regional.or_else(|| settings.tax_rates.iter().find(|t| t.country == country && t.region.is_none()))
 }
 
 /// Why a discount code does not apply.
@@ -293,11 +259,7 @@ impl fmt::Display for DiscountError {
             Self::Unknown => f.write_str("That discount code does not exist."),
             Self::Expired => f.write_str("That discount code has expired."),
             Self::BelowMinimum(min) => {
-                write!(
-                    f,
-                    "That code needs a subtotal of at least {}.",
-                    crate::money::format_money(*min)
-                )
+                write!(f, "That code needs a subtotal of at least {}.", crate::money::format_money(*min))
             }
         }
     }
@@ -312,11 +274,7 @@ pub fn find_discount<'a>(
     today: &str,
 ) -> Result<&'a Discount, DiscountError> {
     let code = code.trim().to_ascii_uppercase();
-    let discount = settings
-        .discounts
-        .iter()
-        .find(|d| d.code == code)
-        .ok_or(DiscountError::Unknown)?;
+    let discount = settings.discounts.iter().find(|d| d.code == code).ok_or(DiscountError::Unknown)?;
     if discount.expires.as_deref().is_some_and(|last| today > last) {
         return Err(DiscountError::Expired);
     }
@@ -411,12 +369,8 @@ pub const TEST_CARD_TRANSIENT: &str = "4000 0000 0000 0119";
 /// Digits of a card number, if it passes the Luhn check.
 pub fn card_digits(text: &str) -> Result<String, FieldError> {
     let digits: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-    let bad = || {
-        FieldError::new(
-            "card",
-            "Enter a card number (use a test card, such as 4242 4242 4242 4242).",
-        )
-    };
+    let bad =
+        || FieldError::new("card", "Enter a card number (use a test card, such as 4242 4242 4242 4242).");
     if !(12..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
@@ -506,27 +460,15 @@ mod tests {
     }
 
     fn discount(kind: DiscountKind) -> Discount {
-        Discount {
-            code: "CODE".into(),
-            kind,
-            min_subtotal: None,
-            expires: None,
-        }
+        Discount { code: "CODE".into(), kind, min_subtotal: None, expires: None }
     }
 
     #[test]
     fn totals_of_a_typical_order() {
-        let d = discount(DiscountKind::Percent {
-            off: BasisPoints(1000),
-        });
-        let t = compute_totals(
-            &cart(10_000),
-            Currency::USD,
-            Some(&d),
-            Some(&rate(600, None)),
-            Some(&tax(725)),
-        )
-        .unwrap();
+        let d = discount(DiscountKind::Percent { off: BasisPoints(1000) });
+        let t =
+            compute_totals(&cart(10_000), Currency::USD, Some(&d), Some(&rate(600, None)), Some(&tax(725)))
+                .unwrap();
         assert_eq!(t.discount, usd(1_000));
         assert_eq!(t.shipping, usd(600));
         assert_eq!(t.tax, usd(653)); // 7.25 % of 90.00 = 6.525 → 6.53
@@ -535,33 +477,14 @@ mod tests {
 
     #[test]
     fn free_shipping_by_threshold_and_by_code() {
-        let t = compute_totals(
-            &cart(10_000),
-            Currency::USD,
-            None,
-            Some(&rate(600, Some(10_000))),
-            None,
-        )
-        .unwrap();
+        let t =
+            compute_totals(&cart(10_000), Currency::USD, None, Some(&rate(600, Some(10_000))), None).unwrap();
         assert_eq!(t.shipping, usd(0));
-        let t = compute_totals(
-            &cart(9_999),
-            Currency::USD,
-            None,
-            Some(&rate(600, Some(10_000))),
-            None,
-        )
-        .unwrap();
+        let t =
+            compute_totals(&cart(9_999), Currency::USD, None, Some(&rate(600, Some(10_000))), None).unwrap();
         assert_eq!(t.shipping, usd(600));
         let free = discount(DiscountKind::FreeShipping);
-        let t = compute_totals(
-            &cart(500),
-            Currency::USD,
-            Some(&free),
-            Some(&rate(600, None)),
-            None,
-        )
-        .unwrap();
+        let t = compute_totals(&cart(500), Currency::USD, Some(&free), Some(&rate(600, None)), None).unwrap();
         assert_eq!((t.shipping, t.discount), (usd(0), usd(0)));
     }
 
@@ -584,18 +507,12 @@ mod tests {
             expires: Some("2026-06-30".into()),
         });
         assert!(find_discount(&settings, "spring ", usd(6_000), "2026-06-30").is_ok());
-        assert_eq!(
-            find_discount(&settings, "SPRING", usd(6_000), "2026-07-01"),
-            Err(DiscountError::Expired)
-        );
+        assert_eq!(find_discount(&settings, "SPRING", usd(6_000), "2026-07-01"), Err(DiscountError::Expired));
         assert_eq!(
             find_discount(&settings, "SPRING", usd(4_999), "2026-01-01"),
             Err(DiscountError::BelowMinimum(usd(5_000)))
         );
-        assert_eq!(
-            find_discount(&settings, "AUTUMN", usd(6_000), "2026-01-01"),
-            Err(DiscountError::Unknown)
-        );
+        assert_eq!(find_discount(&settings, "AUTUMN", usd(6_000), "2026-01-01"), Err(DiscountError::Unknown));
     }
 
     #[test]
@@ -612,11 +529,7 @@ mod tests {
         };
         let address = good.validate(&ship).unwrap();
         assert_eq!(
-            (
-                address.name.as_str(),
-                address.region.as_str(),
-                address.country.as_str()
-            ),
+            (address.name.as_str(), address.region.as_str(), address.country.as_str()),
             ("Ada Lovelace", "CA", "US")
         );
         let canada = AddressInput {
@@ -626,23 +539,12 @@ mod tests {
             ..good.clone()
         };
         assert_eq!(canada.validate(&ship).unwrap().postal_code, "K1A 0B1");
-        let bad_zip = AddressInput {
-            postal_code: "9410".into(),
-            ..good.clone()
-        };
+        let bad_zip = AddressInput { postal_code: "9410".into(), ..good.clone() };
         assert_eq!(bad_zip.validate(&ship).unwrap_err()[0].field, "postal_code");
-        let bad_state = AddressInput {
-            region: "XX".into(),
-            ..good.clone()
-        };
+        let bad_state = AddressInput { region: "XX".into(), ..good.clone() };
         assert_eq!(bad_state.validate(&ship).unwrap_err()[0].field, "region");
-        let nowhere = AddressInput {
-            country: "JP".into(),
-            ..good.clone()
-        };
-        assert!(nowhere.validate(&ship).unwrap_err()[0]
-            .message
-            .contains("We ship to"));
+        let nowhere = AddressInput { country: "JP".into(), ..good.clone() };
+        assert!(nowhere.validate(&ship).unwrap_err()[0].message.contains("We ship to"));
         let empty = AddressInput::default().validate(&ship).unwrap_err();
         let fields: Vec<&str> = empty.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["name", "line1", "city", "country"]);

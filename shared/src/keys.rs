@@ -106,9 +106,6 @@ mod tests {
     #[test]
     fn keys_carry_the_version() {
         assert_eq!(doc_key("v1", DocKind::Product, "tee"), "catalog:v1:product:tee");
-        assert_ne!(
-            doc_key("v1", DocKind::Site, SINGLETON),
-            doc_key("v2", DocKind::Site, SINGLETON)
-        );
+        assert_ne!(doc_key("v1", DocKind::Site, SINGLETON), doc_key("v2", DocKind::Site, SINGLETON));
     }
 }

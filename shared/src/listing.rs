@@ -54,13 +54,8 @@ pub enum SortOrder {
 }
 
 impl SortOrder {
-    pub const ALL: [SortOrder; 5] = [
-        SortOrder::Featured,
-        SortOrder::PriceAsc,
-        SortOrder::PriceDesc,
-        SortOrder::Newest,
-        SortOrder::Name,
-    ];
+    pub const ALL: [SortOrder; 5] =
+        [SortOrder::Featured, SortOrder::PriceAsc, SortOrder::PriceDesc, SortOrder::Newest, SortOrder::Name];
 
     /// The value in URLs (`?sort=price-asc`).
     pub fn as_str(self) -> &'static str {
@@ -208,12 +203,10 @@ impl ListingIndex {
             .filters
             .iter()
             .filter(|(_, values)| !values.is_empty())
-            .map(
-                |(name, values)| match self.facets.iter().position(|f| &f.name == name) {
-                    Some(i) => (i, self.positions_of(&self.facets[i], values)),
-                    None => (usize::MAX, Bits::empty(n)),
-                },
-            )
+            .map(|(name, values)| match self.facets.iter().position(|f| &f.name == name) {
+                Some(i) => (i, self.positions_of(&self.facets[i], values)),
+                None => (usize::MAX, Bits::empty(n)),
+            })
             .collect();
 
         let mut matching = base.clone();
@@ -256,13 +249,7 @@ impl ListingIndex {
             .take(PAGE_SIZE)
             .filter_map(|p| self.cards.get(p as usize).copied())
             .collect();
-        ListingPage {
-            total,
-            page,
-            page_count,
-            cards,
-            facet_counts,
-        }
+        ListingPage { total, page, page_count, cards, facet_counts }
     }
 }
 
@@ -276,11 +263,7 @@ const MAX_VALUE_CHARS: usize = 100;
 
 /// The URL form of a facet's name: `Size` → `size`, `Sleeve Length` → `sleeve-length`.
 pub fn facet_key(name: &str) -> String {
-    name.trim()
-        .to_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join("-")
+    name.trim().to_lowercase().split_whitespace().collect::<Vec<_>>().join("-")
 }
 
 /// A collection listing's URL state, parsed strictly and written back in one canonical
@@ -301,10 +284,7 @@ impl ListingParams {
     /// Reads query pairs; unknown parameters (`utm_source`, …) are ignored, malformed
     /// known ones are refused with a message for the shopper.
     pub fn parse(pairs: &[(String, String)], currency: Currency) -> Result<ListingParams, String> {
-        let mut params = ListingParams {
-            page: 1,
-            ..Default::default()
-        };
+        let mut params = ListingParams { page: 1, ..Default::default() };
         let mut seen = BTreeSet::new();
         let price = |text: &str, which: &str| -> Result<Option<i64>, String> {
             if text.trim().is_empty() {
@@ -451,10 +431,7 @@ pub fn build_listing_index(entries: &[ListingEntry]) -> ListingIndex {
             let facet = match facets.iter().position(|f| &f.name == name) {
                 Some(i) => &mut facets[i],
                 None => {
-                    facets.push(Facet {
-                        name: name.clone(),
-                        values: Vec::new(),
-                    });
+                    facets.push(Facet { name: name.clone(), values: Vec::new() });
                     let last = facets.len() - 1;
                     &mut facets[last]
                 }
@@ -462,10 +439,7 @@ pub fn build_listing_index(entries: &[ListingEntry]) -> ListingIndex {
             let slot = match facet.values.iter().position(|v| &v.value == value) {
                 Some(i) => &mut facet.values[i],
                 None => {
-                    facet.values.push(FacetValue {
-                        value: value.clone(),
-                        positions: Vec::new(),
-                    });
+                    facet.values.push(FacetValue { value: value.clone(), positions: Vec::new() });
                     let last = facet.values.len() - 1;
                     &mut facet.values[last]
                 }
@@ -478,12 +452,7 @@ pub fn build_listing_index(entries: &[ListingEntry]) -> ListingIndex {
     ListingIndex {
         cards: entries.iter().map(|e| e.card).collect(),
         prices: entries.iter().map(|e| e.price).collect(),
-        sold_out: entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| !e.available)
-            .map(|(i, _)| i as u32)
-            .collect(),
+        sold_out: entries.iter().enumerate().filter(|(_, e)| !e.available).map(|(i, _)| i as u32).collect(),
         by_price,
         by_name,
         by_newest,
@@ -510,10 +479,7 @@ mod tests {
             available,
             title: title.into(),
             created: created.into(),
-            options: options
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
+            options: options.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
         }
     }
 
@@ -528,28 +494,14 @@ mod tests {
                 &[("Size", "S"), ("Size", "M"), ("Colour", "Cream")],
             ),
             entry(11, 1000, true, "Apron", "2026-03-01", &[("Colour", "Navy")]),
-            entry(
-                12,
-                2000,
-                false,
-                "Beanie",
-                "2026-02-01",
-                &[("Size", "M"), ("Colour", "Navy")],
-            ),
+            entry(12, 2000, false, "Beanie", "2026-02-01", &[("Size", "M"), ("Colour", "Navy")]),
         ])
     }
 
     #[test]
     fn sorts_each_way() {
         let index = sample();
-        let cards = |sort| {
-            index
-                .query(&ListingQuery {
-                    sort,
-                    ..Default::default()
-                })
-                .cards
-        };
+        let cards = |sort| index.query(&ListingQuery { sort, ..Default::default() }).cards;
         assert_eq!(cards(SortOrder::Featured), vec![10, 11, 12]);
         assert_eq!(cards(SortOrder::PriceAsc), vec![11, 12, 10]);
         assert_eq!(cards(SortOrder::PriceDesc), vec![10, 12, 11]);
@@ -560,10 +512,7 @@ mod tests {
     #[test]
     fn filters_and_counts_facets() {
         let index = sample();
-        let q = ListingQuery {
-            filters: vec![("Colour".into(), vec!["Navy".into()])],
-            ..Default::default()
-        };
+        let q = ListingQuery { filters: vec![("Colour".into(), vec!["Navy".into()])], ..Default::default() };
         let page = index.query(&q);
         assert_eq!(page.cards, vec![11, 12]);
         assert_eq!(page.total, 2);
@@ -572,16 +521,10 @@ mod tests {
         let colour = index.facets.iter().position(|f| f.name == "Colour").unwrap();
         assert_eq!(page.facet_counts[size], vec![0, 1]); // S: 0, M: 1 (the beanie)
         assert_eq!(page.facet_counts[colour], vec![1, 2]); // Cream 1, Navy 2
-        let in_stock = index.query(&ListingQuery {
-            in_stock_only: true,
-            ..q.clone()
-        });
+        let in_stock = index.query(&ListingQuery { in_stock_only: true, ..q.clone() });
         assert_eq!(in_stock.cards, vec![11]);
-        let priced = index.query(&ListingQuery {
-            min_price: Some(1500),
-            max_price: Some(2500),
-            ..Default::default()
-        });
+        let priced =
+            index.query(&ListingQuery { min_price: Some(1500), max_price: Some(2500), ..Default::default() });
         assert_eq!(priced.cards, vec![12]);
         let unknown = index.query(&ListingQuery {
             filters: vec![("Fabric".into(), vec!["Silk".into()])],
@@ -593,24 +536,10 @@ mod tests {
     #[test]
     fn pages_are_stable_and_bounded() {
         let entries: Vec<ListingEntry> = (0..60)
-            .map(|i| {
-                entry(
-                    i,
-                    i64::from(i) * 100,
-                    true,
-                    &format!("P{i:02}"),
-                    "2026-01-01",
-                    &[],
-                )
-            })
+            .map(|i| entry(i, i64::from(i) * 100, true, &format!("P{i:02}"), "2026-01-01", &[]))
             .collect();
         let index = build_listing_index(&entries);
-        let page = |n| {
-            index.query(&ListingQuery {
-                page: n,
-                ..Default::default()
-            })
-        };
+        let page = |n| index.query(&ListingQuery { page: n, ..Default::default() });
         assert_eq!(page(1).page_count, 3);
         assert_eq!(page(1).cards.len(), PAGE_SIZE);
         assert_eq!(page(3).cards, (48..60).collect::<Vec<u32>>());
@@ -668,10 +597,7 @@ mod tests {
             vec![("price.min", "ten")],
             vec![("price.min", "50"), ("price.max", "10")],
         ] {
-            assert!(
-                ListingParams::parse(&pairs(&bad), Currency::USD).is_err(),
-                "{bad:?}"
-            );
+            assert!(ListingParams::parse(&pairs(&bad), Currency::USD).is_err(), "{bad:?}");
         }
     }
 

@@ -22,10 +22,9 @@ pub enum MoneyError {
 impl fmt::Display for MoneyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::BadCurrency(c) => write!(
-                f,
-                "`{c}` is not a currency code; use three capital letters such as USD or EUR"
-            ),
+            Self::BadCurrency(c) => {
+                write!(f, "`{c}` is not a currency code; use three capital letters such as USD or EUR")
+            }
             Self::CurrencyMismatch { left, right } => write!(f, "cannot combine {left} and {right} amounts"),
             Self::Overflow => f.write_str("amount is too large"),
             Self::BadAmount(s) => write!(f, "`{s}` is not an amount; write it like 12.50"),
@@ -135,27 +134,15 @@ impl Money {
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         if self.currency != other.currency {
-            return Err(MoneyError::CurrencyMismatch {
-                left: self.currency,
-                right: other.currency,
-            });
+            return Err(MoneyError::CurrencyMismatch { left: self.currency, right: other.currency });
         }
         let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
-        Ok(Money {
-            minor,
-            currency: self.currency,
-        })
+        Ok(Money { minor, currency: self.currency })
     }
 
     pub fn checked_mul(self, factor: u32) -> Result<Money, MoneyError> {
-        let minor = self
-            .minor
-            .checked_mul(i64::from(factor))
-            .ok_or(MoneyError::Overflow)?;
-        Ok(Money {
-            minor,
-            currency: self.currency,
-        })
+        let minor = self.minor.checked_mul(i64::from(factor)).ok_or(MoneyError::Overflow)?;
+        Ok(Money { minor, currency: self.currency })
     }
 
     /// Reads a decimal amount such as `12.5` or `1299.99` into minor units, refusing
@@ -185,19 +172,10 @@ impl Money {
         while padded.len() < digits {
             padded.push('0');
         }
-        let fraction: i64 = if padded.is_empty() {
-            0
-        } else {
-            padded.parse().map_err(|_| bad())?
-        };
-        let minor = whole
-            .checked_mul(scale)
-            .and_then(|w| w.checked_add(fraction))
-            .ok_or(MoneyError::Overflow)?;
-        Ok(Money {
-            minor: if negative { -minor } else { minor },
-            currency,
-        })
+        let fraction: i64 = if padded.is_empty() { 0 } else { padded.parse().map_err(|_| bad())? };
+        let minor =
+            whole.checked_mul(scale).and_then(|w| w.checked_add(fraction)).ok_or(MoneyError::Overflow)?;
+        Ok(Money { minor: if negative { -minor } else { minor }, currency })
     }
 }
 
@@ -210,12 +188,7 @@ pub fn format_decimal(money: Money) -> String {
     if digits == 0 {
         format!("{sign}{magnitude}")
     } else {
-        format!(
-            "{sign}{}.{:0width$}",
-            magnitude / scale,
-            magnitude % scale,
-            width = digits as usize
-        )
+        format!("{sign}{}.{:0width$}", magnitude / scale, magnitude % scale, width = digits as usize)
     }
 }
 
@@ -235,11 +208,8 @@ pub fn format_money(money: Money) -> String {
         }
         grouped.push(ch);
     }
-    let number = if digits == 0 {
-        grouped
-    } else {
-        format!("{grouped}.{fraction:0width$}", width = digits as usize)
-    };
+    let number =
+        if digits == 0 { grouped } else { format!("{grouped}.{fraction:0width$}", width = digits as usize) };
     let sign = if money.minor < 0 { "-" } else { "" };
     match money.currency.prefix_symbol() {
         Some(symbol) => format!("{sign}{symbol}{number}"),
@@ -269,18 +239,9 @@ mod tests {
         assert_eq!(format_money(usd(8900)), "$89.00");
         assert_eq!(format_money(usd(123_456_789)), "$1,234,567.89");
         assert_eq!(format_money(usd(-1050)), "-$10.50");
-        assert_eq!(
-            format_money(Money::new(1200, Currency::parse("JPY").unwrap())),
-            "¥1,200"
-        );
-        assert_eq!(
-            format_money(Money::new(1200, Currency::parse("CHF").unwrap())),
-            "CHF 12.00"
-        );
-        assert_eq!(
-            format_money(Money::new(1234, Currency::parse("KWD").unwrap())),
-            "KWD 1.234"
-        );
+        assert_eq!(format_money(Money::new(1200, Currency::parse("JPY").unwrap())), "¥1,200");
+        assert_eq!(format_money(Money::new(1200, Currency::parse("CHF").unwrap())), "CHF 12.00");
+        assert_eq!(format_money(Money::new(1234, Currency::parse("KWD").unwrap())), "KWD 1.234");
         assert_eq!(format_money(usd(i64::MIN)), "-$92,233,720,368,547,758.08");
     }
 
@@ -288,14 +249,8 @@ mod tests {
     fn decimals_round_trip() {
         assert_eq!(format_decimal(usd(2000)), "20.00");
         assert_eq!(format_decimal(usd(-350)), "-3.50");
-        assert_eq!(
-            format_decimal(Money::new(1200, Currency::parse("JPY").unwrap())),
-            "1200"
-        );
-        assert_eq!(
-            Money::parse_decimal(&format_decimal(usd(123_456)), Currency::USD),
-            Ok(usd(123_456))
-        );
+        assert_eq!(format_decimal(Money::new(1200, Currency::parse("JPY").unwrap())), "1200");
+        assert_eq!(Money::parse_decimal(&format_decimal(usd(123_456)), Currency::USD), Ok(usd(123_456)));
     }
 
     #[test]
@@ -325,21 +280,8 @@ mod tests {
         assert_eq!(Money::parse_decimal("12", Currency::USD), Ok(usd(1200)));
         assert_eq!(Money::parse_decimal(" 0.99 ", Currency::USD), Ok(usd(99)));
         assert_eq!(Money::parse_decimal("-3.10", Currency::USD), Ok(usd(-310)));
-        for bad in [
-            "",
-            ".5",
-            "1.",
-            "1.234",
-            "1,00",
-            "abc",
-            "1e3",
-            "--1",
-            "99999999999999999999",
-        ] {
-            assert!(
-                Money::parse_decimal(bad, Currency::USD).is_err(),
-                "{bad} should be refused"
-            );
+        for bad in ["", ".5", "1.", "1.234", "1,00", "abc", "1e3", "--1", "99999999999999999999"] {
+            assert!(Money::parse_decimal(bad, Currency::USD).is_err(), "{bad} should be refused");
         }
     }
 

@@ -58,16 +58,9 @@ pub struct OutboxEmail {
 
 /// The order confirmation email.
 pub fn confirmation_email(order: &Order, store_name: &str, order_url: &str, now_ms: u64) -> OutboxEmail {
-    let mut body = format!(
-        "Thank you for your order, {}.\n\nOrder {}\n\n",
-        order.address.name, order.number
-    );
+    let mut body = format!("Thank you for your order, {}.\n\nOrder {}\n\n", order.address.name, order.number);
     for line in &order.lines {
-        let variant = line
-            .variant_title
-            .as_ref()
-            .map(|v| format!(" ({v})"))
-            .unwrap_or_default();
+        let variant = line.variant_title.as_ref().map(|v| format!(" ({v})")).unwrap_or_default();
         body.push_str(&format!(
             "{} × {}{} — {}\n",
             line.quantity,

@@ -235,10 +235,7 @@ mod tests {
 
     fn run(query: &str) -> Vec<u32> {
         let shards = index();
-        search(&query_terms(query), |name| shards.get(name))
-            .into_iter()
-            .map(|(c, _)| c)
-            .collect()
+        search(&query_terms(query), |name| shards.get(name)).into_iter().map(|(c, _)| c).collect()
     }
 
     #[test]
@@ -272,9 +269,7 @@ mod tests {
         assert!(query_terms(&long).len() <= MAX_QUERY_TERMS);
         let many: String = (0..50).map(|i| format!("w{i} ")).collect();
         assert_eq!(query_terms(&many).len(), MAX_QUERY_TERMS);
-        assert!(query_terms("<script>")
-            .iter()
-            .all(|t| t.chars().all(char::is_alphanumeric)));
+        assert!(query_terms("<script>").iter().all(|t| t.chars().all(char::is_alphanumeric)));
     }
 
     #[test]

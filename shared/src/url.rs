@@ -18,11 +18,7 @@ pub fn encode(text: &str) -> String {
 
 /// `name=value&…` from pairs, values encoded.
 pub fn query(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(n, v)| format!("{}={}", encode(n), encode(v))).collect::<Vec<_>>().join("&")
 }
 
 #[cfg(test)]

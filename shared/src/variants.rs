@@ -27,9 +27,7 @@ pub struct OptionGroup {
 
 /// The variant a page shows: the one asked for if it exists, else the default.
 pub fn resolve<'a>(product: &'a Product, requested: Option<&Sku>) -> Option<&'a Variant> {
-    requested
-        .and_then(|sku| product.variant(sku))
-        .or_else(|| product.default_variant())
+    requested.and_then(|sku| product.variant(sku)).or_else(|| product.default_variant())
 }
 
 /// Every option with its values, relative to `selected`.
@@ -86,14 +84,8 @@ mod tests {
             ],
         );
         p.options = vec![
-            ProductOption {
-                name: "Size".into(),
-                values: vec!["S".into(), "M".into(), "L".into()],
-            },
-            ProductOption {
-                name: "Colour".into(),
-                values: vec!["Red".into(), "Blue".into()],
-            },
+            ProductOption { name: "Size".into(), values: vec!["S".into(), "M".into(), "L".into()] },
+            ProductOption { name: "Colour".into(), values: vec!["Red".into(), "Blue".into()] },
         ];
         p
     }
@@ -105,10 +97,7 @@ mod tests {
         let size = &groups[0].choices;
         assert!(size[0].selected && size[0].available);
         assert_eq!(size[1].target.as_ref().map(|s| s.as_str()), Some("M-RED"));
-        assert!(
-            size[1].exists && !size[1].available,
-            "M / Red exists but is sold out"
-        );
+        assert!(size[1].exists && !size[1].available, "M / Red exists but is sold out");
         assert_eq!(size[2].target, None, "no variant offers L");
         let colour = &groups[1].choices;
         assert_eq!(colour[1].target.as_ref().map(|s| s.as_str()), Some("S-BLUE"));

@@ -108,9 +108,6 @@ mod tests {
         assert_eq!(element_containing(page, r#"class="x""#), Some("Hi"));
         assert_eq!(element_containing(page, "<h1"), Some("Hi"));
         let nested = r#"<div><span class="a">x <span>y</span> z</span></div>"#;
-        assert_eq!(
-            element_containing(nested, r#"class="a""#),
-            Some("x <span>y</span> z")
-        );
+        assert_eq!(element_containing(nested, r#"class="a""#), Some("x <span>y</span> z"));
     }
 }

@@ -8,6 +8,7 @@
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod commerce;
 pub mod html;
 
 use std::fs;
@@ -21,10 +22,7 @@ use std::time::{Duration, Instant};
 
 /// The workspace root, where `wrangler.toml` and `node_modules` live.
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// A scratch directory removed on drop.
@@ -73,10 +71,8 @@ pub fn publish_catalog(dir: &Path, state: &Path) -> String {
     let root = project_root();
     let built = storefront_cli::load_and_build(dir, &root.join("public"))
         .unwrap_or_else(|problems| panic!("catalog {} is invalid: {:?}", dir.display(), problems.0));
-    let target = storefront_cli::publish::Target::Local {
-        project: root,
-        persist_to: Some(state.to_path_buf()),
-    };
+    let target =
+        storefront_cli::publish::Target::Local { project: root, persist_to: Some(state.to_path_buf()) };
     storefront_cli::publish::publish(&built, &target)
         .unwrap_or_else(|e| panic!("publishing {}: {e}", dir.display()));
     built.version
@@ -110,11 +106,37 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A test by name, run against a shared world.
+pub type NamedTest<W> = (&'static str, fn(&W));
+
+/// Trials of tests that share one world (a running shop): each gets it, unless the run
+/// only lists the tests (`world` is `None`, and nothing is started or run).
+pub fn shared_trials<W: Send + Sync + 'static>(
+    world: Option<&std::sync::Arc<W>>,
+    tests: Vec<NamedTest<W>>,
+) -> Vec<libtest_mimic::Trial> {
+    tests
+        .into_iter()
+        .map(|(name, test)| {
+            let world = world.map(std::sync::Arc::clone);
+            libtest_mimic::Trial::test(name, move || {
+                if let Some(world) = world {
+                    test(&world);
+                }
+                Ok(())
+            })
+        })
+        .collect()
+}
+
 /// Secrets and switches every test shop runs with.
-pub const TEST_VARS: [(&str, &str); 3] = [
+/// Tests hammer the shop from one address, so the write limit is lifted (the rate-limit
+/// test sets a low one).
+pub const TEST_VARS: [(&str, &str); 4] = [
     ("SIGNING_SECRET", "test-signing-secret-0123456789abcdef"),
     ("ADMIN_TOKEN", ADMIN_TOKEN),
     ("ENABLE_TEST_ROUTES", "1"),
+    ("WRITE_LIMIT_PER_MINUTE", "1000000"),
 ];
 
 /// The merchant API token of test shops.
@@ -148,36 +170,36 @@ impl Shop {
 
     /// Starts `wrangler dev` with extra vars (on top of [`TEST_VARS`]).
     pub fn start_with(state_dir: &Path, ready_status: u16, vars: &[(&str, &str)]) -> Shop {
+        Shop::start_with_args(state_dir, ready_status, vars, &[])
+    }
+
+    /// Starts `wrangler dev` with extra vars and extra command-line arguments (such as
+    /// `--upstream-protocol https`, which shows the worker https URLs).
+    pub fn start_with_args(
+        state_dir: &Path,
+        ready_status: u16,
+        vars: &[(&str, &str)],
+        args: &[&str],
+    ) -> Shop {
         let port = free_port();
         let inspector = free_port();
         let log = state_dir.join(format!("wrangler-{port}.log"));
         let log_file = fs::File::create(&log).unwrap_or_else(|e| panic!("creating log: {e}"));
-        let err_file = log_file
-            .try_clone()
-            .unwrap_or_else(|e| panic!("cloning log: {e}"));
+        let err_file = log_file.try_clone().unwrap_or_else(|e| panic!("cloning log: {e}"));
         let mut command = Command::new("npx");
         command
             .args(["--no-install", "wrangler", "dev", "--ip", "127.0.0.1"])
-            .args([
-                "--port",
-                &port.to_string(),
-                "--inspector-port",
-                &inspector.to_string(),
-            ])
+            .args(["--port", &port.to_string(), "--inspector-port", &inspector.to_string()])
             .arg("--persist-to")
             .arg(state_dir)
-            .args(["--log-level", "info", "--show-interactive-dev-session=false"]);
+            // `log` level: the worker's request log lines are `console.log`.
+            .args(["--log-level", "log", "--show-interactive-dev-session=false"])
+            .args(args);
         for (name, value) in TEST_VARS.iter().chain(vars) {
             command.arg("--var").arg(format!("{name}:{value}"));
         }
-        quiet_wrangler(&mut command)
-            .stdin(Stdio::null())
-            .stdout(log_file)
-            .stderr(err_file)
-            .process_group(0);
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting wrangler dev: {e}"));
+        quiet_wrangler(&mut command).stdin(Stdio::null()).stdout(log_file).stderr(err_file).process_group(0);
+        let child = command.spawn().unwrap_or_else(|e| panic!("starting wrangler dev: {e}"));
         let mut shop = Shop {
             child: Some(child),
             base: format!("http://127.0.0.1:{port}"),
@@ -207,6 +229,11 @@ impl Shop {
         panic!("wrangler dev did not answer within 120 s:\n{}", self.log_tail());
     }
 
+    /// Everything `wrangler dev` printed so far (including the worker's log lines).
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     pub fn log_tail(&self) -> String {
         let text = fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
@@ -218,6 +245,15 @@ impl Shop {
     }
 
     /// Stops the process group (SIGINT, then SIGKILL after 10 s).
+    /// Kills `wrangler dev` and its runtime at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).status();
+            let _ = child.wait();
+        }
+    }
+
     pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
             return;
@@ -228,10 +264,8 @@ impl Shop {
         while Instant::now() < deadline {
             if let Ok(Some(_)) = child.try_wait() {
                 // The group leader is gone; make sure workerd is too.
-                let _ = Command::new("kill")
-                    .args(["-s", "KILL", "--", &group])
-                    .stderr(Stdio::null())
-                    .status();
+                let _ =
+                    Command::new("kill").args(["-s", "KILL", "--", &group]).stderr(Stdio::null()).status();
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -268,10 +302,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The page-cache status in `Server-Timing` (`hit`, `miss`, `revalidated`, `bypass`).
@@ -284,10 +315,7 @@ impl Reply {
     /// A count from `Server-Timing`: `kv` gives KV reads, `mem` in-isolate hits.
     pub fn timing_count(&self, metric: &str) -> Option<u32> {
         let timing = self.header("server-timing")?;
-        let entry = timing
-            .split(',')
-            .map(str::trim)
-            .find(|e| e.starts_with(&format!("{metric};")))?;
+        let entry = timing.split(',').map(str::trim).find(|e| e.starts_with(&format!("{metric};")))?;
         let desc = entry.split("desc=\"").nth(1)?;
         desc.split_whitespace().next()?.parse().ok()
     }
@@ -300,11 +328,7 @@ impl Reply {
     }
 
     pub fn headers_named(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
     }
 }
 
@@ -314,62 +338,104 @@ fn to_reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what:
     let headers = resp
         .headers()
         .iter()
-        .map(|(n, v)| {
-            (
-                n.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
     let mut bytes = Vec::new();
     let _ = resp.body_mut().as_reader().read_to_end(&mut bytes);
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
-/// A shopper: an HTTP client with its own cookie jar.
+/// Sends exactly this request — any method, headers and body bytes — to `base`
+/// (`http://127.0.0.1:PORT`), and returns what the worker answered.
+pub fn send_raw(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    try_send(base, method, path, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// [`send_raw`], with a failed connection as an error rather than a panic.
+pub fn try_send(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Reply, String> {
+    let mut builder = ureq::http::Request::builder().method(method).uri(format!("{base}{path}"));
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let request = builder.body(body.to_vec()).map_err(|e| e.to_string())?;
+    let result = agent().run(request).map_err(|e| e.to_string())?;
+    Ok(to_reply(Ok(result), &format!("{method} {path}")))
+}
+
+/// The CSRF token in a page's forms (`<input type="hidden" name="csrf" value="…">`).
+pub fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\"")?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let value = tag.split("value=\"").nth(1)?;
+    Some(value.split('"').next()?.to_string())
+}
+
+/// The CSP nonces of a page's scripts (every `nonce="…"` attribute).
+pub fn nonces_in(html: &str) -> Vec<String> {
+    html.split("nonce=\"").skip(1).filter_map(|rest| rest.split('"').next()).map(str::to_string).collect()
+}
+
+/// A page with its nonces blanked, to compare two responses of one page.
+pub fn without_nonces(html: &str) -> String {
+    let mut out = html.to_string();
+    for nonce in nonces_in(html) {
+        out = out.replace(&nonce, "");
+    }
+    out
+}
+
+/// A shopper: an HTTP client with its own cookie jar, which (like a browser) keeps the
+/// CSRF token of the last page it saw and sends it with its forms.
 pub struct Shopper {
     agent: ureq::Agent,
     base: String,
     cookies: Vec<(String, String)>,
+    csrf: Option<String>,
 }
 
 impl Shopper {
     pub fn new(shop: &Shop) -> Shopper {
-        Shopper {
-            agent: agent(),
-            base: shop.base.clone(),
-            cookies: Vec::new(),
-        }
+        Shopper { agent: agent(), base: shop.base.clone(), cookies: Vec::new(), csrf: None }
+    }
+
+    /// The CSRF token of the last page seen.
+    pub fn csrf(&self) -> Option<&str> {
+        self.csrf.as_deref()
+    }
+
+    /// Forgets cookies and token: a new visitor.
+    pub fn forget(&mut self) {
+        self.cookies.clear();
+        self.csrf = None;
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
     }
 
     fn remember(&mut self, reply: &Reply) {
+        if let Some(token) = csrf_in(&reply.body) {
+            self.csrf = Some(token);
+        }
         for set in reply.headers_named("set-cookie") {
             let pair = set.split(';').next().unwrap_or("");
             if let Some((name, value)) = pair.split_once('=') {
                 self.cookies.retain(|(n, _)| n != name.trim());
-                self.cookies
-                    .push((name.trim().to_string(), value.trim().to_string()));
+                self.cookies.push((name.trim().to_string(), value.trim().to_string()));
             }
         }
     }
 
     pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.cookies.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     pub fn get(&mut self, path: &str) -> Reply {
@@ -396,19 +462,32 @@ impl Shopper {
     /// GET with an explicit cookie header, as a browser returning after a restart.
     pub fn get_with_cookie(&mut self, path: &str, cookie: &str) -> Reply {
         let url = format!("{}{path}", self.base);
-        to_reply(
-            self.agent.get(&url).header("cookie", cookie).call(),
-            &format!("GET {path}"),
-        )
+        to_reply(self.agent.get(&url).header("cookie", cookie).call(), &format!("GET {path}"))
     }
 
-    /// POSTs an urlencoded form, as a browser does.
+    /// POSTs an urlencoded form, as a browser does from a page of the shop.
     pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         self.post_form_with(path, fields, &[])
     }
 
-    /// POSTs an urlencoded form with extra request headers (`accept`, …).
+    /// POSTs a form with extra request headers (`accept`, …). Like a browser submitting a
+    /// page's form, it sends the page's CSRF token (opening a page with a form first if
+    /// none was seen yet), unless `fields` has its own `csrf`.
     pub fn post_form_with(&mut self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
+        if self.csrf.is_none() {
+            let page = self.get("/orders/lookup");
+            assert!(self.csrf.is_some(), "the order lookup page has no CSRF token (status {})", page.status);
+        }
+        let token = self.csrf.clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        if !fields.iter().any(|(n, _)| *n == "csrf") {
+            all.push(("csrf", &token));
+        }
+        self.post_raw(path, &all, headers)
+    }
+
+    /// POSTs exactly these fields and headers (no token added): what a forger sends.
+    pub fn post_raw(&mut self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
         let url = format!("{}{path}", self.base);
         let mut request = self.agent.post(&url);
         for (name, value) in headers {
@@ -432,10 +511,7 @@ pub struct Api {
 
 impl Api {
     pub fn new(shop: &Shop) -> Api {
-        Api {
-            agent: agent(),
-            base: format!("{}/api/v1", shop.base),
-        }
+        Api { agent: agent(), base: format!("{}/api/v1", shop.base) }
     }
 
     /// Sends a request; `token` becomes `Authorization: Bearer`, `body` is sent as JSON.
@@ -462,9 +538,7 @@ impl Api {
             }
             None => String::new(),
         };
-        let request = builder
-            .body(text)
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let request = builder.body(text).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let reply = to_reply(self.agent.run(request), &format!("{method} {path}"));
         let json = serde_json::from_str(&reply.body).unwrap_or(serde_json::Value::Null);
         (reply.status, json)

@@ -21,11 +21,8 @@ fn walk(shop: &Shop, mode: &str) -> Result<(), Failed> {
         .arg(mode)
         .output()
         .map_err(|e| format!("running node: {e}"))?;
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let log =
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     println!("{log}");
     if output.status.success() {
         Ok(())

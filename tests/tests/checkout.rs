@@ -11,6 +11,7 @@ use libtest_mimic::{Arguments, Trial};
 use serde_json::{json, Value};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
+use storefront_tests::commerce::{available, complete, new_cart, orders_for, ready_cart, set_stock};
 use storefront_tests::html::{element_containing, text};
 use storefront_tests::{Api, Shop, Shopper, TempDir, ADMIN_TOKEN};
 
@@ -28,30 +29,16 @@ fn main() {
         None
     } else {
         let state = TempDir::new("checkout");
-        Some((
-            Arc::new(World {
-                shop: Shop::start_fresh(&state),
-            }),
-            state,
-        ))
+        Some((Arc::new(World { shop: Shop::start_fresh(&state) }), state))
     };
     let tests: Vec<NamedTest> = vec![
-        (
-            "two_hundred_concurrent_adds_lose_nothing",
-            two_hundred_concurrent_adds_lose_nothing,
-        ),
-        (
-            "stock_of_one_sells_exactly_once_to_fifty_buyers",
-            stock_of_one_sells_exactly_once_to_fifty_buyers,
-        ),
+        ("two_hundred_concurrent_adds_lose_nothing", two_hundred_concurrent_adds_lose_nothing),
+        ("stock_of_one_sells_exactly_once_to_fifty_buyers", stock_of_one_sells_exactly_once_to_fifty_buyers),
         (
             "stock_of_five_sells_exactly_five_to_fifty_buyers",
             stock_of_five_sells_exactly_five_to_fifty_buyers,
         ),
-        (
-            "one_idempotency_key_places_one_order",
-            one_idempotency_key_places_one_order,
-        ),
+        ("one_idempotency_key_places_one_order", one_idempotency_key_places_one_order),
         (
             "declined_and_failed_payments_place_no_order_and_release_stock",
             declined_and_failed_payments_place_no_order_and_release_stock,
@@ -68,14 +55,8 @@ fn main() {
             "cart_pages_change_quantities_and_refuse_bad_changes",
             cart_pages_change_quantities_and_refuse_bad_changes,
         ),
-        (
-            "shareable_cart_links_fill_a_cart",
-            shareable_cart_links_fill_a_cart,
-        ),
-        (
-            "forged_cart_cookies_and_tokens_are_refused",
-            forged_cart_cookies_and_tokens_are_refused,
-        ),
+        ("shareable_cart_links_fill_a_cart", shareable_cart_links_fill_a_cart),
+        ("forged_cart_cookies_and_tokens_are_refused", forged_cart_cookies_and_tokens_are_refused),
         (
             "the_api_describes_itself_and_answers_errors_as_json",
             the_api_describes_itself_and_answers_errors_as_json,
@@ -84,30 +65,13 @@ fn main() {
             "the_merchant_api_needs_its_token_and_fulfils_orders",
             the_merchant_api_needs_its_token_and_fulfils_orders,
         ),
-        (
-            "order_emails_go_to_the_outbox_once",
-            order_emails_go_to_the_outbox_once,
-        ),
+        ("order_emails_go_to_the_outbox_once", order_emails_go_to_the_outbox_once),
     ];
-    let mut trials: Vec<Trial> = tests
-        .into_iter()
-        .map(|(name, test)| {
-            let world = world.as_ref().map(|(w, _)| Arc::clone(w));
-            Trial::test(name, move || {
-                if let Some(world) = world {
-                    test(&world);
-                }
-                Ok(())
-            })
-        })
-        .collect();
-    trials.push(Trial::test(
-        "reservations_expire_by_alarm_and_sweeping_twice_changes_nothing",
-        || {
-            reservations_expire_by_alarm_and_sweeping_twice_changes_nothing();
-            Ok(())
-        },
-    ));
+    let mut trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
+    trials.push(Trial::test("reservations_expire_by_alarm_and_sweeping_twice_changes_nothing", || {
+        reservations_expire_by_alarm_and_sweeping_twice_changes_nothing();
+        Ok(())
+    }));
     trials.push(Trial::test("orders_and_carts_survive_a_restart", || {
         orders_and_carts_survive_a_restart();
         Ok(())
@@ -115,86 +79,6 @@ fn main() {
     let conclusion = libtest_mimic::run(&args, trials);
     drop(world);
     conclusion.exit();
-}
-
-/// A new cart: (id, token).
-fn new_cart(api: &Api) -> (String, String) {
-    let (status, body) = api.post("/carts", None, json!({}));
-    assert_eq!(status, 201, "{body}");
-    (
-        body["id"].as_str().unwrap().to_string(),
-        body["token"].as_str().unwrap().to_string(),
-    )
-}
-
-fn set_stock(api: &Api, sku: &str, on_hand: u32) {
-    let (status, body) = api.put(
-        &format!("/admin/stock/{sku}"),
-        Some(ADMIN_TOKEN),
-        json!({ "on_hand": on_hand }),
-    );
-    assert_eq!(status, 200, "{body}");
-}
-
-fn available(api: &Api, product: &str, sku: &str) -> u64 {
-    let (status, body) = api.get(&format!("/products/{product}"), None);
-    assert_eq!(status, 200, "{body}");
-    body["available"][sku].as_u64().unwrap()
-}
-
-/// A cart with `quantity` of `sku`, contact, a California address and standard shipping:
-/// ready to complete. Returns (id, token, total in minor units).
-fn ready_cart(api: &Api, sku: &str, quantity: u32, email: &str) -> (String, String, i64) {
-    let (id, token) = new_cart(api);
-    let t = Some(token.as_str());
-    let (s, b) = api.post(
-        &format!("/carts/{id}/lines"),
-        t,
-        json!({ "sku": sku, "quantity": quantity }),
-    );
-    assert_eq!(s, 200, "{b}");
-    let (s, b) = api.put(&format!("/checkouts/{id}/contact"), t, json!({ "email": email }));
-    assert_eq!(s, 200, "{b}");
-    let address = json!({ "name": "Test Buyer", "line1": "1 Main St", "line2": "", "city": "San Francisco",
-                          "region": "CA", "postal_code": "94107", "country": "US" });
-    let (s, b) = api.put(&format!("/checkouts/{id}/address"), t, address);
-    assert_eq!(s, 200, "{b}");
-    let (s, b) = api.put(
-        &format!("/checkouts/{id}/shipping"),
-        t,
-        json!({ "rate": "standard" }),
-    );
-    assert_eq!(s, 200, "{b}");
-    assert_eq!(b["next_step"], "complete", "{b}");
-    let total = b["totals"]["total"]["minor"].as_i64().unwrap();
-    (id, token, total)
-}
-
-fn complete(api: &Api, id: &str, token: &str, key: &str, card: &str, total: Option<i64>) -> (u16, Value) {
-    let mut body = json!({ "card": card });
-    if let Some(t) = total {
-        body["expected_total"] = json!(t);
-    }
-    api.call(
-        "POST",
-        &format!("/checkouts/{id}/complete"),
-        Some(token),
-        &[("idempotency-key", key)],
-        Some(&body),
-    )
-}
-
-/// Orders placed with `email` (newest first), from the merchant API.
-fn orders_for(api: &Api, email: &str) -> Vec<Value> {
-    let (status, body) = api.get("/admin/orders?limit=500", Some(ADMIN_TOKEN));
-    assert_eq!(status, 200, "{body}");
-    body["orders"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|o| o["email"] == email)
-        .cloned()
-        .collect()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -212,32 +96,16 @@ fn two_hundred_concurrent_adds_lose_nothing(w: &World) {
             let sku = skus[i % skus.len()];
             std::thread::spawn(move || {
                 barrier.wait();
-                api.post(
-                    &format!("/carts/{id}/lines"),
-                    Some(&token),
-                    json!({ "sku": sku, "quantity": 1 }),
-                )
-                .0
+                api.post(&format!("/carts/{id}/lines"), Some(&token), json!({ "sku": sku, "quantity": 1 })).0
             })
         })
         .collect();
     let statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
-    assert!(
-        statuses.iter().all(|s| *s == 200),
-        "some adds failed: {statuses:?}"
-    );
+    assert!(statuses.iter().all(|s| *s == 200), "some adds failed: {statuses:?}");
     let (_, cart) = api.get(&format!("/carts/{id}"), Some(&token));
     for sku in skus {
-        let line = cart["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["sku"] == sku)
-            .expect("line");
-        assert_eq!(
-            line["quantity"], 50,
-            "{sku}: 200 adds over 4 SKUs must give 50 each"
-        );
+        let line = cart["lines"].as_array().unwrap().iter().find(|l| l["sku"] == sku).expect("line");
+        assert_eq!(line["quantity"], 50, "{sku}: 200 adds over 4 SKUs must give 50 each");
     }
     assert_eq!(cart["item_count"], 200);
     println!("200 concurrent adds: 200 answered 200, final quantities 50/50/50/50 (nothing lost or doubled)");
@@ -259,24 +127,15 @@ fn race_for_stock(w: &World, k: u32, sku: &str, product: &str) {
             std::thread::spawn(move || {
                 barrier.wait();
                 let started = Instant::now();
-                let (status, body) = complete(
-                    &api,
-                    &id,
-                    &token,
-                    &format!("race-key-{i:04}"),
-                    "4242424242424242",
-                    Some(total),
-                );
+                let (status, body) =
+                    complete(&api, &id, &token, &format!("race-key-{i:04}"), "4242424242424242", Some(total));
                 (status, body, started.elapsed())
             })
         })
         .collect();
     let results: Vec<(u16, Value, Duration)> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     let placed = results.iter().filter(|(s, _, _)| *s == 201).count();
-    let sold_out = results
-        .iter()
-        .filter(|(s, b, _)| *s == 409 && b["error"] == "sold_out")
-        .count();
+    let sold_out = results.iter().filter(|(s, b, _)| *s == 409 && b["error"] == "sold_out").count();
     let other: Vec<String> = results
         .iter()
         .filter(|(s, _, _)| *s != 201 && *s != 409)
@@ -285,16 +144,8 @@ fn race_for_stock(w: &World, k: u32, sku: &str, product: &str) {
     assert!(other.is_empty(), "unexpected answers: {other:?}");
     assert_eq!(placed, k as usize, "exactly k orders");
     assert_eq!(sold_out, 50 - k as usize, "everyone else hears sold out");
-    assert_eq!(
-        available(&api, product, sku),
-        0,
-        "stock ends at zero, never below"
-    );
-    assert_eq!(
-        orders_for(&api, &email).len(),
-        k as usize,
-        "the order store agrees"
-    );
+    assert_eq!(available(&api, product, sku), 0, "stock ends at zero, never below");
+    assert_eq!(orders_for(&api, &email).len(), k as usize, "the order store agrees");
     let mut times: Vec<Duration> = results.iter().map(|(_, _, t)| *t).collect();
     times.sort();
     println!(
@@ -323,14 +174,7 @@ fn one_idempotency_key_places_one_order(w: &World) {
             let (api, id, token, barrier) = (api.clone(), id.clone(), token.clone(), Arc::clone(&barrier));
             std::thread::spawn(move || {
                 barrier.wait();
-                complete(
-                    &api,
-                    &id,
-                    &token,
-                    "one-key-for-all-ten",
-                    "4242424242424242",
-                    Some(total),
-                )
+                complete(&api, &id, &token, "one-key-for-all-ten", "4242424242424242", Some(total))
             })
         })
         .collect();
@@ -343,28 +187,12 @@ fn one_idempotency_key_places_one_order(w: &World) {
     assert!(results.iter().all(|(s, _)| *s == 201 || *s == 409), "{results:?}");
     assert_eq!(numbers.len(), 1, "every success names the same order");
     // After the first finishes, the same key replays the same result.
-    let (status, replay) = complete(
-        &api,
-        &id,
-        &token,
-        "one-key-for-all-ten",
-        "4242424242424242",
-        Some(total),
-    );
+    let (status, replay) =
+        complete(&api, &id, &token, "one-key-for-all-ten", "4242424242424242", Some(total));
     assert_eq!(status, 201);
-    assert_eq!(
-        replay["number"].as_str(),
-        numbers.iter().next().map(String::as_str)
-    );
+    assert_eq!(replay["number"].as_str(), numbers.iter().next().map(String::as_str));
     // The same key with a different request is refused.
-    let (status, body) = complete(
-        &api,
-        &id,
-        &token,
-        "one-key-for-all-ten",
-        "5555555555554444",
-        Some(total),
-    );
+    let (status, body) = complete(&api, &id, &token, "one-key-for-all-ten", "5555555555554444", Some(total));
     assert_eq!(status, 422, "{body}");
     // No key at all is a 400.
     let (status, body) = api.call(
@@ -375,11 +203,7 @@ fn one_idempotency_key_places_one_order(w: &World) {
         Some(&json!({ "card": "4242424242424242" })),
     );
     assert_eq!(status, 400, "{body}");
-    assert_eq!(
-        orders_for(&api, email).len(),
-        1,
-        "10 concurrent completes with one key → one order"
-    );
+    assert_eq!(orders_for(&api, email).len(), 1, "10 concurrent completes with one key → one order");
     println!(
         "10 concurrent completes with one key: {} answered 201 with the same order, 1 order stored",
         results.iter().filter(|(s, _)| *s == 201).count()
@@ -391,31 +215,13 @@ fn declined_and_failed_payments_place_no_order_and_release_stock(w: &World) {
     set_stock(&api, "BWC-LARGE", 1);
     let email = "declined@example.com";
     let (id, token, total) = ready_cart(&api, "BWC-LARGE", 1, email);
-    let (status, body) = complete(
-        &api,
-        &id,
-        &token,
-        "declined-key-1",
-        "4000000000000002",
-        Some(total),
-    );
+    let (status, body) = complete(&api, &id, &token, "declined-key-1", "4000000000000002", Some(total));
     assert_eq!(status, 402, "{body}");
     assert_eq!(body["error"], "payment_declined");
     assert!(orders_for(&api, email).is_empty(), "a decline creates no order");
-    assert_eq!(
-        available(&api, "beeswax-candle", "BWC-LARGE"),
-        1,
-        "the decline released the stock"
-    );
+    assert_eq!(available(&api, "beeswax-candle", "BWC-LARGE"), 1, "the decline released the stock");
     // The decline is the stored outcome of that key.
-    let (status, _) = complete(
-        &api,
-        &id,
-        &token,
-        "declined-key-1",
-        "4000000000000002",
-        Some(total),
-    );
+    let (status, _) = complete(&api, &id, &token, "declined-key-1", "4000000000000002", Some(total));
     assert_eq!(status, 402);
     // A transient failure: 503 with Retry-After, nothing charged or held; retry works.
     let (status, body) = complete(&api, &id, &token, "flaky-key-2", "4000000000000119", Some(total));
@@ -427,14 +233,7 @@ fn declined_and_failed_payments_place_no_order_and_release_stock(w: &World) {
     assert_eq!(available(&api, "beeswax-candle", "BWC-LARGE"), 0);
     // A changed total charges nothing.
     let (id, token, total) = ready_cart(&api, "BWC-SMALL", 1, email);
-    let (status, body) = complete(
-        &api,
-        &id,
-        &token,
-        "stale-total-4",
-        "4242424242424242",
-        Some(total - 1),
-    );
+    let (status, body) = complete(&api, &id, &token, "stale-total-4", "4242424242424242", Some(total - 1));
     assert_eq!(status, 409, "{body}");
     assert!(body["message"].as_str().unwrap().contains("total changed"));
     assert_eq!(orders_for(&api, email).len(), 1);
@@ -447,30 +246,17 @@ fn totals_tax_and_discounts_are_computed_on_the_server(w: &World) {
     let t = Some(token.as_str());
     // 2 × $42.00, standard shipping $6.00 (free from $100), 7.25 % California tax on goods.
     assert_eq!(total, 8400 + 600 + 609);
-    let (s, b) = api.put(
-        &format!("/carts/{id}/discount"),
-        t,
-        json!({ "code": "welcome10" }),
-    );
+    let (s, b) = api.put(&format!("/carts/{id}/discount"), t, json!({ "code": "welcome10" }));
     assert_eq!(s, 200, "{b}");
     let totals = &b["totals"];
     assert_eq!(totals["discount"]["minor"], 840);
-    assert_eq!(
-        totals["tax"]["minor"], 548,
-        "tax on the discounted goods: 7.25 % of 75.60 = 5.481"
-    );
+    assert_eq!(totals["tax"]["minor"], 548, "tax on the discounted goods: 7.25 % of 75.60 = 5.481");
     assert_eq!(totals["total"]["minor"], 7560 + 600 + 548);
     // Free-shipping code above its minimum; a code below its minimum is reported.
     let (_, b) = api.put(&format!("/carts/{id}/discount"), t, json!({ "code": "SHIPFREE" }));
     assert_eq!(b["totals"]["shipping"]["minor"], 0);
     let (_, b) = api.put(&format!("/carts/{id}/discount"), t, json!({ "code": "TAKE15" }));
-    assert!(
-        b["discount_problem"]
-            .as_str()
-            .unwrap()
-            .contains("at least $100.00"),
-        "{b}"
-    );
+    assert!(b["discount_problem"].as_str().unwrap().contains("at least $100.00"), "{b}");
     assert_eq!(b["totals"]["discount"]["minor"], 0);
     let (s, b) = api.put(&format!("/carts/{id}/discount"), t, json!({ "code": "NOPE" }));
     assert_eq!(s, 422, "{b}");
@@ -479,28 +265,16 @@ fn totals_tax_and_discounts_are_computed_on_the_server(w: &World) {
     let (s, b) = api.put(&format!("/checkouts/{id}/address"), t, address);
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["next_step"], "shipping", "a new address needs a new rate");
-    let (s, b) = api.put(
-        &format!("/checkouts/{id}/shipping"),
-        t,
-        json!({ "rate": "standard" }),
-    );
+    let (s, b) = api.put(&format!("/checkouts/{id}/shipping"), t, json!({ "rate": "standard" }));
     assert_eq!(s, 422, "the US rate is not offered in Canada: {b}");
-    let (_, b) = api.put(
-        &format!("/checkouts/{id}/shipping"),
-        t,
-        json!({ "rate": "canada-standard" }),
-    );
+    let (_, b) = api.put(&format!("/checkouts/{id}/shipping"), t, json!({ "rate": "canada-standard" }));
     assert_eq!(b["totals"]["tax"]["minor"], 420, "5 % of 84.00");
     // Addresses are checked per country, every problem at once.
     let bad = json!({ "name": "", "line1": "x", "city": "y", "region": "ZZ", "postal_code": "123", "country": "US" });
     let (s, b) = api.put(&format!("/checkouts/{id}/address"), t, bad);
     assert_eq!(s, 422);
-    let fields: Vec<&str> = b["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> =
+        b["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, vec!["name", "region", "postal_code"], "{b}");
 }
 
@@ -509,30 +283,17 @@ fn the_html_checkout_places_an_order_without_javascript(w: &World) {
     set_stock(&api, "POC-SET", 10);
     let mut shopper = Shopper::new(&w.shop);
     assert_eq!(
-        shopper
-            .post_form(
-                "/cart/add",
-                &[("product", "pour-over-coffee-set"), ("variant", "POC-SET")]
-            )
-            .status,
+        shopper.post_form("/cart/add", &[("product", "pour-over-coffee-set"), ("variant", "POC-SET")]).status,
         303
     );
     let checkout = shopper.get("/checkout");
     assert_eq!(checkout.status, 200);
-    assert!(
-        text(&checkout.body).contains("Email address"),
-        "first step: contact"
-    );
+    assert!(text(&checkout.body).contains("Email address"), "first step: contact");
     // A bad email is a field message, not a crash.
     let bad = shopper.post_form("/checkout/contact", &[("email", "not-an-email")]);
     assert_eq!(bad.status, 422);
     assert!(text(&bad.body).contains("Enter an email address"));
-    assert_eq!(
-        shopper
-            .post_form("/checkout/contact", &[("email", "html@example.com")])
-            .status,
-        303
-    );
+    assert_eq!(shopper.post_form("/checkout/contact", &[("email", "html@example.com")]).status, 303);
     let bad = shopper.post_form(
         "/checkout/address",
         &[
@@ -559,12 +320,7 @@ fn the_html_checkout_places_an_order_without_javascript(w: &World) {
         ],
     );
     assert_eq!(ok.status, 303);
-    assert_eq!(
-        shopper
-            .post_form("/checkout/shipping", &[("rate", "express")])
-            .status,
-        303
-    );
+    assert_eq!(shopper.post_form("/checkout/shipping", &[("rate", "express")]).status, 303);
     let review = shopper.get("/checkout");
     let form = element_containing(&review.body, "action=\"/checkout/complete\"").expect("payment form");
     let attr = |name: &str| {
@@ -579,18 +335,11 @@ fn the_html_checkout_places_an_order_without_javascript(w: &World) {
     assert!(text(&review.body).contains("$76.24"));
     let paid = shopper.post_form(
         "/checkout/complete",
-        &[
-            ("idempotency_key", &key),
-            ("expected_total", &total),
-            ("card", "4242 4242 4242 4242"),
-        ],
+        &[("idempotency_key", &key), ("expected_total", &total), ("card", "4242 4242 4242 4242")],
     );
     assert_eq!(paid.status, 303, "{}", text(&paid.body));
     let location = paid.header("location").unwrap().to_string();
-    assert!(
-        location.starts_with("/orders/FL-") && location.contains("?token="),
-        "{location}"
-    );
+    assert!(location.starts_with("/orders/FL-") && location.contains("?token="), "{location}");
     let confirmation = shopper.get(&location);
     assert_eq!(confirmation.status, 200);
     assert!(text(&confirmation.body).contains("Thank you for your order"));
@@ -599,39 +348,18 @@ fn the_html_checkout_places_an_order_without_javascript(w: &World) {
     // The double submit: the same form again lands on the same order.
     let again = shopper.post_form(
         "/checkout/complete",
-        &[
-            ("idempotency_key", &key),
-            ("expected_total", &total),
-            ("card", "4242 4242 4242 4242"),
-        ],
+        &[("idempotency_key", &key), ("expected_total", &total), ("card", "4242 4242 4242 4242")],
     );
     assert_eq!(again.header("location"), Some(location.as_str()));
     // Without the token the order does not exist; lookup by email and number finds it.
-    let number = location
-        .trim_start_matches("/orders/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
+    let number = location.trim_start_matches("/orders/").split('?').next().unwrap().to_string();
     assert_eq!(shopper.get(&format!("/orders/{number}")).status, 404);
-    assert_eq!(
-        shopper
-            .get(&format!(
-                "/orders/{number}?token=00000000000000000000000000000000"
-            ))
-            .status,
-        404
-    );
-    let found = shopper.post_form(
-        "/orders/lookup",
-        &[("email", "HTML@example.com"), ("number", &number.to_lowercase())],
-    );
+    assert_eq!(shopper.get(&format!("/orders/{number}?token=00000000000000000000000000000000")).status, 404);
+    let found = shopper
+        .post_form("/orders/lookup", &[("email", "HTML@example.com"), ("number", &number.to_lowercase())]);
     assert_eq!(found.status, 303);
     assert_eq!(found.header("location"), Some(location.as_str()));
-    let wrong = shopper.post_form(
-        "/orders/lookup",
-        &[("email", "someone@example.com"), ("number", &number)],
-    );
+    let wrong = shopper.post_form("/orders/lookup", &[("email", "someone@example.com"), ("number", &number)]);
     assert_eq!(wrong.status, 404);
     assert!(text(&wrong.body).contains("could not find an order"));
     assert!(
@@ -642,65 +370,31 @@ fn the_html_checkout_places_an_order_without_javascript(w: &World) {
 
 fn cart_line_quantity(html: &str, sku: &str) -> Option<u32> {
     let row = element_containing(html, &format!("data-sku=\"{sku}\""))?;
-    text(element_containing(row, "class=\"cart-line__quantity\"")?)
-        .parse()
-        .ok()
+    text(element_containing(row, "class=\"cart-line__quantity\"")?).parse().ok()
 }
 
 fn cart_pages_change_quantities_and_refuse_bad_changes(w: &World) {
     let api = Api::new(&w.shop);
     set_stock(&api, "SWM-SPECK", 30);
     let mut shopper = Shopper::new(&w.shop);
-    shopper.post_form(
-        "/cart/add",
-        &[
-            ("product", "stoneware-mug"),
-            ("variant", "SWM-SPECK"),
-            ("quantity", "2"),
-        ],
-    );
+    shopper
+        .post_form("/cart/add", &[("product", "stoneware-mug"), ("variant", "SWM-SPECK"), ("quantity", "2")]);
     shopper.post_form("/cart/add", &[("product", "brass-pen"), ("variant", "BRP-1")]);
-    assert_eq!(
-        shopper
-            .post_form("/cart/update", &[("sku", "SWM-SPECK"), ("quantity", "5")])
-            .status,
-        303
-    );
-    assert_eq!(
-        cart_line_quantity(&shopper.get("/cart").body, "SWM-SPECK"),
-        Some(5)
-    );
+    assert_eq!(shopper.post_form("/cart/update", &[("sku", "SWM-SPECK"), ("quantity", "5")]).status, 303);
+    assert_eq!(cart_line_quantity(&shopper.get("/cart").body, "SWM-SPECK"), Some(5));
     let too_many = shopper.post_form("/cart/update", &[("sku", "SWM-SPECK"), ("quantity", "100")]);
     assert_eq!(too_many.status, 400);
     let missing = shopper.post_form("/cart/update", &[("sku", "NOPE-1"), ("quantity", "1")]);
     assert_eq!(missing.status, 422);
-    assert!(
-        text(&missing.body).contains("no NOPE-1 to change"),
-        "{}",
-        text(&missing.body)
-    );
-    assert_eq!(
-        shopper
-            .post_form("/cart/update", &[("sku", "SWM-SPECK"), ("quantity", "0")])
-            .status,
-        303
-    );
-    assert_eq!(
-        cart_line_quantity(&shopper.get("/cart").body, "SWM-SPECK"),
-        None,
-        "quantity 0 removes"
-    );
+    assert!(text(&missing.body).contains("no NOPE-1 to change"), "{}", text(&missing.body));
+    assert_eq!(shopper.post_form("/cart/update", &[("sku", "SWM-SPECK"), ("quantity", "0")]).status, 303);
+    assert_eq!(cart_line_quantity(&shopper.get("/cart").body, "SWM-SPECK"), None, "quantity 0 removes");
     assert_eq!(shopper.post_form("/cart/remove", &[("sku", "BRP-1")]).status, 303);
     shopper.post_form("/cart/add", &[("product", "brass-pen"), ("variant", "BRP-1")]);
     let bad_code = shopper.post_form("/cart/discount", &[("code", "FREEMONEY")]);
     assert_eq!(bad_code.status, 422);
     assert!(text(&bad_code.body).contains("does not exist"));
-    assert_eq!(
-        shopper
-            .post_form("/cart/discount", &[("code", "welcome10")])
-            .status,
-        303
-    );
+    assert_eq!(shopper.post_form("/cart/discount", &[("code", "welcome10")]).status, 303);
     let cart = shopper.get("/cart");
     assert!(text(&cart.body).contains("Discount (WELCOME10)"));
     assert!(text(&cart.body).contains("-$4.20"));
@@ -710,16 +404,32 @@ fn cart_pages_change_quantities_and_refuse_bad_changes(w: &World) {
 
 fn shareable_cart_links_fill_a_cart(w: &World) {
     let mut shopper = Shopper::new(&w.shop);
+    // Following a link changes nothing by itself: it shows what it would add.
     let reply = shopper.get("/cart/MCS-M-OAT:2,BRP-1");
-    assert_eq!(reply.status, 303);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
     assert!(shopper.cookie("cart").is_some());
+    assert!(reply.body.contains("action=\"/cart/link\""), "a confirm form");
+    assert!(text(&reply.body).contains("2 × "), "{}", text(&reply.body));
+    assert!(text(&shopper.get("/cart").body).contains("Your cart is empty"));
+    // Confirming adds the items.
+    let added = shopper.post_form("/cart/link", &[("items", "MCS-M-OAT:2,BRP-1")]);
+    assert_eq!(added.status, 303);
     let cart = shopper.get("/cart").body;
     assert_eq!(cart_line_quantity(&cart, "MCS-M-OAT"), Some(2));
     assert_eq!(cart_line_quantity(&cart, "BRP-1"), Some(1));
-    let partial = shopper.get("/cart/NOPE-9:1,BRP-1:1");
+    // Unknown items are named and left out; the rest are added.
+    let preview = shopper.get("/cart/NOPE-9:1,BRP-1:1");
+    assert_eq!(preview.status, 200);
+    assert!(text(&preview.body).contains("Not in the shop any more: NOPE-9"), "{}", text(&preview.body));
+    let partial = shopper.post_form("/cart/link", &[("items", "NOPE-9:1,BRP-1:1")]);
     assert_eq!(partial.status, 200);
     assert!(text(&partial.body).contains("could not be added: NOPE-9"));
     assert_eq!(cart_line_quantity(&partial.body, "BRP-1"), Some(2));
+    // A forged confirmation (no token) adds nothing.
+    let forged = shopper.post_raw("/cart/link", &[("items", "BRP-1:5")], &[]);
+    assert_eq!(forged.status, 403);
+    assert_eq!(cart_line_quantity(&shopper.get("/cart").body, "BRP-1"), Some(2));
     assert_eq!(shopper.get("/cart/BRP-1:0").status, 400);
     assert_eq!(shopper.get("/cart/%3Cscript%3E:1").status, 400);
 }
@@ -769,10 +479,7 @@ fn the_api_describes_itself_and_answers_errors_as_json(w: &World) {
     assert_eq!(body["total"], 15);
     let (status, body) = api.get("/collections/apparel?filter.size=XS&sort=price-asc", None);
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body["products"].as_array().unwrap().len(),
-        body["total"].as_u64().unwrap() as usize
-    );
+    assert_eq!(body["products"].as_array().unwrap().len(), body["total"].as_u64().unwrap() as usize);
     let (status, body) = api.get("/search?q=merino", None);
     assert_eq!(status, 200);
     assert_eq!(body["products"][0]["handle"], "merino-crew-sweater");
@@ -780,12 +487,7 @@ fn the_api_describes_itself_and_answers_errors_as_json(w: &World) {
         ("GET", "/products/nope", None, "not_found"),
         ("GET", "/collections/apparel?sort=random", None, "bad_request"),
         ("DELETE", "/products", None, "method_not_allowed"),
-        (
-            "POST",
-            "/carts/abc/lines",
-            Some(json!({ "sku": "BRP-1" })),
-            "unauthorized",
-        ),
+        ("POST", "/carts/abc/lines", Some(json!({ "sku": "BRP-1" })), "unauthorized"),
     ] {
         let (status, reply) = api.call(method, path, None, &[], body.as_ref());
         assert!((400..500).contains(&status), "{method} {path}: {status}");
@@ -801,23 +503,13 @@ fn the_api_describes_itself_and_answers_errors_as_json(w: &World) {
         None,
     );
     assert_eq!(status, 415, "{body}");
-    let (status, body) = api.post(
-        &format!("/carts/{id}/lines"),
-        Some(&token),
-        json!({ "sku": "BRP-1", "quantity": 0 }),
-    );
+    let (status, body) =
+        api.post(&format!("/carts/{id}/lines"), Some(&token), json!({ "sku": "BRP-1", "quantity": 0 }));
     assert_eq!(status, 400, "{body}");
-    let (status, body) = api.post(
-        &format!("/carts/{id}/lines"),
-        Some(&token),
-        json!({ "sku": "BRP-1", "colour": "red" }),
-    );
+    let (status, body) =
+        api.post(&format!("/carts/{id}/lines"), Some(&token), json!({ "sku": "BRP-1", "colour": "red" }));
     assert_eq!(status, 400, "unknown fields are refused: {body}");
-    let (status, body) = api.post(
-        &format!("/carts/{id}/lines"),
-        Some(&token),
-        json!({ "sku": "NOPE-1" }),
-    );
+    let (status, body) = api.post(&format!("/carts/{id}/lines"), Some(&token), json!({ "sku": "NOPE-1" }));
     assert_eq!(status, 422, "{body}");
     // Bounds: 99 of one item per line.
     let lines = format!("/carts/{id}/lines");
@@ -839,25 +531,15 @@ fn the_merchant_api_needs_its_token_and_fulfils_orders(w: &World) {
     let (status, placed) = complete(&api, &id, &token, "fulfil-key-1", "4242424242424242", Some(total));
     assert_eq!(status, 201, "{placed}");
     let number = placed["number"].as_str().unwrap();
-    let (status, body) = api.post(
-        &format!("/admin/orders/{number}/fulfil"),
-        Some(ADMIN_TOKEN),
-        json!({}),
-    );
+    let (status, body) = api.post(&format!("/admin/orders/{number}/fulfil"), Some(ADMIN_TOKEN), json!({}));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["order"]["status"], "fulfilled");
-    let (status, body) = api.post(
-        "/orders/lookup",
-        None,
-        json!({ "email": "FULFIL@example.com", "number": number }),
-    );
+    let (status, body) =
+        api.post("/orders/lookup", None, json!({ "email": "FULFIL@example.com", "number": number }));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["order"]["status"], "fulfilled");
-    let (status, _) = api.post(
-        "/orders/lookup",
-        None,
-        json!({ "email": "other@example.com", "number": number }),
-    );
+    let (status, _) =
+        api.post("/orders/lookup", None, json!({ "email": "other@example.com", "number": number }));
     assert_eq!(status, 404);
 }
 
@@ -881,10 +563,7 @@ fn order_emails_go_to_the_outbox_once(w: &World) {
     // The queue consumer runs off the critical path: wait for it.
     let deadline = Instant::now() + Duration::from_secs(20);
     while emails_for(&api).is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the confirmation email never reached the outbox"
-        );
+        assert!(Instant::now() < deadline, "the confirmation email never reached the outbox");
         std::thread::sleep(Duration::from_millis(200));
     }
     let email = &emails_for(&api)[0];
@@ -893,11 +572,8 @@ fn order_emails_go_to_the_outbox_once(w: &World) {
     assert!(email["body"].as_str().unwrap().contains("Waxed Canvas Tote"));
     // Processing the same message again (a redelivery) changes nothing.
     for _ in 0..2 {
-        let (status, body) = api.post(
-            "/test/queue/process",
-            None,
-            json!({ "order_number": number, "origin": w.shop.base }),
-        );
+        let (status, body) =
+            api.post("/test/queue/process", None, json!({ "order_number": number, "origin": w.shop.base }));
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["new"], false);
     }
@@ -914,42 +590,21 @@ fn reservations_expire_by_alarm_and_sweeping_twice_changes_nothing() {
     let (a, a_token, _) = ready_cart(&api, "HPT-M", 1, "a@example.com");
     let (_, checkout) = api.get(&format!("/checkouts/{a}"), Some(&a_token));
     assert_eq!(checkout["stock_held"], true, "{checkout}");
-    assert_eq!(
-        available(&api, "heavyweight-pocket-tee", "HPT-M"),
-        0,
-        "held for A"
-    );
+    assert_eq!(available(&api, "heavyweight-pocket-tee", "HPT-M"), 0, "held for A");
     // Buyer B cannot have it while A's hold lasts.
     let (b, b_token, b_total) = ready_cart(&api, "HPT-M", 1, "b@example.com");
-    let (status, body) = complete(
-        &api,
-        &b,
-        &b_token,
-        "b-key-0001",
-        "4242424242424242",
-        Some(b_total),
-    );
+    let (status, body) = complete(&api, &b, &b_token, "b-key-0001", "4242424242424242", Some(b_total));
     assert_eq!(status, 409, "{body}");
     // After the hold expires, the alarm has swept it: nothing is left for a manual sweep.
     std::thread::sleep(Duration::from_millis(3_500));
     let (_, swept) = api.post("/test/inventory/sweep", None, json!({}));
-    assert_eq!(
-        swept["dropped"], 0,
-        "the alarm already released the hold: {swept}"
-    );
+    assert_eq!(swept["dropped"], 0, "the alarm already released the hold: {swept}");
     assert_eq!(available(&api, "heavyweight-pocket-tee", "HPT-M"), 1, "released");
     // Sweeping again changes nothing.
     let (_, swept) = api.post("/test/inventory/sweep", None, json!({}));
     assert_eq!(swept["dropped"], 0);
     assert_eq!(available(&api, "heavyweight-pocket-tee", "HPT-M"), 1);
-    let (status, body) = complete(
-        &api,
-        &b,
-        &b_token,
-        "b-key-0002",
-        "4242424242424242",
-        Some(b_total),
-    );
+    let (status, body) = complete(&api, &b, &b_token, "b-key-0002", "4242424242424242", Some(b_total));
     assert_eq!(status, 201, "B buys once A's hold lapsed: {body}");
     assert_eq!(available(&api, "heavyweight-pocket-tee", "HPT-M"), 0);
 }
@@ -963,42 +618,25 @@ fn orders_and_carts_survive_a_restart() {
     let mut acknowledged = Vec::new();
     for i in 0..3 {
         let (id, token, total) = ready_cart(&api, "LTT-SET2", 1, "restart@example.com");
-        let (status, body) = complete(
-            &api,
-            &id,
-            &token,
-            &format!("restart-key-{i}"),
-            "4242424242424242",
-            Some(total),
-        );
+        let (status, body) =
+            complete(&api, &id, &token, &format!("restart-key-{i}"), "4242424242424242", Some(total));
         assert_eq!(status, 201, "{body}");
         acknowledged.push(body["number"].as_str().unwrap().to_string());
     }
     let (cart, cart_token) = new_cart(&api);
-    api.post(
-        &format!("/carts/{cart}/lines"),
-        Some(&cart_token),
-        json!({ "sku": "BRP-1", "quantity": 3 }),
-    );
+    api.post(&format!("/carts/{cart}/lines"), Some(&cart_token), json!({ "sku": "BRP-1", "quantity": 3 }));
     shop.stop();
 
     let shop = Shop::start_on(state.path());
     let api = Api::new(&shop);
     for number in &acknowledged {
-        let (status, body) = api.post(
-            "/orders/lookup",
-            None,
-            json!({ "email": "restart@example.com", "number": number }),
-        );
+        let (status, body) =
+            api.post("/orders/lookup", None, json!({ "email": "restart@example.com", "number": number }));
         assert_eq!(status, 200, "order {number} lost in the restart: {body}");
     }
     let (_, body) = api.get(&format!("/carts/{cart}"), Some(&cart_token));
     assert_eq!(body["lines"][0]["quantity"], 3, "the cart survived: {body}");
-    assert_eq!(
-        available(&api, "linen-tea-towels", "LTT-SET2"),
-        7,
-        "stock survived too"
-    );
+    assert_eq!(available(&api, "linen-tea-towels", "LTT-SET2"), 7, "stock survived too");
     println!(
         "restart: {} acknowledged orders, {} found after restart; cart intact",
         acknowledged.len(),

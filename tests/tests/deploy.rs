@@ -11,14 +11,8 @@ use storefront_tests::{run_wrangler, Shop, Shopper, TempDir};
 fn main() {
     let args = Arguments::from_args();
     let trials = vec![
-        Trial::test(
-            "deploy_dry_run_builds_the_bundle",
-            deploy_dry_run_builds_the_bundle,
-        ),
-        Trial::test(
-            "cart_survives_a_wrangler_dev_restart",
-            cart_survives_a_wrangler_dev_restart,
-        ),
+        Trial::test("deploy_dry_run_builds_the_bundle", deploy_dry_run_builds_the_bundle),
+        Trial::test("cart_survives_a_wrangler_dev_restart", cart_survives_a_wrangler_dev_restart),
     ];
     libtest_mimic::run(&args, trials).exit();
 }
@@ -51,11 +45,7 @@ fn cart_survives_a_wrangler_dev_restart() -> Result<(), libtest_mimic::Failed> {
     let mut shopper = Shopper::new(&shop);
     let added = shopper.post_form(
         "/cart/add",
-        &[
-            ("product", "beeswax-candle"),
-            ("variant", "BWC-LARGE"),
-            ("quantity", "2"),
-        ],
+        &[("product", "beeswax-candle"), ("variant", "BWC-LARGE"), ("quantity", "2")],
     );
     if added.status != 303 {
         return Err(format!("add answered {}", added.status).into());
@@ -68,9 +58,7 @@ fn cart_survives_a_wrangler_dev_restart() -> Result<(), libtest_mimic::Failed> {
     // The same shopper comes back with the same cookie.
     let cookie = shopper.cookie("cart").ok_or("no cart cookie")?.to_string();
     let reply = returning.get_with_cookie("/cart", &format!("cart={cookie}"));
-    let row = element_containing(&reply.body, "data-sku=\"BWC-LARGE\"")
-        .map(text)
-        .unwrap_or_default();
+    let row = element_containing(&reply.body, "data-sku=\"BWC-LARGE\"").map(text).unwrap_or_default();
     if !row.contains('2') {
         return Err(format!("the cart line is gone after the restart: {}", text(&reply.body)).into());
     }

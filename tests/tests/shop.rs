@@ -4,7 +4,7 @@
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use libtest_mimic::{Arguments, Trial};
+use libtest_mimic::Arguments;
 use shared::format_money;
 use std::sync::Arc;
 use storefront_tests::html::{count_tag, element_containing, links, text, title};
@@ -29,13 +29,7 @@ fn main() {
     } else {
         let state = TempDir::new("shop");
         let shop = Shop::start_fresh(&state);
-        Some((
-            Arc::new(World {
-                shop,
-                catalog: SampleCatalog::load(),
-            }),
-            state,
-        ))
+        Some((Arc::new(World { shop, catalog: SampleCatalog::load() }), state))
     };
     let tests: Vec<NamedTest> = vec![
         (
@@ -46,10 +40,7 @@ fn main() {
             "product_page_shows_title_price_description_variants_and_form",
             product_page_shows_title_price_description_variants_and_form,
         ),
-        (
-            "sale_product_shows_compare_at_price",
-            sale_product_shows_compare_at_price,
-        ),
+        ("sale_product_shows_compare_at_price", sale_product_shows_compare_at_price),
         (
             "collection_page_lists_its_products_and_subcategory_products",
             collection_page_lists_its_products_and_subcategory_products,
@@ -58,10 +49,7 @@ fn main() {
             "unknown_product_collection_and_path_are_styled_404s",
             unknown_product_collection_and_path_are_styled_404s,
         ),
-        (
-            "every_page_has_a_title_one_h1_and_no_dead_links",
-            every_page_has_a_title_one_h1_and_no_dead_links,
-        ),
+        ("every_page_has_a_title_one_h1_and_no_dead_links", every_page_has_a_title_one_h1_and_no_dead_links),
         (
             "add_to_cart_redirects_to_cart_with_a_cookie_and_a_server_total",
             add_to_cart_redirects_to_cart_with_a_cookie_and_a_server_total,
@@ -70,32 +58,15 @@ fn main() {
             "adding_the_same_variant_twice_gives_quantity_two",
             adding_the_same_variant_twice_gives_quantity_two,
         ),
-        (
-            "prices_sent_in_the_form_are_ignored",
-            prices_sent_in_the_form_are_ignored,
-        ),
+        ("prices_sent_in_the_form_are_ignored", prices_sent_in_the_form_are_ignored),
         (
             "bad_cart_input_gets_a_clear_4xx_and_changes_nothing",
             bad_cart_input_gets_a_clear_4xx_and_changes_nothing,
         ),
         ("carts_are_separate_per_shopper", carts_are_separate_per_shopper),
-        (
-            "trailing_slash_redirects_to_the_canonical_url",
-            trailing_slash_redirects_to_the_canonical_url,
-        ),
+        ("trailing_slash_redirects_to_the_canonical_url", trailing_slash_redirects_to_the_canonical_url),
     ];
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            let world = world.as_ref().map(|(w, _)| Arc::clone(w));
-            Trial::test(name, move || {
-                if let Some(world) = world {
-                    test(&world);
-                }
-                Ok(())
-            })
-        })
-        .collect();
+    let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
     drop(world);
     conclusion.exit();
@@ -105,10 +76,7 @@ fn home_page_lists_categories_and_featured_products_from_kv(w: &World) {
     let mut shopper = Shopper::new(&w.shop);
     let reply = shopper.get("/");
     assert_eq!(reply.status, 200);
-    assert!(reply
-        .header("content-type")
-        .unwrap_or("")
-        .starts_with("text/html"));
+    assert!(reply.header("content-type").unwrap_or("").starts_with("text/html"));
     let site = w.catalog.site();
     assert_eq!(title(&reply.body).as_deref(), Some(site.store.name.as_str()));
     let home = w.catalog.home();
@@ -123,16 +91,8 @@ fn home_page_lists_categories_and_featured_products_from_kv(w: &World) {
     }
     let page_text = text(&reply.body);
     for product in &home.featured {
-        assert!(
-            hrefs.contains(&format!("/products/{}", product.handle)),
-            "home lacks {}",
-            product.handle
-        );
-        assert!(
-            page_text.contains(&product.title),
-            "home lacks the title {}",
-            product.title
-        );
+        assert!(hrefs.contains(&format!("/products/{}", product.handle)), "home lacks {}", product.handle);
+        assert!(page_text.contains(&product.title), "home lacks the title {}", product.title);
     }
 }
 
@@ -157,22 +117,13 @@ fn product_page_shows_title_price_description_variants_and_form(w: &World) {
     // The picker: every value of every option, as a link to a variant (no JS needed).
     for option in &product.options {
         for value in &option.values {
-            assert!(
-                text(body).contains(value.as_str()),
-                "option value {value} missing"
-            );
+            assert!(text(body).contains(value.as_str()), "option value {value} missing");
         }
     }
     let hrefs = links(body);
-    assert!(
-        hrefs.iter().any(|l| l.starts_with("?variant=")),
-        "option values are links to variants"
-    );
+    assert!(hrefs.iter().any(|l| l.starts_with("?variant=")), "option values are links to variants");
     for target in hrefs.iter().filter_map(|l| l.strip_prefix("?variant=")) {
-        assert!(
-            product.variants.iter().any(|v| v.sku.as_str() == target),
-            "{target} is not a variant"
-        );
+        assert!(product.variants.iter().any(|v| v.sku.as_str() == target), "{target} is not a variant");
     }
     let form = element_containing(body, "action=\"/cart/add\"").expect("add-to-cart form");
     assert!(body.contains("method=\"post\" action=\"/cart/add\""));
@@ -185,36 +136,20 @@ fn product_page_shows_title_price_description_variants_and_form(w: &World) {
     assert!(form.contains("type=\"submit\""));
 
     // A sold-out variant chosen through the URL: shown, marked, not buyable.
-    let sold_out = product
-        .variants
-        .iter()
-        .find(|v| v.stock == 0)
-        .expect("sample has a sold-out variant");
+    let sold_out = product.variants.iter().find(|v| v.stock == 0).expect("sample has a sold-out variant");
     let page = Shopper::new(&w.shop).get(&format!("/products/merino-crew-sweater?variant={}", sold_out.sku));
-    assert!(
-        text(&page.body).contains("Sold out"),
-        "a sold-out variant says so"
-    );
-    assert!(
-        page.body.contains("choice--unavailable"),
-        "sold-out combinations are marked"
-    );
-    assert!(page
-        .body
-        .contains(&format!("name=\"variant\" value=\"{}\"", sold_out.sku)));
+    assert!(text(&page.body).contains("Sold out"), "a sold-out variant says so");
+    assert!(page.body.contains("choice--unavailable"), "sold-out combinations are marked");
+    assert!(page.body.contains(&format!("name=\"variant\" value=\"{}\"", sold_out.sku)));
     assert!(page.body.contains(" disabled"), "the add button is disabled");
 }
 
 fn sale_product_shows_compare_at_price(w: &World) {
     let product = w.catalog.product("fisherman-cable-cardigan");
     let variant = product.default_variant().expect("variants");
-    let was = variant
-        .sale_from()
-        .expect("the cardigan is on sale in the sample catalog");
+    let was = variant.sale_from().expect("the cardigan is on sale in the sample catalog");
     let reply = Shopper::new(&w.shop).get("/products/fisherman-cable-cardigan");
-    let price = element_containing(&reply.body, "class=\"price price--sale\"")
-        .map(text)
-        .unwrap_or_default();
+    let price = element_containing(&reply.body, "class=\"price price--sale\"").map(text).unwrap_or_default();
     assert!(price.contains(&format_money(variant.price)), "{price}");
     assert!(price.contains(&format_money(was)), "{price}");
 }
@@ -223,56 +158,31 @@ fn collection_page_lists_its_products_and_subcategory_products(w: &World) {
     let apparel = w.catalog.collection("apparel");
     let reply = Shopper::new(&w.shop).get("/collections/apparel");
     assert_eq!(reply.status, 200);
-    assert_eq!(
-        element_containing(&reply.body, "<h1").map(text).as_deref(),
-        Some(apparel.title.as_str())
-    );
+    assert_eq!(element_containing(&reply.body, "<h1").map(text).as_deref(), Some(apparel.title.as_str()));
     let hrefs = links(&reply.body);
     // Apparel has no products of its own: everything listed comes from knitwear and tees.
     let knitwear = w.catalog.collection("knitwear");
     assert!(!knitwear.products.is_empty());
     for product in knitwear.products.iter().chain(&apparel.products) {
-        assert!(
-            hrefs.contains(&format!("/products/{}", product.handle)),
-            "apparel lacks {}",
-            product.handle
-        );
+        assert!(hrefs.contains(&format!("/products/{}", product.handle)), "apparel lacks {}", product.handle);
     }
-    assert!(
-        hrefs.contains(&"/collections/knitwear".to_string()),
-        "subcategory link missing"
-    );
+    assert!(hrefs.contains(&"/collections/knitwear".to_string()), "subcategory link missing");
     let count = format!("{} products", apparel.products.len());
     assert!(text(&reply.body).contains(&count), "result count {count} missing");
 }
 
 fn unknown_product_collection_and_path_are_styled_404s(w: &World) {
     let mut shopper = Shopper::new(&w.shop);
-    for path in [
-        "/products/no-such-thing",
-        "/collections/no-such-thing",
-        "/products/BAD%20handle",
-        "/nowhere/at/all",
-    ] {
+    for path in
+        ["/products/no-such-thing", "/collections/no-such-thing", "/products/BAD%20handle", "/nowhere/at/all"]
+    {
         let reply = shopper.get(path);
         assert_eq!(reply.status, 404, "{path}");
-        assert!(
-            reply
-                .header("content-type")
-                .unwrap_or("")
-                .starts_with("text/html"),
-            "{path}"
-        );
+        assert!(reply.header("content-type").unwrap_or("").starts_with("text/html"), "{path}");
         assert_eq!(count_tag(&reply.body, "h1"), 1, "{path}");
         assert!(text(&reply.body).contains("Page not found"), "{path}");
-        assert!(
-            reply.body.contains("/styles.css"),
-            "{path}: 404 page is not styled"
-        );
-        assert!(
-            links(&reply.body).contains(&"/".to_string()),
-            "{path}: no way back home"
-        );
+        assert!(reply.body.contains("/styles.css"), "{path}: 404 page is not styled");
+        assert!(links(&reply.body).contains(&"/".to_string()), "{path}: no way back home");
     }
 }
 
@@ -286,17 +196,10 @@ fn every_page_has_a_title_one_h1_and_no_dead_links(w: &World) {
         }
         let reply = shopper.get(&path);
         assert_eq!(reply.status, 200, "dead link {path}");
-        if !reply
-            .header("content-type")
-            .unwrap_or("")
-            .starts_with("text/html")
-        {
+        if !reply.header("content-type").unwrap_or("").starts_with("text/html") {
             continue;
         }
-        assert!(
-            title(&reply.body).is_some_and(|t| !t.is_empty()),
-            "{path} has no title"
-        );
+        assert!(title(&reply.body).is_some_and(|t| !t.is_empty()), "{path} has no title");
         assert_eq!(count_tag(&reply.body, "h1"), 1, "{path} must have exactly one h1");
         for href in links(&reply.body) {
             if href.starts_with('/') && !href.starts_with("//") {
@@ -317,30 +220,28 @@ fn cart_line_quantity(cart_html: &str, sku: &str) -> Option<u32> {
 }
 
 fn cart_subtotal(cart_html: &str) -> String {
-    element_containing(cart_html, "class=\"cart-subtotal\"")
-        .map(text)
-        .unwrap_or_default()
+    element_containing(cart_html, "class=\"cart-subtotal\"").map(text).unwrap_or_default()
 }
 
 fn add_to_cart_redirects_to_cart_with_a_cookie_and_a_server_total(w: &World) {
     let product = w.catalog.product("stoneware-mug");
     let variant = &product.variants[1];
     let mut shopper = Shopper::new(&w.shop);
-    let reply = shopper.post_form(
-        "/cart/add",
-        &[
-            ("product", "stoneware-mug"),
-            ("variant", variant.sku.as_str()),
-            ("quantity", "3"),
-        ],
-    );
-    assert_eq!(reply.status, 303);
-    assert_eq!(reply.header("location"), Some("/cart"));
-    let cookie = reply.header("set-cookie").expect("a cart cookie");
+    // The first page starts the session: its cookie names the cart, its forms carry its token.
+    let page = shopper.get("/products/stoneware-mug");
+    let cookie = page.header("set-cookie").expect("a cart cookie");
     assert!(cookie.starts_with("cart="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(shopper.csrf().is_some(), "the product form carries a CSRF token");
+    let reply = shopper.post_form(
+        "/cart/add",
+        &[("product", "stoneware-mug"), ("variant", variant.sku.as_str()), ("quantity", "3")],
+    );
+    assert_eq!(reply.status, 303);
+    assert_eq!(reply.header("location"), Some("/cart"));
+    assert!(reply.header("set-cookie").is_none(), "the session is kept, not replaced");
 
     let cart = shopper.get("/cart");
     assert_eq!(cart.status, 200);
@@ -389,82 +290,22 @@ fn bad_cart_input_gets_a_clear_4xx_and_changes_nothing(w: &World) {
     assert_eq!(good.status, 303);
     let before = shopper.get("/cart").body;
     let sold_out = w.catalog.product("leather-card-holder");
-    let sold_out_sku = sold_out
-        .variants
-        .iter()
-        .find(|v| v.stock == 0)
-        .expect("a sold-out variant")
-        .sku
-        .to_string();
+    let sold_out_sku =
+        sold_out.variants.iter().find(|v| v.stock == 0).expect("a sold-out variant").sku.to_string();
     let pen_stock = w.catalog.product("brass-pen").variants[0].stock;
     let only_left = format!("Only {pen_stock} of Solid Brass Pen are left");
     let cases: Vec<RefusedAdd> = vec![
-        (
-            vec![("product", "brass-pen"), ("variant", "BRP-1"), ("quantity", "0")],
-            400,
-            "Quantity",
-        ),
-        (
-            vec![("product", "brass-pen"), ("variant", "BRP-1"), ("quantity", "-3")],
-            400,
-            "Quantity",
-        ),
-        (
-            vec![
-                ("product", "brass-pen"),
-                ("variant", "BRP-1"),
-                ("quantity", "100000000000"),
-            ],
-            400,
-            "Quantity",
-        ),
-        (
-            vec![
-                ("product", "brass-pen"),
-                ("variant", "BRP-1"),
-                ("quantity", "two"),
-            ],
-            400,
-            "Quantity",
-        ),
+        (vec![("product", "brass-pen"), ("variant", "BRP-1"), ("quantity", "0")], 400, "Quantity"),
+        (vec![("product", "brass-pen"), ("variant", "BRP-1"), ("quantity", "-3")], 400, "Quantity"),
+        (vec![("product", "brass-pen"), ("variant", "BRP-1"), ("quantity", "100000000000")], 400, "Quantity"),
+        (vec![("product", "brass-pen"), ("variant", "BRP-1"), ("quantity", "two")], 400, "Quantity"),
         (vec![("product", "brass-pen")], 400, "variant"),
-        (
-            vec![("product", "brass-pen"), ("variant", "NOPE")],
-            422,
-            "no variant",
-        ),
-        (
-            vec![("product", "no-such-product"), ("variant", "BRP-1")],
-            422,
-            "no longer in the shop",
-        ),
-        (
-            vec![
-                ("product", "leather-card-holder"),
-                ("variant", sold_out_sku.as_str()),
-            ],
-            422,
-            "sold out",
-        ),
-        (
-            vec![("product", "<script>alert(1)</script>"), ("variant", "BRP-1")],
-            400,
-            "not a valid handle",
-        ),
-        (
-            vec![
-                ("product", "brass-pen"),
-                ("variant", "BRP-1"),
-                ("variant", "BRP-1"),
-            ],
-            400,
-            "more than once",
-        ),
-        (
-            vec![("product", "brass-pen"), ("variant", "BRP-1"), ("quantity", "99")],
-            422,
-            &only_left,
-        ),
+        (vec![("product", "brass-pen"), ("variant", "NOPE")], 422, "no variant"),
+        (vec![("product", "no-such-product"), ("variant", "BRP-1")], 422, "no longer in the shop"),
+        (vec![("product", "leather-card-holder"), ("variant", sold_out_sku.as_str())], 422, "sold out"),
+        (vec![("product", "<script>alert(1)</script>"), ("variant", "BRP-1")], 400, "not a valid handle"),
+        (vec![("product", "brass-pen"), ("variant", "BRP-1"), ("variant", "BRP-1")], 400, "more than once"),
+        (vec![("product", "brass-pen"), ("variant", "BRP-1"), ("quantity", "99")], 422, &only_left),
     ];
     for (fields, status, message) in cases {
         let reply = shopper.post_form("/cart/add", &fields);
@@ -474,16 +315,9 @@ fn bad_cart_input_gets_a_clear_4xx_and_changes_nothing(w: &World) {
             "{fields:?}: expected `{message}` in {}",
             text(&reply.body)
         );
-        assert!(
-            !reply.body.contains("<script>alert(1)"),
-            "payload reflected unescaped"
-        );
+        assert!(!reply.body.contains("<script>alert(1)"), "payload reflected unescaped");
     }
-    assert_eq!(
-        shopper.get("/cart").body,
-        before,
-        "a refused request changed the cart"
-    );
+    assert_eq!(shopper.get("/cart").body, before, "a refused request changed the cart");
     let get = shopper.get("/cart/add");
     assert_eq!(get.status, 405);
 }
@@ -492,12 +326,7 @@ fn carts_are_separate_per_shopper(w: &World) {
     let mut alice = Shopper::new(&w.shop);
     let mut bob = Shopper::new(&w.shop);
     assert_eq!(
-        alice
-            .post_form(
-                "/cart/add",
-                &[("product", "linen-tea-towels"), ("variant", "LTT-SET2")]
-            )
-            .status,
+        alice.post_form("/cart/add", &[("product", "linen-tea-towels"), ("variant", "LTT-SET2")]).status,
         303
     );
     assert_ne!(alice.cookie("cart"), None);

@@ -28,71 +28,24 @@ fn main() {
     } else {
         let state = TempDir::new("storefront");
         let shop = Shop::start_fresh(&state);
-        Some((
-            Arc::new(World {
-                shop,
-                catalog: SampleCatalog::load(),
-            }),
-            state,
-        ))
+        Some((Arc::new(World { shop, catalog: SampleCatalog::load() }), state))
     };
     let tests: Vec<NamedTest> = vec![
-        (
-            "facet_filters_narrow_by_option_price_and_stock",
-            facet_filters_narrow_by_option_price_and_stock,
-        ),
-        (
-            "filters_that_match_nothing_show_an_empty_state",
-            filters_that_match_nothing_show_an_empty_state,
-        ),
-        (
-            "malformed_listing_urls_get_a_clear_4xx",
-            malformed_listing_urls_get_a_clear_4xx,
-        ),
+        ("facet_filters_narrow_by_option_price_and_stock", facet_filters_narrow_by_option_price_and_stock),
+        ("filters_that_match_nothing_show_an_empty_state", filters_that_match_nothing_show_an_empty_state),
+        ("malformed_listing_urls_get_a_clear_4xx", malformed_listing_urls_get_a_clear_4xx),
         ("sort_orders_the_listing", sort_orders_the_listing),
-        (
-            "search_ranks_prefixes_typos_and_skus",
-            search_ranks_prefixes_typos_and_skus,
-        ),
+        ("search_ranks_prefixes_typos_and_skus", search_ranks_prefixes_typos_and_skus),
         ("suggestions_answer_as_json", suggestions_answer_as_json),
-        (
-            "add_to_cart_answers_scripts_with_json",
-            add_to_cart_answers_scripts_with_json,
-        ),
-        (
-            "pages_carry_one_canonical_url_and_opengraph",
-            pages_carry_one_canonical_url_and_opengraph,
-        ),
-        (
-            "product_and_home_carry_structured_data",
-            product_and_home_carry_structured_data,
-        ),
-        (
-            "robots_and_sitemaps_cover_the_catalog",
-            robots_and_sitemaps_cover_the_catalog,
-        ),
-        (
-            "pages_without_islands_ship_no_javascript",
-            pages_without_islands_ship_no_javascript,
-        ),
-        (
-            "content_pages_render_the_merchants_markdown",
-            content_pages_render_the_merchants_markdown,
-        ),
+        ("add_to_cart_answers_scripts_with_json", add_to_cart_answers_scripts_with_json),
+        ("pages_carry_one_canonical_url_and_opengraph", pages_carry_one_canonical_url_and_opengraph),
+        ("product_and_home_carry_structured_data", product_and_home_carry_structured_data),
+        ("robots_and_sitemaps_cover_the_catalog", robots_and_sitemaps_cover_the_catalog),
+        ("pages_without_islands_ship_no_javascript", pages_without_islands_ship_no_javascript),
+        ("content_pages_render_the_merchants_markdown", content_pages_render_the_merchants_markdown),
         ("every_page_type_is_valid_html", every_page_type_is_valid_html),
     ];
-    let mut trials: Vec<Trial> = tests
-        .into_iter()
-        .map(|(name, test)| {
-            let world = world.as_ref().map(|(w, _)| Arc::clone(w));
-            Trial::test(name, move || {
-                if let Some(world) = world {
-                    test(&world);
-                }
-                Ok(())
-            })
-        })
-        .collect();
+    let mut trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     trials.push(Trial::test("a_missing_catalog_gives_a_styled_500", || {
         a_missing_catalog_gives_a_styled_500();
         Ok(())
@@ -173,29 +126,15 @@ fn facet_filters_narrow_by_option_price_and_stock(w: &World) {
     let form = element_containing(&navy_m.body, "class=\"filters\"").expect("filter form");
     let tag_start = navy_m.body.find("class=\"filters\"").unwrap();
     let open_tag = &navy_m.body[navy_m.body[..tag_start].rfind('<').unwrap()..][..200];
-    assert!(
-        open_tag.starts_with("<form") && open_tag.contains("method=\"get\""),
-        "{open_tag}"
-    );
+    assert!(open_tag.starts_with("<form") && open_tag.contains("method=\"get\""), "{open_tag}");
     assert!(open_tag.contains("action=\"/collections/apparel\""), "{open_tag}");
-    assert!(
-        form.contains("name=\"filter.size\" value=\"M\" checked"),
-        "chosen values stay checked"
-    );
-    assert!(
-        text(form).contains("Navy (1)") || text(form).contains("Navy ("),
-        "values show counts"
-    );
+    assert!(form.contains("name=\"filter.size\" value=\"M\" checked"), "chosen values stay checked");
+    assert!(text(form).contains("Navy (1)") || text(form).contains("Navy ("), "values show counts");
     assert!(form.contains("name=\"price.min\""));
     assert!(form.contains("name=\"in_stock\""));
     // Filtered views are not indexed and point at the plain listing.
-    assert!(navy_m
-        .body
-        .contains("<meta name=\"robots\" content=\"noindex,follow\">"));
-    assert!(
-        navy_m.body.contains("/collections/apparel\">"),
-        "canonical is the unfiltered collection"
-    );
+    assert!(navy_m.body.contains("<meta name=\"robots\" content=\"noindex,follow\">"));
+    assert!(navy_m.body.contains("/collections/apparel\">"), "canonical is the unfiltered collection");
     let count = format!("{} product", expected_len(&navy_m));
     assert!(text(&navy_m.body).contains(&count));
 }
@@ -209,25 +148,14 @@ fn filters_that_match_nothing_show_an_empty_state(w: &World) {
     assert_eq!(reply.status, 200);
     assert!(text(&reply.body).contains("No products match these filters."));
     assert!(text(&reply.body).contains("0 products"));
-    assert!(
-        links(&reply.body).contains(&"/collections/apparel".to_string()),
-        "a way to clear the filters"
-    );
+    assert!(links(&reply.body).contains(&"/collections/apparel".to_string()), "a way to clear the filters");
 }
 
 fn malformed_listing_urls_get_a_clear_4xx(w: &World) {
     let mut shopper = Shopper::new(&w.shop);
     for (path, status, words) in [
-        (
-            "/collections/apparel?price.min=cheap",
-            400,
-            "lowest price must be an amount",
-        ),
-        (
-            "/collections/apparel?price.min=80&price.max=20",
-            400,
-            "lowest price is above the highest",
-        ),
+        ("/collections/apparel?price.min=cheap", 400, "lowest price must be an amount"),
+        ("/collections/apparel?price.min=80&price.max=20", 400, "lowest price is above the highest"),
         ("/collections/apparel?sort=random", 400, "Unknown sort order"),
         ("/collections/apparel?page=0", 400, "page number"),
         ("/collections/apparel?page=1&page=2", 400, "more than once"),
@@ -250,10 +178,7 @@ fn sort_orders_the_listing(w: &World) {
     let prices: Vec<i64> = descending.iter().map(|h| price_of(h)).collect();
     assert!(prices.windows(2).all(|p| p[0] >= p[1]), "{prices:?}");
     let by_name = listed(&shopper.get("/collections/apparel?sort=name"));
-    let titles: Vec<String> = by_name
-        .iter()
-        .map(|h| w.catalog.product(h).title.to_lowercase())
-        .collect();
+    let titles: Vec<String> = by_name.iter().map(|h| w.catalog.product(h).title.to_lowercase()).collect();
     assert!(titles.windows(2).all(|t| t[0] <= t[1]), "{titles:?}");
     let newest = listed(&shopper.get("/collections/apparel?sort=newest"));
     let dates: Vec<String> = newest.iter().map(|h| w.catalog.product(h).created).collect();
@@ -271,36 +196,13 @@ fn search_ranks_prefixes_typos_and_skus(w: &World) {
         assert_eq!(reply.status, 200, "{q}");
         listed(&reply).first().cloned()
     };
-    assert_eq!(
-        first("merino", &mut shopper).as_deref(),
-        Some("merino-crew-sweater")
-    );
-    assert_eq!(
-        first("meri", &mut shopper).as_deref(),
-        Some("merino-crew-sweater"),
-        "prefix"
-    );
-    assert_eq!(
-        first("sweatr", &mut shopper).as_deref(),
-        Some("merino-crew-sweater"),
-        "typo"
-    );
-    assert_eq!(
-        first("RTD-RUST", &mut shopper).as_deref(),
-        Some("roll-top-daypack"),
-        "SKU"
-    );
-    assert_eq!(
-        first("charcoal", &mut shopper).as_deref(),
-        Some("merino-crew-sweater"),
-        "option value"
-    );
+    assert_eq!(first("merino", &mut shopper).as_deref(), Some("merino-crew-sweater"));
+    assert_eq!(first("meri", &mut shopper).as_deref(), Some("merino-crew-sweater"), "prefix");
+    assert_eq!(first("sweatr", &mut shopper).as_deref(), Some("merino-crew-sweater"), "typo");
+    assert_eq!(first("RTD-RUST", &mut shopper).as_deref(), Some("roll-top-daypack"), "SKU");
+    assert_eq!(first("charcoal", &mut shopper).as_deref(), Some("merino-crew-sweater"), "option value");
     let mugs = shopper.get("/search?q=stoneware+mug");
-    assert_eq!(
-        listed(&mugs),
-        vec!["stoneware-mug".to_string()],
-        "every word must match"
-    );
+    assert_eq!(listed(&mugs), vec!["stoneware-mug".to_string()], "every word must match");
     let none = shopper.get("/search?q=zeppelin");
     assert!(text(&none.body).contains("No products match “zeppelin”."));
     let empty = shopper.get("/search");
@@ -310,8 +212,7 @@ fn search_ranks_prefixes_typos_and_skus(w: &World) {
     assert!(!hostile.body.contains("<script>alert(1)"), "the query is escaped");
     for page in [&mugs, &none, &empty] {
         assert!(
-            page.body
-                .contains("<meta name=\"robots\" content=\"noindex,follow\">"),
+            page.body.contains("<meta name=\"robots\" content=\"noindex,follow\">"),
             "search results are noindex"
         );
     }
@@ -321,22 +222,13 @@ fn suggestions_answer_as_json(w: &World) {
     let mut shopper = Shopper::new(&w.shop);
     let reply = shopper.get("/search/suggest?q=mer");
     assert_eq!(reply.status, 200);
-    assert!(reply
-        .header("content-type")
-        .unwrap_or("")
-        .starts_with("application/json"));
+    assert!(reply.header("content-type").unwrap_or("").starts_with("application/json"));
     let json: Value = serde_json::from_str(&reply.body).unwrap();
     let suggestions = json["suggestions"].as_array().unwrap();
     assert!(!suggestions.is_empty() && suggestions.len() <= 6);
     assert_eq!(suggestions[0]["title"], "Merino Crew Sweater");
     assert_eq!(suggestions[0]["href"], "/products/merino-crew-sweater");
-    let price = format_money(
-        w.catalog
-            .product("merino-crew-sweater")
-            .summary_card()
-            .unwrap()
-            .price,
-    );
+    let price = format_money(w.catalog.product("merino-crew-sweater").summary_card().unwrap().price);
     assert_eq!(suggestions[0]["price"], price.as_str());
     let empty: Value = serde_json::from_str(&shopper.get("/search/suggest?q=").body).unwrap();
     assert_eq!(empty["suggestions"].as_array().map(Vec::len), Some(0));
@@ -346,33 +238,19 @@ fn add_to_cart_answers_scripts_with_json(w: &World) {
     let mut shopper = Shopper::new(&w.shop);
     let added = shopper.post_form_with(
         "/cart/add",
-        &[
-            ("product", "stoneware-mug"),
-            ("variant", "SWM-SLATE"),
-            ("quantity", "2"),
-        ],
+        &[("product", "stoneware-mug"), ("variant", "SWM-SLATE"), ("quantity", "2")],
         &[("accept", "application/json")],
     );
     assert_eq!(added.status, 200, "{}", added.body);
     let json: Value = serde_json::from_str(&added.body).unwrap();
     assert_eq!(json["item_count"], 2);
-    let price = w.catalog.product("stoneware-mug").variants[1]
-        .price
-        .checked_mul(2)
-        .unwrap();
+    let price = w.catalog.product("stoneware-mug").variants[1].price.checked_mul(2).unwrap();
     assert_eq!(json["subtotal"], format_money(price).as_str());
     assert!(json["line"].as_str().unwrap().contains("Stoneware Mug"));
-    assert!(
-        shopper.cookie("cart").is_some(),
-        "the JSON answer sets the cart cookie too"
-    );
+    assert!(shopper.cookie("cart").is_some(), "the JSON answer sets the cart cookie too");
     let refused = shopper.post_form_with(
         "/cart/add",
-        &[
-            ("product", "stoneware-mug"),
-            ("variant", "SWM-SLATE"),
-            ("quantity", "0"),
-        ],
+        &[("product", "stoneware-mug"), ("variant", "SWM-SLATE"), ("quantity", "0")],
         &[("accept", "application/json")],
     );
     assert_eq!(refused.status, 400);
@@ -399,28 +277,15 @@ fn pages_carry_one_canonical_url_and_opengraph(w: &World) {
         ("/collections/knitwear", "/collections/knitwear"),
         ("/collections/knitwear?sort=name", "/collections/knitwear"),
         ("/products/brass-pen", "/products/brass-pen"),
-        (
-            "/products/brass-pen?variant=BRP-1&utm_source=mail",
-            "/products/brass-pen",
-        ),
+        ("/products/brass-pen?variant=BRP-1&utm_source=mail", "/products/brass-pen"),
         ("/pages/about", "/pages/about"),
     ] {
         let reply = shopper.get(path);
-        assert_eq!(
-            canonical(&reply),
-            vec![format!("{}{expected}", w.shop.base)],
-            "{path}"
-        );
+        assert_eq!(canonical(&reply), vec![format!("{}{expected}", w.shop.base)], "{path}");
         for tag in ["og:title", "og:description", "og:type", "og:url", "og:site_name"] {
-            assert!(
-                reply.body.contains(&format!("property=\"{tag}\"")),
-                "{path} lacks {tag}"
-            );
+            assert!(reply.body.contains(&format!("property=\"{tag}\"")), "{path} lacks {tag}");
         }
-        assert!(
-            reply.body.contains("<meta name=\"description\" content=\""),
-            "{path}"
-        );
+        assert!(reply.body.contains("<meta name=\"description\" content=\""), "{path}");
         assert_eq!(count_tag(&reply.body, "title"), 1, "{path}");
     }
     let product = shopper.get("/products/brass-pen");
@@ -448,10 +313,7 @@ fn json_ld(reply: &Reply) -> Vec<Value> {
 fn product_and_home_carry_structured_data(w: &World) {
     let mut shopper = Shopper::new(&w.shop);
     let docs = json_ld(&shopper.get("/products/leather-card-holder"));
-    let product = docs
-        .iter()
-        .find(|d| d["@type"] == "Product")
-        .expect("Product JSON-LD");
+    let product = docs.iter().find(|d| d["@type"] == "Product").expect("Product JSON-LD");
     let source = w.catalog.product("leather-card-holder");
     assert_eq!(product["name"], source.title.as_str());
     let offers = product["offers"].as_array().unwrap();
@@ -461,29 +323,16 @@ fn product_and_home_carry_structured_data(w: &World) {
         assert_eq!(offer["sku"], variant.sku.as_str());
         assert_eq!(offer["price"], shared::format_decimal(variant.price).as_str());
         assert_eq!(offer["priceCurrency"], "USD");
-        let availability = if variant.stock > 0 {
-            "https://schema.org/InStock"
-        } else {
-            "https://schema.org/OutOfStock"
-        };
+        let availability =
+            if variant.stock > 0 { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" };
         assert_eq!(offer["availability"], availability);
     }
-    let crumbs = docs
-        .iter()
-        .find(|d| d["@type"] == "BreadcrumbList")
-        .expect("BreadcrumbList on products");
-    let names: Vec<&str> = crumbs["itemListElement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap())
-        .collect();
+    let crumbs = docs.iter().find(|d| d["@type"] == "BreadcrumbList").expect("BreadcrumbList on products");
+    let names: Vec<&str> =
+        crumbs["itemListElement"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["Home", "Bags", "Leather Card Holder"]);
     let collection = json_ld(&shopper.get("/collections/knitwear"));
-    assert!(
-        collection.iter().any(|d| d["@type"] == "BreadcrumbList"),
-        "BreadcrumbList on collections"
-    );
+    assert!(collection.iter().any(|d| d["@type"] == "BreadcrumbList"), "BreadcrumbList on collections");
     let home = json_ld(&shopper.get("/"));
     let graph = home[0]["@graph"].as_array().expect("Organization and WebSite");
     assert!(graph.iter().any(|n| n["@type"] == "Organization"));
@@ -499,65 +348,27 @@ fn robots_and_sitemaps_cover_the_catalog(w: &World) {
     let mut shopper = Shopper::new(&w.shop);
     let robots = shopper.get("/robots.txt");
     assert_eq!(robots.status, 200);
-    for rule in [
-        "Disallow: /search",
-        "Disallow: /*?*sort=",
-        "Disallow: /*?*filter.",
-        "Disallow: /cart",
-    ] {
+    for rule in ["Disallow: /search", "Disallow: /*?*sort=", "Disallow: /*?*filter.", "Disallow: /cart"] {
         assert!(robots.body.contains(rule), "robots.txt lacks {rule}");
     }
-    assert!(robots
-        .body
-        .contains(&format!("Sitemap: {}/sitemap.xml", w.shop.base)));
+    assert!(robots.body.contains(&format!("Sitemap: {}/sitemap.xml", w.shop.base)));
     let index = shopper.get("/sitemap.xml");
-    assert!(index
-        .header("content-type")
-        .unwrap_or("")
-        .starts_with("application/xml"));
+    assert!(index.header("content-type").unwrap_or("").starts_with("application/xml"));
     let mut urls = BTreeSet::new();
-    for shard in index
-        .body
-        .split("<loc>")
-        .skip(1)
-        .map(|s| s.split("</loc>").next().unwrap())
-    {
+    for shard in index.body.split("<loc>").skip(1).map(|s| s.split("</loc>").next().unwrap()) {
         let path = shard.strip_prefix(&w.shop.base).expect("absolute sitemap URLs");
         let body = shopper.get(path).body;
-        for loc in body
-            .split("<loc>")
-            .skip(1)
-            .map(|s| s.split("</loc>").next().unwrap().to_string())
-        {
+        for loc in body.split("<loc>").skip(1).map(|s| s.split("</loc>").next().unwrap().to_string()) {
             urls.insert(loc);
         }
     }
     let root = project_root().join("catalog/products");
     for entry in std::fs::read_dir(root).unwrap() {
-        let name = entry
-            .unwrap()
-            .file_name()
-            .to_string_lossy()
-            .trim_end_matches(".toml")
-            .to_string();
-        assert!(
-            urls.contains(&format!("{}/products/{name}", w.shop.base)),
-            "sitemap lacks product {name}"
-        );
+        let name = entry.unwrap().file_name().to_string_lossy().trim_end_matches(".toml").to_string();
+        assert!(urls.contains(&format!("{}/products/{name}", w.shop.base)), "sitemap lacks product {name}");
     }
-    for c in [
-        "apparel",
-        "knitwear",
-        "tees",
-        "bags",
-        "home",
-        "kitchen",
-        "stationery",
-    ] {
-        assert!(
-            urls.contains(&format!("{}/collections/{c}", w.shop.base)),
-            "sitemap lacks collection {c}"
-        );
+    for c in ["apparel", "knitwear", "tees", "bags", "home", "kitchen", "stationery"] {
+        assert!(urls.contains(&format!("{}/collections/{c}", w.shop.base)), "sitemap lacks collection {c}");
     }
 }
 
@@ -569,29 +380,18 @@ fn executable_scripts(body: &str) -> usize {
 fn pages_without_islands_ship_no_javascript(w: &World) {
     let mut shopper = Shopper::new(&w.shop);
     shopper.post_form("/cart/add", &[("product", "brass-pen"), ("variant", "BRP-1")]);
-    for path in [
-        "/",
-        "/collections/apparel",
-        "/collections/bags?sort=name",
-        "/pages/shipping",
-        "/cart",
-        "/nowhere",
-    ] {
+    for path in
+        ["/", "/collections/apparel", "/collections/bags?sort=name", "/pages/shipping", "/cart", "/nowhere"]
+    {
         let reply = shopper.get(path);
         assert_eq!(executable_scripts(&reply.body), 0, "{path} has a script");
-        assert!(
-            !reply.body.contains("/pkg/"),
-            "{path} references the islands bundle"
-        );
+        assert!(!reply.body.contains("/pkg/"), "{path} references the islands bundle");
         assert!(!reply.body.contains(".wasm"), "{path} references Wasm");
     }
     for path in ["/products/brass-pen", "/search?q=pen"] {
         let reply = shopper.get(path);
         assert!(reply.body.contains("<leptos-island"), "{path} has an island");
-        assert!(
-            reply.body.contains("/pkg/storefront_islands"),
-            "{path} loads the islands bundle"
-        );
+        assert!(reply.body.contains("/pkg/storefront_islands"), "{path} loads the islands bundle");
     }
 }
 
@@ -602,10 +402,7 @@ fn content_pages_render_the_merchants_markdown(w: &World) {
     assert!(text(&reply.body).contains("Standard, 3–5 days"));
     let footer = element_containing(&reply.body, "<footer").unwrap();
     for page in ["/pages/about", "/pages/shipping", "/pages/returns"] {
-        assert!(
-            links(footer).contains(&page.to_string()),
-            "footer menu links {page}"
-        );
+        assert!(links(footer).contains(&page.to_string()), "footer menu links {page}");
     }
 }
 
@@ -621,12 +418,7 @@ fn nu_errors(files: &[std::path::PathBuf]) -> Vec<String> {
         .expect("java runs the Nu checker");
     let report: Value = serde_json::from_slice(&output.stderr)
         .or_else(|_| serde_json::from_slice(&output.stdout))
-        .unwrap_or_else(|e| {
-            panic!(
-                "Nu checker output: {e}: {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
+        .unwrap_or_else(|e| panic!("Nu checker output: {e}: {}", String::from_utf8_lossy(&output.stderr)));
     report["messages"]
         .as_array()
         .unwrap()
@@ -667,9 +459,6 @@ fn a_missing_catalog_gives_a_styled_500() {
     assert!(reply.body.contains("/styles.css"), "the 500 page is styled");
     assert_eq!(count_tag(&reply.body, "h1"), 1);
     assert!(text(&reply.body).contains("Something went wrong on our side"));
-    assert!(
-        !text(&reply.body).contains("catalog:current"),
-        "internal details stay in the log"
-    );
+    assert!(!text(&reply.body).contains("catalog:current"), "internal details stay in the log");
     assert_eq!(reply.header("cache-control"), Some("no-store"));
 }

@@ -22,7 +22,8 @@ use shared::listing::{ListingParams, PAGE_SIZE};
 use shared::search::{query_terms, search, shards_for};
 use shared::{CartId, CartLine, Handle, Quantity, Sku};
 use std::sync::Arc;
-use worker::{Env, Method, Request, Response};
+use wasm_bindgen::JsValue;
+use worker::{Context, Env, Method, Request, RequestInit, Response};
 
 const OPENAPI: &str = include_str!("openapi.json");
 
@@ -70,16 +71,22 @@ fn authorize_admin(req: &Request, env: &Env) -> AppResult<()> {
     if expected.len() >= 16 && constant_time_eq(expected.as_bytes(), given.as_bytes()) {
         Ok(())
     } else {
-        Err(AppError::Unauthorized(
-            "The merchant API needs `Authorization: Bearer <ADMIN_TOKEN>`.".into(),
-        ))
+        Err(AppError::Unauthorized("The merchant API needs `Authorization: Bearer <ADMIN_TOKEN>`.".into()))
+    }
+}
+
+/// The rate-limit key of an API write: the client's address, for cart, checkout and
+/// order calls. The merchant API (authenticated by its token) and test routes are not
+/// limited.
+pub fn limit_key(req: &Request, segments: &[&str]) -> Option<String> {
+    match segments.first() {
+        Some(&("carts" | "checkouts" | "orders")) => Some(format!("ip:{}", http::client_ip(req))),
+        _ => None,
     }
 }
 
 fn test_routes_enabled(env: &Env) -> bool {
-    env.var(bindings::ENABLE_TEST_ROUTES)
-        .map(|v| v.to_string() == "1")
-        .unwrap_or(false)
+    env.var(bindings::ENABLE_TEST_ROUTES).map(|v| v.to_string() == "1").unwrap_or(false)
 }
 
 fn review_json(id: &CartId, review: &Review) -> Value {
@@ -174,6 +181,25 @@ struct StockBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct OutageBody {
+    seconds: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StallBody {
+    cart_id: String,
+    ms: u64,
+}
+
+/// A deliberate panic, to show that one panicking request does not take later ones down.
+#[allow(clippy::panic)]
+fn panic_on_purpose() -> ! {
+    panic!("deliberate panic from the test route /api/v1/test/panic");
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ProcessBody {
     order_number: String,
     #[serde(default)]
@@ -183,6 +209,7 @@ struct ProcessBody {
 pub async fn handle(
     mut req: Request,
     env: &Env,
+    ctx: &Context,
     catalog: &CatalogReader<'_>,
     segments: &[&str],
 ) -> AppResult<Response> {
@@ -209,7 +236,7 @@ pub async fn handle(
         (Method::Get, ["products", handle]) => {
             let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
             let product = catalog.product(&handle).await?.ok_or(AppError::NotFound)?;
-            let available = crate::routes::pages::live_availability(env, &product).await;
+            let available = crate::routes::pages::live_availability(env, catalog, &product).await;
             ok(&json!({ "product": product, "available": available }))
         }
         (Method::Get, ["collections", handle]) => {
@@ -255,18 +282,11 @@ pub async fn handle(
                 Vec::new()
             } else {
                 let shards = catalog.search_shards(&shards_for(&terms)).await?;
-                search(&terms, |name| shards.get(name).map(Arc::as_ref))
-                    .into_iter()
-                    .map(|(c, _)| c)
-                    .collect()
+                search(&terms, |name| shards.get(name).map(Arc::as_ref)).into_iter().map(|(c, _)| c).collect()
             };
             let page_count = ranked.len().div_ceil(PAGE_SIZE).max(1) as u32;
-            let ordinals: Vec<u32> = ranked
-                .iter()
-                .skip((page as usize - 1) * PAGE_SIZE)
-                .take(PAGE_SIZE)
-                .copied()
-                .collect();
+            let ordinals: Vec<u32> =
+                ranked.iter().skip((page as usize - 1) * PAGE_SIZE).take(PAGE_SIZE).copied().collect();
             let cards = catalog.cards(&ordinals).await?;
             ok(
                 &json!({ "query": query, "total": ranked.len(), "page": page, "page_count": page_count, "products": cards }),
@@ -282,7 +302,7 @@ pub async fn handle(
         }
         (Method::Get, ["carts", id]) => {
             let cart = authorized_cart(&req, env, id)?;
-            let state = CartClient::for_cart(env, &cart)?.get().await?;
+            let state = CartClient::for_cart(env, catalog.caller(env), &cart)?.get().await?;
             ok(&cart_json(env, catalog, &cart, state).await?)
         }
         (Method::Post, ["carts", id, "lines"]) => {
@@ -295,17 +315,9 @@ pub async fn handle(
                 .await?
                 .remove(sku.as_str())
                 .ok_or_else(|| AppError::Unprocessable(format!("No product has the SKU {sku}.")))?;
-            let price = catalog
-                .product(&handle)
-                .await?
-                .and_then(|p| p.variant(&sku).map(|v| v.price));
-            let line = CartLine {
-                product: handle,
-                sku,
-                quantity,
-                added_at_price: price,
-            };
-            let state = CartClient::for_cart(env, &cart)?
+            let price = catalog.product(&handle).await?.and_then(|p| p.variant(&sku).map(|v| v.price));
+            let line = CartLine { product: handle, sku, quantity, added_at_price: price };
+            let state = CartClient::for_cart(env, catalog.caller(env), &cart)?
                 .run(&CartCommand::Add { line })
                 .await?;
             ok(&cart_json(env, catalog, &cart, state).await?)
@@ -325,7 +337,7 @@ pub async fn handle(
                 }
                 body.quantity
             };
-            let state = CartClient::for_cart(env, &cart)?
+            let state = CartClient::for_cart(env, catalog.caller(env), &cart)?
                 .run(&CartCommand::SetQuantity { sku, quantity })
                 .await?;
             ok(&cart_json(env, catalog, &cart, state).await?)
@@ -335,18 +347,16 @@ pub async fn handle(
             let body: CodeBody = http::read_json(&mut req).await?;
             let code = body.code.trim().to_ascii_uppercase();
             if !catalog.settings().await?.discounts.iter().any(|d| d.code == code) {
-                return Err(AppError::Unprocessable(
-                    "That discount code does not exist.".into(),
-                ));
+                return Err(AppError::Unprocessable("That discount code does not exist.".into()));
             }
-            let state = CartClient::for_cart(env, &cart)?
+            let state = CartClient::for_cart(env, catalog.caller(env), &cart)?
                 .run(&CartCommand::SetDiscount { code: Some(code) })
                 .await?;
             ok(&cart_json(env, catalog, &cart, state).await?)
         }
         (Method::Delete, ["carts", id, "discount"]) => {
             let cart = authorized_cart(&req, env, id)?;
-            let state = CartClient::for_cart(env, &cart)?
+            let state = CartClient::for_cart(env, catalog.caller(env), &cart)?
                 .run(&CartCommand::SetDiscount { code: None })
                 .await?;
             ok(&cart_json(env, catalog, &cart, state).await?)
@@ -375,10 +385,8 @@ pub async fn handle(
             let cart = authorized_cart(&req, env, id)?;
             let body: ContactBody = http::read_json(&mut req).await?;
             let email = Email::parse(&body.email).map_err(|e| AppError::InvalidFields(vec![e]))?;
-            let state = CartClient::for_cart(env, &cart)?
-                .run(&CartCommand::SetContact {
-                    email: email.to_string(),
-                })
+            let state = CartClient::for_cart(env, catalog.caller(env), &cart)?
+                .run(&CartCommand::SetContact { email: email.to_string() })
                 .await?;
             ok(&cart_json(env, catalog, &cart, state).await?)
         }
@@ -386,10 +394,8 @@ pub async fn handle(
             let cart = authorized_cart(&req, env, id)?;
             let input: AddressInput = http::read_json(&mut req).await?;
             let settings = catalog.settings().await?;
-            let address = input
-                .validate(&shippable_countries(&settings))
-                .map_err(AppError::InvalidFields)?;
-            let state = CartClient::for_cart(env, &cart)?
+            let address = input.validate(&shippable_countries(&settings)).map_err(AppError::InvalidFields)?;
+            let state = CartClient::for_cart(env, catalog.caller(env), &cart)?
                 .run(&CartCommand::SetAddress { address })
                 .await?;
             ok(&cart_json(env, catalog, &cart, state).await?)
@@ -406,7 +412,7 @@ pub async fn handle(
                     format!("Choose one of the rates offered: {}.", offered.join(", "))
                 }));
             }
-            let state = CartClient::for_cart(env, &cart)?
+            let state = CartClient::for_cart(env, catalog.caller(env), &cart)?
                 .run(&CartCommand::SetShipping { rate: body.rate })
                 .await?;
             ok(&cart_json(env, catalog, &cart, state).await?)
@@ -424,13 +430,8 @@ pub async fn handle(
                 origin,
             };
             match checkout::complete(env, catalog, &cart, &request).await? {
-                Ok(Outcome::Placed {
-                    number,
-                    token,
-                    total,
-                    currency,
-                }) => {
-                    let order = Orders::new(env)?.get(&number).await?;
+                Ok(Outcome::Placed { number, token, total, currency }) => {
+                    let order = Orders::new(env, catalog.caller(env))?.get(&number).await?;
                     let url = format!("{}/orders/{number}?token={token}", http::origin(&req));
                     created(
                         &json!({ "status": "placed", "number": number, "total": total, "currency": currency,
@@ -441,9 +442,7 @@ pub async fn handle(
                     Err(AppError::PaymentRequired(outcome_message(&outcome)))
                 }
                 Ok(Outcome::SoldOut { available }) => {
-                    let message = outcome_message(&Outcome::SoldOut {
-                        available: available.clone(),
-                    });
+                    let message = outcome_message(&Outcome::SoldOut { available: available.clone() });
                     let body = json!({ "error": "sold_out", "message": message, "available": available });
                     http::json(&body, 409, CachePolicy::NoStore)
                 }
@@ -457,7 +456,7 @@ pub async fn handle(
             let number = body.number.trim().to_ascii_uppercase();
             let email = Email::parse(&body.email).map_err(|e| AppError::InvalidFields(vec![e]))?;
             let order = if number.len() <= 20 {
-                Orders::new(env)?.get(&number).await?
+                Orders::new(env, catalog.caller(env))?.get(&number).await?
             } else {
                 None
             };
@@ -472,22 +471,18 @@ pub async fn handle(
             authorize_admin(&req, env)?;
             let sku = Sku::parse(sku).map_err(|e| AppError::BadRequest(e.to_string()))?;
             let body: StockBody = http::read_json(&mut req).await?;
-            Inventory::new(env)?.set_stock(&sku, body.on_hand).await?;
+            Inventory::new(env, catalog.caller(env))?.set_stock(&sku, body.on_hand).await?;
             ok(&json!({ "sku": sku, "on_hand": body.on_hand }))
         }
         (Method::Get, ["admin", "orders"]) => {
             authorize_admin(&req, env)?;
             let fields = Fields::parse(http::query_string(&req).as_bytes())?;
-            let limit = fields
-                .get("limit")
-                .and_then(|l| l.parse::<u32>().ok())
-                .unwrap_or(50)
-                .clamp(1, 500);
-            ok(&json!({ "orders": Orders::new(env)?.list(limit).await? }))
+            let limit = fields.get("limit").and_then(|l| l.parse::<u32>().ok()).unwrap_or(50).clamp(1, 500);
+            ok(&json!({ "orders": Orders::new(env, catalog.caller(env))?.list(limit).await? }))
         }
         (Method::Post, ["admin", "orders", number, "fulfil"]) => {
             authorize_admin(&req, env)?;
-            let order = Orders::new(env)?
+            let order = Orders::new(env, catalog.caller(env))?
                 .fulfil(number, now_ms() as u64)
                 .await?
                 .ok_or(AppError::NotFound)?;
@@ -495,22 +490,41 @@ pub async fn handle(
         }
         (Method::Get, ["admin", "outbox"]) => {
             authorize_admin(&req, env)?;
-            ok(&json!({ "emails": Orders::new(env)?.outbox(100).await? }))
+            ok(&json!({ "emails": Orders::new(env, catalog.caller(env))?.outbox(100).await? }))
         }
 
         // Test-only routes (ENABLE_TEST_ROUTES=1): run what alarms and queues run.
         (Method::Post, ["test", "inventory", "sweep"]) if test_routes_enabled(env) => {
-            let dropped = Inventory::new(env)?.sweep_all(now_ms() as u64).await?;
+            let dropped = Inventory::new(env, catalog.caller(env))?.sweep_all(now_ms() as u64).await?;
             ok(&json!({ "dropped": dropped }))
         }
         (Method::Post, ["test", "queue", "process"]) if test_routes_enabled(env) => {
             let body: ProcessBody = http::read_json(&mut req).await?;
-            let event = crate::order_queue::OrderPlaced {
-                order_number: body.order_number,
-                origin: body.origin,
-            };
+            let event =
+                crate::order_queue::OrderPlaced { order_number: body.order_number, origin: body.origin };
             let new = crate::order_queue::process(env, &event).await?;
             ok(&json!({ "new": new }))
+        }
+        (Method::Post, ["test", "panic"]) if test_routes_enabled(env) => panic_on_purpose(),
+        (Method::Post, ["test", "kv-outage"]) if test_routes_enabled(env) => {
+            let body: OutageBody = http::read_json(&mut req).await?;
+            crate::catalog_store::simulate_kv_outage(body.seconds.clamp(0.0, 300.0));
+            ok(&json!({ "kv_outage_seconds": body.seconds.clamp(0.0, 300.0) }))
+        }
+        (Method::Post, ["test", "stall"]) if test_routes_enabled(env) => {
+            let body: StallBody = http::read_json(&mut req).await?;
+            let cart = CartId::parse(&body.cart_id).map_err(|e| AppError::BadRequest(e.to_string()))?;
+            // The stalled object holds its own answer too: send the command and move on.
+            let stub = env.durable_object(bindings::CART)?.id_from_name(cart.as_str())?.get_stub()?;
+            let command = serde_json::to_string(&CartCommand::Stall { ms: body.ms })
+                .map_err(|e| AppError::internal("encoding a command", e))?;
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post).with_body(Some(JsValue::from_str(&command)));
+            let stall = Request::new_with_init("https://object.internal/", &init)?;
+            ctx.wait_until(async move {
+                let _ = stub.fetch_with_request(stall).await;
+            });
+            ok(&json!({ "stalled_ms": body.ms.min(20_000) }))
         }
 
         (
@@ -523,9 +537,7 @@ pub async fn handle(
             | ["checkouts", ..]
             | ["orders", ..]
             | ["admin", ..],
-        ) => Err(AppError::MethodNotAllowed(
-            "the methods listed in /api/v1/openapi.json",
-        )),
+        ) => Err(AppError::MethodNotAllowed("the methods listed in /api/v1/openapi.json")),
         _ => Err(AppError::NotFound),
     }
 }

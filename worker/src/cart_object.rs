@@ -8,20 +8,24 @@
 //! Prices and totals are computed by the worker from the current catalog.
 
 use crate::bindings;
+use crate::durable::Caller;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use shared::checkout::Address;
 use shared::{quantity_after_add, CartError, CartId, CartLine, Handle, Money, Quantity, Sku};
 use std::cell::Cell;
-use wasm_bindgen::JsValue;
 use worker::{
-    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, SqlStorage,
-    SqlStorageValue, State,
+    durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorage, SqlStorageValue, State,
 };
 
 /// How long a completion may stay "in flight" before a retry with the same key may
-/// take it over (the worker running it must have died).
+/// take it over (the worker running it must have died), unless `CHECKOUT_TAKEOVER_MS`
+/// says otherwise.
 pub const IN_FLIGHT_TIMEOUT_MS: u64 = 60_000;
+
+fn default_takeover_ms() -> u64 {
+    IN_FLIGHT_TIMEOUT_MS
+}
 
 /// What a cart holds, as the worker sees it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -66,6 +70,8 @@ pub enum CartCommand {
         key: String,
         fingerprint: String,
         now_ms: u64,
+        #[serde(default = "default_takeover_ms")]
+        takeover_ms: u64,
     },
     /// Stores the outcome for replays; `clear` empties the cart (the order was placed).
     FinishCompletion {
@@ -76,6 +82,11 @@ pub enum CartCommand {
     /// Forgets a key whose attempt changed nothing (a transient failure), so it may be retried.
     AbortCompletion {
         key: String,
+    },
+    /// Test routes only: hold every other request to this cart for `ms` (at most 20 s),
+    /// as an overloaded object would.
+    Stall {
+        ms: u64,
     },
 }
 
@@ -148,10 +159,7 @@ impl CartObject {
                 )",
                 None,
             )?;
-            sql.exec(
-                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-                None,
-            )?;
+            sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)", None)?;
             sql.exec(
                 "CREATE TABLE IF NOT EXISTS completions (
                     key TEXT PRIMARY KEY,
@@ -168,9 +176,8 @@ impl CartObject {
     }
 
     fn meta<T: for<'de> Deserialize<'de>>(&self, sql: &SqlStorage, key: &str) -> Result<Option<T>> {
-        let rows: Vec<MetaRow> = sql
-            .exec("SELECT value FROM meta WHERE key = ?", vec![text(key)])?
-            .to_array()?;
+        let rows: Vec<MetaRow> =
+            sql.exec("SELECT value FROM meta WHERE key = ?", vec![text(key)])?.to_array()?;
         Ok(rows.first().and_then(|r| serde_json::from_str(&r.value).ok()))
     }
 
@@ -187,10 +194,7 @@ impl CartObject {
 
     fn lines(&self, sql: &SqlStorage) -> Result<Vec<CartLine>> {
         let rows: Vec<LineRow> = sql
-            .exec(
-                "SELECT product, sku, quantity, added_at_price FROM lines ORDER BY rowid",
-                None,
-            )?
+            .exec("SELECT product, sku, quantity, added_at_price FROM lines ORDER BY rowid", None)?
             .to_array()?;
         Ok(rows.into_iter().filter_map(line_from_row).collect())
     }
@@ -226,7 +230,7 @@ impl CartObject {
         let sql = self.sql()?;
         let refuse = |message: String| Ok(CartReply::Refused { message });
         match command {
-            CartCommand::Get => {}
+            CartCommand::Get | CartCommand::Stall { .. } => {}
             CartCommand::Add { line } => {
                 let lines = self.lines(&sql)?;
                 let existing = lines.iter().find(|l| l.sku == line.sku).map(|l| l.quantity);
@@ -241,11 +245,8 @@ impl CartObject {
                 } else {
                     let Ok(quantity) = Quantity::new(quantity) else {
                         return refuse(
-                            CartError::TooManyOfOne {
-                                sku,
-                                existing: quantity.min(Quantity::MAX),
-                            }
-                            .to_string(),
+                            CartError::TooManyOfOne { sku, existing: quantity.min(Quantity::MAX) }
+                                .to_string(),
                         );
                     };
                     let lines = self.lines(&sql)?;
@@ -267,12 +268,8 @@ impl CartObject {
                 self.set_meta::<String>(&sql, "shipping_rate", None)?;
             }
             CartCommand::SetShipping { rate } => self.set_meta(&sql, "shipping_rate", Some(&rate))?,
-            CartCommand::BeginCompletion {
-                key,
-                fingerprint,
-                now_ms,
-            } => {
-                let completion = self.begin(&sql, key, fingerprint, now_ms)?;
+            CartCommand::BeginCompletion { key, fingerprint, now_ms, takeover_ms } => {
+                let completion = self.begin(&sql, key, fingerprint, now_ms, takeover_ms)?;
                 return Ok(CartReply::Completion { completion });
             }
             CartCommand::FinishCompletion { key, outcome, clear } => {
@@ -282,48 +279,41 @@ impl CartObject {
                 )?;
                 if clear {
                     sql.exec("DELETE FROM lines", None)?;
-                    sql.exec(
-                        "DELETE FROM meta WHERE key IN ('discount_code', 'shipping_rate')",
-                        None,
-                    )?;
+                    sql.exec("DELETE FROM meta WHERE key IN ('discount_code', 'shipping_rate')", None)?;
                     // The next checkout of this cart holds stock under a new name.
                     let seq: u64 = self.meta(&sql, "checkout_seq")?.unwrap_or(0);
                     self.set_meta(&sql, "checkout_seq", Some(&(seq + 1)))?;
                 }
             }
             CartCommand::AbortCompletion { key } => {
-                sql.exec(
-                    "DELETE FROM completions WHERE key = ? AND status = 'in_flight'",
-                    vec![text(key)],
-                )?;
+                sql.exec("DELETE FROM completions WHERE key = ? AND status = 'in_flight'", vec![text(key)])?;
             }
         }
-        Ok(CartReply::State {
-            cart: self.cart(&sql)?,
-        })
+        Ok(CartReply::State { cart: self.cart(&sql)? })
     }
 
     /// The idempotency rules: same key and request → the first outcome; same key,
     /// different request → refused; a key in flight → wait; one completion per cart at a time.
-    fn begin(&self, sql: &SqlStorage, key: String, fingerprint: String, now_ms: u64) -> Result<Completion> {
+    fn begin(
+        &self,
+        sql: &SqlStorage,
+        key: String,
+        fingerprint: String,
+        now_ms: u64,
+        takeover_ms: u64,
+    ) -> Result<Completion> {
         let rows: Vec<KeyRow> = sql
-            .exec(
-                "SELECT key, fingerprint, status, outcome, started_at FROM completions",
-                None,
-            )?
+            .exec("SELECT key, fingerprint, status, outcome, started_at FROM completions", None)?
             .to_array()?;
         let now = now_ms as i64;
-        let fresh = |row: &KeyRow| now - row.started_at < IN_FLIGHT_TIMEOUT_MS as i64;
+        let fresh = |row: &KeyRow| now - row.started_at < takeover_ms as i64;
         if let Some(row) = rows.iter().find(|r| r.key == key) {
             if row.fingerprint != fingerprint {
                 return Ok(Completion::KeyReused);
             }
             if row.status == "done" {
-                let outcome = row
-                    .outcome
-                    .as_deref()
-                    .and_then(|o| serde_json::from_str(o).ok())
-                    .unwrap_or_default();
+                let outcome =
+                    row.outcome.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
                 return Ok(Completion::Replay { outcome });
             }
             if fresh(row) {
@@ -334,9 +324,7 @@ impl CartObject {
                 "UPDATE completions SET started_at = ? WHERE key = ?",
                 vec![SqlStorageValue::from(now), text(key)],
             )?;
-            return Ok(Completion::Proceed {
-                cart: self.cart(sql)?,
-            });
+            return Ok(Completion::Proceed { cart: self.cart(sql)? });
         }
         if rows.iter().any(|r| r.status == "in_flight" && fresh(r)) {
             return Ok(Completion::CartBusy);
@@ -345,23 +333,17 @@ impl CartObject {
             "INSERT INTO completions (key, fingerprint, status, started_at) VALUES (?, ?, 'in_flight', ?)",
             vec![text(key), text(fingerprint), SqlStorageValue::from(now)],
         )?;
-        Ok(Completion::Proceed {
-            cart: self.cart(sql)?,
-        })
+        Ok(Completion::Proceed { cart: self.cart(sql)? })
     }
 }
 
 fn line_from_row(row: LineRow) -> Option<CartLine> {
-    let quantity = u32::try_from(row.quantity)
-        .ok()
-        .and_then(|q| Quantity::new(q).ok())?;
+    let quantity = u32::try_from(row.quantity).ok().and_then(|q| Quantity::new(q).ok())?;
     Some(CartLine {
         product: Handle::parse(&row.product).ok()?,
         sku: Sku::parse(&row.sku).ok()?,
         quantity,
-        added_at_price: row
-            .added_at_price
-            .and_then(|p| serde_json::from_str::<Money>(&p).ok()),
+        added_at_price: row.added_at_price.and_then(|p| serde_json::from_str::<Money>(&p).ok()),
     })
 }
 
@@ -371,10 +353,7 @@ fn json_response<T: Serialize>(value: &T, status: u16) -> Result<Response> {
 
 impl DurableObject for CartObject {
     fn new(state: State, _env: Env) -> Self {
-        CartObject {
-            state,
-            schema_ready: Cell::new(false),
-        }
+        CartObject { state, schema_ready: Cell::new(false) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -384,45 +363,36 @@ impl DurableObject for CartObject {
         let command: CartCommand = match req.json().await {
             Ok(command) => command,
             Err(e) => {
-                return json_response(
-                    &CartReply::Refused {
-                        message: format!("bad cart command: {e}"),
-                    },
-                    400,
-                )
+                return json_response(&CartReply::Refused { message: format!("bad cart command: {e}") }, 400)
             }
         };
+        if let CartCommand::Stall { ms } = &command {
+            let ms = (*ms).min(20_000);
+            // The gate holds from this call on; nothing needs to await it.
+            let _gate = self.state.block_concurrency_while(async move {
+                worker::Delay::from(std::time::Duration::from_millis(ms)).await;
+                Ok(())
+            });
+        }
         json_response(&self.run(command)?, 200)
     }
 }
 
 /// The worker's side of the conversation with one cart.
-pub struct CartClient {
+pub struct CartClient<'t> {
     stub: worker::Stub,
+    caller: Caller<'t>,
 }
 
-impl CartClient {
-    pub fn for_cart(env: &Env, id: &CartId) -> AppResult<Self> {
+impl<'t> CartClient<'t> {
+    pub fn for_cart(env: &Env, caller: Caller<'t>, id: &CartId) -> AppResult<Self> {
         let namespace = env.durable_object(bindings::CART)?;
         let stub = namespace.id_from_name(id.as_str())?.get_stub()?;
-        Ok(CartClient { stub })
+        Ok(CartClient { stub, caller })
     }
 
     async fn send(&self, command: &CartCommand) -> AppResult<CartReply> {
-        let body =
-            serde_json::to_string(command).map_err(|e| AppError::internal("encoding cart command", e))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(JsValue::from_str(&body)));
-        let req = Request::new_with_init("https://cart.internal/", &init)?;
-        let mut resp = self.stub.fetch_with_request(req).await?;
-        if resp.status_code() != 200 {
-            return Err(AppError::Internal(format!(
-                "cart object answered {}",
-                resp.status_code()
-            )));
-        }
-        Ok(resp.json().await?)
+        self.caller.call(&self.stub, "cart", command).await
     }
 
     /// Runs a command; a refusal by the cart rules becomes a 422 with their message.
@@ -438,11 +408,18 @@ impl CartClient {
         self.run(&CartCommand::Get).await
     }
 
-    pub async fn begin_completion(&self, key: &str, fingerprint: &str, now_ms: u64) -> AppResult<Completion> {
+    pub async fn begin_completion(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        now_ms: u64,
+        takeover_ms: u64,
+    ) -> AppResult<Completion> {
         let command = CartCommand::BeginCompletion {
             key: key.to_string(),
             fingerprint: fingerprint.to_string(),
             now_ms,
+            takeover_ms,
         };
         match self.send(&command).await? {
             CartReply::Completion { completion } => Ok(completion),

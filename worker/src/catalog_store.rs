@@ -5,11 +5,18 @@
 //! reads only keys of that version, so a page never mixes two publishes. The pointer
 //! lives in KV (see README, "Where the current version lives"); each isolate re-reads
 //! it at most every [`POINTER_TTL_MS`].
+//!
+//! A KV read that fails or takes longer than `KV_TIMEOUT_MS` is an
+//! [`AppError::Unavailable`]: the router then serves the page's last good copy, marked
+//! stale. If the pointer itself cannot be read, the version this isolate last saw is used
+//! (and the response marked stale), so pages whose documents are in memory still render.
 
 use crate::bindings;
+use crate::durable::Caller;
 use crate::error::{AppError, AppResult};
 use crate::isolate_cache;
 use crate::timing::{now_ms, Timing};
+use futures_util::future::{select, Either};
 use serde::de::DeserializeOwned;
 use shared::keys::{doc_key, DocKind, CURRENT_VERSION_KEY, SINGLETON};
 use shared::listing::ListingIndex;
@@ -19,11 +26,13 @@ use shared::{
     Category, ContentPage, Handle, HomeData, Product, ProductSummary, Site, SitemapIndex, SitemapShard,
 };
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
-use worker::kv::KvStore;
-use worker::Env;
+use std::time::Duration;
+use worker::kv::{KvError, KvStore};
+use worker::{Delay, Env};
 
 /// How long an isolate trusts the version pointer it read.
 pub const POINTER_TTL_MS: f64 = 5_000.0;
@@ -32,14 +41,61 @@ const DOC_CACHE_TTL_S: u64 = 86_400;
 /// KV reads at most this many keys per bulk call.
 const BULK_LIMIT: usize = 100;
 
+/// KV reads slower than this count as failed, unless `KV_TIMEOUT_MS` says otherwise.
+const DEFAULT_KV_TIMEOUT_MS: u64 = 2_000;
+
 thread_local! {
-    static POINTER: RefCell<Option<(String, f64)>> = const { RefCell::new(None) };
+    /// The current version, when it was read, and whether that read failed (so the
+    /// version is a remembered one and responses are marked stale).
+    static POINTER: RefCell<Option<Pointer>> = const { RefCell::new(None) };
+    /// Test routes only: every KV read fails until this moment (ms since the epoch).
+    static KV_OUTAGE_UNTIL: Cell<f64> = const { Cell::new(0.0) };
+}
+
+#[derive(Clone)]
+struct Pointer {
+    version: String,
+    read_at: f64,
+    stale: bool,
+}
+
+/// Makes every KV read of this isolate fail for `seconds` (a test route's fault
+/// injection), starting with the next pointer read; 0 ends an outage.
+pub fn simulate_kv_outage(seconds: f64) {
+    KV_OUTAGE_UNTIL.with(|until| until.set(now_ms() + seconds * 1000.0));
+    POINTER.with(|p| {
+        if let Some(pointer) = p.borrow_mut().as_mut() {
+            pointer.read_at = 0.0;
+        }
+    });
+}
+
+/// Runs a KV read with a deadline; failures and timeouts become `Unavailable`.
+async fn kv_read<T, F>(timeout_ms: u64, read: F) -> AppResult<T>
+where
+    F: Future<Output = Result<T, KvError>>,
+{
+    if KV_OUTAGE_UNTIL.with(Cell::get) > now_ms() {
+        return Err(AppError::Unavailable("The catalog store is not answering (simulated outage).".into()));
+    }
+    let deadline = Delay::from(Duration::from_millis(timeout_ms));
+    match select(Box::pin(read), Box::pin(deadline)).await {
+        Either::Left((Ok(value), _)) => Ok(value),
+        Either::Left((Err(e), _)) => {
+            worker::console_warn!("KV read failed: {e}");
+            Err(AppError::Unavailable("The catalog store is not answering right now.".into()))
+        }
+        Either::Right(_) => {
+            Err(AppError::Unavailable(format!("The catalog store took over {timeout_ms} ms to answer.")))
+        }
+    }
 }
 
 pub struct CatalogReader<'t> {
     kv: KvStore,
     version: String,
     timing: &'t Timing,
+    timeout_ms: u64,
 }
 
 impl<'t> CatalogReader<'t> {
@@ -47,32 +103,65 @@ impl<'t> CatalogReader<'t> {
     /// developer must fix (run `make dev`, or `storefront catalog publish`).
     pub async fn open(env: &Env, timing: &'t Timing) -> AppResult<CatalogReader<'t>> {
         let kv = env.kv(bindings::CATALOG)?;
+        let timeout_ms = env
+            .var(bindings::KV_TIMEOUT_MS)
+            .ok()
+            .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            .unwrap_or(DEFAULT_KV_TIMEOUT_MS);
         timing.lookup();
         let now = now_ms();
-        let cached = POINTER
-            .with(|p| p.borrow().clone())
-            .filter(|(_, at)| now - at < POINTER_TTL_MS);
-        let version = match cached {
-            Some((version, _)) => {
+        let remembered = POINTER.with(|p| p.borrow().clone());
+        let version = match remembered {
+            Some(pointer) if now - pointer.read_at < POINTER_TTL_MS => {
                 timing.memory_hits.set(timing.memory_hits.get() + 1);
-                version
+                if pointer.stale {
+                    timing.stale.set(true);
+                }
+                pointer.version
             }
-            None => {
+            _ => {
                 let started = now_ms();
-                let read = kv.get(CURRENT_VERSION_KEY).text().await;
+                let read = kv_read(timeout_ms, kv.get(CURRENT_VERSION_KEY).text()).await;
                 timing.add_kv(1, now_ms() - started);
-                let version = read?.ok_or_else(|| {
-                    AppError::Internal("no catalog is published: `catalog:current` is missing from KV".into())
-                })?;
-                POINTER.with(|p| *p.borrow_mut() = Some((version.clone(), now)));
-                version
+                match (read, remembered) {
+                    (Ok(Some(version)), _) => {
+                        let pointer = Pointer { version: version.clone(), read_at: now, stale: false };
+                        POINTER.with(|p| *p.borrow_mut() = Some(pointer));
+                        version
+                    }
+                    (Ok(None), _) => {
+                        return Err(AppError::Internal(
+                            "no catalog is published: `catalog:current` is missing from KV".into(),
+                        ))
+                    }
+                    // KV is down: keep the version last seen (and try KV again after the TTL).
+                    (Err(_), Some(pointer)) => {
+                        timing.stale.set(true);
+                        let version = pointer.version.clone();
+                        POINTER.with(|p| {
+                            *p.borrow_mut() = Some(Pointer { read_at: now, stale: true, ..pointer })
+                        });
+                        version
+                    }
+                    (Err(e), None) => return Err(e),
+                }
             }
         };
-        Ok(CatalogReader { kv, version, timing })
+        Ok(CatalogReader { kv, version, timing, timeout_ms })
     }
 
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    pub fn timing(&self) -> &'t Timing {
+        self.timing
+    }
+
+    /// A Durable Object caller sharing this request's timing.
+    pub fn caller(&self, env: &Env) -> Caller<'t> {
+        Caller::new(env, self.timing)
     }
 
     fn parse<T: DeserializeOwned + Any + Send + Sync>(&self, key: String, text: &str) -> AppResult<Arc<T>> {
@@ -96,7 +185,7 @@ impl<'t> CatalogReader<'t> {
             return Ok(Some(value));
         }
         let started = now_ms();
-        let text = self.kv.get(&key).cache_ttl(DOC_CACHE_TTL_S).text().await;
+        let text = kv_read(self.timeout_ms, self.kv.get(&key).cache_ttl(DOC_CACHE_TTL_S).text()).await;
         self.timing.add_kv(1, now_ms() - started);
         match text? {
             Some(text) => self.parse(key, &text).map(Some),
@@ -169,7 +258,8 @@ impl<'t> CatalogReader<'t> {
         for chunk in missing.chunks(BULK_LIMIT) {
             let keys: Vec<&str> = chunk.iter().map(|(_, k)| k.as_str()).collect();
             let started = now_ms();
-            let values = self.kv.get_bulk(&keys).cache_ttl(DOC_CACHE_TTL_S).text().await;
+            let values =
+                kv_read(self.timeout_ms, self.kv.get_bulk(&keys).cache_ttl(DOC_CACHE_TTL_S).text()).await;
             self.timing.add_kv(1, now_ms() - started);
             let mut values = values?;
             for (name, key) in chunk {
@@ -190,22 +280,16 @@ impl<'t> CatalogReader<'t> {
 
     /// The product handle of each SKU found (one bulk read for all their shards).
     pub async fn products_of_skus(&self, skus: &[shared::Sku]) -> AppResult<HashMap<String, Handle>> {
-        let mut shards: Vec<String> = skus
-            .iter()
-            .map(|s| shared::keys::sku_shard(s.as_str()).to_string())
-            .collect();
+        let mut shards: Vec<String> =
+            skus.iter().map(|s| shared::keys::sku_shard(s.as_str()).to_string()).collect();
         shards.sort();
         shards.dedup();
-        let maps = self
-            .many::<std::collections::BTreeMap<String, String>>(DocKind::Skus, &shards)
-            .await?;
+        let maps = self.many::<std::collections::BTreeMap<String, String>>(DocKind::Skus, &shards).await?;
         let mut found = HashMap::new();
         for sku in skus {
             let shard = shared::keys::sku_shard(sku.as_str()).to_string();
-            if let Some(handle) = maps
-                .get(&shard)
-                .and_then(|m| m.get(sku.as_str()))
-                .and_then(|h| Handle::parse(h).ok())
+            if let Some(handle) =
+                maps.get(&shard).and_then(|m| m.get(sku.as_str())).and_then(|h| Handle::parse(h).ok())
             {
                 found.insert(sku.to_string(), handle);
             }

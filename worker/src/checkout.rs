@@ -60,11 +60,7 @@ impl Review {
             Some("contact")
         } else if self.state.address.is_none() {
             Some("address")
-        } else if !self
-            .rates
-            .iter()
-            .any(|r| Some(&r.id) == self.state.shipping_rate.as_ref())
-        {
+        } else if !self.rates.iter().any(|r| Some(&r.id) == self.state.shipping_rate.as_ref()) {
             Some("shipping")
         } else {
             None
@@ -75,12 +71,7 @@ impl Review {
 /// Today's date in UTC, `YYYY-MM-DD`, for discount expiry.
 pub fn today() -> String {
     let date = worker::js_sys::Date::new_0();
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.get_utc_full_year(),
-        date.get_utc_month() + 1,
-        date.get_utc_date()
-    )
+    format!("{:04}-{:02}-{:02}", date.get_utc_full_year(), date.get_utc_month() + 1, date.get_utc_date())
 }
 
 /// The stock items of a priced cart, with each SKU's catalog stock.
@@ -115,17 +106,15 @@ pub async fn review_state_for(
     let (site, settings) = (site?, settings?);
     let products = load_products(catalog, &state.lines).await?;
     let currency = site.store.currency;
-    let mut cart = price_cart(&state.lines, currency, |h| {
-        products.iter().find(|p| &p.handle == h).map(|p| p.as_ref())
-    })
-    .map_err(|e| AppError::internal("pricing cart", e))?;
+    let mut cart =
+        price_cart(&state.lines, currency, |h| products.iter().find(|p| &p.handle == h).map(|p| p.as_ref()))
+            .map_err(|e| AppError::internal("pricing cart", e))?;
     let mut short = BTreeMap::new();
     if !cart.lines.is_empty() {
         let items = stock_items(&cart, &products);
         let own = cart_id.map(|id| hold_id(id, &state)).unwrap_or_default();
-        let available = Inventory::new(env)?
-            .availability(&items, now_ms() as u64, &own)
-            .await?;
+        let available =
+            Inventory::new(env, catalog.caller(env))?.availability(&items, now_ms() as u64, &own).await?;
         for line in &mut cart.lines {
             let free = available.get(line.sku.as_str()).copied().unwrap_or(0);
             if free < line.quantity.get() {
@@ -155,19 +144,11 @@ pub async fn review_state_for(
     let rate = rates.iter().find(|r| Some(&r.id) == state.shipping_rate.as_ref());
     let totals = compute_totals(&cart, currency, discount.as_ref(), rate, tax.as_ref())
         .map_err(|e| AppError::internal("computing totals", e))?;
-    Ok(Review {
-        cart,
-        state,
-        rates,
-        totals,
-        discount_problem,
-        short,
-        settings,
-    })
+    Ok(Review { cart, state, rates, totals, discount_problem, short, settings })
 }
 
 pub async fn review(env: &Env, catalog: &CatalogReader<'_>, cart: &CartId) -> AppResult<Review> {
-    let state = CartClient::for_cart(env, cart)?.get().await?;
+    let state = CartClient::for_cart(env, catalog.caller(env), cart)?.get().await?;
     review_state_for(env, catalog, Some(cart), state).await
 }
 
@@ -189,24 +170,14 @@ pub async fn hold_stock(
     }
     let products = load_products(catalog, &review.state.lines).await?;
     let items = stock_items(&review.cart, &products);
-    let held = Inventory::new(env)?
-        .reserve(
-            &hold_id(cart, &review.state),
-            &items,
-            ttl_ms(env),
-            now_ms() as u64,
-        )
+    let held = Inventory::new(env, catalog.caller(env))?
+        .reserve(&hold_id(cart, &review.state), &items, ttl_ms(env), now_ms() as u64)
         .await?;
     match held {
         Ok(()) => Ok(true),
         Err(available) => {
             for (sku, n) in available {
-                if review
-                    .cart
-                    .lines
-                    .iter()
-                    .any(|l| l.sku.as_str() == sku && l.quantity.get() > n)
-                {
+                if review.cart.lines.iter().any(|l| l.sku.as_str() == sku && l.quantity.get() > n) {
                     review.short.insert(sku, n);
                 }
             }
@@ -231,18 +202,9 @@ pub struct CompleteRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
-    Placed {
-        number: String,
-        token: String,
-        total: i64,
-        currency: String,
-    },
-    Declined {
-        message: String,
-    },
-    SoldOut {
-        available: BTreeMap<String, u32>,
-    },
+    Placed { number: String, token: String, total: i64, currency: String },
+    Declined { message: String },
+    SoldOut { available: BTreeMap<String, u32> },
 }
 
 impl Outcome {
@@ -273,20 +235,13 @@ pub enum NotRun {
 }
 
 fn valid_key(key: &str) -> bool {
-    (8..=128).contains(&key.len())
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// 64-bit FNV-1a of the request's meaningful fields (the card is hashed, not stored).
 fn fingerprint(card: &str, expected_total: Option<i64>) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in card
-        .bytes()
-        .chain(b"|".iter().copied())
-        .chain(format!("{expected_total:?}").bytes())
-    {
+    for b in card.bytes().chain(b"|".iter().copied()).chain(format!("{expected_total:?}").bytes()) {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
@@ -300,6 +255,15 @@ fn ttl_ms(env: &Env) -> u64 {
         .filter(|s| *s > 0)
         .unwrap_or(900)
         * 1000
+}
+
+/// How long an unfinished completion blocks retries of its key (`CHECKOUT_TAKEOVER_MS`).
+fn takeover_ms(env: &Env) -> u64 {
+    env.var(bindings::CHECKOUT_TAKEOVER_MS)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u64>().ok())
+        .filter(|ms| *ms >= 1_000)
+        .unwrap_or(crate::cart_object::IN_FLIGHT_TIMEOUT_MS)
 }
 
 pub async fn complete(
@@ -318,9 +282,9 @@ pub async fn complete(
         Ok(card) => card,
         Err(e) => return Ok(Err(NotRun::Invalid(e.message))),
     };
-    let cart = CartClient::for_cart(env, cart_id)?;
+    let cart = CartClient::for_cart(env, catalog.caller(env), cart_id)?;
     let state = match cart
-        .begin_completion(key, &fingerprint(&card, request.expected_total), now_ms() as u64)
+        .begin_completion(key, &fingerprint(&card, request.expected_total), now_ms() as u64, takeover_ms(env))
         .await?
     {
         Completion::Proceed { cart } => cart,
@@ -362,9 +326,7 @@ async fn run_completion(
     }
     let review = review_state_for(env, catalog, Some(cart_id), state).await?;
     if let Some(step) = review.missing_step() {
-        return Ok(Err(NotRun::NotReady(format!(
-            "The checkout needs the {step} step first."
-        ))));
+        return Ok(Err(NotRun::NotReady(format!("The checkout needs the {step} step first."))));
     }
     if !review.cart.unavailable.is_empty() {
         return Ok(Err(NotRun::NotReady(
@@ -379,17 +341,15 @@ async fn run_completion(
             ))));
         }
     }
-    let (Some(email), Some(address), Some(rate)) = (
-        review.state.email.clone(),
-        review.state.address.clone(),
-        review.state.shipping_rate.clone(),
-    ) else {
+    let (Some(email), Some(address), Some(rate)) =
+        (review.state.email.clone(), review.state.address.clone(), review.state.shipping_rate.clone())
+    else {
         return Ok(Err(NotRun::NotReady("The checkout is missing a step.".into())));
     };
 
     let products = load_products(catalog, &review.state.lines).await?;
     let items = stock_items(&review.cart, &products);
-    let inventory = Inventory::new(env)?;
+    let inventory = Inventory::new(env, catalog.caller(env))?;
     // The hold made at the review step, refreshed (or made now, for API clients).
     let reservation = hold_id(cart_id, &review.state);
     let now = now_ms() as u64;
@@ -438,7 +398,7 @@ async fn run_completion(
         created_at_ms: now,
         fulfilled_at_ms: None,
     };
-    let stored = Orders::new(env)?.create(order).await?;
+    let stored = Orders::new(env, catalog.caller(env))?.create(order).await?;
     inventory.commit(&reservation, &items, now_ms() as u64).await?;
     crate::order_queue::announce(env, &stored.number, &request.origin).await;
     Ok(Ok(Outcome::Placed {

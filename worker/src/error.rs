@@ -14,6 +14,12 @@ pub enum AppError {
     Unauthorized(String),
     /// Payment was declined.
     PaymentRequired(String),
+    /// Refused: a cross-site form or a missing or wrong CSRF token.
+    Forbidden(String),
+    /// Too many writes from one client; retry after the given seconds.
+    TooManyRequests(u32),
+    /// The address is longer than we accept.
+    UriTooLong,
     /// The request conflicts with the current state (in flight, sold out, changed).
     Conflict(String),
     /// Well formed, but refused by a business rule (cart full, sold out).
@@ -36,6 +42,9 @@ impl AppError {
             Self::BadRequest(_) => 400,
             Self::Unauthorized(_) => 401,
             Self::PaymentRequired(_) => 402,
+            Self::Forbidden(_) => 403,
+            Self::TooManyRequests(_) => 429,
+            Self::UriTooLong => 414,
             Self::Conflict(_) => 409,
             Self::Unprocessable(_) | Self::InvalidFields(_) => 422,
             Self::MethodNotAllowed(_) => 405,
@@ -53,6 +62,9 @@ impl AppError {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized(_) => "unauthorized",
             Self::PaymentRequired(_) => "payment_declined",
+            Self::Forbidden(_) => "forbidden",
+            Self::TooManyRequests(_) => "rate_limited",
+            Self::UriTooLong => "uri_too_long",
             Self::Conflict(_) => "conflict",
             Self::Unprocessable(_) => "unprocessable",
             Self::InvalidFields(_) => "invalid_fields",
@@ -75,28 +87,31 @@ impl AppError {
             Self::BadRequest(m) => ("That request didn't look right", m.clone()),
             Self::Unauthorized(m) => ("Not allowed", m.clone()),
             Self::PaymentRequired(m) => ("Payment declined", m.clone()),
+            Self::Forbidden(m) => ("That form could not be accepted", m.clone()),
+            Self::TooManyRequests(seconds) => (
+                "Too many requests",
+                format!(
+                    "You are sending changes faster than we accept. Wait {seconds} seconds and try again."
+                ),
+            ),
+            Self::UriTooLong => {
+                ("Address too long", "That web address is longer than we accept.".to_string())
+            }
             Self::Conflict(m) => ("That could not be done right now", m.clone()),
             Self::Unprocessable(m) => ("We couldn't do that", m.clone()),
             Self::InvalidFields(fields) => (
                 "Some details need fixing",
-                fields
-                    .iter()
-                    .map(|f| f.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                fields.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" "),
             ),
-            Self::MethodNotAllowed(allowed) => (
-                "Method not allowed",
-                format!("This address only answers {allowed} requests."),
-            ),
-            Self::PayloadTooLarge => (
-                "Request too large",
-                "The request was larger than we accept.".to_string(),
-            ),
-            Self::UnsupportedMediaType(expected) => (
-                "Unsupported format",
-                format!("Send the request body as {expected}."),
-            ),
+            Self::MethodNotAllowed(allowed) => {
+                ("Method not allowed", format!("This address only answers {allowed} requests."))
+            }
+            Self::PayloadTooLarge => {
+                ("Request too large", "The request was larger than we accept.".to_string())
+            }
+            Self::UnsupportedMediaType(expected) => {
+                ("Unsupported format", format!("Send the request body as {expected}."))
+            }
             Self::Unavailable(m) => ("Please try again in a moment", m.clone()),
             Self::Internal(_) => (
                 "Something went wrong on our side",

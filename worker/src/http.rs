@@ -13,7 +13,9 @@ pub enum CachePolicy {
     /// Carts, checkout, forms, errors, anything with a session.
     NoStore,
     /// Catalog pages: fresh for a minute, then served stale while revalidating (by
-    /// ETag). Also stored in the full-page cache under the catalog version.
+    /// ETag). Stored in the full-page cache under the catalog version (with
+    /// placeholders); `private` to other caches, because each response carries the
+    /// visitor's own CSRF token.
     Catalog,
     /// Sitemaps and robots.txt.
     Long,
@@ -23,7 +25,7 @@ impl CachePolicy {
     pub fn header_value(self) -> &'static str {
         match self {
             CachePolicy::NoStore => "no-store",
-            CachePolicy::Catalog => "public, max-age=60, stale-while-revalidate=600",
+            CachePolicy::Catalog => "private, max-age=60, stale-while-revalidate=600",
             CachePolicy::Long => "public, max-age=3600, stale-while-revalidate=86400",
         }
     }
@@ -38,9 +40,7 @@ impl Fields {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for (name, value) in form_urlencoded::parse(encoded) {
             if pairs.iter().any(|(n, _)| n == name.as_ref()) {
-                return Err(AppError::BadRequest(format!(
-                    "The field `{name}` was sent more than once."
-                )));
+                return Err(AppError::BadRequest(format!("The field `{name}` was sent more than once.")));
             }
             pairs.push((name.into_owned(), value.into_owned()));
         }
@@ -49,9 +49,7 @@ impl Fields {
 
     /// Every pair of a query string, repeats kept (facet filters repeat: `filter.size=M&filter.size=L`).
     pub fn pairs(encoded: &[u8]) -> Vec<(String, String)> {
-        form_urlencoded::parse(encoded)
-            .map(|(n, v)| (n.into_owned(), v.into_owned()))
-            .collect()
+        form_urlencoded::parse(encoded).map(|(n, v)| (n.into_owned(), v.into_owned())).collect()
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -59,8 +57,7 @@ impl Fields {
     }
 
     pub fn require(&self, name: &str) -> AppResult<&str> {
-        self.get(name)
-            .ok_or_else(|| AppError::BadRequest(format!("The field `{name}` is missing.")))
+        self.get(name).ok_or_else(|| AppError::BadRequest(format!("The field `{name}` is missing.")))
     }
 }
 
@@ -84,6 +81,17 @@ pub fn origin(req: &Request) -> String {
     }
 }
 
+/// The client's address as Cloudflare reports it (`CF-Connecting-IP`, which clients
+/// cannot set through Cloudflare); "unknown" when absent.
+pub fn client_ip(req: &Request) -> String {
+    req.headers()
+        .get("cf-connecting-ip")
+        .ok()
+        .flatten()
+        .filter(|ip| ip.len() <= 64)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 pub fn is_https(req: &Request) -> bool {
     req.inner().url().starts_with("https:")
 }
@@ -92,12 +100,7 @@ pub fn is_https(req: &Request) -> bool {
 /// content types.
 pub async fn read_form(req: &mut Request) -> AppResult<Fields> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if essence != "application/x-www-form-urlencoded" {
         return Err(AppError::BadRequest(
             "Send this form as application/x-www-form-urlencoded (a normal HTML form).".into(),
@@ -107,17 +110,11 @@ pub async fn read_form(req: &mut Request) -> AppResult<Fields> {
         match length.trim().parse::<usize>() {
             Ok(n) if n > MAX_FORM_BYTES => return Err(AppError::PayloadTooLarge),
             Ok(_) => {}
-            Err(_) => {
-                return Err(AppError::BadRequest(
-                    "The Content-Length header is not a number.".into(),
-                ))
-            }
+            Err(_) => return Err(AppError::BadRequest("The Content-Length header is not a number.".into())),
         }
     }
-    let body = req
-        .bytes()
-        .await
-        .map_err(|_| AppError::BadRequest("The form body could not be read.".into()))?;
+    let body =
+        req.bytes().await.map_err(|_| AppError::BadRequest("The form body could not be read.".into()))?;
     if body.len() > MAX_FORM_BYTES {
         return Err(AppError::PayloadTooLarge);
     }
@@ -128,28 +125,17 @@ pub async fn read_form(req: &mut Request) -> AppResult<Fields> {
 /// [`MAX_FORM_BYTES`]; a body that does not fit `T` is a 400 that says why.
 pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> AppResult<T> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if essence != "application/json" {
         return Err(AppError::UnsupportedMediaType("application/json"));
     }
     if let Some(length) = req.headers().get("content-length")? {
-        if length
-            .trim()
-            .parse::<usize>()
-            .map_or(true, |n| n > MAX_FORM_BYTES)
-        {
+        if length.trim().parse::<usize>().map_or(true, |n| n > MAX_FORM_BYTES) {
             return Err(AppError::PayloadTooLarge);
         }
     }
-    let body = req
-        .bytes()
-        .await
-        .map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
+    let body =
+        req.bytes().await.map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
     if body.len() > MAX_FORM_BYTES {
         return Err(AppError::PayloadTooLarge);
     }
@@ -161,9 +147,7 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> App
 pub fn bearer(req: &Request) -> Option<String> {
     let header = req.headers().get("authorization").ok().flatten()?;
     let (scheme, token) = header.trim().split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_string())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
 /// The value of one cookie, if the request carries it.
@@ -191,16 +175,32 @@ pub const JSON: &str = "application/json";
 
 /// Whether the client asked for JSON (scripts) rather than a page (browsers).
 pub fn wants_json(req: &Request) -> bool {
-    req.headers()
-        .get("accept")
-        .ok()
-        .flatten()
-        .is_some_and(|a| a.contains("application/json"))
+    req.headers().get("accept").ok().flatten().is_some_and(|a| a.contains("application/json"))
 }
 
+/// A JSON response. `<`, `>` and `&` are written as `\u003c`, `\u003e`, `\u0026`: the
+/// same JSON to any parser, but nothing a client sent (echoed in an error message)
+/// appears in it as markup, whatever a browser makes of the response.
 pub fn json<T: serde::Serialize>(value: &T, status: u16, cache: CachePolicy) -> AppResult<Response> {
     let body = serde_json::to_string(value).map_err(|e| AppError::internal("encoding JSON", e))?;
-    body_response(JSON, body, status, cache, None)
+    body_response(JSON, escape_markup(body), status, cache, None)
+}
+
+/// Escapes markup characters of serialized JSON (they only occur inside strings there).
+pub fn escape_markup(json: String) -> String {
+    if !json.contains(['<', '>', '&']) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 pub fn html(body: String, status: u16, cache: CachePolicy) -> AppResult<Response> {
@@ -234,16 +234,12 @@ pub fn not_modified(etag: &str, cache: CachePolicy) -> AppResult<Response> {
 pub fn see_other(location: &str) -> AppResult<Response> {
     let headers = base_headers(TEXT, CachePolicy::NoStore)?;
     headers.set("location", location)?;
-    Ok(Response::ok(format!("See {location}"))?
-        .with_status(303)
-        .with_headers(headers))
+    Ok(Response::ok(format!("See {location}"))?.with_status(303).with_headers(headers))
 }
 
 /// 308 to the same path without a trailing slash (query kept).
 pub fn permanent_redirect(location: &str) -> AppResult<Response> {
     let headers = base_headers(TEXT, CachePolicy::Catalog)?;
     headers.set("location", location)?;
-    Ok(Response::ok(format!("See {location}"))?
-        .with_status(308)
-        .with_headers(headers))
+    Ok(Response::ok(format!("See {location}"))?.with_status(308).with_headers(headers))
 }

@@ -13,6 +13,7 @@
 //! unchanged one does not undo the sales made since.
 
 use crate::bindings;
+use crate::durable::Caller;
 use crate::error::{AppError, AppResult};
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
@@ -21,8 +22,7 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use wasm_bindgen::JsValue;
 use worker::{
-    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, SqlStorage,
-    SqlStorageValue, State,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
 };
 
 /// Number of inventory objects.
@@ -162,10 +162,7 @@ impl InventoryObject {
     /// On hand for a SKU, applying the catalog's figure when it changed.
     fn on_hand(&self, sql: &SqlStorage, sku: &str, catalog_stock: u32) -> Result<i64> {
         let rows: Vec<StockRow> = sql
-            .exec(
-                "SELECT on_hand, catalog_stock FROM stock WHERE sku = ?",
-                vec![text(sku)],
-            )?
+            .exec("SELECT on_hand, catalog_stock FROM stock WHERE sku = ?", vec![text(sku)])?
             .to_array()?;
         let catalog = i64::from(catalog_stock);
         match rows.first() {
@@ -173,10 +170,7 @@ impl InventoryObject {
             // Set by the merchant API before any catalog figure was seen: keep the
             // merchant's number, and remember the catalog's so only a change resets it.
             Some(row) if row.catalog_stock.is_none() => {
-                sql.exec(
-                    "UPDATE stock SET catalog_stock = ? WHERE sku = ?",
-                    vec![int(catalog), text(sku)],
-                )?;
+                sql.exec("UPDATE stock SET catalog_stock = ? WHERE sku = ?", vec![int(catalog), text(sku)])?;
                 Ok(row.on_hand)
             }
             // The catalog's figure changed: the merchant published new stock.
@@ -215,17 +209,13 @@ impl InventoryObject {
     }
 
     fn sweep(&self, sql: &SqlStorage, now_ms: u64) -> Result<u32> {
-        let cursor = sql.exec(
-            "DELETE FROM reservations WHERE expires_at <= ?",
-            vec![int(now_ms as i64)],
-        )?;
+        let cursor = sql.exec("DELETE FROM reservations WHERE expires_at <= ?", vec![int(now_ms as i64)])?;
         Ok(cursor.rows_written() as u32)
     }
 
     fn next_expiry(&self, sql: &SqlStorage) -> Result<Option<i64>> {
-        let rows: Vec<NextRow> = sql
-            .exec("SELECT MIN(expires_at) AS next FROM reservations", None)?
-            .to_array()?;
+        let rows: Vec<NextRow> =
+            sql.exec("SELECT MIN(expires_at) AS next FROM reservations", None)?.to_array()?;
         Ok(rows.first().and_then(|r| r.next))
     }
 
@@ -235,9 +225,9 @@ impl InventoryObject {
             let current = storage.get_alarm().await?;
             if current.is_none_or(|at| at > next) {
                 storage
-                    .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(
-                        &JsValue::from_f64(next as f64),
-                    )))
+                    .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&JsValue::from_f64(
+                        next as f64,
+                    ))))
                     .await?;
             }
         }
@@ -247,23 +237,14 @@ impl InventoryObject {
     async fn run(&self, command: InventoryCommand) -> Result<InventoryReply> {
         let sql = self.sql()?;
         match command {
-            InventoryCommand::Availability {
-                items,
-                now_ms,
-                except,
-            } => {
+            InventoryCommand::Availability { items, now_ms, except } => {
                 let mut available = BTreeMap::new();
                 for item in &items {
                     available.insert(item.sku.to_string(), self.available(&sql, item, now_ms, &except)?);
                 }
                 Ok(InventoryReply::Available { available })
             }
-            InventoryCommand::Reserve {
-                id,
-                items,
-                ttl_ms,
-                now_ms,
-            } => {
+            InventoryCommand::Reserve { id, items, ttl_ms, now_ms } => {
                 // Everything below up to the inserts is synchronous: no other request can
                 // reserve between the check and the write.
                 let mut wanted: BTreeMap<String, (u32, &StockItem)> = BTreeMap::new();
@@ -294,26 +275,17 @@ impl InventoryObject {
             }
             InventoryCommand::Commit { id, items, now_ms } => {
                 let done: Vec<Sum> = sql
-                    .exec(
-                        "SELECT COUNT(*) AS total FROM committed WHERE id = ?",
-                        vec![text(id.clone())],
-                    )?
+                    .exec("SELECT COUNT(*) AS total FROM committed WHERE id = ?", vec![text(id.clone())])?
                     .to_array()?;
                 if done.first().and_then(|r| r.total).unwrap_or(0) > 0 {
                     return Ok(InventoryReply::Done { changed: 0 });
                 }
                 let held: Vec<ReservationRow> = sql
-                    .exec(
-                        "SELECT sku, quantity FROM reservations WHERE id = ?",
-                        vec![text(id.clone())],
-                    )?
+                    .exec("SELECT sku, quantity FROM reservations WHERE id = ?", vec![text(id.clone())])?
                     .to_array()?;
                 // If the reservation lapsed, the order still stands: take the items as sold.
                 let sold: Vec<(String, i64)> = if held.is_empty() {
-                    items
-                        .iter()
-                        .map(|i| (i.sku.to_string(), i64::from(i.quantity)))
-                        .collect()
+                    items.iter().map(|i| (i.sku.to_string(), i64::from(i.quantity))).collect()
                 } else {
                     held.into_iter().map(|r| (r.sku, r.quantity)).collect()
                 };
@@ -327,19 +299,12 @@ impl InventoryObject {
                     )?;
                 }
                 sql.exec("DELETE FROM reservations WHERE id = ?", vec![text(id.clone())])?;
-                sql.exec(
-                    "INSERT INTO committed (id, at) VALUES (?, ?)",
-                    vec![text(id), int(now_ms as i64)],
-                )?;
-                Ok(InventoryReply::Done {
-                    changed: sold.len() as u32,
-                })
+                sql.exec("INSERT INTO committed (id, at) VALUES (?, ?)", vec![text(id), int(now_ms as i64)])?;
+                Ok(InventoryReply::Done { changed: sold.len() as u32 })
             }
             InventoryCommand::Release { id } => {
                 let cursor = sql.exec("DELETE FROM reservations WHERE id = ?", vec![text(id)])?;
-                Ok(InventoryReply::Done {
-                    changed: cursor.rows_written() as u32,
-                })
+                Ok(InventoryReply::Done { changed: cursor.rows_written() as u32 })
             }
             InventoryCommand::SetStock { sku, on_hand } => {
                 sql.exec(
@@ -359,10 +324,7 @@ impl InventoryObject {
 
 impl DurableObject for InventoryObject {
     fn new(state: State, _env: Env) -> Self {
-        InventoryObject {
-            state,
-            schema_ready: Cell::new(false),
-        }
+        InventoryObject { state, schema_ready: Cell::new(false) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -385,36 +347,19 @@ impl DurableObject for InventoryObject {
 }
 
 /// The worker's side: routes each SKU to its shard.
-pub struct Inventory {
+pub struct Inventory<'t> {
     namespace: worker::ObjectNamespace,
+    caller: Caller<'t>,
 }
 
-impl Inventory {
-    pub fn new(env: &Env) -> AppResult<Inventory> {
-        Ok(Inventory {
-            namespace: env.durable_object(bindings::INVENTORY)?,
-        })
+impl<'t> Inventory<'t> {
+    pub fn new(env: &Env, caller: Caller<'t>) -> AppResult<Inventory<'t>> {
+        Ok(Inventory { namespace: env.durable_object(bindings::INVENTORY)?, caller })
     }
 
     async fn send(&self, shard: u32, command: &InventoryCommand) -> AppResult<InventoryReply> {
-        let stub = self
-            .namespace
-            .id_from_name(&format!("inventory-{shard}"))?
-            .get_stub()?;
-        let body = serde_json::to_string(command)
-            .map_err(|e| AppError::internal("encoding inventory command", e))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(JsValue::from_str(&body)));
-        let req = Request::new_with_init("https://inventory.internal/", &init)?;
-        let mut resp = stub.fetch_with_request(req).await?;
-        if resp.status_code() != 200 {
-            return Err(AppError::Internal(format!(
-                "inventory shard {shard} answered {}",
-                resp.status_code()
-            )));
-        }
-        Ok(resp.json().await?)
+        let stub = self.namespace.id_from_name(&format!("inventory-{shard}"))?.get_stub()?;
+        self.caller.call(&stub, "stock service", command).await
     }
 
     /// This isolate's remembered availability of these SKUs is now wrong.
@@ -441,11 +386,7 @@ impl Inventory {
     ) -> AppResult<HashMap<String, u32>> {
         let shards = Self::by_shard(items);
         let replies = join_all(shards.into_iter().map(|(shard, items)| async move {
-            let command = InventoryCommand::Availability {
-                items,
-                now_ms,
-                except: except.to_string(),
-            };
+            let command = InventoryCommand::Availability { items, now_ms, except: except.to_string() };
             self.send(shard, &command).await
         }))
         .await;
@@ -453,11 +394,7 @@ impl Inventory {
         for reply in replies {
             match reply? {
                 InventoryReply::Available { available: part } => available.extend(part),
-                other => {
-                    return Err(AppError::Internal(format!(
-                        "unexpected inventory reply {other:?}"
-                    )))
-                }
+                other => return Err(AppError::Internal(format!("unexpected inventory reply {other:?}"))),
             }
         }
         Ok(available)
@@ -474,12 +411,8 @@ impl Inventory {
         Self::changed(items);
         let shards = Self::by_shard(items);
         let replies = join_all(shards.iter().map(|(shard, items)| {
-            let command = InventoryCommand::Reserve {
-                id: id.to_string(),
-                items: items.clone(),
-                ttl_ms,
-                now_ms,
-            };
+            let command =
+                InventoryCommand::Reserve { id: id.to_string(), items: items.clone(), ttl_ms, now_ms };
             async move { (*shard, self.send(*shard, &command).await) }
         }))
         .await;
@@ -490,9 +423,7 @@ impl Inventory {
                 Ok(InventoryReply::Reserved) => {}
                 Ok(InventoryReply::SoldOut { available }) => sold_out.extend(available.clone()),
                 Ok(other) => {
-                    failed = Some(AppError::Internal(format!(
-                        "unexpected inventory reply {other:?}"
-                    )))
+                    failed = Some(AppError::Internal(format!("unexpected inventory reply {other:?}")))
                 }
                 Err(e) => failed = Some(AppError::Internal(e.to_string())),
             }
@@ -511,15 +442,7 @@ impl Inventory {
     pub async fn commit(&self, id: &str, items: &[StockItem], now_ms: u64) -> AppResult<()> {
         Self::changed(items);
         for (shard, items) in Self::by_shard(items) {
-            self.send(
-                shard,
-                &InventoryCommand::Commit {
-                    id: id.to_string(),
-                    items,
-                    now_ms,
-                },
-            )
-            .await?;
+            self.send(shard, &InventoryCommand::Commit { id: id.to_string(), items, now_ms }).await?;
         }
         Ok(())
     }
@@ -527,22 +450,14 @@ impl Inventory {
     pub async fn release(&self, id: &str, items: &[StockItem]) -> AppResult<()> {
         Self::changed(items);
         for shard in Self::by_shard(items).into_keys() {
-            self.send(shard, &InventoryCommand::Release { id: id.to_string() })
-                .await?;
+            self.send(shard, &InventoryCommand::Release { id: id.to_string() }).await?;
         }
         Ok(())
     }
 
     pub async fn set_stock(&self, sku: &Sku, on_hand: u32) -> AppResult<()> {
         crate::routes::pages::forget_availability(sku);
-        self.send(
-            shard_of(sku),
-            &InventoryCommand::SetStock {
-                sku: sku.clone(),
-                on_hand,
-            },
-        )
-        .await?;
+        self.send(shard_of(sku), &InventoryCommand::SetStock { sku: sku.clone(), on_hand }).await?;
         Ok(())
     }
 

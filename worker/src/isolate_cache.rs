@@ -34,11 +34,7 @@ struct Lru {
 impl Lru {
     fn evict_to(&mut self, target: usize) {
         while self.bytes > target {
-            let oldest = self
-                .entries
-                .iter()
-                .min_by_key(|(_, e)| e.last_used)
-                .map(|(k, _)| k.clone());
+            let oldest = self.entries.iter().min_by_key(|(_, e)| e.last_used).map(|(k, _)| k.clone());
             match oldest.and_then(|k| self.entries.remove(&k)) {
                 Some(entry) => self.bytes -= entry.bytes,
                 None => break,
@@ -72,14 +68,7 @@ pub fn put<T: Any + Send + Sync>(key: String, value: Arc<T>, bytes: usize) {
         let mut lru = cell.borrow_mut();
         lru.clock += 1;
         let clock = lru.clock;
-        if let Some(old) = lru.entries.insert(
-            key,
-            Entry {
-                value,
-                bytes,
-                last_used: clock,
-            },
-        ) {
+        if let Some(old) = lru.entries.insert(key, Entry { value, bytes, last_used: clock }) {
             lru.bytes -= old.bytes;
         }
         lru.bytes += bytes;

@@ -4,15 +4,14 @@
 //! or a redelivered queue message changes nothing.
 
 use crate::bindings;
+use crate::durable::Caller;
 use crate::error::{AppError, AppResult};
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use shared::orders::{Order, OrderStatus, OutboxEmail};
 use std::cell::Cell;
-use wasm_bindgen::JsValue;
 use worker::{
-    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, SqlStorage,
-    SqlStorageValue, State,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
 };
 
 /// Number of order objects.
@@ -100,9 +99,8 @@ impl OrderObject {
     }
 
     fn get(&self, sql: &SqlStorage, number: &str) -> Result<Option<Order>> {
-        let rows: Vec<DataRow> = sql
-            .exec("SELECT data FROM orders WHERE number = ?", vec![text(number)])?
-            .to_array()?;
+        let rows: Vec<DataRow> =
+            sql.exec("SELECT data FROM orders WHERE number = ?", vec![text(number)])?.to_array()?;
         Ok(rows.first().and_then(|r| serde_json::from_str(&r.data).ok()))
     }
 
@@ -132,13 +130,11 @@ impl OrderObject {
                         *order
                     }
                 };
-                OrderReply::Order {
-                    order: Some(Box::new(stored)),
-                }
+                OrderReply::Order { order: Some(Box::new(stored)) }
             }
-            OrderCommand::Get { number } => OrderReply::Order {
-                order: self.get(&sql, &number)?.map(Box::new),
-            },
+            OrderCommand::Get { number } => {
+                OrderReply::Order { order: self.get(&sql, &number)?.map(Box::new) }
+            }
             OrderCommand::List { limit } => {
                 let rows: Vec<DataRow> = sql
                     .exec(
@@ -147,10 +143,7 @@ impl OrderObject {
                     )?
                     .to_array()?;
                 OrderReply::Orders {
-                    orders: rows
-                        .iter()
-                        .filter_map(|r| serde_json::from_str(&r.data).ok())
-                        .collect(),
+                    orders: rows.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect(),
                 }
             }
             OrderCommand::Fulfil { number, now_ms } => {
@@ -163,9 +156,7 @@ impl OrderObject {
                     }
                     other => other,
                 };
-                OrderReply::Order {
-                    order: order.map(Box::new),
-                }
+                OrderReply::Order { order: order.map(Box::new) }
             }
             OrderCommand::WriteOutbox { email } => {
                 let data =
@@ -174,9 +165,7 @@ impl OrderObject {
                     "INSERT INTO outbox (order_number, created_at, data) VALUES (?, ?, ?) ON CONFLICT (order_number) DO NOTHING",
                     vec![text(email.order_number.clone()), SqlStorageValue::from(email.created_at_ms as i64), text(data)],
                 )?;
-                OrderReply::Written {
-                    new: cursor.rows_written() > 0,
-                }
+                OrderReply::Written { new: cursor.rows_written() > 0 }
             }
             OrderCommand::Outbox { limit } => {
                 let rows: Vec<DataRow> = sql
@@ -186,10 +175,7 @@ impl OrderObject {
                     )?
                     .to_array()?;
                 OrderReply::Emails {
-                    emails: rows
-                        .iter()
-                        .filter_map(|r| serde_json::from_str(&r.data).ok())
-                        .collect(),
+                    emails: rows.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect(),
                 }
             }
         })
@@ -198,10 +184,7 @@ impl OrderObject {
 
 impl DurableObject for OrderObject {
     fn new(state: State, _env: Env) -> Self {
-        OrderObject {
-            state,
-            schema_ready: Cell::new(false),
-        }
+        OrderObject { state, schema_ready: Cell::new(false) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -214,36 +197,19 @@ impl DurableObject for OrderObject {
 }
 
 /// The worker's side of the order shards.
-pub struct Orders {
+pub struct Orders<'t> {
     namespace: worker::ObjectNamespace,
+    caller: Caller<'t>,
 }
 
-impl Orders {
-    pub fn new(env: &Env) -> AppResult<Orders> {
-        Ok(Orders {
-            namespace: env.durable_object(bindings::ORDERS)?,
-        })
+impl<'t> Orders<'t> {
+    pub fn new(env: &Env, caller: Caller<'t>) -> AppResult<Orders<'t>> {
+        Ok(Orders { namespace: env.durable_object(bindings::ORDERS)?, caller })
     }
 
     async fn send(&self, shard: u32, command: &OrderCommand) -> AppResult<OrderReply> {
-        let stub = self
-            .namespace
-            .id_from_name(&format!("orders-{shard}"))?
-            .get_stub()?;
-        let body =
-            serde_json::to_string(command).map_err(|e| AppError::internal("encoding order command", e))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(JsValue::from_str(&body)));
-        let req = Request::new_with_init("https://orders.internal/", &init)?;
-        let mut resp = stub.fetch_with_request(req).await?;
-        if resp.status_code() != 200 {
-            return Err(AppError::Internal(format!(
-                "order shard {shard} answered {}",
-                resp.status_code()
-            )));
-        }
-        Ok(resp.json().await?)
+        let stub = self.namespace.id_from_name(&format!("orders-{shard}"))?.get_stub()?;
+        self.caller.call(&stub, "order service", command).await
     }
 
     async fn one(&self, number: &str, command: OrderCommand) -> AppResult<Option<Order>> {
@@ -256,35 +222,17 @@ impl Orders {
     /// Stores an order (or finds the one already stored under its number).
     pub async fn create(&self, order: Order) -> AppResult<Order> {
         let number = order.number.clone();
-        self.one(
-            &number,
-            OrderCommand::Create {
-                order: Box::new(order),
-            },
-        )
-        .await?
-        .ok_or_else(|| AppError::Internal("order shard stored nothing".into()))
+        self.one(&number, OrderCommand::Create { order: Box::new(order) })
+            .await?
+            .ok_or_else(|| AppError::Internal("order shard stored nothing".into()))
     }
 
     pub async fn get(&self, number: &str) -> AppResult<Option<Order>> {
-        self.one(
-            number,
-            OrderCommand::Get {
-                number: number.to_string(),
-            },
-        )
-        .await
+        self.one(number, OrderCommand::Get { number: number.to_string() }).await
     }
 
     pub async fn fulfil(&self, number: &str, now_ms: u64) -> AppResult<Option<Order>> {
-        self.one(
-            number,
-            OrderCommand::Fulfil {
-                number: number.to_string(),
-                now_ms,
-            },
-        )
-        .await
+        self.one(number, OrderCommand::Fulfil { number: number.to_string(), now_ms }).await
     }
 
     /// Newest first, across every shard.
@@ -297,24 +245,14 @@ impl Orders {
                 orders.extend(part);
             }
         }
-        orders.sort_by(|a, b| {
-            b.created_at_ms
-                .cmp(&a.created_at_ms)
-                .then(a.number.cmp(&b.number))
-        });
+        orders.sort_by(|a, b| b.created_at_ms.cmp(&a.created_at_ms).then(a.number.cmp(&b.number)));
         orders.truncate(limit as usize);
         Ok(orders)
     }
 
     /// Returns whether the email was new (false: it was written before).
     pub async fn write_outbox(&self, email: OutboxEmail) -> AppResult<bool> {
-        match self
-            .send(
-                shard_of(&email.order_number),
-                &OrderCommand::WriteOutbox { email },
-            )
-            .await?
-        {
+        match self.send(shard_of(&email.order_number), &OrderCommand::WriteOutbox { email }).await? {
             OrderReply::Written { new } => Ok(new),
             other => Err(AppError::Internal(format!("unexpected order reply {other:?}"))),
         }

@@ -21,10 +21,7 @@ pub struct OrderPlaced {
 
 /// Sends "order placed". A failure is logged, not raised: the order stands either way.
 pub async fn announce(env: &Env, number: &str, origin: &str) {
-    let event = OrderPlaced {
-        order_number: number.to_string(),
-        origin: origin.to_string(),
-    };
+    let event = OrderPlaced { order_number: number.to_string(), origin: origin.to_string() };
     let sent = match env.queue(bindings::ORDER_EVENTS) {
         Ok(queue) => queue.send(event).await,
         Err(e) => Err(e),
@@ -36,13 +33,13 @@ pub async fn announce(env: &Env, number: &str, origin: &str) {
 
 /// Handles one event; returns whether an email was newly written.
 pub async fn process(env: &Env, event: &OrderPlaced) -> AppResult<bool> {
-    let orders = Orders::new(env)?;
+    let timing = Timing::start();
+    let catalog = CatalogReader::open(env, &timing).await?;
+    let orders = Orders::new(env, catalog.caller(env))?;
     let Some(order) = orders.get(&event.order_number).await? else {
         console_error!("order-placed event for unknown order {}", event.order_number);
         return Ok(false);
     };
-    let timing = Timing::start();
-    let catalog = CatalogReader::open(env, &timing).await?;
     let site = catalog.site().await?;
     let url = format!("{}/orders/{}?token={}", event.origin, order.number, order.token);
     let email = confirmation_email(&order, &site.store.name, &url, now_ms() as u64);

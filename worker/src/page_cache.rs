@@ -53,6 +53,12 @@ pub fn key(version: &str, path: &str, canonical_query: &str) -> String {
     url
 }
 
+/// Where the last good copy of a page is kept, whatever the version: what is served,
+/// marked stale, when KV cannot be read.
+pub fn last_key(path: &str, canonical_query: &str) -> String {
+    key("last-good", path, canonical_query)
+}
+
 /// A cached page's content type and body, if the cache has it.
 pub async fn lookup(key: &str) -> Option<(String, String)> {
     let cache = Cache::default();
@@ -60,12 +66,7 @@ pub async fn lookup(key: &str) -> Option<(String, String)> {
     if cached.status_code() != 200 {
         return None;
     }
-    let content_type = cached
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let content_type = cached.headers().get("content-type").ok().flatten().unwrap_or_default();
     let body = cached.text().await.ok()?;
     Some((content_type, body))
 }

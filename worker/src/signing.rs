@@ -21,7 +21,7 @@ pub struct Signer {
 
 const BASE32: &[u8; 32] = b"ABCDEFGHJKMNPQRSTVWXYZ0123456789";
 
-fn base64url(bytes: &[u8]) -> String {
+pub fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
     for chunk in bytes.chunks(3) {
@@ -43,9 +43,7 @@ impl Signer {
             .or_else(|_| env.var(SECRET_BINDING).map(|v| v.to_string()))
             .map_err(|_| AppError::Internal(format!("{SECRET_BINDING} is not configured")))?;
         if secret.len() < 16 {
-            return Err(AppError::Internal(format!(
-                "{SECRET_BINDING} must be at least 16 characters"
-            )));
+            return Err(AppError::Internal(format!("{SECRET_BINDING} must be at least 16 characters")));
         }
         let keyed = <HmacSha256 as Mac>::new_from_slice(secret.as_bytes())
             .map_err(|e| AppError::internal("keying HMAC", e))?;
@@ -74,6 +72,11 @@ impl Signer {
         constant_time_eq(expected.as_bytes(), given.as_bytes()).then_some(id)
     }
 
+    /// The CSRF token of a session: forms carry it, and only this session's pages have it.
+    pub fn csrf_token(&self, session: &CartId) -> String {
+        base64url(&self.tag("csrf", session.as_str())[..16])
+    }
+
     /// The order number of a cart's completion attempt: `FL-XXXXX-XXXXX`.
     pub fn order_number(&self, cart: &CartId, idempotency_key: &str) -> String {
         let tag = self.tag("order", &format!("{cart}:{idempotency_key}"));
@@ -81,18 +84,13 @@ impl Signer {
         for b in &tag[..8] {
             bits = (bits << 8) | u64::from(*b);
         }
-        let chars: String = (0..10)
-            .map(|i| char::from(BASE32[((bits >> (i * 5)) & 31) as usize]))
-            .collect();
+        let chars: String = (0..10).map(|i| char::from(BASE32[((bits >> (i * 5)) & 31) as usize])).collect();
         format!("FL-{}-{}", &chars[..5], &chars[5..])
     }
 
     /// The secret token of an order's confirmation page.
     pub fn order_token(&self, number: &str) -> String {
-        self.tag("order-token", number)[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        self.tag("order-token", number)[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 

@@ -41,6 +41,10 @@ pub struct Timing {
     /// This is the worst-case number of KV operations of the page.
     pub lookups: Cell<u32>,
     pub render_ms: Cell<f64>,
+    pub do_calls: Cell<u32>,
+    pub do_ms: Cell<f64>,
+    /// The page was served from a stale copy because KV failed.
+    pub stale: Cell<bool>,
 }
 
 impl Timing {
@@ -52,6 +56,9 @@ impl Timing {
             kv_ms: Cell::new(0.0),
             memory_hits: Cell::new(0),
             lookups: Cell::new(0),
+            do_calls: Cell::new(0),
+            do_ms: Cell::new(0.0),
+            stale: Cell::new(false),
             render_ms: Cell::new(0.0),
         }
     }
@@ -61,20 +68,59 @@ impl Timing {
         self.kv_ms.set(self.kv_ms.get() + ms);
     }
 
+    pub fn add_do(&self, ms: f64) {
+        self.do_calls.set(self.do_calls.get() + 1);
+        self.do_ms.set(self.do_ms.get() + ms);
+    }
+
+    pub fn elapsed_ms(&self) -> f64 {
+        now_ms() - self.started
+    }
+
     pub fn lookup(&self) {
         self.lookups.set(self.lookups.get() + 1);
     }
 
     pub fn header_value(&self) -> String {
+        let cache = if self.stale.get() { "stale" } else { self.page_cache.get().as_str() };
         format!(
-            "cache;desc=\"{}\", kv;dur={:.1};desc=\"{} reads\", mem;desc=\"{} hits\", docs;desc=\"{} lookups\", render;dur={:.1}, total;dur={:.1}",
-            self.page_cache.get().as_str(),
+            "cache;desc=\"{cache}\", kv;dur={:.1};desc=\"{} reads\", mem;desc=\"{} hits\", docs;desc=\"{} lookups\", do;dur={:.1};desc=\"{} calls\", render;dur={:.1}, total;dur={:.1}",
             self.kv_ms.get(),
             self.kv_reads.get(),
             self.memory_hits.get(),
             self.lookups.get(),
+            self.do_ms.get(),
+            self.do_calls.get(),
             self.render_ms.get(),
             now_ms() - self.started
         )
+    }
+
+    /// One structured log line for the request.
+    pub fn log_line(
+        &self,
+        request_id: &str,
+        method: &str,
+        path: &str,
+        route: &str,
+        status: u16,
+        error: Option<&str>,
+    ) -> String {
+        serde_json::json!({
+            "request_id": request_id,
+            "method": method,
+            "path": path,
+            "route": route,
+            "status": status,
+            "ms": (self.elapsed_ms() * 10.0).round() / 10.0,
+            "cache": if self.stale.get() { "stale" } else { self.page_cache.get().as_str() },
+            "kv_reads": self.kv_reads.get(),
+            "kv_ms": self.kv_ms.get(),
+            "do_calls": self.do_calls.get(),
+            "do_ms": self.do_ms.get(),
+            "render_ms": self.render_ms.get(),
+            "error": error,
+        })
+        .to_string()
     }
 }

@@ -34,15 +34,9 @@ pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
     } else {
         format!("{} · {}", meta.title, site.store.name)
     };
-    let description = if meta.description.is_empty() {
-        site.store.tagline.clone()
-    } else {
-        meta.description.clone()
-    };
-    let canonical = meta
-        .canonical
-        .as_ref()
-        .map(|path| format!("{}{path}", context.origin));
+    let description =
+        if meta.description.is_empty() { site.store.tagline.clone() } else { meta.description.clone() };
+    let canonical = meta.canonical.as_ref().map(|path| format!("{}{path}", context.origin));
     let og_image = meta.image.as_ref().map(|img| {
         let url = format!("{}{}", context.origin, img.src);
         view! { {og("og:image", url)} {og("og:image:alt", img.alt.clone())} }
@@ -89,9 +83,7 @@ pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
 
 /// `<meta property="og:…" content="…">` (the view macro has no `property` attribute).
 fn og(property: &'static str, content: String) -> impl IntoView {
-    leptos::html::meta()
-        .attr("property", property)
-        .attr("content", content)
+    leptos::html::meta().attr("property", property).attr("content", content)
 }
 
 #[component]
@@ -144,15 +136,34 @@ fn SiteFooter(store_name: String, tagline: String, menu: Vec<MenuLink>) -> impl 
     }
 }
 
-/// The loader of the islands bundle (`/pkg/storefront_islands.js` and its Wasm).
-#[cfg(feature = "ssr")]
+/// The loader of the islands bundle: once the page is idle, it fetches
+/// `/pkg/storefront_islands.js` and its Wasm, starts the reactive runtime, and hydrates
+/// each `<leptos-island>` with the function the `#[island]` macro exported for it.
+/// Only pages with islands include it; it runs under the page's CSP nonce.
+const ISLAND_LOADER: &str = r#"
+const start = async () => {
+  const bundle = await import("/pkg/storefront_islands.js");
+  await bundle.default({ module_or_path: "/pkg/storefront_islands_bg.wasm" });
+  bundle.hydrate();
+  for (const island of document.querySelectorAll("leptos-island")) {
+    const hydrate = bundle[island.dataset.component];
+    if (hydrate) await hydrate(island);
+  }
+};
+("requestIdleCallback" in window ? requestIdleCallback : setTimeout)(start);
+"#;
+
 fn island_scripts() -> impl IntoView {
-    let options = leptos_config::LeptosOptions::builder()
-        .output_name("storefront_islands")
-        .site_pkg_dir("pkg")
-        .build();
-    view! { <HydrationScripts options islands=true/> }
+    let nonce = use_context::<RenderContext>().map(|c| c.nonce).unwrap_or_default();
+    view! {
+        <link rel="modulepreload" href="/pkg/storefront_islands.js" nonce=nonce.clone()/>
+        <script type="module" nonce=nonce inner_html=ISLAND_LOADER></script>
+    }
 }
 
-#[cfg(not(feature = "ssr"))]
-fn island_scripts() -> impl IntoView {}
+/// The hidden CSRF field every state-changing form carries.
+#[component]
+pub fn CsrfField() -> impl IntoView {
+    let token = use_context::<RenderContext>().map(|c| c.csrf).unwrap_or_default();
+    view! { <input type="hidden" name="csrf" value=token/> }
+}

@@ -6,9 +6,7 @@ use serde_json::{json, Value};
 use shared::{format_decimal, MenuLink, Product, Site};
 
 fn to_script_json(value: &Value) -> String {
-    serde_json::to_string(value)
-        .unwrap_or_default()
-        .replace('<', "\\u003c")
+    serde_json::to_string(value).unwrap_or_default().replace('<', "\\u003c")
 }
 
 /// `Product` with one `Offer` per variant, each with price and availability.
@@ -30,11 +28,7 @@ pub fn product(product: &Product, origin: &str, site: &Site) -> String {
             })
         })
         .collect();
-    let images: Vec<String> = product
-        .images
-        .iter()
-        .map(|i| format!("{origin}{}", i.src))
-        .collect();
+    let images: Vec<String> = product.images.iter().map(|i| format!("{origin}{}", i.src)).collect();
     to_script_json(&json!({
         "@context": "https://schema.org",
         "@type": "Product",

@@ -1,7 +1,7 @@
 //! The cart page: lines with their quantity and remove forms, price-change and stock
 //! notes, a discount code, and the subtotal — every amount computed on the server.
 
-use crate::components::layout::{PageMeta, Shell};
+use crate::components::layout::{CsrfField, PageMeta, Shell};
 use leptos::prelude::*;
 use shared::{format_money, Money, PricedCart, Quantity, Site};
 
@@ -29,39 +29,33 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
         noindex: true,
         ..Default::default()
     };
-    let CartView {
-        cart,
-        discount_code,
-        discount,
-        discount_problem,
-        goods_total,
-        notice,
-    } = view;
+    let CartView { cart, discount_code, discount, discount_problem, goods_total, notice } = view;
     let notice = notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{n}</p></div> });
     let unavailable = (!cart.unavailable.is_empty()).then(|| {
         view! {
-            <div class="notice notice--warning" role="status">
-                <p>"Some items in your cart are no longer sold and were left out of the total:"</p>
-                <ul>
-                    {cart
-                        .unavailable
-                        .iter()
-                        .map(|l| {
-                            let sku = l.sku.to_string();
-                            view! {
-                                <li>
-                                    {sku.clone()}
-                                    <form class="inline-form" method="post" action="/cart/remove">
-                                        <input type="hidden" name="sku" value=sku/>
-                                        <button class="link-button" type="submit">"Remove"</button>
-                                    </form>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
-            </div>
-        }
+                    <div class="notice notice--warning" role="status">
+                        <p>"Some items in your cart are no longer sold and were left out of the total:"</p>
+                        <ul>
+                            {cart
+                                .unavailable
+                                .iter()
+                                .map(|l| {
+                                    let sku = l.sku.to_string();
+                                    view! {
+                                        <li>
+                                            {sku.clone()}
+                                            <form class="inline-form" method="post" action="/cart/remove">
+        <CsrfField/>
+                                                <input type="hidden" name="sku" value=sku/>
+                                                <button class="link-button" type="submit">"Remove"</button>
+                                            </form>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </div>
+                }
     });
     let body = if cart.lines.is_empty() {
         view! {
@@ -111,12 +105,14 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
                         <td class="cart-line__quantity">{line.quantity.get()}</td>
                         <td class="cart-line__change">
                             <form class="inline-form" method="post" action="/cart/update">
+<CsrfField/>
                                 <input type="hidden" name="sku" value=sku_update/>
                                 <label class="visually-hidden" for=qty_id.clone()>{qty_label}</label>
                                 <input class="qty-input" id=qty_id type="number" name="quantity" value=line.quantity.get() min="0" max=Quantity::MAX required/>
                                 <button class="link-button" type="submit">"Update"</button>
                             </form>
                             <form class="inline-form" method="post" action="/cart/remove">
+<CsrfField/>
                                 <input type="hidden" name="sku" value=sku_remove/>
                                 <button class="link-button" type="submit">"Remove"</button>
                             </form>
@@ -151,6 +147,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
             </table>
             <div class="cart-footer">
                 <form class="discount-form" method="post" action="/cart/discount">
+<CsrfField/>
                     <label for="discount-code">"Discount code"</label>
                     <div class="discount-form__row">
                         <input id="discount-code" name="code" maxlength="32" autocomplete="off" value=discount_code.clone().unwrap_or_default()/>
@@ -167,6 +164,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
                     <p class="cart-summary__note">"Shipping and taxes are calculated at checkout."</p>
                     <p><a class="button button--primary button--wide" href="/checkout">{format!("Check out · {}", format_money(goods_total))}</a></p>
                     <form method="post" action="/cart/clear">
+<CsrfField/>
                         <button class="link-button" type="submit">"Empty cart"</button>
                     </form>
                 </div>

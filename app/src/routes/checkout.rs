@@ -2,7 +2,7 @@
 //! Each step is a plain form; earlier steps stay editable; the order summary beside the
 //! form shows every amount as the server computed it.
 
-use crate::components::layout::{PageMeta, Shell};
+use crate::components::layout::{CsrfField, PageMeta, Shell};
 use leptos::prelude::*;
 use shared::checkout::{
     AddressInput, FieldError, Totals, TEST_CARD_APPROVED, TEST_CARD_DECLINED, TEST_CARD_TRANSIENT,
@@ -106,23 +106,18 @@ pub fn CheckoutPage(site: Site, view: CheckoutView) -> impl IntoView {
         ..Default::default()
     };
     let step = view.step;
-    let steps = [
-        CheckoutStep::Contact,
-        CheckoutStep::Address,
-        CheckoutStep::Shipping,
-        CheckoutStep::Review,
-    ]
-    .into_iter()
-    .map(|s| {
-        let current = (s == step).then_some("step");
-        if s < step {
-            let href = format!("/checkout?step={}", s.slug());
-            view! { <li class="steps__done"><a href=href>{s.label()}</a></li> }.into_any()
-        } else {
-            view! { <li aria-current=current>{s.label()}</li> }.into_any()
-        }
-    })
-    .collect_view();
+    let steps = [CheckoutStep::Contact, CheckoutStep::Address, CheckoutStep::Shipping, CheckoutStep::Review]
+        .into_iter()
+        .map(|s| {
+            let current = (s == step).then_some("step");
+            if s < step {
+                let href = format!("/checkout?step={}", s.slug());
+                view! { <li class="steps__done"><a href=href>{s.label()}</a></li> }.into_any()
+            } else {
+                view! { <li aria-current=current>{s.label()}</li> }.into_any()
+            }
+        })
+        .collect_view();
     let notice = view
         .notice
         .clone()
@@ -147,25 +142,22 @@ pub fn CheckoutPage(site: Site, view: CheckoutView) -> impl IntoView {
 }
 
 fn contact_form(view: &CheckoutView) -> impl IntoView {
-    let error = view
-        .errors
-        .iter()
-        .find(|e| e.field == "email")
-        .map(|e| e.message.clone());
+    let error = view.errors.iter().find(|e| e.field == "email").map(|e| e.message.clone());
     let invalid = error.as_ref().map(|_| "true");
     view! {
-        <form class="checkout-form" method="post" action="/checkout/contact">
-            <h2>"Contact"</h2>
-            <div class="field">
-                <label for="email">"Email address"</label>
-                <input id="email" name="email" type="email" value=view.email.clone() autocomplete="email" required maxlength="254"
-                    aria-invalid=invalid aria-describedby=error.as_ref().map(|_| "email-error")/>
-                {error.map(|m| view! { <p class="field-error" id="email-error">{m}</p> })}
-                <p class="field-hint">"We send your order confirmation here."</p>
-            </div>
-            <button class="button button--primary" type="submit">"Continue to address"</button>
-        </form>
-    }
+            <form class="checkout-form" method="post" action="/checkout/contact">
+    <CsrfField/>
+                <h2>"Contact"</h2>
+                <div class="field">
+                    <label for="email">"Email address"</label>
+                    <input id="email" name="email" type="email" value=view.email.clone() autocomplete="email" required maxlength="254"
+                        aria-invalid=invalid aria-describedby=error.as_ref().map(|_| "email-error")/>
+                    {error.map(|m| view! { <p class="field-error" id="email-error">{m}</p> })}
+                    <p class="field-hint">"We send your order confirmation here."</p>
+                </div>
+                <button class="button button--primary" type="submit">"Continue to address"</button>
+            </form>
+        }
 }
 
 fn address_form(view: &CheckoutView) -> impl IntoView {
@@ -178,30 +170,27 @@ fn address_form(view: &CheckoutView) -> impl IntoView {
         .map(|c| view! { <option value=c.clone() selected=*c == a.country>{country_name(c).to_string()}</option> })
         .collect_view();
     view! {
-        <form class="checkout-form" method="post" action="/checkout/address">
-            <h2>"Shipping address"</h2>
-            {field("name", "Full name", a.name.clone(), e, "name", true)}
-            {field("line1", "Street address", a.line1.clone(), e, "address-line1", true)}
-            {field("line2", "Apartment, suite (optional)", a.line2.clone(), e, "address-line2", false)}
-            {field("city", "City", a.city.clone(), e, "address-level2", true)}
-            {field("region", "State, province or region", a.region.clone(), e, "address-level1", false)}
-            {field("postal_code", "Postal code", a.postal_code.clone(), e, "postal-code", true)}
-            <div class="field">
-                <label for="country">"Country"</label>
-                <select id="country" name="country" autocomplete="country" required>{options}</select>
-                {country_error.map(|m| view! { <p class="field-error">{m}</p> })}
-            </div>
-            <button class="button button--primary" type="submit">"Continue to shipping"</button>
-        </form>
-    }
+            <form class="checkout-form" method="post" action="/checkout/address">
+    <CsrfField/>
+                <h2>"Shipping address"</h2>
+                {field("name", "Full name", a.name.clone(), e, "name", true)}
+                {field("line1", "Street address", a.line1.clone(), e, "address-line1", true)}
+                {field("line2", "Apartment, suite (optional)", a.line2.clone(), e, "address-line2", false)}
+                {field("city", "City", a.city.clone(), e, "address-level2", true)}
+                {field("region", "State, province or region", a.region.clone(), e, "address-level1", false)}
+                {field("postal_code", "Postal code", a.postal_code.clone(), e, "postal-code", true)}
+                <div class="field">
+                    <label for="country">"Country"</label>
+                    <select id="country" name="country" autocomplete="country" required>{options}</select>
+                    {country_error.map(|m| view! { <p class="field-error">{m}</p> })}
+                </div>
+                <button class="button button--primary" type="submit">"Continue to shipping"</button>
+            </form>
+        }
 }
 
 fn shipping_form(view: &CheckoutView) -> impl IntoView {
-    let error = view
-        .errors
-        .iter()
-        .find(|e| e.field == "rate")
-        .map(|e| e.message.clone());
+    let error = view.errors.iter().find(|e| e.field == "rate").map(|e| e.message.clone());
     let first = view.rates.first().map(|r| r.id.clone());
     let chosen = view.chosen_rate.clone().or(first);
     let options = view
@@ -220,58 +209,54 @@ fn shipping_form(view: &CheckoutView) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <form class="checkout-form" method="post" action="/checkout/shipping">
-            <fieldset class="rates">
-                <legend>"Shipping method"</legend>
-                <ul>{options}</ul>
-            </fieldset>
-            {error.map(|m| view! { <p class="field-error">{m}</p> })}
-            <button class="button button--primary" type="submit">"Continue to review"</button>
-        </form>
-    }
+            <form class="checkout-form" method="post" action="/checkout/shipping">
+    <CsrfField/>
+                <fieldset class="rates">
+                    <legend>"Shipping method"</legend>
+                    <ul>{options}</ul>
+                </fieldset>
+                {error.map(|m| view! { <p class="field-error">{m}</p> })}
+                <button class="button button--primary" type="submit">"Continue to review"</button>
+            </form>
+        }
 }
 
 fn review_form(view: &CheckoutView) -> impl IntoView {
     let a = &view.address;
-    let error = view
-        .errors
-        .iter()
-        .find(|e| e.field == "card")
-        .map(|e| e.message.clone());
+    let error = view.errors.iter().find(|e| e.field == "card").map(|e| e.message.clone());
     let blocked = !view.short.is_empty() || !view.cart.unavailable.is_empty();
     let pay = format!("Pay {}", format_money(view.totals.total));
-    let address = format!(
-        "{}, {}, {} {} {}, {}",
-        a.name, a.line1, a.city, a.region, a.postal_code, a.country
-    );
+    let address =
+        format!("{}, {}, {} {} {}, {}", a.name, a.line1, a.city, a.region, a.postal_code, a.country);
     view! {
-        <div class="checkout-review">
-            <h2>"Review"</h2>
-            <dl class="review-list">
-                <dt>"Contact"</dt><dd>{view.email.clone()} " " <a href="/checkout?step=contact">"Change"</a></dd>
-                <dt>"Ship to"</dt><dd>{address} " " <a href="/checkout?step=address">"Change"</a></dd>
-                <dt>"Method"</dt><dd>{view.totals.shipping_name.clone().unwrap_or_default()} " " <a href="/checkout?step=shipping">"Change"</a></dd>
-            </dl>
-            {blocked.then(|| view! {
-                <p class="notice notice--warning">"Some items are no longer available in the quantity you chose. "<a href="/cart">"Update your cart"</a>" to continue."</p>
-            })}
-            <form class="checkout-form" method="post" action="/checkout/complete">
-                <h2>"Payment"</h2>
-                <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone()/>
-                <input type="hidden" name="expected_total" value=view.totals.total.minor()/>
-                <div class="field">
-                    <label for="card">"Card number"</label>
-                    <input id="card" name="card" inputmode="numeric" autocomplete="cc-number" required maxlength="23"
-                        aria-describedby="card-hint"/>
-                    {error.map(|m| view! { <p class="field-error">{m}</p> })}
-                    <p class="field-hint" id="card-hint">
-                        {format!("Test mode: {TEST_CARD_APPROVED} pays, {TEST_CARD_DECLINED} is declined, {TEST_CARD_TRANSIENT} fails as if the provider were down.")}
-                    </p>
-                </div>
-                <button class="button button--primary button--wide" type="submit" disabled=blocked>{pay}</button>
-            </form>
-        </div>
-    }
+            <div class="checkout-review">
+                <h2>"Review"</h2>
+                <dl class="review-list">
+                    <dt>"Contact"</dt><dd>{view.email.clone()} " " <a href="/checkout?step=contact">"Change"</a></dd>
+                    <dt>"Ship to"</dt><dd>{address} " " <a href="/checkout?step=address">"Change"</a></dd>
+                    <dt>"Method"</dt><dd>{view.totals.shipping_name.clone().unwrap_or_default()} " " <a href="/checkout?step=shipping">"Change"</a></dd>
+                </dl>
+                {blocked.then(|| view! {
+                    <p class="notice notice--warning">"Some items are no longer available in the quantity you chose. "<a href="/cart">"Update your cart"</a>" to continue."</p>
+                })}
+                <form class="checkout-form" method="post" action="/checkout/complete">
+    <CsrfField/>
+                    <h2>"Payment"</h2>
+                    <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone()/>
+                    <input type="hidden" name="expected_total" value=view.totals.total.minor()/>
+                    <div class="field">
+                        <label for="card">"Card number"</label>
+                        <input id="card" name="card" inputmode="numeric" autocomplete="cc-number" required maxlength="23"
+                            aria-describedby="card-hint"/>
+                        {error.map(|m| view! { <p class="field-error">{m}</p> })}
+                        <p class="field-hint" id="card-hint">
+                            {format!("Test mode: {TEST_CARD_APPROVED} pays, {TEST_CARD_DECLINED} is declined, {TEST_CARD_TRANSIENT} fails as if the provider were down.")}
+                        </p>
+                    </div>
+                    <button class="button button--primary button--wide" type="submit" disabled=blocked>{pay}</button>
+                </form>
+            </div>
+        }
 }
 
 fn summary(view: &CheckoutView) -> impl IntoView {
@@ -291,11 +276,7 @@ fn summary(view: &CheckoutView) -> impl IntoView {
     let discount = (t.discount.minor() > 0).then(|| {
         view! { <p><span>{format!("Discount ({})", t.discount_code.clone().unwrap_or_default())}</span><span>{format!("-{}", format_money(t.discount))}</span></p> }
     });
-    let shipping = if t.shipping_name.is_some() {
-        format_money(t.shipping)
-    } else {
-        "Next step".to_string()
-    };
+    let shipping = if t.shipping_name.is_some() { format_money(t.shipping) } else { "Next step".to_string() };
     let tax_label = match (&t.tax_name, t.tax_rate) {
         (Some(name), Some(rate)) => format!("{name} ({rate})"),
         _ => "Tax".to_string(),

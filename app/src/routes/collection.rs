@@ -45,13 +45,7 @@ impl ListingView {
     }
 
     fn page_href(&self, handle: &str, page: u32) -> String {
-        self.href(
-            handle,
-            &ListingParams {
-                page,
-                ..self.params.clone()
-            },
-        )
+        self.href(handle, &ListingParams { page, ..self.params.clone() })
     }
 }
 
@@ -70,9 +64,7 @@ pub fn CollectionPage(
     products: Vec<ProductSummary>,
     listing: ListingView,
 ) -> impl IntoView {
-    let origin = use_context::<RenderContext>()
-        .map(|c| c.origin)
-        .unwrap_or_default();
+    let origin = use_context::<RenderContext>().map(|c| c.origin).unwrap_or_default();
     let handle = category.handle.to_string();
     let path = format!("/collections/{handle}");
     let params = &listing.params;
@@ -85,10 +77,7 @@ pub fn CollectionPage(
     let trail: Vec<MenuLink> = category
         .ancestors
         .iter()
-        .map(|a| MenuLink {
-            title: a.title.clone(),
-            href: format!("/collections/{}", a.handle),
-        })
+        .map(|a| MenuLink { title: a.title.clone(), href: format!("/collections/{}", a.handle) })
         .collect();
     let meta = PageMeta {
         title,
@@ -98,11 +87,7 @@ pub fn CollectionPage(
             category.description.clone()
         },
         // Filtered and sorted views point at the plain listing and stay out of indexes.
-        canonical: Some(if plain {
-            listing.page_href(&handle, params.page)
-        } else {
-            path.clone()
-        }),
+        canonical: Some(if plain { listing.page_href(&handle, params.page) } else { path.clone() }),
         noindex: !plain,
         image: products.first().and_then(|p| p.image.clone()),
         json_ld: vec![seo::breadcrumbs(&trail, &category.title, &path, &origin)],

@@ -10,9 +10,7 @@ use shared::{HomeData, Site};
 
 #[component]
 pub fn HomePage(site: Site, home: HomeData) -> impl IntoView {
-    let origin = use_context::<RenderContext>()
-        .map(|c| c.origin)
-        .unwrap_or_default();
+    let origin = use_context::<RenderContext>().map(|c| c.origin).unwrap_or_default();
     let meta = PageMeta {
         description: site.store.tagline.clone(),
         canonical: Some("/".into()),

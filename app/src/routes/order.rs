@@ -1,6 +1,6 @@
 //! The order confirmation page and the order lookup form.
 
-use crate::components::layout::{PageMeta, Shell};
+use crate::components::layout::{CsrfField, PageMeta, Shell};
 use leptos::prelude::*;
 use shared::orders::{Order, OrderStatus};
 use shared::{format_money, Site};
@@ -73,20 +73,21 @@ pub fn OrderLookupPage(site: Site, notice: Option<String>, email: String, number
         ..Default::default()
     };
     view! {
-        <Shell site meta>
-            <h1>"Find your order"</h1>
-            {notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{n}</p></div> })}
-            <form class="checkout-form" method="post" action="/orders/lookup">
-                <div class="field">
-                    <label for="lookup-email">"Email address"</label>
-                    <input id="lookup-email" name="email" type="email" value=email required maxlength="254" autocomplete="email"/>
-                </div>
-                <div class="field">
-                    <label for="lookup-number">"Order number"</label>
-                    <input id="lookup-number" name="number" value=number required maxlength="20" placeholder="FL-XXXXX-XXXXX"/>
-                </div>
-                <button class="button button--primary" type="submit">"Find order"</button>
-            </form>
-        </Shell>
-    }
+            <Shell site meta>
+                <h1>"Find your order"</h1>
+                {notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{n}</p></div> })}
+                <form class="checkout-form" method="post" action="/orders/lookup">
+    <CsrfField/>
+                    <div class="field">
+                        <label for="lookup-email">"Email address"</label>
+                        <input id="lookup-email" name="email" type="email" value=email required maxlength="254" autocomplete="email"/>
+                    </div>
+                    <div class="field">
+                        <label for="lookup-number">"Order number"</label>
+                        <input id="lookup-number" name="number" value=number required maxlength="20" placeholder="FL-XXXXX-XXXXX"/>
+                    </div>
+                    <button class="button button--primary" type="submit">"Find order"</button>
+                </form>
+            </Shell>
+        }
 }

@@ -30,9 +30,8 @@ pub fn ProductPage(
     selected: Option<Sku>,
     related: Vec<ProductSummary>,
 ) -> impl IntoView {
-    let origin = use_context::<RenderContext>()
-        .map(|c| c.origin)
-        .unwrap_or_default();
+    let context = use_context::<RenderContext>().unwrap_or_default();
+    let origin = context.origin.clone();
     let path = format!("/products/{}", product.handle);
     let json_ld = vec![
         seo::product(&product, &origin, &site),
@@ -48,11 +47,10 @@ pub fn ProductPage(
         json_ld,
         ..Default::default()
     };
-    let chosen = resolve(&product, selected.as_ref())
-        .map(|v| v.sku.to_string())
-        .unwrap_or_default();
+    let chosen = resolve(&product, selected.as_ref()).map(|v| v.sku.to_string()).unwrap_or_default();
     let buy_box = BuyBoxData {
         handle: product.handle.to_string(),
+        csrf: context.csrf.clone(),
         options: product.options.clone(),
         variants: product.variants.clone(),
         selected: chosen,

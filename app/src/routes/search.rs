@@ -30,20 +30,12 @@ impl SearchResults {
 #[component]
 pub fn SearchPage(site: Site, results: SearchResults, products: Vec<ProductSummary>) -> impl IntoView {
     let searched = !results.query.trim().is_empty();
-    let title = if searched {
-        format!("Search: {}", results.query)
-    } else {
-        "Search".to_string()
-    };
+    let title = if searched { format!("Search: {}", results.query) } else { "Search".to_string() };
     let meta = PageMeta {
         title: title.clone(),
         description: format!("Search results at {}", site.store.name),
         islands: true,
-        canonical: Some(if searched {
-            results.href(results.page)
-        } else {
-            "/search".into()
-        }),
+        canonical: Some(if searched { results.href(results.page) } else { "/search".into() }),
         noindex: true,
         ..Default::default()
     };

@@ -10,9 +10,8 @@ use crate::checkout::{self, CompleteRequest, NotRun, Outcome, Review};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
 use crate::random;
-use crate::routes::cart::cart_id;
-use crate::signing::Signer;
-use app::{render_document, CheckoutPage, CheckoutStep, CheckoutView, RenderContext};
+use crate::security::{self, Session};
+use app::{render_document, CheckoutPage, CheckoutStep, CheckoutView};
 use leptos::prelude::*;
 use shared::checkout::{shippable_countries, AddressInput, Email, FieldError};
 use shared::CartId;
@@ -53,10 +52,7 @@ fn render(
 ) -> AppResult<Response> {
     // The furthest step the shopper may be on: the first one still missing.
     let first_missing = step_from(review.missing_step().unwrap_or("review")).unwrap_or(CheckoutStep::Review);
-    let step = feedback
-        .step
-        .filter(|s| *s <= first_missing)
-        .unwrap_or(first_missing);
+    let step = feedback.step.filter(|s| *s <= first_missing).unwrap_or(first_missing);
     let address = feedback.address.unwrap_or_else(|| {
         review
             .state
@@ -75,10 +71,7 @@ fn render(
     });
     let view = CheckoutView {
         step,
-        email: feedback
-            .email
-            .or_else(|| review.state.email.clone())
-            .unwrap_or_default(),
+        email: feedback.email.or_else(|| review.state.email.clone()).unwrap_or_default(),
         address,
         countries: shippable_countries(&review.settings),
         rates: review.rates.clone(),
@@ -90,23 +83,21 @@ fn render(
         totals: review.totals.clone(),
         cart: review.cart,
     };
-    let context = RenderContext {
-        catalog_version: catalog.version().to_string(),
-        origin: http::origin(req),
-    };
+    let context = crate::security::render_context(catalog.version(), &http::origin(req));
     let page = render_document(context, move || view! { <CheckoutPage site view/> });
     http::html(page, status, CachePolicy::NoStore)
 }
 
+/// The session's cart and its review, unless the cart is empty (or the session new).
 async fn current(
-    req: &Request,
     env: &Env,
     catalog: &CatalogReader<'_>,
+    session: &Session,
 ) -> AppResult<Option<(CartId, Review)>> {
-    let signer = Signer::from_env(env)?;
-    let Some(id) = cart_id(req, &signer) else {
+    if session.is_new {
         return Ok(None);
-    };
+    }
+    let id = session.id.clone();
     let review = checkout::review(env, catalog, &id).await?;
     if review.cart.lines.is_empty() {
         return Ok(None);
@@ -114,33 +105,38 @@ async fn current(
     Ok(Some((id, review)))
 }
 
-pub async fn show(req: &Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
-    let Some((id, mut review)) = current(req, env, catalog).await? else {
+pub async fn show(
+    req: &Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    session: &Session,
+) -> AppResult<Response> {
+    let Some((id, mut review)) = current(env, catalog, session).await? else {
         return http::see_other("/cart");
     };
     // Reaching the payment step holds the stock while the shopper pays.
     checkout::hold_stock(env, catalog, &id, &mut review).await?;
     let query = Fields::parse(http::query_string(req).as_bytes())?;
-    let feedback = Feedback {
-        step: query.get("step").and_then(step_from),
-        ..Default::default()
-    };
+    let feedback = Feedback { step: query.get("step").and_then(step_from), ..Default::default() };
     let site = (*catalog.site().await?).clone();
     render(req, catalog, site, review, feedback, 200)
 }
 
-pub async fn contact(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
-    let form = http::read_form(&mut req).await?;
-    let Some((id, review)) = current(&req, env, catalog).await? else {
+pub async fn contact(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    session: &Session,
+) -> AppResult<Response> {
+    let form = security::read_form(&mut req, session).await?;
+    let Some((id, review)) = current(env, catalog, session).await? else {
         return http::see_other("/cart");
     };
     let typed = form.get("email").unwrap_or("").to_string();
     match Email::parse(&typed) {
         Ok(email) => {
-            CartClient::for_cart(env, &id)?
-                .run(&CartCommand::SetContact {
-                    email: email.to_string(),
-                })
+            CartClient::for_cart(env, catalog.caller(env), &id)?
+                .run(&CartCommand::SetContact { email: email.to_string() })
                 .await?;
             http::see_other("/checkout")
         }
@@ -157,9 +153,14 @@ pub async fn contact(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -
     }
 }
 
-pub async fn address(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
-    let form = http::read_form(&mut req).await?;
-    let Some((id, review)) = current(&req, env, catalog).await? else {
+pub async fn address(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    session: &Session,
+) -> AppResult<Response> {
+    let form = security::read_form(&mut req, session).await?;
+    let Some((id, review)) = current(env, catalog, session).await? else {
         return http::see_other("/cart");
     };
     let field = |name: &str| form.get(name).unwrap_or("").chars().take(200).collect::<String>();
@@ -174,7 +175,7 @@ pub async fn address(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -
     };
     match input.validate(&shippable_countries(&review.settings)) {
         Ok(address) => {
-            CartClient::for_cart(env, &id)?
+            CartClient::for_cart(env, catalog.caller(env), &id)?
                 .run(&CartCommand::SetAddress { address })
                 .await?;
             http::see_other("/checkout")
@@ -192,17 +193,20 @@ pub async fn address(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -
     }
 }
 
-pub async fn shipping(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
-    let form = http::read_form(&mut req).await?;
-    let Some((id, review)) = current(&req, env, catalog).await? else {
+pub async fn shipping(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    session: &Session,
+) -> AppResult<Response> {
+    let form = security::read_form(&mut req, session).await?;
+    let Some((id, review)) = current(env, catalog, session).await? else {
         return http::see_other("/cart");
     };
     let rate = form.get("rate").unwrap_or("");
     if review.rates.iter().any(|r| r.id == rate) {
-        CartClient::for_cart(env, &id)?
-            .run(&CartCommand::SetShipping {
-                rate: rate.to_string(),
-            })
+        CartClient::for_cart(env, catalog.caller(env), &id)?
+            .run(&CartCommand::SetShipping { rate: rate.to_string() })
             .await?;
         return http::see_other("/checkout");
     }
@@ -218,17 +222,21 @@ pub async fn shipping(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) 
     render(&req, catalog, site, review, feedback, 422)
 }
 
-pub async fn complete(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
-    let form = http::read_form(&mut req).await?;
-    let signer = Signer::from_env(env)?;
-    let Some(id) = cart_id(&req, &signer) else {
+pub async fn complete(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    session: &Session,
+) -> AppResult<Response> {
+    let form = security::read_form(&mut req, session).await?;
+    if session.is_new {
         return http::see_other("/cart");
-    };
+    }
+    let id = session.id.clone();
     let expected_total = match form.get("expected_total") {
-        Some(t) => Some(
-            t.parse::<i64>()
-                .map_err(|_| AppError::BadRequest("The order total is malformed.".into()))?,
-        ),
+        Some(t) => {
+            Some(t.parse::<i64>().map_err(|_| AppError::BadRequest("The order total is malformed.".into()))?)
+        }
         None => None,
     };
     let request = CompleteRequest {
@@ -245,15 +253,11 @@ pub async fn complete(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) 
         Ok(outcome @ Outcome::SoldOut { .. }) => (outcome.http_status(), outcome_message(&outcome)),
         Err(reason) => not_run(reason),
     };
-    let Some((_, review)) = current(&req, env, catalog).await? else {
+    let Some((_, review)) = current(env, catalog, session).await? else {
         return http::see_other("/cart");
     };
     let site = (*catalog.site().await?).clone();
-    let feedback = Feedback {
-        step: Some(CheckoutStep::Review),
-        notice: Some(notice),
-        ..Default::default()
-    };
+    let feedback = Feedback { step: Some(CheckoutStep::Review), notice: Some(notice), ..Default::default() };
     let resp = render(&req, catalog, site, review, feedback, status)?;
     if status == 503 {
         resp.headers().set("retry-after", "5")?;
@@ -266,20 +270,18 @@ pub fn outcome_message(outcome: &Outcome) -> String {
         Outcome::Placed { number, .. } => format!("Order {number} is placed."),
         Outcome::Declined { message } => message.clone(),
         Outcome::SoldOut { available } => {
-            let items: Vec<String> = available
-                .iter()
-                .map(|(sku, n)| {
-                    if *n == 0 {
-                        format!("{sku} is sold out")
-                    } else {
-                        format!("only {n} of {sku} left")
-                    }
-                })
-                .collect();
-            format!(
-                "Sorry — {}. Nothing was charged; change your cart and try again.",
-                items.join(", ")
-            )
+            let items: Vec<String> =
+                available
+                    .iter()
+                    .map(|(sku, n)| {
+                        if *n == 0 {
+                            format!("{sku} is sold out")
+                        } else {
+                            format!("only {n} of {sku} left")
+                        }
+                    })
+                    .collect();
+            format!("Sorry — {}. Nothing was charged; change your cart and try again.", items.join(", "))
         }
     }
 }
@@ -292,18 +294,13 @@ pub fn not_run(reason: NotRun) -> (u16, String) {
             422,
             "This payment form was already used for a different order. Reload the page and try again.".into(),
         ),
-        NotRun::InFlight => (
-            409,
-            "Your order is already being placed. Wait a moment, then reload.".into(),
-        ),
-        NotRun::CartBusy => (
-            409,
-            "Another payment for this cart is in progress. Wait a moment, then reload.".into(),
-        ),
+        NotRun::InFlight => (409, "Your order is already being placed. Wait a moment, then reload.".into()),
+        NotRun::CartBusy => {
+            (409, "Another payment for this cart is in progress. Wait a moment, then reload.".into())
+        }
         NotRun::NotReady(message) => (409, message),
-        NotRun::PaymentUnavailable => (
-            503,
-            "The payment service did not answer. Nothing was charged; please try again.".into(),
-        ),
+        NotRun::PaymentUnavailable => {
+            (503, "The payment service did not answer. Nothing was charged; please try again.".into())
+        }
     }
 }

@@ -5,6 +5,7 @@ use crate::catalog_store::CatalogReader;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
 use crate::order_object::Orders;
+use crate::security::{self, Session};
 use crate::signing::constant_time_eq;
 use app::{render_document, OrderLookupPage, OrderPage, RenderContext};
 use leptos::prelude::*;
@@ -12,18 +13,12 @@ use shared::checkout::Email;
 use worker::{Env, Request, Response};
 
 fn context(req: &Request, catalog: &CatalogReader<'_>) -> RenderContext {
-    RenderContext {
-        catalog_version: catalog.version().to_string(),
-        origin: http::origin(req),
-    }
+    security::render_context(catalog.version(), &http::origin(req))
 }
 
 /// Order numbers look like `FL-XXXXX-XXXXX`.
 fn valid_number(number: &str) -> bool {
-    number.len() == 14
-        && number
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+    number.len() == 14 && number.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
 }
 
 pub async fn confirmation(
@@ -37,7 +32,7 @@ pub async fn confirmation(
     }
     let query = Fields::parse(http::query_string(req).as_bytes())?;
     let token = query.get("token").unwrap_or("");
-    let order = Orders::new(env)?.get(number).await?.ok_or(AppError::NotFound)?;
+    let order = Orders::new(env, catalog.caller(env))?.get(number).await?.ok_or(AppError::NotFound)?;
     // Without the right token the order does not exist, as far as the visitor can tell.
     if !constant_time_eq(order.token.as_bytes(), token.as_bytes()) {
         return Err(AppError::NotFound);
@@ -55,25 +50,18 @@ pub async fn lookup_form(req: &Request, catalog: &CatalogReader<'_>) -> AppResul
     http::html(page, 200, CachePolicy::NoStore)
 }
 
-pub async fn lookup(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
-    let form = http::read_form(&mut req).await?;
-    let email = form
-        .get("email")
-        .unwrap_or("")
-        .trim()
-        .chars()
-        .take(254)
-        .collect::<String>();
-    let number = form
-        .get("number")
-        .unwrap_or("")
-        .trim()
-        .to_ascii_uppercase()
-        .chars()
-        .take(20)
-        .collect::<String>();
+pub async fn lookup(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    session: &Session,
+) -> AppResult<Response> {
+    let form = security::read_form(&mut req, session).await?;
+    let email = form.get("email").unwrap_or("").trim().chars().take(254).collect::<String>();
+    let number =
+        form.get("number").unwrap_or("").trim().to_ascii_uppercase().chars().take(20).collect::<String>();
     let found = match (Email::parse(&email), valid_number(&number)) {
-        (Ok(email), true) => Orders::new(env)?
+        (Ok(email), true) => Orders::new(env, catalog.caller(env))?
             .get(&number)
             .await?
             .filter(|o| o.email.to_lowercase() == email.normalized()),

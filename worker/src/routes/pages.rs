@@ -49,7 +49,11 @@ thread_local! {
 /// Units available per SKU of a product, from the inventory objects (kept briefly in
 /// isolate memory). If inventory cannot be reached, the catalog's figures are used: the
 /// page still renders, and checkout checks stock again anyway.
-pub async fn live_availability(env: &Env, product: &Product) -> BTreeMap<String, u32> {
+pub async fn live_availability(
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    product: &Product,
+) -> BTreeMap<String, u32> {
     let now = now_ms();
     let mut found = BTreeMap::new();
     let mut missing = Vec::new();
@@ -60,18 +64,14 @@ pub async fn live_availability(env: &Env, product: &Product) -> BTreeMap<String,
                 Some((n, at)) if now - at < AVAILABILITY_TTL_MS => {
                     found.insert(v.sku.to_string(), *n);
                 }
-                _ => missing.push(StockItem {
-                    sku: v.sku.clone(),
-                    quantity: 0,
-                    catalog_stock: v.stock,
-                }),
+                _ => missing.push(StockItem { sku: v.sku.clone(), quantity: 0, catalog_stock: v.stock }),
             }
         }
     });
     if missing.is_empty() {
         return found;
     }
-    let fetched = match Inventory::new(env) {
+    let fetched = match Inventory::new(env, catalog.caller(env)) {
         Ok(inventory) => inventory.availability(&missing, now as u64, "").await,
         Err(e) => Err(e),
     };
@@ -124,7 +124,7 @@ impl CatalogPage {
             return Ok(String::new());
         };
         match catalog.product(&handle).await? {
-            Some(product) => Ok(availability_mark(&live_availability(env, &product).await)),
+            Some(product) => Ok(availability_mark(&live_availability(env, catalog, &product).await)),
             None => Ok(String::new()),
         }
     }
@@ -189,12 +189,7 @@ async fn listing_currency(pairs: &[(String, String)], catalog: &CatalogReader<'_
 
 /// A search as typed, trimmed, blanks collapsed, bounded.
 fn tidy_query(raw: &str) -> String {
-    raw.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(MAX_QUERY_CHARS)
-        .collect()
+    raw.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_QUERY_CHARS).collect()
 }
 
 /// Renders a page: (content type, body).
@@ -205,20 +200,14 @@ pub async fn render(
     canonical_query: &str,
     origin: &str,
 ) -> AppResult<(&'static str, String)> {
-    let ctx = RenderContext {
-        catalog_version: catalog.version().to_string(),
-        origin: origin.to_string(),
-    };
+    let ctx = crate::security::render_context(catalog.version(), origin);
     let fields = Fields::pairs(canonical_query.as_bytes());
     let param = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
     match page {
         CatalogPage::Home => {
             let (site, home) = join(catalog.site(), catalog.home()).await;
             let (site, home) = ((*site?).clone(), (*home?).clone());
-            Ok((
-                http::HTML,
-                render_document(ctx, move || view! { <HomePage site home/> }),
-            ))
+            Ok((http::HTML, render_document(ctx, move || view! { <HomePage site home/> })))
         }
         CatalogPage::Collection(handle) => collection(catalog, ctx, handle, &fields).await,
         CatalogPage::Product(handle) => {
@@ -227,7 +216,7 @@ pub async fn render(
             let (site, product) = join(catalog.site(), catalog.product(&handle)).await;
             let (site, mut product) = ((*site?).clone(), (*product?.ok_or(AppError::NotFound)?).clone());
             // Availability comes from inventory, not from the catalog's stock figures.
-            let available = live_availability(env, &product).await;
+            let available = live_availability(env, catalog, &product).await;
             for variant in &mut product.variants {
                 variant.stock = available.get(variant.sku.as_str()).copied().unwrap_or(0);
             }
@@ -241,20 +230,14 @@ pub async fn render(
             };
             Ok((
                 http::HTML,
-                render_document(
-                    ctx,
-                    move || view! { <ProductPage site product selected related/> },
-                ),
+                render_document(ctx, move || view! { <ProductPage site product selected related/> }),
             ))
         }
         CatalogPage::Content(handle) => {
             let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
             let (site, page) = join(catalog.site(), catalog.page(&handle)).await;
             let (site, page) = ((*site?).clone(), (*page?.ok_or(AppError::NotFound)?).clone());
-            Ok((
-                http::HTML,
-                render_document(ctx, move || view! { <ArticlePage site page/> }),
-            ))
+            Ok((http::HTML, render_document(ctx, move || view! { <ArticlePage site page/> })))
         }
         CatalogPage::Search => {
             let query = param("q").unwrap_or_default();
@@ -268,22 +251,9 @@ pub async fn render(
             }
             let start = (page as usize - 1) * PAGE_SIZE;
             let ordinals: Vec<u32> = ranked.iter().skip(start).take(PAGE_SIZE).copied().collect();
-            let products = catalog
-                .cards(&ordinals)
-                .await?
-                .iter()
-                .map(|c| (**c).clone())
-                .collect();
-            let results = SearchResults {
-                query,
-                total,
-                page,
-                page_count,
-            };
-            Ok((
-                http::HTML,
-                render_document(ctx, move || view! { <SearchPage site results products/> }),
-            ))
+            let products = catalog.cards(&ordinals).await?.iter().map(|c| (**c).clone()).collect();
+            let results = SearchResults { query, total, page, page_count };
+            Ok((http::HTML, render_document(ctx, move || view! { <SearchPage site results products/> })))
         }
         CatalogPage::Suggest => {
             let query = param("q").unwrap_or_default();
@@ -300,7 +270,7 @@ pub async fn render(
                 })
                 .collect();
             let body = serde_json::json!({ "query": query, "suggestions": suggestions });
-            Ok((http::JSON, body.to_string()))
+            Ok((http::JSON, http::escape_markup(body.to_string())))
         }
         CatalogPage::SitemapIndex => {
             let index = catalog.sitemap_index().await?;
@@ -320,9 +290,7 @@ pub async fn render(
         CatalogPage::Sitemap(file) => {
             let name = file.strip_suffix(".xml").ok_or(AppError::NotFound)?;
             let valid = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !valid {
                 return Err(AppError::NotFound);
             }
@@ -332,11 +300,7 @@ pub async fn render(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
             );
             for path in &shard.paths {
-                xml.push_str(&format!(
-                    "<url><loc>{}{}</loc></url>\n",
-                    xml_escape(origin),
-                    xml_escape(path)
-                ));
+                xml.push_str(&format!("<url><loc>{}{}</loc></url>\n", xml_escape(origin), xml_escape(path)));
             }
             xml.push_str("</urlset>\n");
             Ok((http::XML, xml))
@@ -366,10 +330,7 @@ async fn ranked_cards(catalog: &CatalogReader<'_>, query: &str) -> AppResult<Vec
         return Ok(Vec::new());
     }
     let shards = catalog.search_shards(&shards_for(&terms)).await?;
-    Ok(search(&terms, |name| shards.get(name).map(Arc::as_ref))
-        .into_iter()
-        .map(|(card, _)| card)
-        .collect())
+    Ok(search(&terms, |name| shards.get(name).map(Arc::as_ref)).into_iter().map(|(card, _)| card).collect())
 }
 
 async fn collection(
@@ -396,12 +357,7 @@ async fn collection(
     let products = if first_page {
         category.products.clone()
     } else {
-        catalog
-            .cards(&result.cards)
-            .await?
-            .iter()
-            .map(|c| (**c).clone())
-            .collect()
+        catalog.cards(&result.cards).await?.iter().map(|c| (**c).clone()).collect()
     };
     let facets = listing
         .facets
@@ -433,16 +389,10 @@ async fn collection(
     };
     Ok((
         http::HTML,
-        render_document(
-            ctx,
-            move || view! { <CollectionPage site category products listing=view/> },
-        ),
+        render_document(ctx, move || view! { <CollectionPage site category products listing=view/> }),
     ))
 }
 
 fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -1,0 +1,80 @@
+//! API steps shared by the commerce tests: carts, stock, ready-to-pay checkouts, orders.
+
+// Test code: a panic is how a test fails.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use crate::{Api, ADMIN_TOKEN};
+use serde_json::{json, Value};
+
+/// A new cart: (id, token).
+pub fn new_cart(api: &Api) -> (String, String) {
+    let (status, body) = api.post("/carts", None, json!({}));
+    assert_eq!(status, 201, "{body}");
+    (body["id"].as_str().unwrap().to_string(), body["token"].as_str().unwrap().to_string())
+}
+
+pub fn set_stock(api: &Api, sku: &str, on_hand: u32) {
+    let (status, body) =
+        api.put(&format!("/admin/stock/{sku}"), Some(ADMIN_TOKEN), json!({ "on_hand": on_hand }));
+    assert_eq!(status, 200, "{body}");
+}
+
+pub fn available(api: &Api, product: &str, sku: &str) -> u64 {
+    let (status, body) = api.get(&format!("/products/{product}"), None);
+    assert_eq!(status, 200, "{body}");
+    body["available"][sku].as_u64().unwrap()
+}
+
+/// A cart with `quantity` of `sku`, contact, a California address and standard shipping:
+/// ready to complete. Returns (id, token, total in minor units).
+pub fn ready_cart(api: &Api, sku: &str, quantity: u32, email: &str) -> (String, String, i64) {
+    let (id, token) = new_cart(api);
+    let t = Some(token.as_str());
+    let (s, b) = api.post(&format!("/carts/{id}/lines"), t, json!({ "sku": sku, "quantity": quantity }));
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = api.put(&format!("/checkouts/{id}/contact"), t, json!({ "email": email }));
+    assert_eq!(s, 200, "{b}");
+    let address = json!({ "name": "Test Buyer", "line1": "1 Main St", "line2": "", "city": "San Francisco",
+                          "region": "CA", "postal_code": "94107", "country": "US" });
+    let (s, b) = api.put(&format!("/checkouts/{id}/address"), t, address);
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = api.put(&format!("/checkouts/{id}/shipping"), t, json!({ "rate": "standard" }));
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["next_step"], "complete", "{b}");
+    let total = b["totals"]["total"]["minor"].as_i64().unwrap();
+    (id, token, total)
+}
+
+pub fn complete(api: &Api, id: &str, token: &str, key: &str, card: &str, total: Option<i64>) -> (u16, Value) {
+    let mut body = json!({ "card": card });
+    if let Some(t) = total {
+        body["expected_total"] = json!(t);
+    }
+    api.call(
+        "POST",
+        &format!("/checkouts/{id}/complete"),
+        Some(token),
+        &[("idempotency-key", key)],
+        Some(&body),
+    )
+}
+
+/// Orders placed with `email` (newest first), from the merchant API.
+pub fn orders_for(api: &Api, email: &str) -> Vec<Value> {
+    let (status, body) = api.get("/admin/orders?limit=500", Some(ADMIN_TOKEN));
+    assert_eq!(status, 200, "{body}");
+    body["orders"].as_array().unwrap().iter().filter(|o| o["email"] == email).cloned().collect()
+}
+
+/// Orders whose email starts with `prefix`, from the merchant API.
+pub fn orders_for_prefix(api: &Api, prefix: &str) -> Vec<Value> {
+    let (status, body) = api.get("/admin/orders?limit=500", Some(ADMIN_TOKEN));
+    assert_eq!(status, 200, "{body}");
+    body["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["email"].as_str().is_some_and(|e| e.starts_with(prefix)))
+        .cloned()
+        .collect()
+}

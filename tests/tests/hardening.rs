@@ -1,0 +1,508 @@
+//! Hardening, against a real `wrangler dev`: security headers and a per-response CSP
+//! nonce, CSRF on every form, strict cookies over https, rate limits with `Retry-After`,
+//! a panic that does not take later requests down, stale pages while KV is down, a 503
+//! from an overloaded Durable Object instead of a hang, request ids, `Server-Timing` and
+//! one JSON log line per request, and `/healthz`.
+
+// Test code: a panic is how a test fails.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use libtest_mimic::Arguments;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use storefront_tests::commerce::new_cart;
+use storefront_tests::html::{element_containing, text};
+use storefront_tests::{nonces_in, send_raw, Api, Reply, Shop, Shopper, TempDir};
+
+struct World {
+    /// Plain http, the usual test settings, and a short Durable Object deadline.
+    shop: Shop,
+    /// Shows the worker https URLs, and allows only a few writes per minute.
+    strict: Shop,
+}
+
+/// The Durable Object deadline of the main test shop.
+const DO_TIMEOUT_MS: u64 = 1_500;
+/// Writes per client per minute on the strict shop.
+const STRICT_LIMIT: u32 = 5;
+
+type NamedTest = (&'static str, fn(&World));
+/// Form fields or request headers.
+type Fields = Vec<(&'static str, &'static str)>;
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // The fault tests change the shop for a while (KV outage, stalled object): one at a time.
+    args.test_threads = Some(1);
+    let world = if args.list {
+        None
+    } else {
+        let state = TempDir::new("hardening");
+        let _ = storefront_tests::publish_sample_catalog(state.path());
+        let shop = Shop::start_with(state.path(), 200, &[("DO_TIMEOUT_MS", &DO_TIMEOUT_MS.to_string())]);
+        let strict_state = TempDir::new("hardening-strict");
+        let _ = storefront_tests::publish_sample_catalog(strict_state.path());
+        let strict = Shop::start_with_args(
+            strict_state.path(),
+            200,
+            &[("WRITE_LIMIT_PER_MINUTE", &STRICT_LIMIT.to_string())],
+            &["--upstream-protocol", "https"],
+        );
+        Some((Arc::new(World { shop, strict }), state, strict_state))
+    };
+    let tests: Vec<NamedTest> = vec![
+        (
+            "every_response_has_security_headers_and_a_request_id",
+            every_response_has_security_headers_and_a_request_id,
+        ),
+        (
+            "csp_nonces_are_fresh_and_scripts_only_where_islands_are",
+            csp_nonces_are_fresh_and_scripts_only_where_islands_are,
+        ),
+        (
+            "every_form_needs_the_sessions_token_and_this_site",
+            every_form_needs_the_sessions_token_and_this_site,
+        ),
+        ("cookies_are_host_only_and_secure_over_https", cookies_are_host_only_and_secure_over_https),
+        ("writes_over_the_limit_get_429_with_retry_after", writes_over_the_limit_get_429_with_retry_after),
+        ("oversized_bodies_get_413", oversized_bodies_get_413),
+        ("a_panic_does_not_take_later_requests_down", a_panic_does_not_take_later_requests_down),
+        ("pages_are_served_stale_while_kv_is_down", pages_are_served_stale_while_kv_is_down),
+        (
+            "an_overloaded_durable_object_answers_503_not_a_hang",
+            an_overloaded_durable_object_answers_503_not_a_hang,
+        ),
+        ("each_request_logs_one_json_line", each_request_logs_one_json_line),
+        ("healthz_reports_the_catalog", healthz_reports_the_catalog),
+    ];
+    let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _, _)| w), tests);
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(world);
+    conclusion.exit();
+}
+
+fn csp(reply: &Reply) -> &str {
+    reply.header("content-security-policy").unwrap_or("")
+}
+
+fn every_response_has_security_headers_and_a_request_id(w: &World) {
+    let mut shopper = Shopper::new(&w.shop);
+    let api = format!("{}/api/v1", w.shop.base);
+    let mut ids = HashSet::new();
+    let mut replies: Vec<(String, Reply)> = [
+        "/",
+        "/collections/knitwear",
+        "/products/brass-pen",
+        "/pages/about",
+        "/search?q=mug",
+        "/search/suggest?q=mu",
+        "/cart",
+        "/checkout",
+        "/orders/lookup",
+        "/cart/BRP-1:1",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/healthz",
+        "/products/no-such-thing",
+        "/products/brass-pen/",
+    ]
+    .iter()
+    .map(|p| (p.to_string(), shopper.get(p)))
+    .collect();
+    for p in ["/products", "/products/brass-pen", "/openapi.json", "/carts/nope"] {
+        replies.push((format!("/api/v1{p}"), send_raw(&api, "GET", p, &[], b"")));
+    }
+    replies.push(("POST /cart/add (forged)".into(), shopper.post_raw("/cart/add", &[("product", "x")], &[])));
+    for (what, reply) in &replies {
+        assert!(reply.status < 500, "{what}: {}", reply.status);
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{what}");
+        assert_eq!(reply.header("referrer-policy"), Some("strict-origin-when-cross-origin"), "{what}");
+        assert_eq!(reply.header("x-frame-options"), Some("DENY"), "{what}");
+        assert!(
+            reply.header("server-timing").is_some_and(|t| t.contains("total;dur=")),
+            "{what}: Server-Timing"
+        );
+        let id = reply.header("x-request-id").unwrap_or_else(|| panic!("{what}: no request id"));
+        assert!(id.len() >= 8, "{what}: {id}");
+        assert!(ids.insert(id.to_string()), "{what}: request id {id} repeated");
+        if reply.header("content-type").is_some_and(|t| t.starts_with("text/html")) {
+            let policy = csp(reply);
+            assert!(policy.contains("frame-ancestors 'none'"), "{what}: {policy}");
+            assert!(
+                policy.contains("object-src 'none'") && policy.contains("base-uri 'none'"),
+                "{what}: {policy}"
+            );
+            assert!(
+                !policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"),
+                "{what}: {policy}"
+            );
+        }
+    }
+    println!("{} responses checked, {} distinct request ids", replies.len(), ids.len());
+}
+
+fn csp_nonces_are_fresh_and_scripts_only_where_islands_are(w: &World) {
+    let mut shopper = Shopper::new(&w.shop);
+    // Pages without islands: no script may run at all.
+    for path in ["/", "/collections/knitwear", "/cart", "/pages/about"] {
+        let page = shopper.get(path);
+        assert!(csp(&page).contains("script-src 'none'"), "{path}: {}", csp(&page));
+        assert!(!page.body.contains("<script type=\"module\""), "{path}");
+        assert!(!csp(&page).contains("wasm-unsafe-eval"), "{path}");
+    }
+    // Island pages: only the nonced loader, and the same nonce in header and page.
+    let mut seen = HashSet::new();
+    for _ in 0..3 {
+        for path in ["/products/merino-crew-sweater", "/search?q=tee"] {
+            let page = shopper.get(path);
+            let policy = csp(&page).to_string();
+            let nonces = nonces_in(&page.body);
+            assert!(!nonces.is_empty(), "{path}: the loader carries a nonce");
+            assert!(nonces.iter().all(|n| *n == nonces[0]), "{path}: one nonce per response");
+            assert!(
+                policy.contains(&format!(
+                    "script-src 'nonce-{}' 'strict-dynamic' 'wasm-unsafe-eval'",
+                    nonces[0]
+                )),
+                "{path}: {policy}"
+            );
+            assert!(nonces[0].len() >= 16, "{path}: a nonce of 128 bits");
+            assert!(seen.insert(nonces[0].clone()), "{path}: the nonce {} was used twice", nonces[0]);
+            // The same page from the full-page cache gets its own nonce too.
+        }
+    }
+    // Inline JSON-LD is data, not script; no inline handlers anywhere.
+    let product = shopper.get("/products/merino-crew-sweater");
+    assert!(!product.body.contains(" onclick=") && !product.body.contains(" onload="));
+}
+
+/// Every state-changing form of the shop, with a body that would succeed.
+fn forms() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    vec![
+        ("/cart/add", vec![("product", "brass-pen"), ("variant", "BRP-1"), ("quantity", "1")]),
+        ("/cart/update", vec![("sku", "BRP-1"), ("quantity", "4")]),
+        ("/cart/remove", vec![("sku", "BRP-1")]),
+        ("/cart/discount", vec![("code", "WELCOME10")]),
+        ("/cart/link", vec![("items", "BRP-1:2")]),
+        ("/checkout/contact", vec![("email", "forged@example.com")]),
+        (
+            "/checkout/address",
+            vec![
+                ("name", "Forger"),
+                ("line1", "1 Main St"),
+                ("city", "Boston"),
+                ("region", "MA"),
+                ("postal_code", "02110"),
+                ("country", "US"),
+            ],
+        ),
+        ("/checkout/shipping", vec![("rate", "express")]),
+        ("/checkout/complete", vec![("idempotency_key", "forged-key-1"), ("card", "4242 4242 4242 4242")]),
+        ("/orders/lookup", vec![("email", "a@example.com"), ("number", "FL-AAAAA-AAAAA")]),
+        ("/cart/clear", vec![]),
+    ]
+}
+
+fn every_form_needs_the_sessions_token_and_this_site(w: &World) {
+    let api = Api::new(&w.shop);
+    let mut victim = Shopper::new(&w.shop);
+    assert_eq!(victim.post_form("/cart/add", &[("product", "brass-pen"), ("variant", "BRP-1")]).status, 303);
+    assert_eq!(victim.post_form("/checkout/contact", &[("email", "victim@example.com")]).status, 303);
+    let token = victim.cookie("cart").unwrap().to_string();
+    let id = token.split('.').next().unwrap().to_string();
+    let state = |api: &Api| api.get(&format!("/carts/{id}"), Some(&token)).1;
+    let before = state(&api);
+    let mut other = Shopper::new(&w.shop);
+    other.get("/orders/lookup");
+    let others_token: &'static str = other.csrf().unwrap().to_string().leak();
+    let own: &'static str = victim.csrf().unwrap().to_string().leak();
+    let origin = w.shop.base.clone();
+    let mut refused = 0;
+    for (path, fields) in forms() {
+        let with = |csrf: &'static str| {
+            let mut all = fields.clone();
+            all.push(("csrf", csrf));
+            all
+        };
+        let attempts: Vec<(&str, Fields, Fields)> = vec![
+            ("no token", fields.clone(), vec![]),
+            ("a made-up token", with("AAAAAAAAAAAAAAAAAAAAAA"), vec![]),
+            ("another session's token", with(others_token), vec![]),
+            ("an empty token", with(""), vec![]),
+            ("another site's Origin", with(own), vec![("origin", "https://evil.example")]),
+            ("a cross-site fetch", with(own), vec![("sec-fetch-site", "cross-site")]),
+            ("a same-site (sibling) fetch", with(own), vec![("sec-fetch-site", "same-site")]),
+        ];
+        for (what, body, headers) in attempts {
+            let reply = victim.post_raw(path, &body, &headers);
+            assert_eq!(reply.status, 403, "{path} with {what}: {}", text(&reply.body));
+            assert!(text(&reply.body).contains("That form could not be accepted"), "{path}: a helpful page");
+            assert!(
+                text(&reply.body).contains("reload the page") || text(&reply.body).contains("another site"),
+                "{path}: says what to do"
+            );
+            assert_eq!(state(&api), before, "{path} with {what} changed the cart");
+            refused += 1;
+        }
+    }
+    // A browser's own same-origin post passes both checks.
+    let ok = victim.post_form_with(
+        "/cart/update",
+        &[("sku", "BRP-1"), ("quantity", "2")],
+        &[("origin", &origin), ("sec-fetch-site", "same-origin")],
+    );
+    assert_eq!(ok.status, 303, "{}", text(&ok.body));
+    assert_eq!(state(&api)["lines"][0]["quantity"], 2);
+    // A brand-new visitor posting straight away (a stale form from an old session) is
+    // told to reload, and gets a session to do so with.
+    let mut stranger = Shopper::new(&w.shop);
+    let reply = stranger.post_raw("/cart/add", &[("product", "brass-pen"), ("variant", "BRP-1")], &[]);
+    assert_eq!(reply.status, 403);
+    assert!(reply.header("set-cookie").is_some_and(|c| c.starts_with("cart=")));
+    println!("{refused} forged or cross-site form posts refused with 403; the cart never changed");
+}
+
+fn cookies_are_host_only_and_secure_over_https(w: &World) {
+    let mut shopper = Shopper::new(&w.strict);
+    let page = shopper.get("/products/brass-pen");
+    let cookie = page.header("set-cookie").expect("a session cookie");
+    assert!(cookie.starts_with("__Host-cart="), "{cookie}");
+    for flag in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.split("; ").any(|part| part == flag), "{flag} missing: {cookie}");
+    }
+    assert!(!cookie.contains("Domain="), "host-only: {cookie}");
+    assert!(page.header("strict-transport-security").is_some_and(|h| h.contains("max-age=")));
+    assert!(csp(&page).contains("upgrade-insecure-requests"));
+    // The session works with that cookie.
+    let add = shopper.post_form_with(
+        "/cart/add",
+        &[("product", "brass-pen"), ("variant", "BRP-1")],
+        &[("cf-connecting-ip", "198.51.100.1")],
+    );
+    assert_eq!(add.status, 303, "{}", text(&add.body));
+    let cart = shopper.get("/cart");
+    assert!(text(&cart.body).contains("Brass Pen"), "{}", text(&cart.body));
+    // A plain `cart` cookie is not accepted over https (it could have been set by a sibling).
+    let plain = cookie.split(';').next().unwrap().trim_start_matches("__Host-");
+    let mut other = Shopper::new(&w.strict);
+    let reply = other.get_with_cookie("/cart", plain);
+    assert!(text(&reply.body).contains("Your cart is empty"));
+}
+
+fn writes_over_the_limit_get_429_with_retry_after(w: &World) {
+    let mut shopper = Shopper::new(&w.strict);
+    let client = [("cf-connecting-ip", "203.0.113.7")];
+    let add = [("product", "dot-grid-notebook"), ("variant", "DGN-NAVY")];
+    for i in 0..STRICT_LIMIT {
+        let reply = shopper.post_form_with("/cart/add", &add, &client);
+        assert_eq!(reply.status, 303, "write {i}: {}", text(&reply.body));
+    }
+    let limited = shopper.post_form_with("/cart/add", &add, &client);
+    assert_eq!(limited.status, 429);
+    let wait: u32 = limited.header("retry-after").expect("Retry-After").parse().unwrap();
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    assert!(text(&limited.body).contains("Too many requests"));
+    assert!(text(&limited.body).contains(&format!("Wait {wait} seconds")));
+    // Nothing was added by the refused write; reading is never limited.
+    for _ in 0..20 {
+        assert_eq!(shopper.get("/products/dot-grid-notebook").status, 200);
+    }
+    let cart = shopper.get("/cart");
+    assert!(text(&cart.body).contains(&STRICT_LIMIT.to_string()));
+    // Another client is not affected.
+    let mut neighbour = Shopper::new(&w.strict);
+    let reply = neighbour.post_form_with("/cart/add", &add, &[("cf-connecting-ip", "203.0.113.8")]);
+    assert_eq!(reply.status, 303);
+    // The API counts writes the same way and answers JSON.
+    let api_client = [("cf-connecting-ip", "203.0.113.9")];
+    let base = format!("{}/api/v1", w.strict.base);
+    let json_headers = [api_client[0], ("content-type", "application/json")];
+    for _ in 0..STRICT_LIMIT {
+        assert_eq!(send_raw(&base, "POST", "/carts", &json_headers, b"{}").status, 201);
+    }
+    let limited = send_raw(&base, "POST", "/carts", &json_headers, b"{}");
+    assert_eq!(limited.status, 429);
+    assert!(limited.header("retry-after").is_some());
+    let body: Value = serde_json::from_str(&limited.body).unwrap();
+    assert_eq!(body["error"], "rate_limited", "{body}");
+    assert_eq!(send_raw(&base, "GET", "/products", &api_client, b"").status, 200, "reads are not limited");
+    println!("limit {STRICT_LIMIT}/min: write {} answered 429, Retry-After {wait} s", STRICT_LIMIT + 1);
+}
+
+fn oversized_bodies_get_413(w: &World) {
+    let mut shopper = Shopper::new(&w.shop);
+    shopper.get("/orders/lookup");
+    let csrf = shopper.csrf().unwrap().to_string();
+    let big = "x".repeat(20 * 1024);
+    let reply = shopper.post_raw("/cart/discount", &[("csrf", &csrf), ("code", &big)], &[]);
+    assert_eq!(reply.status, 413, "{}", text(&reply.body));
+    assert!(text(&reply.body).contains("larger than we accept"));
+    let (id, token) = new_cart(&Api::new(&w.shop));
+    let base = format!("{}/api/v1", w.shop.base);
+    let body = json!({ "sku": big }).to_string();
+    let auth = format!("Bearer {token}");
+    let headers = [("content-type", "application/json"), ("authorization", auth.as_str())];
+    let reply = send_raw(&base, "POST", &format!("/carts/{id}/lines"), &headers, body.as_bytes());
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert_eq!(serde_json::from_str::<Value>(&reply.body).unwrap()["error"], "payload_too_large");
+}
+
+fn a_panic_does_not_take_later_requests_down(w: &World) {
+    let api = Api::new(&w.shop);
+    let (id, token) = new_cart(&api);
+    let (status, _) =
+        api.post(&format!("/carts/{id}/lines"), Some(&token), json!({ "sku": "BRP-1", "quantity": 2 }));
+    assert_eq!(status, 200);
+    let base = format!("{}/api/v1", w.shop.base);
+    let panicked = send_raw(&base, "POST", "/test/panic", &[], b"");
+    assert_eq!(panicked.status, 500, "the panicking request itself fails");
+    // The very next requests are answered, and stored state is intact.
+    let mut shopper = Shopper::new(&w.shop);
+    for path in ["/", "/products/brass-pen", "/cart"] {
+        assert_eq!(shopper.get(path).status, 200, "{path} after a panic");
+    }
+    let (status, cart) = api.get(&format!("/carts/{id}"), Some(&token));
+    assert_eq!(status, 200);
+    assert_eq!(cart["lines"][0]["quantity"], 2, "{cart}");
+    // And again: recovery is not a one-off.
+    assert_eq!(send_raw(&base, "POST", "/test/panic", &[], b"").status, 500);
+    assert_eq!(shopper.get("/collections/knitwear").status, 200);
+    assert!(w.shop.log().contains("Reinitializing Wasm application"), "the runtime reset the module");
+}
+
+fn outage(w: &World, seconds: f64) {
+    let (status, body) = Api::new(&w.shop).post("/test/kv-outage", None, json!({ "seconds": seconds }));
+    assert_eq!(status, 200, "{body}");
+}
+
+fn pages_are_served_stale_while_kv_is_down(w: &World) {
+    let mut shopper = Shopper::new(&w.shop);
+    let seen = ["/products/wool-throw-blanket", "/collections/home", "/pages/shipping"];
+    let mut fresh = Vec::new();
+    for path in seen {
+        let page = shopper.get(path);
+        assert_eq!(page.status, 200);
+        assert_eq!(page.header("x-served-stale"), None);
+        fresh.push(text(&page.body));
+    }
+    outage(w, 60.0);
+    for (path, fresh) in seen.iter().zip(&fresh) {
+        let page = shopper.get(path);
+        assert_eq!(page.status, 200, "{path} during the outage: {}", text(&page.body));
+        assert_eq!(page.header("x-served-stale"), Some("kv-unavailable"), "{path}: marked stale");
+        assert!(page.header("server-timing").unwrap().contains("cache;desc=\"stale\""), "{path}");
+        assert_eq!(&text(&page.body), fresh, "{path}: the same page");
+    }
+    // A page never rendered before cannot be made up: 503 with Retry-After, quickly.
+    let started = Instant::now();
+    let unseen = shopper.get("/products/leather-card-holder");
+    assert_eq!(unseen.status, 503, "{}", text(&unseen.body));
+    assert!(unseen.header("retry-after").is_some());
+    assert!(text(&unseen.body).contains("Please try again in a moment"));
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let health = shopper.get("/healthz");
+    let body: Value = serde_json::from_str(&health.body).unwrap();
+    assert_eq!(body["status"], "degraded", "{body}");
+    outage(w, 0.0);
+    let back = shopper.get("/products/leather-card-holder");
+    assert_eq!(back.status, 200, "served again once KV answers");
+    assert_eq!(back.header("x-served-stale"), None);
+    let health: Value = serde_json::from_str(&shopper.get("/healthz").body).unwrap();
+    assert_eq!(health["status"], "ok");
+}
+
+fn an_overloaded_durable_object_answers_503_not_a_hang(w: &World) {
+    let api = Api::new(&w.shop);
+    let (id, token) = new_cart(&api);
+    api.post(&format!("/carts/{id}/lines"), Some(&token), json!({ "sku": "BRP-1", "quantity": 1 }));
+    let stall_ms = 6_000;
+    let (status, body) = api.post("/test/stall", None, json!({ "cart_id": id, "ms": stall_ms }));
+    assert_eq!(status, 200, "{body}");
+    let started = Instant::now();
+    // The command reaches the object just after the answer.
+    std::thread::sleep(Duration::from_millis(200));
+    let base = format!("{}/api/v1", w.shop.base);
+    let stuck = send_raw(
+        &base,
+        "GET",
+        &format!("/carts/{id}"),
+        &[("authorization", &format!("Bearer {token}"))],
+        b"",
+    );
+    let waited = started.elapsed();
+    assert_eq!(stuck.status, 503, "{}", stuck.body);
+    assert!(stuck.header("retry-after").is_some());
+    let body: Value = serde_json::from_str(&stuck.body).unwrap();
+    assert_eq!(body["error"], "unavailable");
+    assert!(waited < Duration::from_millis(DO_TIMEOUT_MS + 1_500), "answered in {waited:?}");
+    // The shop page of the same cart: a styled 503, not a hang.
+    let mut shopper = Shopper::new(&w.shop);
+    let page = shopper.get_with_cookie("/cart", &format!("cart={token}"));
+    assert_eq!(page.status, 503);
+    assert!(page.header("retry-after").is_some());
+    assert!(text(&page.body).contains("did not answer in time"), "{}", text(&page.body));
+    // Other carts and pages are not affected.
+    assert_eq!(shopper.get("/products/brass-pen").status, 200);
+    let (other, other_token) = new_cart(&api);
+    assert_eq!(api.get(&format!("/carts/{other}"), Some(&other_token)).0, 200);
+    // Once the object is free again, the cart is intact.
+    std::thread::sleep(
+        Duration::from_millis(stall_ms).saturating_sub(started.elapsed()) + Duration::from_millis(500),
+    );
+    let (status, cart) = api.get(&format!("/carts/{id}"), Some(&token));
+    assert_eq!(status, 200);
+    assert_eq!(cart["lines"][0]["quantity"], 1);
+    println!("stalled cart answered 503 after {waited:?} (deadline {DO_TIMEOUT_MS} ms)");
+}
+
+fn each_request_logs_one_json_line(w: &World) {
+    let mut shopper = Shopper::new(&w.shop);
+    let page = shopper.get("/products/stoneware-mug");
+    let missing = shopper.get("/products/nothing-here");
+    let add = shopper.post_form("/cart/add", &[("product", "stoneware-mug"), ("variant", "SWM-SPECK")]);
+    let api = send_raw(&format!("{}/api/v1", w.shop.base), "GET", "/products/stoneware-mug", &[], b"");
+    std::thread::sleep(Duration::from_millis(500));
+    let log = w.shop.log();
+    for (reply, route, status) in [
+        (&page, "products", 200),
+        (&missing, "products", 404),
+        (&add, "cart", add.status),
+        (&api, "api:products", 200),
+    ] {
+        let id = reply.header("x-request-id").unwrap();
+        let lines: Vec<Value> = log
+            .lines()
+            .filter(|l| l.contains(&format!("\"request_id\":\"{id}\"")))
+            .map(|l| serde_json::from_str(&l[l.find('{').unwrap()..]).expect("a JSON line"))
+            .collect();
+        assert_eq!(lines.len(), 1, "one log line for request {id}");
+        let line = &lines[0];
+        assert_eq!(line["route"], route, "{line}");
+        assert_eq!(line["status"], status, "{line}");
+        for field in ["method", "path", "ms", "cache", "kv_reads", "kv_ms", "do_calls", "do_ms", "error"] {
+            assert!(line.get(field).is_some(), "{field} missing: {line}");
+        }
+    }
+    assert_eq!(add.status, 303);
+    let id = missing.header("x-request-id").unwrap();
+    let line = log.lines().find(|l| l.contains(id)).unwrap();
+    assert!(line.contains("\"error\":\"not_found\""), "{line}");
+    let add_id = add.header("x-request-id").unwrap();
+    let add_line = log.lines().find(|l| l.contains(add_id)).unwrap();
+    assert!(!add_line.contains("\"do_calls\":0"), "DO calls are counted: {add_line}");
+}
+
+fn healthz_reports_the_catalog(w: &World) {
+    let mut shopper = Shopper::new(&w.shop);
+    let reply = shopper.get("/healthz");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    let body: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body["status"], "ok");
+    let version = body["catalog_version"].as_str().unwrap();
+    let home = shopper.get("/");
+    assert_eq!(home.page_version().as_deref(), Some(version));
+    assert!(element_containing(&home.body, "<h1").is_some());
+}

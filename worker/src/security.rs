@@ -1,0 +1,131 @@
+//! Response security and form protection.
+//!
+//! - **CSP with a per-response nonce.** Pages are rendered (and page-cached) with a
+//!   placeholder nonce; every response gets a fresh one, in the page and in the
+//!   `Content-Security-Policy` header. Pages without islands allow no script at all;
+//!   island pages allow only the nonced loader (`'strict-dynamic'`, plus
+//!   `'wasm-unsafe-eval'` for the Wasm).
+//! - **CSRF.** Every state-changing form carries a token bound to the visitor's session
+//!   (an HMAC of the session id, filled into pages per response like the nonce), and
+//!   requests whose `Sec-Fetch-Site` or `Origin` shows another site are refused.
+//! - **Headers**: `X-Content-Type-Options`, `Referrer-Policy`, `frame-ancestors` and
+//!   `X-Frame-Options`, `Permissions-Policy`, `Cross-Origin-Opener-Policy`, and HSTS
+//!   over https.
+
+use crate::error::{AppError, AppResult};
+use crate::http::{self, Fields};
+use crate::random;
+use crate::signing::{constant_time_eq, Signer};
+use shared::CartId;
+use worker::{Headers, Request};
+
+/// What pages are rendered with in place of the nonce and the CSRF token.
+pub const NONCE_PLACEHOLDER: &str = "nonce-placeholder-4f8c2d1a9e7b";
+pub const CSRF_PLACEHOLDER: &str = "csrf-placeholder-b71e0c55d3a8";
+
+/// The visitor's session: the cart id from the signed cart cookie (a new one is made,
+/// and its cookie set, on the first response).
+pub struct Session {
+    pub id: CartId,
+    pub is_new: bool,
+    pub csrf: String,
+    /// The `Set-Cookie` value that starts a new session.
+    pub new_cookie: Option<String>,
+}
+
+impl Session {
+    pub fn of(req: &Request, signer: &Signer) -> AppResult<Session> {
+        let (id, is_new) = crate::routes::cart::cart_for_write(req, signer)?;
+        let new_cookie = is_new.then(|| crate::routes::cart::cookie_value(req, signer, &id));
+        Ok(Session { csrf: signer.csrf_token(&id), id, is_new, new_cookie })
+    }
+}
+
+/// What pages are rendered with: placeholders that [`finish_page`] fills per response.
+pub fn render_context(catalog_version: &str, origin: &str) -> app::RenderContext {
+    app::RenderContext {
+        catalog_version: catalog_version.to_string(),
+        origin: origin.to_string(),
+        nonce: NONCE_PLACEHOLDER.to_string(),
+        csrf: CSRF_PLACEHOLDER.to_string(),
+    }
+}
+
+/// 16 random bytes, base64url: a CSP nonce.
+pub fn fresh_nonce() -> AppResult<String> {
+    let bytes = random::random_16().map_err(AppError::Internal)?;
+    Ok(crate::signing::base64url(&bytes))
+}
+
+/// Fills a page's placeholders for this response.
+pub fn finish_page(body: &str, nonce: &str, csrf: &str) -> String {
+    body.replace(NONCE_PLACEHOLDER, nonce).replace(CSRF_PLACEHOLDER, csrf)
+}
+
+/// Headers every response gets; `html` adds the CSP (with scripts only if `nonce` is given).
+pub fn apply_headers(headers: &Headers, https: bool, html: bool, nonce: Option<&str>) -> AppResult<()> {
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("referrer-policy", "strict-origin-when-cross-origin")?;
+    headers.set("x-frame-options", "DENY")?;
+    headers.set("cross-origin-opener-policy", "same-origin")?;
+    headers.set("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()")?;
+    if https {
+        headers.set("strict-transport-security", "max-age=31536000; includeSubDomains")?;
+    }
+    if html {
+        let scripts = match nonce {
+            Some(n) => format!("script-src 'nonce-{n}' 'strict-dynamic' 'wasm-unsafe-eval'"),
+            None => "script-src 'none'".to_string(),
+        };
+        let upgrade = if https { "; upgrade-insecure-requests" } else { "" };
+        headers.set(
+            "content-security-policy",
+            &format!(
+                "default-src 'self'; {scripts}; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+                 connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+                 frame-ancestors 'none'{upgrade}"
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Whether the request came from this site, by the headers browsers send. Requests with
+/// neither header (scripts, old browsers) pass on to the token check.
+fn same_site(req: &Request) -> bool {
+    let fetch_site = req.headers().get("sec-fetch-site").ok().flatten();
+    if let Some(site) = fetch_site {
+        if !matches!(site.as_str(), "same-origin" | "none") {
+            return false;
+        }
+    }
+    match req.headers().get("origin").ok().flatten() {
+        Some(origin) => origin == http::origin(req),
+        None => true,
+    }
+}
+
+/// Reads a state-changing form: refused (403) when it comes from another site or lacks
+/// this session's token. Every form handler reads its form through here.
+pub async fn read_form(req: &mut Request, session: &Session) -> AppResult<Fields> {
+    let form = http::read_form(req).await?;
+    check_form(req, &form, session)?;
+    Ok(form)
+}
+
+/// Refuses a form POST from another site or without this session's token.
+fn check_form(req: &Request, form: &Fields, session: &Session) -> AppResult<()> {
+    if !same_site(req) {
+        return Err(AppError::Forbidden(
+            "This form was sent from another site, so it was not accepted.".into(),
+        ));
+    }
+    let token = form.get("csrf").unwrap_or("");
+    if session.is_new || !constant_time_eq(token.as_bytes(), session.csrf.as_bytes()) {
+        return Err(AppError::Forbidden(
+            "Your session expired or this form is out of date. Go back, reload the page, and try again."
+                .into(),
+        ));
+    }
+    Ok(())
+}
