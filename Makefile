@@ -3,6 +3,8 @@
 #               and serve the shop on http://127.0.0.1:$(PORT)
 #   make test   set up, build once, then run every test (unit, integration, browser, deploy)
 #   make lighthouse   Lighthouse scores (median of RUNS, default 3) for four page types
+#   make bench  loads on the release worker: req/s, latency, CPU per request, sizes,
+#               budgets; writes bench/results.json, bench/SUMMARY.md, bench/latency.svg
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,7 +19,7 @@ export CLOUDFLARE_CF_FETCH_ENABLED := false
 # Crates built for the host; the worker and the islands bundle only build for wasm32.
 HOST_CRATES := --workspace --exclude storefront-worker --exclude storefront-islands
 
-.PHONY: dev test setup build seed lint lighthouse clean
+.PHONY: dev test setup build seed lint lighthouse bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -46,6 +48,10 @@ test: build lint
 
 lighthouse: build
 	scripts/with-shop.sh node scripts/lighthouse.mjs
+
+# BENCH_SCALE=sample skips the generated 1k and 100k catalogs.
+bench: build
+	STOREFRONT_PREBUILT=1 cargo run -q -p storefront-bench
 
 clean:
 	rm -rf target worker/build public/pkg .wrangler test-artifacts

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the build and the tests need, skipping whatever is already there:
-# the wasm32 target, worker-build and wasm-bindgen-cli at exact versions, Debian's
-# Chromium and a Java runtime, and the npm packages pinned in package-lock.json.
+# Installs what the build, the tests and the bench need, skipping whatever is already
+# there: the wasm32 target, worker-build and wasm-bindgen-cli at exact versions, Debian's
+# Chromium, a Java runtime and wrk, and the npm packages pinned in package-lock.json.
 # Nothing here downloads from GitHub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,10 +37,12 @@ if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIN
 fi
 
 # Debian packages: Chromium for the browser tests and Lighthouse, a Java runtime for the
-# Nu HTML checker (npm vnu-jar). Browser downloads do not work here; Debian's do.
+# Nu HTML checker (npm vnu-jar), wrk for `make bench`. Browser downloads do not work
+# here; Debian's do.
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v java >/dev/null || missing+=(default-jre-headless)
+command -v wrk >/dev/null || missing+=(wrk)
 if (( ${#missing[@]} )); then
   step "installing Debian packages: ${missing[*]}"
   sudo=""

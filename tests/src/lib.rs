@@ -212,6 +212,8 @@ impl Shop {
 
     fn wait_until_ready(&mut self, ready_status: u16) {
         let deadline = Instant::now() + Duration::from_secs(120);
+        // Should wrangler ever stop doing the startup rebuild, do not wait for it forever.
+        let rebuild_deadline = Instant::now() + Duration::from_secs(30);
         let agent = agent();
         while Instant::now() < deadline {
             if let Some(child) = self.child.as_mut() {
@@ -219,14 +221,22 @@ impl Shop {
                     panic!("wrangler dev exited early ({status}):\n{}", self.log_tail());
                 }
             }
-            if let Ok(resp) = agent.get(&format!("{}/", self.base)).call() {
-                if resp.status().as_u16() == ready_status {
-                    return;
-                }
+            let answered = agent
+                .get(&format!("{}/", self.base))
+                .call()
+                .is_ok_and(|resp| resp.status().as_u16() == ready_status);
+            if answered && (startup_rebuild_done(&self.log()) || Instant::now() > rebuild_deadline) {
+                return;
             }
             std::thread::sleep(Duration::from_millis(200));
         }
         panic!("wrangler dev did not answer within 120 s:\n{}", self.log_tail());
+    }
+
+    /// The process group of `wrangler dev` and the runtimes it started (benchmarks read
+    /// their CPU time).
+    pub fn process_group(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
     }
 
     /// Everything `wrangler dev` printed so far (including the worker's log lines).
@@ -278,6 +288,24 @@ impl Shop {
 impl Drop for Shop {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Whether wrangler's startup rebuild is behind us. Once its file watcher is ready,
+/// wrangler 4.86 runs the custom build again and reloads the worker (logging "The file …
+/// changed, restarting build..."); a POST in flight during that reload gets wrangler's
+/// own 503 ("Your worker restarted mid-request"). On a busy machine the reload can come
+/// after the shop first answers, so tests wait for it: done when the rebuild line is
+/// followed by the server starting, or by a reload that has finished.
+fn startup_rebuild_done(log: &str) -> bool {
+    let Some(rebuild) = log.find("changed, restarting build") else {
+        return false;
+    };
+    let after = &log[rebuild..];
+    match (after.find("Starting local server"), after.find("Reloading local server")) {
+        (Some(_), None) => true,
+        (_, Some(reload)) => after[reload..].contains("Local server updated and ready"),
+        (None, None) => false,
     }
 }
 
@@ -502,6 +530,9 @@ impl Shopper {
     }
 }
 
+/// How `wrangler dev`'s proxy answers when it lost the request on its way to the worker.
+pub const WRANGLER_RESTART_503: &str = "Your worker restarted mid-request";
+
 /// A headless client of the JSON API (`/api/v1`).
 #[derive(Clone)]
 pub struct Api {
@@ -515,6 +546,13 @@ impl Api {
     }
 
     /// Sends a request; `token` becomes `Authorization: Bearer`, `body` is sent as JSON.
+    ///
+    /// `wrangler dev`'s proxy sometimes loses its connection to the runtime when many
+    /// requests arrive at once and then answers a POST with its own plain-text 503
+    /// ("Your worker restarted mid-request", `Retry-After: 0`) without the worker having
+    /// run; a real client retries that, and so does this one (the worker's own 503s are
+    /// JSON and are returned as they are). Every API write is safe to repeat: checkout
+    /// completion by its idempotency key, the rest by design.
     pub fn call(
         &self,
         method: &str,
@@ -523,6 +561,28 @@ impl Api {
         headers: &[(&str, &str)],
         body: Option<&serde_json::Value>,
     ) -> (u16, serde_json::Value) {
+        let mut attempt = 1;
+        loop {
+            let reply = self.call_once(method, path, token, headers, body);
+            if reply.status == 503 && reply.body.starts_with(WRANGLER_RESTART_503) && attempt < 4 {
+                eprintln!("{method} {path}: wrangler's proxy lost the request (attempt {attempt}); sending it again");
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+            let json = serde_json::from_str(&reply.body).unwrap_or(serde_json::Value::Null);
+            return (reply.status, json);
+        }
+    }
+
+    fn call_once(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Reply {
         let url = format!("{}{path}", self.base);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(token) = token {
@@ -539,9 +599,7 @@ impl Api {
             None => String::new(),
         };
         let request = builder.body(text).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        let reply = to_reply(self.agent.run(request), &format!("{method} {path}"));
-        let json = serde_json::from_str(&reply.body).unwrap_or(serde_json::Value::Null);
-        (reply.status, json)
+        to_reply(self.agent.run(request), &format!("{method} {path}"))
     }
 
     pub fn get(&self, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
@@ -616,5 +674,22 @@ impl SampleCatalog {
 
     pub fn version(&self) -> &str {
         &self.built.version
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::startup_rebuild_done;
+
+    #[test]
+    fn the_startup_rebuild_counts_as_done_only_once_its_reload_finished() {
+        let before_start = "x\nThe file a,b changed, restarting build...\n⎔ Starting local server...\n";
+        assert!(startup_rebuild_done(before_start));
+        let pending = "⎔ Starting local server...\nReady\nThe file a,b changed, restarting build...\n";
+        assert!(!startup_rebuild_done(pending));
+        let reloading = format!("{pending}⎔ Reloading local server...\n");
+        assert!(!startup_rebuild_done(&reloading));
+        assert!(startup_rebuild_done(&format!("{reloading}⎔ Local server updated and ready\n")));
+        assert!(!startup_rebuild_done("⎔ Starting local server...\n"));
     }
 }

@@ -25,5 +25,9 @@ pub const KV_TIMEOUT_MS: &str = "KV_TIMEOUT_MS";
 pub const WRITE_LIMIT_PER_MINUTE: &str = "WRITE_LIMIT_PER_MINUTE";
 /// Durable Object namespace of the write-rate limiter: `LimiterObject`s, sharded by client.
 pub const LIMITER: &str = "LIMITER";
+/// "off" turns the full-page cache off (a var; on by default).
+pub const PAGE_CACHE: &str = "PAGE_CACHE";
+/// "off" drops the one-line JSON log of each request (a var; on by default).
+pub const REQUEST_LOG: &str = "REQUEST_LOG";
 /// "1" enables the routes only tests use (a var; off by default).
 pub const ENABLE_TEST_ROUTES: &str = "ENABLE_TEST_ROUTES";

@@ -1,4 +1,5 @@
-//! The in-isolate cache: parsed catalog documents kept in memory between requests
+//! The in-isolate cache: parsed catalog documents (and the hottest rendered pages, see
+//! `page_cache`) kept in memory between requests
 //! served by the same isolate, keyed by their versioned KV key (so a publish never
 //! needs a purge: the new version simply uses new keys), bounded in bytes with
 //! least-recently-used eviction.

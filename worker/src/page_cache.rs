@@ -1,15 +1,36 @@
-//! The full-page cache: rendered catalog pages kept in the Workers Cache API under a
-//! key that contains the catalog version, so a publish needs no purge — the next request
-//! simply asks for a key that does not exist yet. Pages carry a weak `ETag` derived from
-//! the same version and URL, so a browser revalidating an unchanged page gets a `304`
-//! without a single document being read.
+//! The full-page cache: rendered catalog pages kept in the Workers Cache API, and the
+//! most used of them also in the isolate's memory (a hit there costs no subrequest and
+//! no body stream), under a key that contains the catalog version, so a publish needs
+//! no purge — the next request simply asks for a key that does not exist yet. Pages
+//! carry a weak `ETag` derived from the same version and URL, so a browser revalidating
+//! an unchanged page gets a `304` without a single document being read.
 //!
 //! Only anonymous, session-free pages are cached: catalog pages never contain anything
 //! about the shopper (the cart lives on its own `no-store` page).
 //! On `*.workers.dev` hostnames the Cache API is a no-op: use a custom domain or route
 //! to get page-cache hits in production (the in-isolate cache still applies).
 
+use std::future::Future;
+use std::sync::Arc;
 use worker::{Cache, Headers, Request, Response};
+
+/// A page kept in the isolate's memory (in the isolate cache's LRU, next to documents).
+struct Page {
+    content_type: String,
+    body: String,
+}
+
+fn remember(key: &str, content_type: &str, body: &str) {
+    let page = Page { content_type: content_type.to_string(), body: body.to_string() };
+    let bytes = key.len() + content_type.len() + body.len() + 64;
+    crate::isolate_cache::put(format!("page:{key}"), Arc::new(page), bytes);
+}
+
+/// Whether the full-page cache is in use: `PAGE_CACHE = "off"` renders every page from
+/// the documents (benchmarks use it to measure rendering; stale copies are not kept then).
+pub fn enabled(env: &worker::Env) -> bool {
+    env.var(crate::bindings::PAGE_CACHE).map(|v| v.to_string() != "off").unwrap_or(true)
+}
 
 /// How long the cache keeps a page. Keys are versioned, so this only bounds storage.
 const STORED_MAX_AGE_S: u32 = 86_400;
@@ -61,6 +82,9 @@ pub fn last_key(path: &str, canonical_query: &str) -> String {
 
 /// A cached page's content type and body, if the cache has it.
 pub async fn lookup(key: &str) -> Option<(String, String)> {
+    if let Some(page) = crate::isolate_cache::get::<Page>(&format!("page:{key}")) {
+        return Some((page.content_type.clone(), page.body.clone()));
+    }
     let cache = Cache::default();
     let mut cached = cache.get(key, false).await.ok()??;
     if cached.status_code() != 200 {
@@ -68,11 +92,18 @@ pub async fn lookup(key: &str) -> Option<(String, String)> {
     }
     let content_type = cached.headers().get("content-type").ok().flatten().unwrap_or_default();
     let body = cached.text().await.ok()?;
+    remember(key, &content_type, &body);
     Some((content_type, body))
 }
 
-/// Stores a page (run after the response is sent, through `wait_until`).
-pub async fn store(key: String, content_type: String, body: String) {
+/// Stores a page: in memory at once, and in the Cache API by the returned future (run
+/// after the response is sent, through `wait_until`).
+pub fn store(key: String, content_type: String, body: String) -> impl Future<Output = ()> + 'static {
+    remember(&key, &content_type, &body);
+    put(key, content_type, body)
+}
+
+async fn put(key: String, content_type: String, body: String) {
     let headers = Headers::new();
     let stored = headers
         .set("content-type", &content_type)

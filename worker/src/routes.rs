@@ -58,6 +58,9 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     let id = request_id(&req);
     let is_api = path.starts_with("/api/");
     let wants_json = is_api || http::wants_json(&req);
+    if path == "/livez" {
+        return livez(&timing, &id);
+    }
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
 
     // The API authenticates with bearer tokens; everything else has a cookie session.
@@ -97,18 +100,39 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     let error_code = result.as_ref().err().map(AppError::code);
     let response = respond(result, catalog.as_ref(), &timing, &origin, wants_json).await?;
     let response = finish(response, session.as_ref(), https, catalog.as_ref(), &timing, &id).await?;
-    console_log!(
-        "{}",
-        timing.log_line(
-            &id,
-            method.as_ref(),
-            &path,
-            &route_name(&segments),
-            response.status_code(),
-            error_code
-        )
-    );
+    if request_log_enabled(&env) {
+        console_log!(
+            "{}",
+            timing.log_line(
+                &id,
+                method.as_ref(),
+                &path,
+                &route_name(&segments),
+                response.status_code(),
+                error_code
+            )
+        );
+    }
     Ok(response)
+}
+
+/// Whether every request gets its JSON log line (`REQUEST_LOG = "off"` turns them off;
+/// warnings and errors are logged either way).
+fn request_log_enabled(env: &Env) -> bool {
+    env.var(crate::bindings::REQUEST_LOG).map(|v| v.to_string() != "off").unwrap_or(true)
+}
+
+/// `/livez`: the worker answers at all. Nothing is read and nothing is logged: this is
+/// also the benchmarks' floor, the cost of a request that does no work.
+fn livez(timing: &Timing, request_id: &str) -> worker::Result<Response> {
+    let headers = worker::Headers::new();
+    headers.set("content-type", http::TEXT)?;
+    headers.set("cache-control", "no-store")?;
+    security::apply_headers(&headers, false, false, None)
+        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    headers.set("x-request-id", request_id)?;
+    headers.set("server-timing", &format!("total;dur={:.1}", timing.elapsed_ms()))?;
+    Ok(Response::ok("ok")?.with_headers(headers))
 }
 
 /// `/healthz`: 200 while pages can be served ("degraded" when KV is down but a
@@ -281,11 +305,14 @@ async fn cached_page(
         return http::not_modified(&etag, policy);
     }
     let key = page_cache::key(&versioned, path, &canonical);
-    if let Some((content_type, body)) = page_cache::lookup(&key).await {
-        timing.page_cache.set(PageCache::Hit);
-        return http::body_response(&content_type, body, 200, policy, Some(&etag));
+    let use_cache = page_cache::enabled(env);
+    if use_cache {
+        if let Some((content_type, body)) = page_cache::lookup(&key).await {
+            timing.page_cache.set(PageCache::Hit);
+            return http::body_response(&content_type, body, 200, policy, Some(&etag));
+        }
+        timing.page_cache.set(PageCache::Miss);
     }
-    timing.page_cache.set(PageCache::Miss);
     let started = now_ms();
     let origin = http::origin(req);
     let rendered = pages::render(&page, env, catalog, &canonical, &origin).await;
@@ -307,8 +334,14 @@ async fn cached_page(
     };
     timing.render_ms.set(now_ms() - started);
     let response = http::body_response(content_type, body.clone(), 200, policy, Some(&etag))?;
-    ctx.wait_until(page_cache::store(key, content_type.to_string(), body.clone()));
-    ctx.wait_until(page_cache::store(page_cache::last_key(path, &canonical), content_type.to_string(), body));
+    if use_cache {
+        ctx.wait_until(page_cache::store(key, content_type.to_string(), body.clone()));
+        ctx.wait_until(page_cache::store(
+            page_cache::last_key(path, &canonical),
+            content_type.to_string(),
+            body,
+        ));
+    }
     Ok(response)
 }
 

@@ -1,0 +1,789 @@
+//! `make bench`: speed, size and cost per request of the storefront, on this machine.
+//!
+//! Starts the release worker under `wrangler dev` on loopback (fresh local state, the
+//! sample catalog, then generated catalogs of 1,000 and 100,000 products), drives bounded
+//! loads with `wrk`, reads server CPU time from the kernel's per-process accounting
+//! before and after each load, and writes `bench/results.json`, `bench/SUMMARY.md` and
+//! `bench/latency.svg`. Budgets are checked and printed as verdicts; a missed budget is
+//! reported with what dominates its cost, not failed.
+//!
+//! `BENCH_SCALE=sample` skips the generated catalogs (the 100k publish takes minutes the
+//! first time; its local state is kept under `target/bench/` and reused).
+
+mod cpu;
+mod report;
+mod wrk;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use storefront_tests::commerce::{new_cart, ready_cart, set_stock};
+use storefront_tests::{agent, project_root, publish_catalog, Api, Shop, TempDir};
+use wrk::{Item, Load};
+
+/// One measured load.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Scenario {
+    pub key: String,
+    pub name: String,
+    /// `wrangler dev` (through its proxy) or `runtime` (the worker's workerd directly).
+    pub via: String,
+    /// Which catalog: `sample`, `1k`, `100k`.
+    pub catalog: String,
+    pub page_cache: bool,
+    /// Whether the worker wrote its JSON log line for each request (`REQUEST_LOG`).
+    pub request_log: bool,
+    pub connections: u32,
+    #[serde(flatten)]
+    pub outcome: wrk::Outcome,
+    /// Server CPU per request sent, in ms: the worker's runtime, and the processes in
+    /// front of it (wrangler's proxy workerd and node).
+    pub cpu_runtime_ms: f64,
+    pub cpu_front_ms: f64,
+    /// Averages of the worker's own log lines for these requests.
+    pub profile: Option<Profile>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Profile {
+    pub requests: usize,
+    pub worker_ms: f64,
+    pub do_calls: f64,
+    pub do_ms: f64,
+    pub kv_reads: f64,
+    pub kv_ms: f64,
+}
+
+/// A running shop and what the bench knows about its processes.
+struct Server {
+    shop: Shop,
+    runtime: Vec<u32>,
+    front: Vec<u32>,
+    /// `http://127.0.0.1:PORT` of the runtime itself, without wrangler's proxy.
+    direct: Option<String>,
+    catalog: String,
+    page_cache: bool,
+    request_log: bool,
+}
+
+impl Server {
+    fn start(state: &Path, catalog: &str, page_cache: bool, request_log: bool) -> Server {
+        let mut vars = vec![("RESERVATION_TTL_SECONDS", "900")];
+        if !page_cache {
+            vars.push(("PAGE_CACHE", "off"));
+        }
+        if !request_log {
+            vars.push(("REQUEST_LOG", "off"));
+        }
+        let shop = Shop::start_with(state, 200, &vars);
+        let public_port: u16 = shop.base.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let processes = shop.process_group().map(cpu::group).unwrap_or_default();
+        let mut runtime = Vec::new();
+        let mut direct = None;
+        for p in processes.iter().filter(|p| p.name == "workerd") {
+            for port in cpu::listening_ports(p.pid).into_iter().filter(|port| *port != public_port) {
+                let base = format!("http://127.0.0.1:{port}");
+                let answered = agent()
+                    .get(&format!("{base}/livez"))
+                    .call()
+                    .ok()
+                    .and_then(|mut r| r.body_mut().read_to_string().ok())
+                    .is_some_and(|body| body == "ok");
+                if answered {
+                    runtime.push(p.pid);
+                    direct = Some(base);
+                    break;
+                }
+            }
+        }
+        let front = processes.iter().map(|p| p.pid).filter(|pid| !runtime.contains(pid)).collect();
+        Server { shop, runtime, front, direct, catalog: catalog.to_string(), page_cache, request_log }
+    }
+
+    fn base(&self, via_runtime: bool) -> Option<String> {
+        if via_runtime {
+            self.direct.clone()
+        } else {
+            Some(self.shop.base.clone())
+        }
+    }
+}
+
+struct Bench {
+    ticks: f64,
+    scripts: TempDir,
+    scenarios: Vec<Scenario>,
+}
+
+impl Bench {
+    /// Warms up with `warmup` requests, then measures `load` (CPU read around it).
+    #[allow(clippy::too_many_arguments)]
+    fn measure(
+        &mut self,
+        server: &Server,
+        key: &str,
+        name: &str,
+        via_runtime: bool,
+        load: Load,
+        warmup: Option<Load>,
+        profile_route: Option<&str>,
+    ) -> Option<Scenario> {
+        let base = server.base(via_runtime)?;
+        let label = format!("{key}-{}-{}", server.catalog, if via_runtime { "runtime" } else { "proxy" });
+        if let Some(warm) = warmup {
+            if let Err(e) = wrk::run(&base, &warm, self.scripts.path(), &format!("{label}-warmup")) {
+                eprintln!("warm-up of {name}: {e}");
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let processes: Vec<cpu::Process> = server.shop.process_group().map(cpu::group).unwrap_or_default();
+        let log_offset = server.shop.log().len();
+        let before = cpu::sample(&processes);
+        let outcome = match wrk::run(&base, &load, self.scripts.path(), &label) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("{name}: {e}");
+                return None;
+            }
+        };
+        // Requests still in flight when wrk stopped finish on the server.
+        std::thread::sleep(Duration::from_millis(500));
+        let after = cpu::sample(&processes);
+        let per_request = |pids: &[u32]| {
+            after.since(&before, pids) as f64 * 1000.0 / self.ticks / outcome.sent.max(1) as f64
+        };
+        let log = server.shop.log();
+        let profile = profile_route.map(|route| profile_of(log.get(log_offset..).unwrap_or(""), route));
+        let scenario = Scenario {
+            key: key.to_string(),
+            name: name.to_string(),
+            via: if via_runtime { "runtime".into() } else { "wrangler dev".into() },
+            catalog: server.catalog.clone(),
+            page_cache: server.page_cache,
+            request_log: server.request_log,
+            connections: load.connections,
+            cpu_runtime_ms: per_request(&server.runtime),
+            cpu_front_ms: per_request(&server.front),
+            outcome,
+            profile,
+        };
+        print_scenario(&scenario);
+        self.scenarios.push(scenario.clone());
+        Some(scenario)
+    }
+}
+
+impl Scenario {
+    /// How the load was run, beyond its name: `wrangler dev` or `runtime`, the catalog
+    /// when not the sample, and `no request log` when the log line was off.
+    pub fn tags(&self) -> String {
+        let mut tags = vec![self.via.clone()];
+        if self.catalog != "sample" {
+            tags.push(self.catalog.clone());
+        }
+        if !self.request_log {
+            tags.push("no request log".into());
+        }
+        tags.join(", ")
+    }
+}
+
+fn print_scenario(s: &Scenario) {
+    let o = &s.outcome;
+    println!(
+        "  {:<44} {:>7.0} req/s  p50 {:>6.1}  p95 {:>6.1}  p99 {:>6.1} ms  err {:>5.1}%  cpu {:>5.2} ms runtime + {:>4.2} front",
+        format!("{} [{}]", s.name, s.tags()),
+        o.requests_per_second,
+        o.p50_ms,
+        o.p95_ms,
+        o.p99_ms,
+        o.error_rate * 100.0,
+        s.cpu_runtime_ms,
+        s.cpu_front_ms
+    );
+}
+
+/// Averages of the worker's JSON log lines for one route.
+fn profile_of(log: &str, route: &str) -> Profile {
+    let mut p = Profile::default();
+    for line in log.lines() {
+        let Some(start) = line.find("{\"cache\"") else { continue };
+        let Ok(v) = serde_json::from_str::<Value>(&line[start..]) else { continue };
+        if v["route"] != route {
+            continue;
+        }
+        p.requests += 1;
+        p.worker_ms += v["ms"].as_f64().unwrap_or(0.0);
+        p.do_calls += v["do_calls"].as_f64().unwrap_or(0.0);
+        p.do_ms += v["do_ms"].as_f64().unwrap_or(0.0);
+        p.kv_reads += v["kv_reads"].as_f64().unwrap_or(0.0);
+        p.kv_ms += v["kv_ms"].as_f64().unwrap_or(0.0);
+    }
+    let n = p.requests.max(1) as f64;
+    Profile {
+        requests: p.requests,
+        worker_ms: p.worker_ms / n,
+        do_calls: p.do_calls / n,
+        do_ms: p.do_ms / n,
+        kv_reads: p.kv_reads / n,
+        kv_ms: p.kv_ms / n,
+    }
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let _ = encoder.write_all(bytes);
+    encoder.finish().map(|v| v.len()).unwrap_or(0)
+}
+
+/// JS and Wasm a page makes the browser load: inline module scripts and every
+/// `/pkg/…` file it references, gzip-compressed.
+fn js_wasm_bytes(html: &str) -> (usize, Vec<String>) {
+    let mut total = 0;
+    let mut files: Vec<String> = Vec::new();
+    for part in html.split("<script type=\"module\"").skip(1) {
+        let body = part.split_once('>').map(|(_, rest)| rest).unwrap_or("");
+        let script = body.split("</script>").next().unwrap_or("");
+        total += gzip_len(script.as_bytes());
+    }
+    for part in html.split("/pkg/").skip(1) {
+        let name: String =
+            part.chars().take_while(|c| c.is_ascii_alphanumeric() || "._-".contains(*c)).collect();
+        if !name.is_empty() && !files.contains(&name) {
+            files.push(name);
+        }
+    }
+    for name in &files {
+        if let Ok(bytes) = std::fs::read(project_root().join("public/pkg").join(name)) {
+            total += gzip_len(&bytes);
+        }
+    }
+    (total, files)
+}
+
+fn get_text(url: &str) -> String {
+    agent().get(url).call().ok().and_then(|mut r| r.body_mut().read_to_string().ok()).unwrap_or_default()
+}
+
+/// Worker size and startup.
+fn sizes() -> Value {
+    let wasm = std::fs::read(project_root().join("worker/build/index_bg.wasm")).unwrap_or_default();
+    let profile = std::env::temp_dir().join(format!("storefront-startup-{}.cpuprofile", std::process::id()));
+    let status = std::process::Command::new("npx")
+        .args(["--no-install", "wrangler", "check", "startup", "--outfile"])
+        .arg(&profile)
+        .current_dir(project_root())
+        .env("STOREFRONT_PREBUILT", "1")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    let startup_ms = std::fs::read_to_string(&profile)
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .and_then(|p| Some((p["endTime"].as_f64()? - p["startTime"].as_f64()?) / 1000.0))
+        .filter(|_| status.is_ok_and(|s| s.success()));
+    let _ = std::fs::remove_file(&profile);
+    json!({
+        "worker_wasm_bytes": wasm.len(),
+        "worker_wasm_gzip_bytes": gzip_len(&wasm),
+        "startup_ms": startup_ms,
+    })
+}
+
+/// A realistic browse: home, collections (some filtered or sorted), products, content
+/// pages and searches, popular ones more often.
+fn browse_mix() -> Vec<Item> {
+    let mut paths: Vec<String> = Vec::new();
+    for _ in 0..4 {
+        paths.push("/".into());
+        paths.push("/products/merino-crew-sweater".into());
+        paths.push("/collections/knitwear".into());
+    }
+    for c in ["apparel", "bags", "home", "stationery", "tees", "kitchen"] {
+        paths.push(format!("/collections/{c}"));
+    }
+    for q in ["?sort=price-asc", "?filter.size=M", "?filter.colour=Oat&sort=name", "?page=1"] {
+        paths.push(format!("/collections/apparel{q}"));
+    }
+    for p in [
+        "alpaca-scarf",
+        "beeswax-candle",
+        "brass-pen",
+        "dot-grid-notebook",
+        "fisherman-cable-cardigan",
+        "heavyweight-pocket-tee",
+        "leather-card-holder",
+        "linen-tea-towels",
+        "organic-cotton-tee",
+        "pour-over-coffee-set",
+        "roll-top-daypack",
+        "stoneware-mug",
+        "waxed-canvas-tote",
+        "wool-throw-blanket",
+    ] {
+        paths.push(format!("/products/{p}"));
+    }
+    paths.push("/products/merino-crew-sweater?variant=MCS-M-OAT".into());
+    for q in ["wool", "mug", "tote", "linen"] {
+        paths.push(format!("/search?q={q}"));
+    }
+    for p in ["about", "shipping", "returns"] {
+        paths.push(format!("/pages/{p}"));
+    }
+    paths.iter().map(|p| Item::get(p)).collect()
+}
+
+/// Checkouts ready to complete (contact, address and shipping set), made by `shoppers`
+/// at once; also times each shopper's steps (new cart, add, contact, address, shipping).
+fn prepare_checkouts(
+    api: &Api,
+    count: usize,
+    shoppers: usize,
+    skus: &[&str],
+) -> (Vec<(String, String, i64)>, Vec<f64>) {
+    let carts = Arc::new(Mutex::new(Vec::new()));
+    let flows = Arc::new(Mutex::new(Vec::new()));
+    let per = count.div_ceil(shoppers);
+    let threads: Vec<_> = (0..shoppers)
+        .map(|t| {
+            let (api, carts, flows) = (api.clone(), Arc::clone(&carts), Arc::clone(&flows));
+            let skus: Vec<String> = skus.iter().map(|s| s.to_string()).collect();
+            std::thread::spawn(move || {
+                for i in 0..per {
+                    let n = t * per + i;
+                    let started = Instant::now();
+                    let cart = ready_cart(&api, &skus[n % skus.len()], 1, &format!("bench-{n}@example.com"));
+                    flows
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(started.elapsed().as_secs_f64() * 1000.0);
+                    carts.lock().unwrap_or_else(|e| e.into_inner()).push(cart);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        let _ = t.join();
+    }
+    let mut carts = std::mem::take(&mut *carts.lock().unwrap_or_else(|e| e.into_inner()));
+    carts.truncate(count);
+    let flows = std::mem::take(&mut *flows.lock().unwrap_or_else(|e| e.into_inner()));
+    (carts, flows)
+}
+
+fn complete_item(id: &str, token: &str, total: i64, key: &str) -> Item {
+    let body = json!({ "card": "4242 4242 4242 4242", "expected_total": total }).to_string();
+    Item::json("POST", &format!("/api/v1/checkouts/{id}/complete"), Some(token), &body)
+        .with_header("Idempotency-Key", key)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+const CHECKOUT_SKUS: [&str; 5] = ["LTT-SET2", "BRP-1", "SWM-SLATE", "DGN-SAND", "POC-SET"];
+const CART_SKUS: [&str; 10] = [
+    "BRP-1",
+    "SWM-SPECK",
+    "SWM-SLATE",
+    "DGN-NAVY",
+    "DGN-SAND",
+    "MCS-M-OAT",
+    "MCS-S-OAT",
+    "OCT-XS-NAVY",
+    "LTT-SET2",
+    "POC-SET",
+];
+
+/// The sample shop with the full-page cache on: every shopper-facing load.
+fn sample_shop(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
+    let state = TempDir::new("bench-sample");
+    publish_catalog(&project_root().join("catalog"), state.path());
+    let server = Server::start(state.path(), "sample", true, true);
+    println!("sample catalog, full-page cache on (runtime port {:?})", server.direct);
+    let api = Api::new(&server.shop);
+
+    // Bytes of JS and Wasm each page type ships.
+    let mut shipped = BTreeMap::new();
+    for (kind, path) in [
+        ("home", "/"),
+        ("collection", "/collections/knitwear"),
+        ("product", "/products/merino-crew-sweater"),
+        ("search", "/search?q=wool"),
+        ("content page", "/pages/about"),
+        ("cart", "/cart"),
+        ("checkout", "/checkout"),
+        ("order lookup", "/orders/lookup"),
+    ] {
+        let (bytes, files) = js_wasm_bytes(&get_text(&server.shop.url(path)));
+        shipped.insert(kind.to_string(), json!({ "path": path, "gzip_bytes": bytes, "files": files }));
+    }
+    results.insert("js_wasm_per_page".into(), json!(shipped));
+
+    let get = |path: &str, n: u64, c: u32| Load { items: vec![Item::get(path)], connections: c, requests: n };
+    let warm = |path: &str| Some(Load { items: vec![Item::get(path)], connections: 4, requests: 200 });
+    for via_runtime in [false, true] {
+        bench.measure(
+            &server,
+            "floor",
+            "trivial route /livez (floor)",
+            via_runtime,
+            get("/livez", 4000, 10),
+            warm("/livez"),
+            None,
+        );
+        bench.measure(
+            &server,
+            "product_cached",
+            "product page, full-page cache",
+            via_runtime,
+            get("/products/merino-crew-sweater", 4000, 10),
+            warm("/products/merino-crew-sweater"),
+            Some("products"),
+        );
+    }
+    let collection = "/collections/knitwear?filter.size=M&sort=price-asc";
+    bench.measure(
+        &server,
+        "collection_cached",
+        "collection + filters, full-page cache",
+        false,
+        get(collection, 3000, 10),
+        warm(collection),
+        Some("collections"),
+    );
+    bench.measure(
+        &server,
+        "search_cached",
+        "search, full-page cache",
+        false,
+        get("/search?q=wool", 3000, 10),
+        warm("/search?q=wool"),
+        Some("search"),
+    );
+
+    // Add to cart: 40 carts × 10 SKUs, one unit per request.
+    let carts: Vec<(String, String)> = (0..40).map(|_| new_cart(&api)).collect();
+    let mut adds = Vec::new();
+    for sku in CART_SKUS {
+        for (id, token) in &carts {
+            let body = json!({ "sku": sku, "quantity": 1 }).to_string();
+            adds.push(Item::json("POST", &format!("/api/v1/carts/{id}/lines"), Some(token), &body));
+        }
+    }
+    let warm_adds =
+        Load { items: adds.iter().rev().take(100).cloned().collect(), connections: 4, requests: 100 };
+    bench.measure(
+        &server,
+        "add_to_cart",
+        "add to cart (API)",
+        false,
+        Load { items: adds, connections: 20, requests: 2000 },
+        Some(warm_adds),
+        Some("api:carts"),
+    );
+
+    // Browse mix: the page-cache hit ratio.
+    bench.measure(
+        &server,
+        "browse_mix",
+        "browse mix (40 URLs)",
+        false,
+        Load { items: browse_mix(), connections: 10, requests: 3000 },
+        None,
+        None,
+    );
+
+    checkout_load(bench, &server, &api, 600, false, Some(results));
+    drop(server);
+}
+
+/// 50 shoppers at once completing prepared checkouts (each a different cart), sent
+/// through wrangler's proxy or to the runtime alone; with `results`, also records the
+/// timing of the steps before paying.
+fn checkout_load(
+    bench: &mut Bench,
+    server: &Server,
+    api: &Api,
+    count: usize,
+    via_runtime: bool,
+    results: Option<&mut BTreeMap<String, Value>>,
+) {
+    for sku in CHECKOUT_SKUS {
+        set_stock(api, sku, 1_000_000);
+    }
+    let (carts, flows) = prepare_checkouts(api, count, 50, &CHECKOUT_SKUS);
+    let mut flows = flows;
+    flows.sort_by(f64::total_cmp);
+    if let Some(results) = results {
+        results.insert(
+        "checkout_steps".into(),
+        json!({
+            "what": "one shopper's steps before paying: new cart, add a line, contact, address, shipping (5 API calls), 50 shoppers at once",
+            "shoppers": 50,
+            "flows": flows.len(),
+            "p50_ms": percentile(&flows, 0.5),
+            "p95_ms": percentile(&flows, 0.95),
+            "p99_ms": percentile(&flows, 0.99),
+        }),
+        );
+    }
+    let items: Vec<Item> = carts
+        .iter()
+        .enumerate()
+        .map(|(i, (id, token, total))| complete_item(id, token, *total, &format!("bench-{i}")))
+        .collect();
+    let (warm_items, load_items) = items.split_at(100.min(items.len()));
+    bench.measure(
+        server,
+        "checkout",
+        "checkout: complete (pay + order), 50 at once",
+        via_runtime,
+        Load { items: load_items.to_vec(), connections: 50, requests: load_items.len() as u64 },
+        Some(Load { items: warm_items.to_vec(), connections: 50, requests: warm_items.len() as u64 }),
+        server.request_log.then_some("api:checkouts"),
+    );
+}
+
+/// The same pages and checkout with the per-request log line off (`REQUEST_LOG=off`):
+/// how much of each cost is the log line. The checkout goes to the runtime alone here,
+/// the nearest this machine gets to the worker as deployed.
+fn quiet_shop(bench: &mut Bench) {
+    for page_cache in [true, false] {
+        let state = TempDir::new("bench-quiet");
+        publish_catalog(&project_root().join("catalog"), state.path());
+        let server = Server::start(state.path(), "sample", page_cache, false);
+        println!("sample catalog, full-page cache {}, no request log", if page_cache { "on" } else { "off" });
+        let product = "/products/merino-crew-sweater";
+        let get = |path: &str, n: u64| Load { items: vec![Item::get(path)], connections: 10, requests: n };
+        let warm = |path: &str| Some(Load { items: vec![Item::get(path)], connections: 4, requests: 200 });
+        let (key, name) = if page_cache {
+            ("product_cached", "product page, full-page cache")
+        } else {
+            ("product_rendered", "product page, rendered")
+        };
+        for via_runtime in [false, true] {
+            bench.measure(
+                &server,
+                "floor",
+                "trivial route /livez (floor)",
+                via_runtime,
+                get("/livez", 4000),
+                warm("/livez"),
+                None,
+            );
+            bench.measure(&server, key, name, via_runtime, get(product, 4000), warm(product), None);
+        }
+        if page_cache {
+            checkout_load(bench, &server, &Api::new(&server.shop), 400, true, None);
+        }
+    }
+}
+
+/// The sample shop with the full-page cache off: pages rendered from the in-isolate
+/// catalog cache.
+fn render_shop(bench: &mut Bench) {
+    let state = TempDir::new("bench-render");
+    publish_catalog(&project_root().join("catalog"), state.path());
+    let server = Server::start(state.path(), "sample", false, true);
+    println!("sample catalog, full-page cache off (pages rendered from the in-isolate cache)");
+    let get = |path: &str, n: u64| Load { items: vec![Item::get(path)], connections: 10, requests: n };
+    let warm = |path: &str| Some(Load { items: vec![Item::get(path)], connections: 4, requests: 200 });
+    for via_runtime in [false, true] {
+        bench.measure(
+            &server,
+            "floor",
+            "trivial route /livez (floor)",
+            via_runtime,
+            get("/livez", 4000),
+            warm("/livez"),
+            None,
+        );
+        bench.measure(
+            &server,
+            "product_rendered",
+            "product page, rendered",
+            via_runtime,
+            get("/products/merino-crew-sweater", 2000),
+            warm("/products/merino-crew-sweater"),
+            Some("products"),
+        );
+    }
+    let collection = "/collections/knitwear?filter.size=M&sort=price-asc";
+    bench.measure(
+        &server,
+        "collection_rendered",
+        "collection + filters, rendered",
+        false,
+        get(collection, 2000),
+        warm(collection),
+        Some("collections"),
+    );
+    bench.measure(
+        &server,
+        "search_rendered",
+        "search, rendered",
+        false,
+        get("/search?q=wool", 2000),
+        warm("/search?q=wool"),
+        Some("search"),
+    );
+}
+
+/// Product page and search of a generated catalog of `products` (full-page cache off).
+fn scale_shop(bench: &mut Bench, products: usize, label: &str) {
+    let state = project_root().join("target/bench").join(format!("state-{label}"));
+    let marker = state.join("published-version");
+    let source = std::env::temp_dir().join(format!("storefront-bench-catalog-{label}"));
+    let _ = std::fs::remove_dir_all(&source);
+    if let Err(e) = storefront_cli::generate::generate(products, &source, 7) {
+        eprintln!("generating {label}: {e}");
+        return;
+    }
+    let built = match storefront_cli::load_and_build(&source, &project_root().join("public")) {
+        Ok(b) => b,
+        Err(problems) => {
+            eprintln!("the generated {label} catalog is invalid: {:?}", problems.0);
+            return;
+        }
+    };
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(built.version.as_str()) {
+        println!(
+            "publishing the generated {label} catalog to {} (once; kept for later runs)",
+            state.display()
+        );
+        let _ = std::fs::remove_dir_all(&state);
+        let _ = std::fs::create_dir_all(&state);
+        let started = Instant::now();
+        publish_catalog(&source, &state);
+        println!("  published in {:.0} s", started.elapsed().as_secs_f64());
+        let _ = std::fs::write(&marker, &built.version);
+    }
+    let _ = std::fs::remove_dir_all(&source);
+    let server = Server::start(&state, label, false, true);
+    println!("generated catalog of {products} products, full-page cache off");
+    let listing: Value =
+        serde_json::from_str(&get_text(&server.shop.url("/api/v1/products?page=7"))).unwrap_or_default();
+    let handle = listing["products"][3]["handle"].as_str().unwrap_or("").to_string();
+    if handle.is_empty() {
+        eprintln!("no product found in the {label} catalog");
+        return;
+    }
+    let product = format!("/products/{handle}");
+    let get = |path: &str, n: u64| Load { items: vec![Item::get(path)], connections: 10, requests: n };
+    let warm = |path: &str| Some(Load { items: vec![Item::get(path)], connections: 4, requests: 100 });
+    bench.measure(
+        &server,
+        "floor",
+        "trivial route /livez (floor)",
+        false,
+        get("/livez", 2000),
+        warm("/livez"),
+        None,
+    );
+    bench.measure(
+        &server,
+        "product_rendered",
+        "product page, rendered",
+        false,
+        get(&product, 1500),
+        warm(&product),
+        Some("products"),
+    );
+    bench.measure(
+        &server,
+        "search_rendered",
+        "search \"merino\", rendered",
+        false,
+        get("/search?q=merino", 1500),
+        warm("/search?q=merino"),
+        Some("search"),
+    );
+}
+
+fn main() {
+    let scale = std::env::var("BENCH_SCALE").unwrap_or_else(|_| "full".into());
+    let started = Instant::now();
+    let mut bench =
+        Bench { ticks: cpu::ticks_per_second(), scripts: TempDir::new("bench-wrk"), scenarios: Vec::new() };
+    let mut results: BTreeMap<String, Value> = BTreeMap::new();
+    println!("sizes");
+    let sizes = sizes();
+    println!(
+        "  worker wasm {} bytes raw, {} gzip; startup {:?} ms",
+        sizes["worker_wasm_bytes"],
+        sizes["worker_wasm_gzip_bytes"],
+        sizes["startup_ms"].as_f64()
+    );
+    results.insert("sizes".into(), sizes);
+    sample_shop(&mut bench, &mut results);
+    render_shop(&mut bench);
+    quiet_shop(&mut bench);
+    if scale != "sample" {
+        scale_shop(&mut bench, 1_000, "1k");
+        scale_shop(&mut bench, 100_000, "100k");
+    }
+    results.insert("scenarios".into(), json!(bench.scenarios));
+    results.insert("bench_seconds".into(), json!(started.elapsed().as_secs()));
+    let out_dir: PathBuf = project_root().join("bench");
+    match report::write(&out_dir, results) {
+        Ok(verdicts) => {
+            println!("budgets");
+            for v in verdicts {
+                println!("  {v}");
+            }
+            println!("wrote bench/results.json, bench/SUMMARY.md and bench/latency.svg");
+        }
+        Err(e) => {
+            eprintln!("writing the results: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_bytes_count_inline_modules_and_referenced_packages_once() {
+        let none = js_wasm_bytes("<html><body><h1>Home</h1></body></html>");
+        assert_eq!(none, (0, vec![]));
+        let page = "<script type=\"module\" nonce=\"n\">import init from '/pkg/a.js';init('/pkg/a_bg.wasm')</script>\
+                    <link rel=\"modulepreload\" href=\"/pkg/a.js\">";
+        let (bytes, files) = js_wasm_bytes(page);
+        assert_eq!(files, vec!["a.js".to_string(), "a_bg.wasm".to_string()]);
+        assert!(bytes > 0);
+    }
+
+    #[test]
+    fn percentiles_pick_from_sorted_samples() {
+        let samples: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&samples, 0.5), 51.0);
+        assert_eq!(percentile(&samples, 0.99), 99.0);
+        assert_eq!(percentile(&[], 0.5), 0.0);
+    }
+
+    #[test]
+    fn profiles_average_the_log_lines_of_one_route() {
+        let log = "noise\n\
+            [wrangler:info] {\"cache\":\"hit\",\"route\":\"products\",\"ms\":2.0,\"do_calls\":1,\"do_ms\":1.0,\"kv_reads\":0,\"kv_ms\":0}\n\
+            {\"cache\":\"miss\",\"route\":\"products\",\"ms\":4.0,\"do_calls\":3,\"do_ms\":3.0,\"kv_reads\":2,\"kv_ms\":5.0}\n\
+            {\"cache\":\"bypass\",\"route\":\"cart\",\"ms\":100.0}\n";
+        let p = profile_of(log, "products");
+        assert_eq!(p.requests, 2);
+        assert_eq!(p.worker_ms, 3.0);
+        assert_eq!(p.do_calls, 2.0);
+        assert_eq!(p.kv_reads, 1.0);
+        assert_eq!(p.kv_ms, 2.5);
+    }
+}
