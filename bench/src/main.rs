@@ -68,10 +68,24 @@ struct Server {
     catalog: String,
     page_cache: bool,
     request_log: bool,
+    /// Whether wrangler's inspector runs (as under `wrangler dev`).
+    inspector: bool,
 }
 
 impl Server {
     fn start(state: &Path, catalog: &str, page_cache: bool, request_log: bool) -> Server {
+        Server::start_with(state, catalog, page_cache, request_log, true)
+    }
+
+    /// `inspector: false` serves through `scripts/serve-no-inspector.mjs` instead of
+    /// `wrangler dev`.
+    fn start_with(
+        state: &Path,
+        catalog: &str,
+        page_cache: bool,
+        request_log: bool,
+        inspector: bool,
+    ) -> Server {
         let mut vars = vec![("RESERVATION_TTL_SECONDS", "900")];
         if !page_cache {
             vars.push(("PAGE_CACHE", "off"));
@@ -79,7 +93,11 @@ impl Server {
         if !request_log {
             vars.push(("REQUEST_LOG", "off"));
         }
-        let shop = Shop::start_with(state, 200, &vars);
+        let shop = if inspector {
+            Shop::start_with(state, 200, &vars)
+        } else {
+            Shop::start_without_inspector(state, &vars)
+        };
         let public_port: u16 = shop.base.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
         let processes = shop.process_group().map(cpu::group).unwrap_or_default();
         let mut runtime = Vec::new();
@@ -101,7 +119,16 @@ impl Server {
             }
         }
         let front = processes.iter().map(|p| p.pid).filter(|pid| !runtime.contains(pid)).collect();
-        Server { shop, runtime, front, direct, catalog: catalog.to_string(), page_cache, request_log }
+        Server {
+            shop,
+            runtime,
+            front,
+            direct,
+            catalog: catalog.to_string(),
+            page_cache,
+            request_log,
+            inspector,
+        }
     }
 
     fn base(&self, via_runtime: bool) -> Option<String> {
@@ -161,7 +188,12 @@ impl Bench {
         let scenario = Scenario {
             key: key.to_string(),
             name: name.to_string(),
-            via: if via_runtime { "runtime".into() } else { "wrangler dev".into() },
+            via: match (via_runtime, server.inspector) {
+                (true, true) => "runtime".into(),
+                (false, true) => "wrangler dev".into(),
+                (true, false) => "runtime, no inspector".into(),
+                (false, false) => "proxy, no inspector".into(),
+            },
             catalog: server.catalog.clone(),
             page_cache: server.page_cache,
             request_log: server.request_log,
@@ -178,8 +210,9 @@ impl Bench {
 }
 
 impl Scenario {
-    /// How the load was run, beyond its name: `wrangler dev` or `runtime`, the catalog
-    /// when not the sample, and `no request log` when the log line was off.
+    /// How the load was run, beyond its name: `wrangler dev` or `runtime` (`… no
+    /// inspector` with wrangler's inspector off), the catalog when not the sample, and
+    /// `no request log` when the log line was off.
     pub fn tags(&self) -> String {
         let mut tags = vec![self.via.clone()];
         if self.catalog != "sample" {
@@ -589,6 +622,37 @@ fn quiet_shop(bench: &mut Bench) {
     }
 }
 
+/// The floor, the cached product page and the checkout on the runtime alone, with
+/// wrangler's inspector off too: what is left is the worker's own cost.
+fn no_inspector_shop(bench: &mut Bench) {
+    let state = TempDir::new("bench-no-inspector");
+    publish_catalog(&project_root().join("catalog"), state.path());
+    let server = Server::start_with(state.path(), "sample", true, false, false);
+    println!("sample catalog, full-page cache on, no request log, wrangler's inspector off");
+    let product = "/products/merino-crew-sweater";
+    let get = |path: &str, n: u64| Load { items: vec![Item::get(path)], connections: 10, requests: n };
+    let warm = |path: &str| Some(Load { items: vec![Item::get(path)], connections: 4, requests: 200 });
+    bench.measure(
+        &server,
+        "floor",
+        "trivial route /livez (floor)",
+        true,
+        get("/livez", 4000),
+        warm("/livez"),
+        None,
+    );
+    bench.measure(
+        &server,
+        "product_cached",
+        "product page, full-page cache",
+        true,
+        get(product, 4000),
+        warm(product),
+        None,
+    );
+    checkout_load(bench, &server, &Api::new(&server.shop), 400, true, None);
+}
+
 /// The sample shop with the full-page cache off: pages rendered from the in-isolate
 /// catalog cache.
 fn render_shop(bench: &mut Bench) {
@@ -728,6 +792,7 @@ fn main() {
     sample_shop(&mut bench, &mut results);
     render_shop(&mut bench);
     quiet_shop(&mut bench);
+    no_inspector_shop(&mut bench);
     if scale != "sample" {
         scale_shop(&mut bench, 1_000, "1k");
         scale_shop(&mut bench, 100_000, "100k");

@@ -177,7 +177,7 @@ fn verdicts(results: &BTreeMap<String, Value>, scenarios: &[Scenario]) -> Vec<Ve
          ~30 KB page (~15 %), then copying headers and bodies across the Wasm/JS boundary; documents \
          come from memory and availability from a 10 s in-isolate cache",
     ));
-    out.push(ratio_verdict(
+    let mut cached = ratio_verdict(
         "product page from the full-page cache",
         find(scenarios, "product_cached", "wrangler dev", "sample", true, true),
         find(scenarios, "floor", "wrangler dev", "sample", true, true),
@@ -189,7 +189,20 @@ fn verdicts(results: &BTreeMap<String, Value>, scenarios: &[Scenario]) -> Vec<Ve
          30 KB body and headers crossing the Wasm/JS boundary. The page itself now comes from the \
          isolate's memory: before that tier, the Cache API lookup and reading its body stream cost \
          as much as rendering the page",
-    ));
+    );
+    let bare = |key: &str| find(scenarios, key, "runtime, no inspector", "sample", true, false);
+    if let (Some(page), Some(floor)) = (bare("product_cached"), bare("floor")) {
+        let (ratio, _) = ratios(page, floor);
+        if !cached.note.is_empty() {
+            cached.note.push_str(". ");
+        }
+        cached.note.push_str(&format!(
+            "On the runtime alone, with wrangler's inspector and the log line off (the nearest to a deployed \
+             worker here), the page costs {ratio:.2}× the floor ({:.2} vs {:.2} ms)",
+            page.cpu_runtime_ms, floor.cpu_runtime_ms
+        ));
+    }
+    out.push(cached);
     let pages = results.get("js_wasm_per_page").and_then(Value::as_object);
     let without_islands: Vec<(String, u64)> = pages
         .map(|m| {
@@ -213,6 +226,7 @@ fn verdicts(results: &BTreeMap<String, Value>, scenarios: &[Scenario]) -> Vec<Ve
         note: String::new(),
     });
     let quiet_checkout = find(scenarios, "checkout", "runtime", "sample", true, false);
+    let bare_checkout = find(scenarios, "checkout", "runtime, no inspector", "sample", true, false);
     match find(scenarios, "checkout", "wrangler dev", "sample", true, true) {
         Some(c) => {
             let p99 = c.outcome.p99_ms;
@@ -235,7 +249,7 @@ fn verdicts(results: &BTreeMap<String, Value>, scenarios: &[Scenario]) -> Vec<Ve
                 format!(
                     "over by {:.0} ms ({:.1}×). A completion costs {cpu:.1} ms of server CPU ({:.1} runtime + {:.1} proxy); \
                      with 50 in flight on {cores:.0} cores that alone queues each one behind ~{:.0} ms of other work, \
-                     so throughput ({:.0}/s), not any one step, sets the latency here; {profile}{}",
+                     so throughput ({:.0}/s), not any one step, sets the latency here; {profile}{}{}",
                     p99 - CHECKOUT_P99_BUDGET_MS,
                     p99 / CHECKOUT_P99_BUDGET_MS,
                     c.cpu_runtime_ms,
@@ -251,6 +265,17 @@ fn verdicts(results: &BTreeMap<String, Value>, scenarios: &[Scenario]) -> Vec<Ve
                             q.outcome.requests_per_second,
                             q.cpu_runtime_ms,
                             q.cpu_front_ms
+                        ))
+                        .unwrap_or_default(),
+                    bare_checkout
+                        .map(|b| format!(
+                            ". With wrangler's inspector off as well: p99 {:.1} ms, p50 {:.1} ms, {:.0}/s, \
+                             {:.1} ms of runtime CPU and {:.1} ms of wrangler's CPU per completion",
+                            b.outcome.p99_ms,
+                            b.outcome.p50_ms,
+                            b.outcome.requests_per_second,
+                            b.cpu_runtime_ms,
+                            b.cpu_front_ms
                         ))
                         .unwrap_or_default()
                 )
@@ -452,7 +477,22 @@ fn summary(results: &BTreeMap<String, Value>, scenarios: &[Scenario], verdicts: 
 pub fn write(dir: &Path, mut results: BTreeMap<String, Value>) -> Result<Vec<String>, String> {
     let scenarios: Vec<Scenario> = serde_json::from_value(results["scenarios"].clone()).unwrap_or_default();
     results.insert("date".into(), json!(command_text("date", &["-u", "+%Y-%m-%d %H:%M UTC"])));
-    results.insert("commit".into(), json!(command_text("git", &["rev-parse", "--short", "HEAD"])));
+    // The commit, marked when the working tree differed from it (outside these outputs).
+    let changes = command_text(
+        "git",
+        &[
+            "status",
+            "--porcelain",
+            "--",
+            ".",
+            ":!bench/results.json",
+            ":!bench/SUMMARY.md",
+            ":!bench/latency.svg",
+        ],
+    );
+    let commit = command_text("git", &["rev-parse", "--short", "HEAD"]);
+    let commit = if changes.is_empty() { commit } else { format!("{commit} with uncommitted changes") };
+    results.insert("commit".into(), json!(commit));
     results.insert("machine".into(), machine());
     if let Some(ratio) = hit_ratio(&scenarios) {
         results.insert("page_cache_hit_ratio".into(), json!(ratio));

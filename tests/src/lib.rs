@@ -183,9 +183,6 @@ impl Shop {
     ) -> Shop {
         let port = free_port();
         let inspector = free_port();
-        let log = state_dir.join(format!("wrangler-{port}.log"));
-        let log_file = fs::File::create(&log).unwrap_or_else(|e| panic!("creating log: {e}"));
-        let err_file = log_file.try_clone().unwrap_or_else(|e| panic!("cloning log: {e}"));
         let mut command = Command::new("npx");
         command
             .args(["--no-install", "wrangler", "dev", "--ip", "127.0.0.1"])
@@ -198,19 +195,41 @@ impl Shop {
         for (name, value) in TEST_VARS.iter().chain(vars) {
             command.arg("--var").arg(format!("{name}:{value}"));
         }
+        Shop::spawn(command, state_dir, port, ready_status, true)
+    }
+
+    /// Starts the shop through `scripts/serve-no-inspector.mjs`: wrangler's dev server
+    /// with its inspector off and no file watching (benchmarks compare the two).
+    pub fn start_without_inspector(state_dir: &Path, vars: &[(&str, &str)]) -> Shop {
+        let port = free_port();
+        let mut command = Command::new("node");
+        command.arg("scripts/serve-no-inspector.mjs").arg(port.to_string()).arg(state_dir);
+        for (name, value) in TEST_VARS.iter().chain(vars) {
+            command.arg(format!("{name}={value}"));
+        }
+        Shop::spawn(command, state_dir, port, 200, false)
+    }
+
+    /// Runs `command` (a dev server listening on `port`) in its own process group with
+    /// its output in a log file, and waits until it serves; `rebuilds`: it runs
+    /// wrangler's startup rebuild, which is waited for too.
+    fn spawn(mut command: Command, state_dir: &Path, port: u16, ready_status: u16, rebuilds: bool) -> Shop {
+        let log = state_dir.join(format!("wrangler-{port}.log"));
+        let log_file = fs::File::create(&log).unwrap_or_else(|e| panic!("creating log: {e}"));
+        let err_file = log_file.try_clone().unwrap_or_else(|e| panic!("cloning log: {e}"));
         quiet_wrangler(&mut command).stdin(Stdio::null()).stdout(log_file).stderr(err_file).process_group(0);
-        let child = command.spawn().unwrap_or_else(|e| panic!("starting wrangler dev: {e}"));
+        let child = command.spawn().unwrap_or_else(|e| panic!("starting the dev server: {e}"));
         let mut shop = Shop {
             child: Some(child),
             base: format!("http://127.0.0.1:{port}"),
             state_dir: state_dir.to_path_buf(),
             log,
         };
-        shop.wait_until_ready(ready_status);
+        shop.wait_until_ready(ready_status, rebuilds);
         shop
     }
 
-    fn wait_until_ready(&mut self, ready_status: u16) {
+    fn wait_until_ready(&mut self, ready_status: u16, rebuilds: bool) {
         let deadline = Instant::now() + Duration::from_secs(120);
         // Should wrangler ever stop doing the startup rebuild, do not wait for it forever.
         let rebuild_deadline = Instant::now() + Duration::from_secs(30);
@@ -225,7 +244,9 @@ impl Shop {
                 .get(&format!("{}/", self.base))
                 .call()
                 .is_ok_and(|resp| resp.status().as_u16() == ready_status);
-            if answered && (startup_rebuild_done(&self.log()) || Instant::now() > rebuild_deadline) {
+            if answered
+                && (!rebuilds || startup_rebuild_done(&self.log()) || Instant::now() > rebuild_deadline)
+            {
                 return;
             }
             std::thread::sleep(Duration::from_millis(200));
