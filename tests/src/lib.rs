@@ -217,6 +217,9 @@ impl Shop {
         let log = state_dir.join(format!("wrangler-{port}.log"));
         let log_file = fs::File::create(&log).unwrap_or_else(|e| panic!("creating log: {e}"));
         let err_file = log_file.try_clone().unwrap_or_else(|e| panic!("cloning log: {e}"));
+        // wrangler's debug log (every inspector event, ~100 MB per test run) goes with the
+        // state directory instead of piling up in ~/.config/.wrangler/logs.
+        command.env("WRANGLER_LOG_PATH", state_dir.join("wrangler-debug.log"));
         quiet_wrangler(&mut command).stdin(Stdio::null()).stdout(log_file).stderr(err_file).process_group(0);
         let child = command.spawn().unwrap_or_else(|e| panic!("starting the dev server: {e}"));
         let mut shop = Shop {
