@@ -140,6 +140,16 @@ impl Server {
     }
 }
 
+/// `n` GETs of one path over 10 connections.
+fn gets(path: &str, n: u64) -> Load {
+    Load { items: vec![Item::get(path)], connections: 10, requests: n }
+}
+
+/// A warm-up of `n` GETs of one path over 4 connections.
+fn warmup(path: &str, n: u64) -> Option<Load> {
+    Some(Load { items: vec![Item::get(path)], connections: 4, requests: n })
+}
+
 struct Bench {
     ticks: f64,
     scripts: TempDir,
@@ -147,6 +157,20 @@ struct Bench {
 }
 
 impl Bench {
+    /// The trivial route `/livez`: the floor other loads are compared with.
+    fn floor(&mut self, server: &Server, via_runtime: bool, requests: u64, warm: u64) {
+        let label = "trivial route /livez (floor)";
+        self.measure(
+            server,
+            "floor",
+            label,
+            via_runtime,
+            gets("/livez", requests),
+            warmup("/livez", warm),
+            None,
+        );
+    }
+
     /// Warms up with `warmup` requests, then measures `load` (CPU read around it).
     #[allow(clippy::too_many_arguments)]
     fn measure(
@@ -462,25 +486,15 @@ fn sample_shop(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
     }
     results.insert("js_wasm_per_page".into(), json!(shipped));
 
-    let get = |path: &str, n: u64, c: u32| Load { items: vec![Item::get(path)], connections: c, requests: n };
-    let warm = |path: &str| Some(Load { items: vec![Item::get(path)], connections: 4, requests: 200 });
     for via_runtime in [false, true] {
-        bench.measure(
-            &server,
-            "floor",
-            "trivial route /livez (floor)",
-            via_runtime,
-            get("/livez", 4000, 10),
-            warm("/livez"),
-            None,
-        );
+        bench.floor(&server, via_runtime, 4000, 200);
         bench.measure(
             &server,
             "product_cached",
             "product page, full-page cache",
             via_runtime,
-            get("/products/merino-crew-sweater", 4000, 10),
-            warm("/products/merino-crew-sweater"),
+            gets("/products/merino-crew-sweater", 4000),
+            warmup("/products/merino-crew-sweater", 200),
             Some("products"),
         );
     }
@@ -490,8 +504,8 @@ fn sample_shop(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
         "collection_cached",
         "collection + filters, full-page cache",
         false,
-        get(collection, 3000, 10),
-        warm(collection),
+        gets(collection, 3000),
+        warmup(collection, 200),
         Some("collections"),
     );
     bench.measure(
@@ -499,8 +513,8 @@ fn sample_shop(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
         "search_cached",
         "search, full-page cache",
         false,
-        get("/search?q=wool", 3000, 10),
-        warm("/search?q=wool"),
+        gets("/search?q=wool", 3000),
+        warmup("/search?q=wool", 200),
         Some("search"),
     );
 
@@ -597,24 +611,14 @@ fn quiet_shop(bench: &mut Bench) {
         let server = Server::start(state.path(), "sample", page_cache, false);
         println!("sample catalog, full-page cache {}, no request log", if page_cache { "on" } else { "off" });
         let product = "/products/merino-crew-sweater";
-        let get = |path: &str, n: u64| Load { items: vec![Item::get(path)], connections: 10, requests: n };
-        let warm = |path: &str| Some(Load { items: vec![Item::get(path)], connections: 4, requests: 200 });
         let (key, name) = if page_cache {
             ("product_cached", "product page, full-page cache")
         } else {
             ("product_rendered", "product page, rendered")
         };
         for via_runtime in [false, true] {
-            bench.measure(
-                &server,
-                "floor",
-                "trivial route /livez (floor)",
-                via_runtime,
-                get("/livez", 4000),
-                warm("/livez"),
-                None,
-            );
-            bench.measure(&server, key, name, via_runtime, get(product, 4000), warm(product), None);
+            bench.floor(&server, via_runtime, 4000, 200);
+            bench.measure(&server, key, name, via_runtime, gets(product, 4000), warmup(product, 200), None);
         }
         if page_cache {
             checkout_load(bench, &server, &Api::new(&server.shop), 400, true, None);
@@ -630,24 +634,14 @@ fn no_inspector_shop(bench: &mut Bench) {
     let server = Server::start_with(state.path(), "sample", true, false, false);
     println!("sample catalog, full-page cache on, no request log, wrangler's inspector off");
     let product = "/products/merino-crew-sweater";
-    let get = |path: &str, n: u64| Load { items: vec![Item::get(path)], connections: 10, requests: n };
-    let warm = |path: &str| Some(Load { items: vec![Item::get(path)], connections: 4, requests: 200 });
-    bench.measure(
-        &server,
-        "floor",
-        "trivial route /livez (floor)",
-        true,
-        get("/livez", 4000),
-        warm("/livez"),
-        None,
-    );
+    bench.floor(&server, true, 4000, 200);
     bench.measure(
         &server,
         "product_cached",
         "product page, full-page cache",
         true,
-        get(product, 4000),
-        warm(product),
+        gets(product, 4000),
+        warmup(product, 200),
         None,
     );
     checkout_load(bench, &server, &Api::new(&server.shop), 400, true, None);
@@ -660,25 +654,15 @@ fn render_shop(bench: &mut Bench) {
     publish_catalog(&project_root().join("catalog"), state.path());
     let server = Server::start(state.path(), "sample", false, true);
     println!("sample catalog, full-page cache off (pages rendered from the in-isolate cache)");
-    let get = |path: &str, n: u64| Load { items: vec![Item::get(path)], connections: 10, requests: n };
-    let warm = |path: &str| Some(Load { items: vec![Item::get(path)], connections: 4, requests: 200 });
     for via_runtime in [false, true] {
-        bench.measure(
-            &server,
-            "floor",
-            "trivial route /livez (floor)",
-            via_runtime,
-            get("/livez", 4000),
-            warm("/livez"),
-            None,
-        );
+        bench.floor(&server, via_runtime, 4000, 200);
         bench.measure(
             &server,
             "product_rendered",
             "product page, rendered",
             via_runtime,
-            get("/products/merino-crew-sweater", 2000),
-            warm("/products/merino-crew-sweater"),
+            gets("/products/merino-crew-sweater", 2000),
+            warmup("/products/merino-crew-sweater", 200),
             Some("products"),
         );
     }
@@ -688,8 +672,8 @@ fn render_shop(bench: &mut Bench) {
         "collection_rendered",
         "collection + filters, rendered",
         false,
-        get(collection, 2000),
-        warm(collection),
+        gets(collection, 2000),
+        warmup(collection, 200),
         Some("collections"),
     );
     bench.measure(
@@ -697,8 +681,8 @@ fn render_shop(bench: &mut Bench) {
         "search_rendered",
         "search, rendered",
         false,
-        get("/search?q=wool", 2000),
-        warm("/search?q=wool"),
+        gets("/search?q=wool", 2000),
+        warmup("/search?q=wool", 200),
         Some("search"),
     );
 }
@@ -743,24 +727,14 @@ fn scale_shop(bench: &mut Bench, products: usize, label: &str) {
         return;
     }
     let product = format!("/products/{handle}");
-    let get = |path: &str, n: u64| Load { items: vec![Item::get(path)], connections: 10, requests: n };
-    let warm = |path: &str| Some(Load { items: vec![Item::get(path)], connections: 4, requests: 100 });
-    bench.measure(
-        &server,
-        "floor",
-        "trivial route /livez (floor)",
-        false,
-        get("/livez", 2000),
-        warm("/livez"),
-        None,
-    );
+    bench.floor(&server, false, 2000, 100);
     bench.measure(
         &server,
         "product_rendered",
         "product page, rendered",
         false,
-        get(&product, 1500),
-        warm(&product),
+        gets(&product, 1500),
+        warmup(&product, 100),
         Some("products"),
     );
     bench.measure(
@@ -768,8 +742,8 @@ fn scale_shop(bench: &mut Bench, products: usize, label: &str) {
         "search_rendered",
         "search \"merino\", rendered",
         false,
-        get("/search?q=merino", 1500),
-        warm("/search?q=merino"),
+        gets("/search?q=merino", 1500),
+        warmup("/search?q=merino", 100),
         Some("search"),
     );
 }

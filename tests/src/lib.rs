@@ -575,8 +575,9 @@ impl Api {
     /// requests arrive at once and then answers a POST with its own plain-text 503
     /// ("Your worker restarted mid-request", `Retry-After: 0`) without the worker having
     /// run; a real client retries that, and so does this one (the worker's own 503s are
-    /// JSON and are returned as they are). Every API write is safe to repeat: checkout
-    /// completion by its idempotency key, the rest by design.
+    /// JSON and are returned as they are). Checkout completion is safe to repeat by its
+    /// idempotency key; a resent cart write that had in fact run would show up in the
+    /// tests that count quantities.
     pub fn call(
         &self,
         method: &str,

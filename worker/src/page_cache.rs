@@ -103,7 +103,9 @@ pub fn store(key: String, content_type: String, body: String) -> impl Future<Out
     put(key, content_type, body)
 }
 
-async fn put(key: String, content_type: String, body: String) {
+/// Stores a page in the Cache API only (the last good copy kept for KV outages: rarely
+/// read, so not worth a second copy in memory).
+pub async fn put(key: String, content_type: String, body: String) {
     let headers = Headers::new();
     let stored = headers
         .set("content-type", &content_type)

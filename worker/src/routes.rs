@@ -336,7 +336,7 @@ async fn cached_page(
     let response = http::body_response(content_type, body.clone(), 200, policy, Some(&etag))?;
     if use_cache {
         ctx.wait_until(page_cache::store(key, content_type.to_string(), body.clone()));
-        ctx.wait_until(page_cache::store(
+        ctx.wait_until(page_cache::put(
             page_cache::last_key(path, &canonical),
             content_type.to_string(),
             body,

@@ -59,24 +59,7 @@ pub fn fresh_nonce() -> AppResult<String> {
 
 /// Fills a page's placeholders for this response.
 pub fn finish_page(body: &str, nonce: &str, csrf: &str) -> String {
-    // One scan for the part both placeholders share, then a look at what precedes it.
-    const SHARED: &str = "-placeholder-";
-    let mut out = String::with_capacity(body.len() + 256);
-    let mut copied = 0;
-    for (at, _) in body.match_indices(SHARED) {
-        let fill =
-            [(NONCE_PLACEHOLDER, nonce), (CSRF_PLACEHOLDER, csrf)].into_iter().find_map(|(p, with)| {
-                let start = at.checked_sub(p.find(SHARED)?)?;
-                (start >= copied && body.get(start..)?.starts_with(p)).then_some((start, p.len(), with))
-            });
-        if let Some((start, len, with)) = fill {
-            out.push_str(&body[copied..start]);
-            out.push_str(with);
-            copied = start + len;
-        }
-    }
-    out.push_str(&body[copied..]);
-    out
+    body.replace(NONCE_PLACEHOLDER, nonce).replace(CSRF_PLACEHOLDER, csrf)
 }
 
 /// Headers every response gets; `html` adds the CSP (with scripts only if `nonce` is given).
