@@ -12,6 +12,7 @@
 
 mod cpu;
 mod report;
+mod writes;
 mod wrk;
 
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use storefront_tests::commerce::{new_cart, ready_cart, set_stock};
+use storefront_tests::commerce::{ready_cart, set_stock};
 use storefront_tests::{agent, project_root, publish_catalog, Api, Shop, TempDir};
 use wrk::{Item, Load};
 
@@ -53,6 +54,9 @@ pub struct Profile {
     pub requests: usize,
     pub worker_ms: f64,
     pub do_calls: f64,
+    /// The most Durable Object calls any one of these requests made.
+    #[serde(default)]
+    pub max_do_calls: u32,
     pub do_ms: f64,
     pub kv_reads: f64,
     pub kv_ms: f64,
@@ -266,16 +270,18 @@ fn print_scenario(s: &Scenario) {
 
 /// Averages of the worker's JSON log lines for one route.
 fn profile_of(log: &str, route: &str) -> Profile {
+    profile_where(log, |v| v["route"] == route)
+}
+
+/// Averages of the worker's JSON log lines that `pick` picks.
+fn profile_where(log: &str, pick: impl Fn(&Value) -> bool) -> Profile {
     let mut p = Profile::default();
-    for line in log.lines() {
-        let Some(start) = line.find("{\"cache\"") else { continue };
-        let Ok(v) = serde_json::from_str::<Value>(&line[start..]) else { continue };
-        if v["route"] != route {
-            continue;
-        }
+    for v in storefront_tests::budgets::log_lines(log).filter(|v| pick(v)) {
         p.requests += 1;
         p.worker_ms += v["ms"].as_f64().unwrap_or(0.0);
-        p.do_calls += v["do_calls"].as_f64().unwrap_or(0.0);
+        let calls = v["do_calls"].as_f64().unwrap_or(0.0);
+        p.do_calls += calls;
+        p.max_do_calls = p.max_do_calls.max(calls as u32);
         p.do_ms += v["do_ms"].as_f64().unwrap_or(0.0);
         p.kv_reads += v["kv_reads"].as_f64().unwrap_or(0.0);
         p.kv_ms += v["kv_ms"].as_f64().unwrap_or(0.0);
@@ -285,6 +291,7 @@ fn profile_of(log: &str, route: &str) -> Profile {
         requests: p.requests,
         worker_ms: p.worker_ms / n,
         do_calls: p.do_calls / n,
+        max_do_calls: p.max_do_calls,
         do_ms: p.do_ms / n,
         kv_reads: p.kv_reads / n,
         kv_ms: p.kv_ms / n,
@@ -398,7 +405,7 @@ fn browse_mix() -> Vec<Item> {
 
 /// Checkouts ready to complete (contact, address and shipping set), made by `shoppers`
 /// at once; also times each shopper's steps (new cart, add, contact, address, shipping).
-fn prepare_checkouts(
+pub(crate) fn prepare_checkouts(
     api: &Api,
     count: usize,
     shoppers: usize,
@@ -448,19 +455,6 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 const CHECKOUT_SKUS: [&str; 5] = ["LTT-SET2", "BRP-1", "SWM-SLATE", "DGN-SAND", "POC-SET"];
-const CART_SKUS: [&str; 10] = [
-    "BRP-1",
-    "SWM-SPECK",
-    "SWM-SLATE",
-    "DGN-NAVY",
-    "DGN-SAND",
-    "MCS-M-OAT",
-    "MCS-S-OAT",
-    "OCT-XS-NAVY",
-    "LTT-SET2",
-    "POC-SET",
-];
-
 /// The sample shop with the full-page cache on: every shopper-facing load.
 fn sample_shop(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
     let state = TempDir::new("bench-sample");
@@ -519,25 +513,7 @@ fn sample_shop(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
     );
 
     // Add to cart: 40 carts × 10 SKUs, one unit per request.
-    let carts: Vec<(String, String)> = (0..40).map(|_| new_cart(&api)).collect();
-    let mut adds = Vec::new();
-    for sku in CART_SKUS {
-        for (id, token) in &carts {
-            let body = json!({ "sku": sku, "quantity": 1 }).to_string();
-            adds.push(Item::json("POST", &format!("/api/v1/carts/{id}/lines"), Some(token), &body));
-        }
-    }
-    let warm_adds =
-        Load { items: adds.iter().rev().take(100).cloned().collect(), connections: 4, requests: 100 };
-    bench.measure(
-        &server,
-        "add_to_cart",
-        "add to cart (API)",
-        false,
-        Load { items: adds, connections: 20, requests: 2000 },
-        Some(warm_adds),
-        Some("api:carts"),
-    );
+    writes::add_to_cart(bench, &server, &api, false);
 
     // Browse mix: the page-cache hit ratio.
     bench.measure(
@@ -551,6 +527,9 @@ fn sample_shop(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
     );
 
     checkout_load(bench, &server, &api, 600, false, Some(results));
+    writes::hot_sku(bench, &server, &api, false);
+    println!("round trips per operation (from the worker's log line)");
+    results.insert("round_trips".into(), writes::round_trips(&server, &api));
     drop(server);
 }
 
@@ -568,20 +547,27 @@ fn checkout_load(
     for sku in CHECKOUT_SKUS {
         set_stock(api, sku, 1_000_000);
     }
+    let log_offset = server.shop.log().len();
     let (carts, flows) = prepare_checkouts(api, count, 50, &CHECKOUT_SKUS);
     let mut flows = flows;
     flows.sort_by(f64::total_cmp);
     if let Some(results) = results {
+        // Every contact, address and shipping PUT the shoppers made, from the worker's log.
+        let log = server.shop.log();
+        let steps = profile_where(log.get(log_offset..).unwrap_or(""), |v| {
+            v["method"] == "PUT" && v["path"].as_str().is_some_and(|p| p.starts_with("/api/v1/checkouts/"))
+        });
         results.insert(
-        "checkout_steps".into(),
-        json!({
-            "what": "one shopper's steps before paying: new cart, add a line, contact, address, shipping (5 API calls), 50 shoppers at once",
-            "shoppers": 50,
-            "flows": flows.len(),
-            "p50_ms": percentile(&flows, 0.5),
-            "p95_ms": percentile(&flows, 0.95),
-            "p99_ms": percentile(&flows, 0.99),
-        }),
+            "checkout_steps".into(),
+            json!({
+                "what": "one shopper's steps before paying: new cart, add a line, contact, address, shipping (5 API calls), 50 shoppers at once",
+                "shoppers": 50,
+                "flows": flows.len(),
+                "p50_ms": percentile(&flows, 0.5),
+                "p95_ms": percentile(&flows, 0.95),
+                "p99_ms": percentile(&flows, 0.99),
+                "step_profile": steps,
+            }),
         );
     }
     let items: Vec<Item> = carts
@@ -628,7 +614,7 @@ fn quiet_shop(bench: &mut Bench) {
 
 /// The floor, the cached product page and the checkout on the runtime alone, with
 /// wrangler's inspector off too: what is left is the worker's own cost.
-fn no_inspector_shop(bench: &mut Bench) {
+fn no_inspector_shop(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
     let state = TempDir::new("bench-no-inspector");
     publish_catalog(&project_root().join("catalog"), state.path());
     let server = Server::start_with(state.path(), "sample", true, false, false);
@@ -644,7 +630,12 @@ fn no_inspector_shop(bench: &mut Bench) {
         warmup(product, 200),
         None,
     );
-    checkout_load(bench, &server, &Api::new(&server.shop), 400, true, None);
+    let api = Api::new(&server.shop);
+    writes::add_to_cart(bench, &server, &api, true);
+    checkout_load(bench, &server, &api, 400, true, None);
+    writes::hot_sku(bench, &server, &api, true);
+    println!("  hot SKU, one inventory object asked directly");
+    results.insert("hot_sku_object".into(), writes::hold_burst(&api));
 }
 
 /// The sample shop with the full-page cache off: pages rendered from the in-isolate
@@ -766,7 +757,7 @@ fn main() {
     sample_shop(&mut bench, &mut results);
     render_shop(&mut bench);
     quiet_shop(&mut bench);
-    no_inspector_shop(&mut bench);
+    no_inspector_shop(&mut bench, &mut results);
     if scale != "sample" {
         scale_shop(&mut bench, 1_000, "1k");
         scale_shop(&mut bench, 100_000, "100k");

@@ -11,7 +11,7 @@ pub mod keys;
 pub mod listing;
 pub mod money;
 pub mod orders;
-pub mod rate;
+pub mod review;
 pub mod search;
 pub mod settings;
 pub mod url;

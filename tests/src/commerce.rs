@@ -59,22 +59,26 @@ pub fn complete(api: &Api, id: &str, token: &str, key: &str, card: &str, total: 
     )
 }
 
-/// Orders placed with `email` (newest first), from the merchant API.
-pub fn orders_for(api: &Api, email: &str) -> Vec<Value> {
+/// Every order in the merchant's list (newest first). The list is fed by the order
+/// shards' alarms a moment after each order; the test route makes the shards forward
+/// what is waiting first, so the list is complete when read.
+pub fn merchant_orders(api: &Api) -> Vec<Value> {
+    let (status, body) = api.post("/test/orders/forward", None, json!({}));
+    assert_eq!(status, 200, "{body}");
     let (status, body) = api.get("/admin/orders?limit=500", Some(ADMIN_TOKEN));
     assert_eq!(status, 200, "{body}");
-    body["orders"].as_array().unwrap().iter().filter(|o| o["email"] == email).cloned().collect()
+    body["orders"].as_array().unwrap().clone()
+}
+
+/// Orders placed with `email` (newest first), from the merchant API.
+pub fn orders_for(api: &Api, email: &str) -> Vec<Value> {
+    merchant_orders(api).into_iter().filter(|o| o["email"] == email).collect()
 }
 
 /// Orders whose email starts with `prefix`, from the merchant API.
 pub fn orders_for_prefix(api: &Api, prefix: &str) -> Vec<Value> {
-    let (status, body) = api.get("/admin/orders?limit=500", Some(ADMIN_TOKEN));
-    assert_eq!(status, 200, "{body}");
-    body["orders"]
-        .as_array()
-        .unwrap()
-        .iter()
+    merchant_orders(api)
+        .into_iter()
         .filter(|o| o["email"].as_str().is_some_and(|e| e.starts_with(prefix)))
-        .cloned()
         .collect()
 }

@@ -8,6 +8,7 @@
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod budgets;
 pub mod commerce;
 pub mod html;
 
@@ -129,15 +130,39 @@ pub fn shared_trials<W: Send + Sync + 'static>(
         .collect()
 }
 
-/// Secrets and switches every test shop runs with.
-/// Tests hammer the shop from one address, so the write limit is lifted (the rate-limit
-/// test sets a low one).
+/// Secrets and switches every test shop runs with (a shop's own vars override them).
+/// Tests hammer the shop from one address, so the write limiter is off (the rate-limit
+/// test turns it back on, with the limit `wrangler.toml` gives it).
 pub const TEST_VARS: [(&str, &str); 4] = [
     ("SIGNING_SECRET", "test-signing-secret-0123456789abcdef"),
     ("ADMIN_TOKEN", ADMIN_TOKEN),
     ("ENABLE_TEST_ROUTES", "1"),
-    ("WRITE_LIMIT_PER_MINUTE", "1000000"),
+    ("RATE_LIMITS", "off"),
 ];
+
+/// [`TEST_VARS`] with `vars` added, a var in `vars` replacing the test default.
+fn shop_vars<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = &'a (&'a str, &'a str)> {
+    TEST_VARS.iter().filter(|(name, _)| !vars.iter().any(|(n, _)| n == name)).chain(vars)
+}
+
+/// The write limit `wrangler.toml` gives the `WRITE_LIMITER` binding: (limit, period in
+/// seconds).
+pub fn write_limit() -> (u32, u32) {
+    let config = fs::read_to_string(project_root().join("wrangler.toml")).unwrap_or_default();
+    let section = config.split("[[ratelimits]]").nth(1).unwrap_or_default();
+    let number = |key: &str| -> u32 {
+        let at = section
+            .find(&format!("{key} = "))
+            .unwrap_or_else(|| panic!("wrangler.toml: no {key} in [[ratelimits]]"));
+        section[at + key.len() + 3..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap()
+    };
+    (number("limit"), number("period"))
+}
 
 /// The merchant API token of test shops.
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
@@ -192,7 +217,7 @@ impl Shop {
             // `log` level: the worker's request log lines are `console.log`.
             .args(["--log-level", "log", "--show-interactive-dev-session=false"])
             .args(args);
-        for (name, value) in TEST_VARS.iter().chain(vars) {
+        for (name, value) in shop_vars(vars) {
             command.arg("--var").arg(format!("{name}:{value}"));
         }
         Shop::spawn(command, state_dir, port, ready_status, true)
@@ -204,7 +229,7 @@ impl Shop {
         let port = free_port();
         let mut command = Command::new("node");
         command.arg("scripts/serve-no-inspector.mjs").arg(port.to_string()).arg(state_dir);
-        for (name, value) in TEST_VARS.iter().chain(vars) {
+        for (name, value) in shop_vars(vars) {
             command.arg(format!("{name}={value}"));
         }
         Shop::spawn(command, state_dir, port, 200, false)
@@ -586,6 +611,20 @@ impl Api {
         headers: &[(&str, &str)],
         body: Option<&serde_json::Value>,
     ) -> (u16, serde_json::Value) {
+        let reply = self.reply(method, path, token, headers, body);
+        let json = serde_json::from_str(&reply.body).unwrap_or(serde_json::Value::Null);
+        (reply.status, json)
+    }
+
+    /// [`Api::call`], answering the whole reply (headers too).
+    pub fn reply(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Reply {
         let mut attempt = 1;
         loop {
             let reply = self.call_once(method, path, token, headers, body);
@@ -595,8 +634,7 @@ impl Api {
                 std::thread::sleep(Duration::from_millis(50));
                 continue;
             }
-            let json = serde_json::from_str(&reply.body).unwrap_or(serde_json::Value::Null);
-            return (reply.status, json);
+            return reply;
         }
     }
 

@@ -531,9 +531,33 @@ fn the_merchant_api_needs_its_token_and_fulfils_orders(w: &World) {
     let (status, placed) = complete(&api, &id, &token, "fulfil-key-1", "4242424242424242", Some(total));
     assert_eq!(status, 201, "{placed}");
     let number = placed["number"].as_str().unwrap();
+    // The merchant's list is fed by the order shard's alarm, off the shopper's path:
+    // without any help from a test route, the order shows up within moments.
+    let listed = |status: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (_, body) = api.get("/admin/orders?limit=500", Some(ADMIN_TOKEN));
+            let found = body["orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["number"] == number && o["status"] == status);
+            if found {
+                return Instant::now() + Duration::from_secs(10) - deadline;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "order {number} never reached the merchant's list as {status}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let lag = listed("paid");
     let (status, body) = api.post(&format!("/admin/orders/{number}/fulfil"), Some(ADMIN_TOKEN), json!({}));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["order"]["status"], "fulfilled");
+    let fulfil_lag = listed("fulfilled");
+    println!("the merchant's list showed the order after {lag:?}, its fulfilment after {fulfil_lag:?}");
     let (status, body) =
         api.post("/orders/lookup", None, json!({ "email": "FULFIL@example.com", "number": number }));
     assert_eq!(status, 200, "{body}");

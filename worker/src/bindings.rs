@@ -1,15 +1,23 @@
-//! Names of the Cloudflare bindings declared in `wrangler.toml`, in one place.
+//! Names of the Cloudflare bindings and vars declared in `wrangler.toml`, in one place,
+//! and the two ways vars are read (a number, or a switch).
+
+use worker::Env;
 
 /// Workers KV namespace holding the published catalog.
 pub const CATALOG: &str = "CATALOG";
-/// Durable Object namespace of carts: one `CartObject` per cart id.
+/// Durable Object namespace of carts: one `CartObject` per cart id (cart and checkout).
 pub const CART: &str = "CART";
 /// Durable Object namespace of stock: `InventoryObject`s, sharded by SKU.
 pub const INVENTORY: &str = "INVENTORY";
 /// Durable Object namespace of orders: `OrderObject`s, sharded by order number.
 pub const ORDERS: &str = "ORDERS";
+/// Durable Object namespace of the merchant's order list and email outbox: one
+/// `OrderIndexObject`, fed by the order shards off the shopper's path.
+pub const ORDER_INDEX: &str = "ORDER_INDEX";
 /// Queue of order events ("order placed"), consumed by this worker.
 pub const ORDER_EVENTS: &str = "ORDER_EVENTS";
+/// Rate Limiting binding counting writes per client (`[[ratelimits]]`).
+pub const WRITE_LIMITER: &str = "WRITE_LIMITER";
 /// Bearer token of the merchant API (a secret).
 pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
 /// How long checkout holds stock, in seconds (a var; 900 by default).
@@ -21,13 +29,21 @@ pub const CHECKOUT_TAKEOVER_MS: &str = "CHECKOUT_TAKEOVER_MS";
 pub const DO_TIMEOUT_MS: &str = "DO_TIMEOUT_MS";
 /// Milliseconds a KV read may take before it counts as failed (a var).
 pub const KV_TIMEOUT_MS: &str = "KV_TIMEOUT_MS";
-/// Writes (form posts, API cart changes) allowed per client per minute (a var).
-pub const WRITE_LIMIT_PER_MINUTE: &str = "WRITE_LIMIT_PER_MINUTE";
-/// Durable Object namespace of the write-rate limiter: `LimiterObject`s, sharded by client.
-pub const LIMITER: &str = "LIMITER";
+/// "off" lets every write through without asking the write limiter (a var; load tests).
+pub const RATE_LIMITS: &str = "RATE_LIMITS";
 /// "off" turns the full-page cache off (a var; on by default).
 pub const PAGE_CACHE: &str = "PAGE_CACHE";
 /// "off" drops the one-line JSON log of each request (a var; on by default).
 pub const REQUEST_LOG: &str = "REQUEST_LOG";
 /// "1" enables the routes only tests use (a var; off by default).
 pub const ENABLE_TEST_ROUTES: &str = "ENABLE_TEST_ROUTES";
+
+/// A var holding a whole number, if it is set to one.
+pub fn number(env: &Env, name: &str) -> Option<u64> {
+    env.var(name).ok().and_then(|v| v.to_string().trim().parse::<u64>().ok())
+}
+
+/// Whether a var is set to exactly `value`.
+pub fn is(env: &Env, name: &str, value: &str) -> bool {
+    env.var(name).is_ok_and(|v| v.to_string() == value)
+}

@@ -1,7 +1,12 @@
 //! Calls to Durable Objects: a JSON command in, a JSON reply out, with a deadline. An
 //! object that does not answer in time, or that the runtime reports overloaded, becomes
-//! a 503 with `Retry-After` rather than a shopper left waiting. Each call's time is
-//! recorded for `Server-Timing` and the request log.
+//! a 503 with `Retry-After` rather than a shopper left waiting.
+//!
+//! Every call is counted in the request's [`Timing`], and so are the calls an object
+//! makes while answering (a cart asking inventory): objects report those in the
+//! [`NESTED_CALLS`] header of their reply. The request log's `do_calls` is therefore
+//! every Durable Object round trip one request caused, which is what the round-trip
+//! budgets in the README count.
 
 use crate::bindings;
 use crate::error::{AppError, AppResult};
@@ -11,10 +16,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
 use wasm_bindgen::JsValue;
-use worker::{Delay, Env, Method, Request, RequestInit, Stub};
+use worker::{Delay, Env, Method, Request, RequestInit, Response, Stub};
 
 /// How long a Durable Object may take to answer, unless `DO_TIMEOUT_MS` says otherwise.
 const DEFAULT_TIMEOUT_MS: u64 = 5_000;
+/// Reply header: how many Durable Object calls the object made while answering.
+pub const NESTED_CALLS: &str = "x-do-calls";
 
 /// The deadline and the request's timing, shared by the clients of one request.
 #[derive(Clone, Copy)]
@@ -25,13 +32,13 @@ pub struct Caller<'t> {
 
 impl<'t> Caller<'t> {
     pub fn new(env: &Env, timing: &'t Timing) -> Caller<'t> {
-        let timeout_ms = env
-            .var(bindings::DO_TIMEOUT_MS)
-            .ok()
-            .and_then(|v| v.to_string().parse::<u64>().ok())
-            .filter(|ms| *ms > 0)
-            .unwrap_or(DEFAULT_TIMEOUT_MS);
+        let timeout_ms =
+            bindings::number(env, bindings::DO_TIMEOUT_MS).filter(|ms| *ms > 0).unwrap_or(DEFAULT_TIMEOUT_MS);
         Caller { timeout_ms, timing }
+    }
+
+    pub fn timing(&self) -> &'t Timing {
+        self.timing
     }
 
     /// Sends `command` to `stub` and decodes the reply (`what` names the object in errors).
@@ -41,6 +48,16 @@ impl<'t> Caller<'t> {
         what: &str,
         command: &C,
     ) -> AppResult<R> {
+        let mut resp = self.send(stub, what, command).await?;
+        if resp.status_code() != 200 {
+            return Err(AppError::Internal(format!("the {what} answered {}", resp.status_code())));
+        }
+        let nested = resp.headers().get(NESTED_CALLS).ok().flatten().and_then(|n| n.parse::<u32>().ok());
+        self.timing.add_nested_do(nested.unwrap_or(0));
+        resp.json().await.map_err(|e| AppError::internal(&format!("decoding the {what}'s reply"), e))
+    }
+
+    async fn send<C: Serialize>(&self, stub: &Stub, what: &str, command: &C) -> AppResult<Response> {
         let body = serde_json::to_string(command).map_err(|e| AppError::internal("encoding a command", e))?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(JsValue::from_str(&body)));
@@ -50,27 +67,49 @@ impl<'t> Caller<'t> {
         let deadline = Box::pin(Delay::from(Duration::from_millis(self.timeout_ms)));
         let outcome = select(fetch, deadline).await;
         self.timing.add_do(now_ms() - started);
-        let mut resp = match outcome {
-            Either::Left((Ok(resp), _)) => resp,
+        match outcome {
+            Either::Left((Ok(resp), _)) => Ok(resp),
             Either::Left((Err(e), _)) => {
                 let text = e.to_string();
-                return Err(if text.contains("overloaded") || text.contains("too many requests") {
+                Err(if text.contains("overloaded") || text.contains("too many requests") {
                     AppError::Unavailable(format!(
                         "The {what} is busy right now. Please try again in a moment."
                     ))
                 } else {
                     AppError::internal(&format!("calling the {what}"), text)
-                });
+                })
             }
-            Either::Right(_) => {
-                return Err(AppError::Unavailable(format!(
-                    "The {what} did not answer in time. Please try again in a moment."
-                )))
-            }
-        };
-        if resp.status_code() != 200 {
-            return Err(AppError::Internal(format!("the {what} answered {}", resp.status_code())));
+            Either::Right(_) => Err(AppError::Unavailable(format!(
+                "The {what} did not answer in time. Please try again in a moment."
+            ))),
         }
-        resp.json().await.map_err(|e| AppError::internal(&format!("decoding the {what}'s reply"), e))
     }
+}
+
+/// The stub of the object named `name` in the namespace `binding`.
+pub fn stub(env: &Env, binding: &str, name: &str) -> AppResult<Stub> {
+    Ok(env.durable_object(binding)?.id_from_name(name)?.get_stub()?)
+}
+
+/// Reads an object's command. A malformed one is answered 400 (the worker never sends
+/// one; this guards the object against anything else): `Ok(Err(response))`.
+pub async fn read_command<C: DeserializeOwned>(
+    req: &mut Request,
+    what: &str,
+) -> worker::Result<Result<C, Response>> {
+    if req.method() != Method::Post {
+        return Ok(Err(Response::error(format!("{what} objects take POSTed commands"), 405)?));
+    }
+    match req.json().await {
+        Ok(command) => Ok(Ok(command)),
+        Err(e) => Ok(Err(Response::error(format!("bad {what} command: {e}"), 400)?)),
+    }
+}
+
+/// An object's reply: `value` as JSON, with the Durable Object calls the object made
+/// while answering (objects that call no other object reply with `Response::from_json`).
+pub fn reply<T: Serialize>(value: &T, nested_calls: u32) -> worker::Result<Response> {
+    let resp = Response::from_json(value)?;
+    resp.headers().set(NESTED_CALLS, &nested_calls.to_string())?;
+    Ok(resp)
 }

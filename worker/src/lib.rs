@@ -1,34 +1,38 @@
-//! The Cloudflare Workers entry of the storefront: routes each request, reads the
-//! catalog from KV, talks to the cart Durable Objects, and renders Leptos pages.
+//! The Cloudflare Workers entry of the storefront. Two front doors — the shop's pages
+//! (`routes`) and the JSON API (`api`) — are thin adapters over one service per bounded
+//! context: `catalog`, `cart`, `inventory`, `checkout`, `orders`, plus `limits`. Each
+//! context owns its rules and its Durable Object protocol; `router` is the pipeline
+//! every request goes through. See ARCHITECTURE.md.
 
 mod api;
 mod bindings;
-mod cart_object;
-mod catalog_store;
+mod cart;
+mod catalog;
 mod checkout;
 mod durable;
 mod error;
 mod http;
-mod inventory_object;
+mod inventory;
 mod isolate_cache;
-mod limiter;
-mod order_object;
-mod order_queue;
+mod limits;
+mod orders;
 mod page_cache;
 mod random;
+mod router;
 mod routes;
 mod security;
+mod session;
 mod signing;
 mod timing;
 
-pub use cart_object::CartObject;
-pub use inventory_object::InventoryObject;
-pub use limiter::LimiterObject;
-pub use order_object::OrderObject;
+pub use cart::object::CartObject;
+pub use inventory::object::InventoryObject;
+pub use orders::index::OrderIndexObject;
+pub use orders::object::OrderObject;
 
 use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    routes::handle(req, env, ctx).await
+    router::handle(req, env, ctx).await
 }

@@ -15,31 +15,13 @@
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Fields};
 use crate::random;
-use crate::signing::{constant_time_eq, Signer};
-use shared::CartId;
+use crate::session::Session;
+use crate::signing::constant_time_eq;
 use worker::{Headers, Request};
 
 /// What pages are rendered with in place of the nonce and the CSRF token.
 pub const NONCE_PLACEHOLDER: &str = "nonce-placeholder-4f8c2d1a9e7b";
 pub const CSRF_PLACEHOLDER: &str = "csrf-placeholder-b71e0c55d3a8";
-
-/// The visitor's session: the cart id from the signed cart cookie (a new one is made,
-/// and its cookie set, on the first response).
-pub struct Session {
-    pub id: CartId,
-    pub is_new: bool,
-    pub csrf: String,
-    /// The `Set-Cookie` value that starts a new session.
-    pub new_cookie: Option<String>,
-}
-
-impl Session {
-    pub fn of(req: &Request, signer: &Signer) -> AppResult<Session> {
-        let (id, is_new) = crate::routes::cart::cart_for_write(req, signer)?;
-        let new_cookie = is_new.then(|| crate::routes::cart::cookie_value(req, signer, &id));
-        Ok(Session { csrf: signer.csrf_token(&id), id, is_new, new_cookie })
-    }
-}
 
 /// What pages are rendered with: placeholders that [`finish_page`] fills per response.
 pub fn render_context(catalog_version: &str, origin: &str) -> app::RenderContext {

@@ -1,5 +1,6 @@
-//! Per-request measurements for the `Server-Timing` header: page-cache status, KV reads
-//! and time, documents served from isolate memory, render time, total.
+//! Per-request measurements for the `Server-Timing` header and the request log:
+//! page-cache status, KV reads and time, documents served from isolate memory, Durable
+//! Object calls (with those the objects made in turn) and their time, render time, total.
 
 use std::cell::Cell;
 
@@ -7,6 +8,12 @@ use std::cell::Cell;
 /// advances across I/O, so CPU-only spans read as 0; KV waits are I/O and are measured.
 pub fn now_ms() -> f64 {
     worker::js_sys::Date::now()
+}
+
+/// Today's date in UTC, `YYYY-MM-DD` (discount expiry).
+pub fn today_utc() -> String {
+    let date = worker::js_sys::Date::new_0();
+    format!("{:04}-{:02}-{:02}", date.get_utc_full_year(), date.get_utc_month() + 1, date.get_utc_date())
 }
 
 /// How the full-page cache answered.
@@ -71,6 +78,11 @@ impl Timing {
     pub fn add_do(&self, ms: f64) {
         self.do_calls.set(self.do_calls.get() + 1);
         self.do_ms.set(self.do_ms.get() + ms);
+    }
+
+    /// Calls an object made while answering one of ours (their time is inside ours).
+    pub fn add_nested_do(&self, calls: u32) {
+        self.do_calls.set(self.do_calls.get() + calls);
     }
 
     pub fn elapsed_ms(&self) -> f64 {

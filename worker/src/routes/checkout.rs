@@ -3,18 +3,21 @@
 //! page with field messages (`422`) when something needs fixing. Every amount shown is
 //! computed on the server; the payment form carries an idempotency key and the total the
 //! shopper saw, so a double submit places one order and a changed price places none.
+//! Reaching the payment step holds the cart's stock while the shopper pays.
 
-use crate::cart_object::{CartClient, CartCommand};
-use crate::catalog_store::CatalogReader;
-use crate::checkout::{self, CompleteRequest, NotRun, Outcome, Review};
+use crate::cart::protocol::Snapshot;
+use crate::cart::Carts;
+use crate::catalog::CatalogReader;
+use crate::checkout::{self, Checkout, CompleteRequest, Outcome};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
 use crate::random;
-use crate::security::{self, Session};
+use crate::security;
+use crate::session::Session;
 use app::{render_document, CheckoutPage, CheckoutStep, CheckoutView};
 use leptos::prelude::*;
 use shared::checkout::{shippable_countries, AddressInput, Email, FieldError};
-use shared::CartId;
+use shared::review::{Review, Step};
 use worker::{Env, Request, Response};
 
 /// What the page should show besides the checkout's state.
@@ -37,42 +40,57 @@ fn step_from(name: &str) -> Option<CheckoutStep> {
     }
 }
 
+fn page_step(step: Option<Step>) -> CheckoutStep {
+    match step {
+        Some(Step::Contact) => CheckoutStep::Contact,
+        Some(Step::Address) => CheckoutStep::Address,
+        Some(Step::Shipping) => CheckoutStep::Shipping,
+        None => CheckoutStep::Review,
+    }
+}
+
 fn new_key() -> AppResult<String> {
     let bytes = random::random_16().map_err(AppError::Internal)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn render(
+fn typed_address(review: &Review) -> AddressInput {
+    review
+        .state
+        .address
+        .as_ref()
+        .map(|a| AddressInput {
+            name: a.name.clone(),
+            line1: a.line1.clone(),
+            line2: a.line2.clone(),
+            city: a.city.clone(),
+            region: a.region.clone(),
+            postal_code: a.postal_code.clone(),
+            country: a.country.clone(),
+        })
+        .unwrap_or_default()
+}
+
+/// Renders the checkout as `snapshot` shows it, or goes back to the cart if it is empty.
+async fn render(
     req: &Request,
     catalog: &CatalogReader<'_>,
-    site: shared::Site,
-    review: Review,
+    snapshot: Snapshot,
     feedback: Feedback,
     status: u16,
 ) -> AppResult<Response> {
+    if snapshot.state.lines.is_empty() {
+        return http::see_other("/cart");
+    }
+    let review = checkout::review(catalog, snapshot).await?;
+    let site = (*catalog.site().await?).clone();
     // The furthest step the shopper may be on: the first one still missing.
-    let first_missing = step_from(review.missing_step().unwrap_or("review")).unwrap_or(CheckoutStep::Review);
+    let first_missing = page_step(review.missing_step());
     let step = feedback.step.filter(|s| *s <= first_missing).unwrap_or(first_missing);
-    let address = feedback.address.unwrap_or_else(|| {
-        review
-            .state
-            .address
-            .as_ref()
-            .map(|a| AddressInput {
-                name: a.name.clone(),
-                line1: a.line1.clone(),
-                line2: a.line2.clone(),
-                city: a.city.clone(),
-                region: a.region.clone(),
-                postal_code: a.postal_code.clone(),
-                country: a.country.clone(),
-            })
-            .unwrap_or_default()
-    });
     let view = CheckoutView {
         step,
         email: feedback.email.or_else(|| review.state.email.clone()).unwrap_or_default(),
-        address,
+        address: feedback.address.unwrap_or_else(|| typed_address(&review)),
         countries: shippable_countries(&review.settings),
         rates: review.rates.clone(),
         chosen_rate: review.state.shipping_rate.clone(),
@@ -83,86 +101,83 @@ fn render(
         totals: review.totals.clone(),
         cart: review.cart,
     };
-    let context = crate::security::render_context(catalog.version(), &http::origin(req));
+    let context = security::render_context(catalog.version(), &http::origin(req));
     let page = render_document(context, move || view! { <CheckoutPage site view/> });
     http::html(page, status, CachePolicy::NoStore)
 }
 
-/// The session's cart and its review, unless the cart is empty (or the session new).
-async fn current(
-    env: &Env,
-    catalog: &CatalogReader<'_>,
-    session: &Session,
-) -> AppResult<Option<(CartId, Review)>> {
-    if session.is_new {
-        return Ok(None);
-    }
-    let id = session.id.clone();
-    let review = checkout::review(env, catalog, &id).await?;
-    if review.cart.lines.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some((id, review)))
-}
-
+/// `GET /checkout`: the first step still missing (or the one asked for); at the payment
+/// step, the cart's stock is held while the shopper pays.
 pub async fn show(
     req: &Request,
     env: &Env,
     catalog: &CatalogReader<'_>,
     session: &Session,
 ) -> AppResult<Response> {
-    let Some((id, mut review)) = current(env, catalog, session).await? else {
+    if session.is_new {
         return http::see_other("/cart");
-    };
-    // Reaching the payment step holds the stock while the shopper pays.
-    checkout::hold_stock(env, catalog, &id, &mut review).await?;
+    }
+    let (snapshot, _) = Checkout::new(env, catalog).hold(&session.id).await?;
     let query = Fields::parse(http::query_string(req).as_bytes())?;
     let feedback = Feedback { step: query.get("step").and_then(step_from), ..Default::default() };
-    let site = (*catalog.site().await?).clone();
-    render(req, catalog, site, review, feedback, 200)
+    render(req, catalog, snapshot, feedback, 200).await
 }
 
-pub async fn contact(
+/// The checkout's forms (`POST /checkout/{step}`).
+pub async fn form(
     mut req: Request,
     env: &Env,
     catalog: &CatalogReader<'_>,
     session: &Session,
+    step: &str,
 ) -> AppResult<Response> {
     let form = security::read_form(&mut req, session).await?;
-    let Some((id, review)) = current(env, catalog, session).await? else {
+    if session.is_new {
         return http::see_other("/cart");
-    };
+    }
+    match step {
+        "contact" => contact(&req, env, catalog, session, &form).await,
+        "address" => address(&req, env, catalog, session, &form).await,
+        "shipping" => shipping(&req, env, catalog, session, &form).await,
+        _ => complete(&req, env, catalog, session, &form).await,
+    }
+}
+
+/// A step stored: on to the next one (or back to an emptied cart).
+fn stored(snapshot: &Snapshot) -> AppResult<Response> {
+    http::see_other(if snapshot.state.lines.is_empty() { "/cart" } else { "/checkout" })
+}
+
+async fn contact(
+    req: &Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    session: &Session,
+    form: &Fields,
+) -> AppResult<Response> {
     let typed = form.get("email").unwrap_or("").to_string();
     match Email::parse(&typed) {
-        Ok(email) => {
-            CartClient::for_cart(env, catalog.caller(env), &id)?
-                .run(&CartCommand::SetContact { email: email.to_string() })
-                .await?;
-            http::see_other("/checkout")
-        }
+        Ok(email) => stored(&Checkout::new(env, catalog).set_contact(&session.id, &email).await?.accepted()?),
         Err(error) => {
-            let site = (*catalog.site().await?).clone();
+            let snapshot = Carts::new(env, catalog).view(&session.id, false).await?;
             let feedback = Feedback {
                 step: Some(CheckoutStep::Contact),
                 errors: vec![error],
                 email: Some(typed.chars().take(254).collect()),
                 ..Default::default()
             };
-            render(&req, catalog, site, review, feedback, 422)
+            render(req, catalog, snapshot, feedback, 422).await
         }
     }
 }
 
-pub async fn address(
-    mut req: Request,
+async fn address(
+    req: &Request,
     env: &Env,
     catalog: &CatalogReader<'_>,
     session: &Session,
+    form: &Fields,
 ) -> AppResult<Response> {
-    let form = security::read_form(&mut req, session).await?;
-    let Some((id, review)) = current(env, catalog, session).await? else {
-        return http::see_other("/cart");
-    };
     let field = |name: &str| form.get(name).unwrap_or("").chars().take(200).collect::<String>();
     let input = AddressInput {
         name: field("name"),
@@ -173,66 +188,51 @@ pub async fn address(
         postal_code: field("postal_code"),
         country: field("country"),
     };
-    match input.validate(&shippable_countries(&review.settings)) {
-        Ok(address) => {
-            CartClient::for_cart(env, catalog.caller(env), &id)?
-                .run(&CartCommand::SetAddress { address })
-                .await?;
-            http::see_other("/checkout")
-        }
-        Err(errors) => {
-            let site = (*catalog.site().await?).clone();
+    match Checkout::new(env, catalog).set_address(&session.id, &input).await {
+        Ok(changed) => stored(&changed.accepted()?),
+        Err(AppError::InvalidFields(errors)) => {
+            let snapshot = Carts::new(env, catalog).view(&session.id, false).await?;
             let feedback = Feedback {
                 step: Some(CheckoutStep::Address),
                 errors,
                 address: Some(input),
                 ..Default::default()
             };
-            render(&req, catalog, site, review, feedback, 422)
+            render(req, catalog, snapshot, feedback, 422).await
         }
+        Err(e) => Err(e),
     }
 }
 
-pub async fn shipping(
-    mut req: Request,
+async fn shipping(
+    req: &Request,
     env: &Env,
     catalog: &CatalogReader<'_>,
     session: &Session,
+    form: &Fields,
 ) -> AppResult<Response> {
-    let form = security::read_form(&mut req, session).await?;
-    let Some((id, review)) = current(env, catalog, session).await? else {
-        return http::see_other("/cart");
-    };
     let rate = form.get("rate").unwrap_or("");
-    if review.rates.iter().any(|r| r.id == rate) {
-        CartClient::for_cart(env, catalog.caller(env), &id)?
-            .run(&CartCommand::SetShipping { rate: rate.to_string() })
-            .await?;
-        return http::see_other("/checkout");
+    let changed = Checkout::new(env, catalog).set_shipping(&session.id, rate).await?;
+    match changed.refused {
+        None => stored(&changed.snapshot),
+        Some(AppError::Unprocessable(_)) => {
+            let error =
+                FieldError { field: "rate".into(), message: "Choose one of the shipping methods.".into() };
+            let feedback =
+                Feedback { step: Some(CheckoutStep::Shipping), errors: vec![error], ..Default::default() };
+            render(req, catalog, changed.snapshot, feedback, 422).await
+        }
+        Some(e) => Err(e),
     }
-    let site = (*catalog.site().await?).clone();
-    let feedback = Feedback {
-        step: Some(CheckoutStep::Shipping),
-        errors: vec![FieldError {
-            field: "rate".into(),
-            message: "Choose one of the shipping methods.".into(),
-        }],
-        ..Default::default()
-    };
-    render(&req, catalog, site, review, feedback, 422)
 }
 
-pub async fn complete(
-    mut req: Request,
+async fn complete(
+    req: &Request,
     env: &Env,
     catalog: &CatalogReader<'_>,
     session: &Session,
+    form: &Fields,
 ) -> AppResult<Response> {
-    let form = security::read_form(&mut req, session).await?;
-    if session.is_new {
-        return http::see_other("/cart");
-    }
-    let id = session.id.clone();
     let expected_total = match form.get("expected_total") {
         Some(t) => {
             Some(t.parse::<i64>().map_err(|_| AppError::BadRequest("The order total is malformed.".into()))?)
@@ -243,64 +243,20 @@ pub async fn complete(
         idempotency_key: form.require("idempotency_key")?.to_string(),
         card: form.get("card").unwrap_or("").to_string(),
         expected_total,
-        origin: http::origin(&req),
+        origin: http::origin(req),
     };
-    let (status, notice) = match checkout::complete(env, catalog, &id, &request).await? {
+    let (status, notice) = match Checkout::new(env, catalog).complete(&session.id, &request).await? {
         Ok(Outcome::Placed { number, token, .. }) => {
             return http::see_other(&format!("/orders/{number}?token={token}"));
         }
-        Ok(outcome @ Outcome::Declined { .. }) => (outcome.http_status(), outcome_message(&outcome)),
-        Ok(outcome @ Outcome::SoldOut { .. }) => (outcome.http_status(), outcome_message(&outcome)),
-        Err(reason) => not_run(reason),
+        Ok(outcome) => (outcome.http_status(), outcome.message()),
+        Err(reason) => reason.status_and_message(),
     };
-    let Some((_, review)) = current(env, catalog, session).await? else {
-        return http::see_other("/cart");
-    };
-    let site = (*catalog.site().await?).clone();
+    let snapshot = Carts::new(env, catalog).view(&session.id, false).await?;
     let feedback = Feedback { step: Some(CheckoutStep::Review), notice: Some(notice), ..Default::default() };
-    let resp = render(&req, catalog, site, review, feedback, status)?;
+    let resp = render(req, catalog, snapshot, feedback, status).await?;
     if status == 503 {
         resp.headers().set("retry-after", "5")?;
     }
     Ok(resp)
-}
-
-pub fn outcome_message(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Placed { number, .. } => format!("Order {number} is placed."),
-        Outcome::Declined { message } => message.clone(),
-        Outcome::SoldOut { available } => {
-            let items: Vec<String> =
-                available
-                    .iter()
-                    .map(|(sku, n)| {
-                        if *n == 0 {
-                            format!("{sku} is sold out")
-                        } else {
-                            format!("only {n} of {sku} left")
-                        }
-                    })
-                    .collect();
-            format!("Sorry — {}. Nothing was charged; change your cart and try again.", items.join(", "))
-        }
-    }
-}
-
-/// Status and message for a completion that did not run.
-pub fn not_run(reason: NotRun) -> (u16, String) {
-    match reason {
-        NotRun::Invalid(message) => (400, message),
-        NotRun::KeyReused => (
-            422,
-            "This payment form was already used for a different order. Reload the page and try again.".into(),
-        ),
-        NotRun::InFlight => (409, "Your order is already being placed. Wait a moment, then reload.".into()),
-        NotRun::CartBusy => {
-            (409, "Another payment for this cart is in progress. Wait a moment, then reload.".into())
-        }
-        NotRun::NotReady(message) => (409, message),
-        NotRun::PaymentUnavailable => {
-            (503, "The payment service did not answer. Nothing was charged; please try again.".into())
-        }
-    }
 }

@@ -1,11 +1,13 @@
 //! Order pages: the confirmation page at its unguessable address
-//! (`/orders/{number}?token=…`), and order lookup by email and order number.
+//! (`/orders/{number}?token=…`), and order lookup by email and order number. Both read
+//! the order's own shard, so they show an order the moment it is placed.
 
-use crate::catalog_store::CatalogReader;
+use crate::catalog::CatalogReader;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
-use crate::order_object::Orders;
-use crate::security::{self, Session};
+use crate::orders::{self, Orders};
+use crate::security;
+use crate::session::Session;
 use crate::signing::constant_time_eq;
 use app::{render_document, OrderLookupPage, OrderPage, RenderContext};
 use leptos::prelude::*;
@@ -16,18 +18,13 @@ fn context(req: &Request, catalog: &CatalogReader<'_>) -> RenderContext {
     security::render_context(catalog.version(), &http::origin(req))
 }
 
-/// Order numbers look like `FL-XXXXX-XXXXX`.
-fn valid_number(number: &str) -> bool {
-    number.len() == 14 && number.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
-}
-
 pub async fn confirmation(
     req: &Request,
     env: &Env,
     catalog: &CatalogReader<'_>,
     number: &str,
 ) -> AppResult<Response> {
-    if !valid_number(number) {
+    if !orders::valid_number(number) {
         return Err(AppError::NotFound);
     }
     let query = Fields::parse(http::query_string(req).as_bytes())?;
@@ -60,12 +57,9 @@ pub async fn lookup(
     let email = form.get("email").unwrap_or("").trim().chars().take(254).collect::<String>();
     let number =
         form.get("number").unwrap_or("").trim().to_ascii_uppercase().chars().take(20).collect::<String>();
-    let found = match (Email::parse(&email), valid_number(&number)) {
-        (Ok(email), true) => Orders::new(env, catalog.caller(env))?
-            .get(&number)
-            .await?
-            .filter(|o| o.email.to_lowercase() == email.normalized()),
-        _ => None,
+    let found = match Email::parse(&email) {
+        Ok(parsed) => Orders::new(env, catalog.caller(env))?.lookup(&parsed, &number).await?,
+        Err(_) => None,
     };
     match found {
         Some(order) => http::see_other(&format!("/orders/{}?token={}", order.number, order.token)),

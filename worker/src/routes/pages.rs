@@ -2,11 +2,11 @@
 //! sitemaps and robots.txt. Each reads its critical documents in parallel (a missing one
 //! is a 404) and renders. All of them are anonymous and go through the full-page cache.
 
-use crate::catalog_store::CatalogReader;
+use crate::catalog::{self, CatalogReader};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
-use crate::inventory_object::{Inventory, StockItem};
-use crate::timing::now_ms;
+use crate::page_cache;
+use crate::timing::{now_ms, PageCache};
 use app::islands::Suggestion;
 use app::{
     render_document, ArticlePage, CollectionPage, FacetView, HomePage, ListingView, ProductPage,
@@ -14,14 +14,11 @@ use app::{
 };
 use futures_util::future::join;
 use leptos::prelude::*;
-use shared::listing::{facet_key, ListingParams, SortOrder, PAGE_SIZE};
-use shared::search::{query_terms, search, shards_for, MAX_QUERY_CHARS};
-use shared::Product;
+use shared::listing::{facet_key, ListingParams};
+use shared::search::MAX_QUERY_CHARS;
 use shared::{format_money, Currency, Handle, Sku};
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
-use worker::Env;
+use std::collections::BTreeMap;
+use worker::{Context, Env, Request, Response};
 
 /// The page-cached routes.
 pub enum CatalogPage {
@@ -39,67 +36,6 @@ pub enum CatalogPage {
 
 /// Most suggestions returned while typing.
 const SUGGESTIONS: usize = 6;
-/// How long an isolate trusts the availability it read from the inventory objects.
-const AVAILABILITY_TTL_MS: f64 = 10_000.0;
-
-thread_local! {
-    static AVAILABILITY: RefCell<HashMap<String, (u32, f64)>> = RefCell::new(HashMap::new());
-}
-
-/// Units available per SKU of a product, from the inventory objects (kept briefly in
-/// isolate memory). If inventory cannot be reached, the catalog's figures are used: the
-/// page still renders, and checkout checks stock again anyway.
-pub async fn live_availability(
-    env: &Env,
-    catalog: &CatalogReader<'_>,
-    product: &Product,
-) -> BTreeMap<String, u32> {
-    let now = now_ms();
-    let mut found = BTreeMap::new();
-    let mut missing = Vec::new();
-    AVAILABILITY.with(|cache| {
-        let cache = cache.borrow();
-        for v in &product.variants {
-            match cache.get(v.sku.as_str()) {
-                Some((n, at)) if now - at < AVAILABILITY_TTL_MS => {
-                    found.insert(v.sku.to_string(), *n);
-                }
-                _ => missing.push(StockItem { sku: v.sku.clone(), quantity: 0, catalog_stock: v.stock }),
-            }
-        }
-    });
-    if missing.is_empty() {
-        return found;
-    }
-    let fetched = match Inventory::new(env, catalog.caller(env)) {
-        Ok(inventory) => inventory.availability(&missing, now as u64, "").await,
-        Err(e) => Err(e),
-    };
-    match fetched {
-        Ok(map) => AVAILABILITY.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            for item in &missing {
-                let n = map.get(item.sku.as_str()).copied().unwrap_or(0);
-                cache.insert(item.sku.to_string(), (n, now));
-                found.insert(item.sku.to_string(), n);
-            }
-        }),
-        Err(e) => {
-            worker::console_warn!("availability of {} from the catalog: {e}", product.handle);
-            for item in &missing {
-                found.insert(item.sku.to_string(), item.catalog_stock);
-            }
-        }
-    }
-    found
-}
-
-/// Drops a SKU's remembered availability (after the merchant sets its stock).
-pub fn forget_availability(sku: &Sku) {
-    AVAILABILITY.with(|cache| {
-        cache.borrow_mut().remove(sku.as_str());
-    });
-}
 
 /// Which SKUs can be bought: part of a product page's cache key, so selling out changes it.
 fn availability_mark(available: &BTreeMap<String, u32>) -> String {
@@ -123,8 +59,8 @@ impl CatalogPage {
         let Ok(handle) = Handle::parse(handle) else {
             return Ok(String::new());
         };
-        match catalog.product(&handle).await? {
-            Some(product) => Ok(availability_mark(&live_availability(env, catalog, &product).await)),
+        match catalog::product_with_availability(env, catalog, &handle).await? {
+            Some((_, available)) => Ok(availability_mark(&available)),
             None => Ok(String::new()),
         }
     }
@@ -192,14 +128,17 @@ fn tidy_query(raw: &str) -> String {
     raw.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_QUERY_CHARS).collect()
 }
 
-/// Renders a page: (content type, body).
-pub async fn render(
+/// A rendered page: content type and body.
+type Rendered = (&'static str, String);
+
+/// Renders a page from its documents.
+async fn render(
     page: &CatalogPage,
     env: &Env,
     catalog: &CatalogReader<'_>,
     canonical_query: &str,
     origin: &str,
-) -> AppResult<(&'static str, String)> {
+) -> AppResult<Rendered> {
     let ctx = crate::security::render_context(catalog.version(), origin);
     let fields = Fields::pairs(canonical_query.as_bytes());
     let param = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
@@ -211,27 +150,8 @@ pub async fn render(
         }
         CatalogPage::Collection(handle) => collection(catalog, ctx, handle, &fields).await,
         CatalogPage::Product(handle) => {
-            let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
             let selected = param("variant").and_then(|v| Sku::parse(&v).ok());
-            let (site, product) = join(catalog.site(), catalog.product(&handle)).await;
-            let (site, mut product) = ((*site?).clone(), (*product?.ok_or(AppError::NotFound)?).clone());
-            // Availability comes from inventory, not from the catalog's stock figures.
-            let available = live_availability(env, catalog, &product).await;
-            for variant in &mut product.variants {
-                variant.stock = available.get(variant.sku.as_str()).copied().unwrap_or(0);
-            }
-            // Related products are deferred data: if they cannot be read, the page goes without.
-            let related = match catalog.cards(&product.related).await {
-                Ok(cards) => cards.iter().map(|c| (**c).clone()).collect(),
-                Err(e) => {
-                    worker::console_warn!("related products of {handle} left out: {e}");
-                    Vec::new()
-                }
-            };
-            Ok((
-                http::HTML,
-                render_document(ctx, move || view! { <ProductPage site product selected related/> }),
-            ))
+            product(env, catalog, ctx, handle, selected).await
         }
         CatalogPage::Content(handle) => {
             let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
@@ -240,97 +160,120 @@ pub async fn render(
             Ok((http::HTML, render_document(ctx, move || view! { <ArticlePage site page/> })))
         }
         CatalogPage::Search => {
-            let query = param("q").unwrap_or_default();
             let page: u32 = param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-            let (site, ranked) = join(catalog.site(), ranked_cards(catalog, &query)).await;
-            let (site, ranked) = ((*site?).clone(), ranked?);
-            let total = ranked.len();
-            let page_count = total.div_ceil(PAGE_SIZE).max(1) as u32;
-            if page > page_count {
-                return Err(AppError::NotFound);
-            }
-            let start = (page as usize - 1) * PAGE_SIZE;
-            let ordinals: Vec<u32> = ranked.iter().skip(start).take(PAGE_SIZE).copied().collect();
-            let products = catalog.cards(&ordinals).await?.iter().map(|c| (**c).clone()).collect();
-            let results = SearchResults { query, total, page, page_count };
-            Ok((http::HTML, render_document(ctx, move || view! { <SearchPage site results products/> })))
+            search(catalog, ctx, param("q").unwrap_or_default(), page).await
         }
-        CatalogPage::Suggest => {
-            let query = param("q").unwrap_or_default();
-            let ranked = ranked_cards(catalog, &query).await?;
-            let top: Vec<u32> = ranked.into_iter().take(SUGGESTIONS).collect();
-            let suggestions: Vec<Suggestion> = catalog
-                .cards(&top)
-                .await?
-                .iter()
-                .map(|c| Suggestion {
-                    title: c.title.clone(),
-                    href: format!("/products/{}", c.handle),
-                    price: format_money(c.price),
-                })
-                .collect();
-            let body = serde_json::json!({ "query": query, "suggestions": suggestions });
-            Ok((http::JSON, http::escape_markup(body.to_string())))
-        }
-        CatalogPage::SitemapIndex => {
-            let index = catalog.sitemap_index().await?;
-            let mut xml = String::from(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-            );
-            for shard in &index.shards {
-                xml.push_str(&format!(
-                    "<sitemap><loc>{}/sitemaps/{}.xml</loc></sitemap>\n",
-                    xml_escape(origin),
-                    xml_escape(shard)
-                ));
-            }
-            xml.push_str("</sitemapindex>\n");
-            Ok((http::XML, xml))
-        }
-        CatalogPage::Sitemap(file) => {
-            let name = file.strip_suffix(".xml").ok_or(AppError::NotFound)?;
-            let valid = !name.is_empty()
-                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-            if !valid {
-                return Err(AppError::NotFound);
-            }
-            let shard = catalog.sitemap_shard(name).await?.ok_or(AppError::NotFound)?;
-            let mut xml = String::with_capacity(shard.paths.len() * 80 + 200);
-            xml.push_str(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-            );
-            for path in &shard.paths {
-                xml.push_str(&format!("<url><loc>{}{}</loc></url>\n", xml_escape(origin), xml_escape(path)));
-            }
-            xml.push_str("</urlset>\n");
-            Ok((http::XML, xml))
-        }
-        CatalogPage::Robots => Ok((
-            http::TEXT,
-            format!(
-                "User-agent: *\n\
-                 Disallow: /cart\n\
-                 Disallow: /search\n\
-                 Disallow: /*?*sort=\n\
-                 Disallow: /*?*filter.\n\
-                 Disallow: /*?*price.\n\
-                 Disallow: /*?*in_stock=\n\
-                 Disallow: /*?*variant=\n\
-                 \n\
-                 Sitemap: {origin}/sitemap.xml\n"
-            ),
-        )),
+        CatalogPage::Suggest => suggest(catalog, param("q").unwrap_or_default()).await,
+        CatalogPage::SitemapIndex => sitemap_index(catalog, origin).await,
+        CatalogPage::Sitemap(file) => sitemap(catalog, origin, file).await,
+        CatalogPage::Robots => Ok((http::TEXT, robots(origin))),
     }
 }
 
-/// Card ordinals matching a search, best first, from the index shards it needs.
-async fn ranked_cards(catalog: &CatalogReader<'_>, query: &str) -> AppResult<Vec<u32>> {
-    let terms = query_terms(query);
-    if terms.is_empty() {
-        return Ok(Vec::new());
+async fn product(
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    ctx: RenderContext,
+    handle: &str,
+    selected: Option<Sku>,
+) -> AppResult<Rendered> {
+    let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
+    let (site, found) = join(catalog.site(), catalog::product_with_availability(env, catalog, &handle)).await;
+    let (product, available) = found?.ok_or(AppError::NotFound)?;
+    let (site, mut product) = ((*site?).clone(), (*product).clone());
+    // Availability comes from inventory, not from the catalog's stock figures.
+    for variant in &mut product.variants {
+        variant.stock = available.get(variant.sku.as_str()).copied().unwrap_or(0);
     }
-    let shards = catalog.search_shards(&shards_for(&terms)).await?;
-    Ok(search(&terms, |name| shards.get(name).map(Arc::as_ref)).into_iter().map(|(card, _)| card).collect())
+    // Related products are deferred data: if they cannot be read, the page goes without.
+    let related = match catalog.cards(&product.related).await {
+        Ok(cards) => cards.iter().map(|c| (**c).clone()).collect(),
+        Err(e) => {
+            worker::console_warn!("related products of {handle} left out: {e}");
+            Vec::new()
+        }
+    };
+    Ok((http::HTML, render_document(ctx, move || view! { <ProductPage site product selected related/> })))
+}
+
+async fn search(
+    catalog: &CatalogReader<'_>,
+    ctx: RenderContext,
+    query: String,
+    page: u32,
+) -> AppResult<Rendered> {
+    let (site, hits) = join(catalog.site(), catalog::search(catalog, &query, page)).await;
+    let (site, hits) = ((*site?).clone(), hits?);
+    if page > hits.page_count {
+        return Err(AppError::NotFound);
+    }
+    let products = hits.products.iter().map(|c| (**c).clone()).collect();
+    let results = SearchResults { query, total: hits.total, page, page_count: hits.page_count };
+    Ok((http::HTML, render_document(ctx, move || view! { <SearchPage site results products/> })))
+}
+
+async fn suggest(catalog: &CatalogReader<'_>, query: String) -> AppResult<Rendered> {
+    let suggestions: Vec<Suggestion> = catalog::suggestions(catalog, &query, SUGGESTIONS)
+        .await?
+        .iter()
+        .map(|c| Suggestion {
+            title: c.title.clone(),
+            href: format!("/products/{}", c.handle),
+            price: format_money(c.price),
+        })
+        .collect();
+    let body = serde_json::json!({ "query": query, "suggestions": suggestions });
+    Ok((http::JSON, http::escape_markup(body.to_string())))
+}
+
+async fn sitemap_index(catalog: &CatalogReader<'_>, origin: &str) -> AppResult<Rendered> {
+    let index = catalog.sitemap_index().await?;
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for shard in &index.shards {
+        xml.push_str(&format!(
+            "<sitemap><loc>{}/sitemaps/{}.xml</loc></sitemap>\n",
+            xml_escape(origin),
+            xml_escape(shard)
+        ));
+    }
+    xml.push_str("</sitemapindex>\n");
+    Ok((http::XML, xml))
+}
+
+async fn sitemap(catalog: &CatalogReader<'_>, origin: &str, file: &str) -> AppResult<Rendered> {
+    let name = file.strip_suffix(".xml").ok_or(AppError::NotFound)?;
+    let valid =
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !valid {
+        return Err(AppError::NotFound);
+    }
+    let shard = catalog.sitemap_shard(name).await?.ok_or(AppError::NotFound)?;
+    let mut xml = String::with_capacity(shard.paths.len() * 80 + 200);
+    xml.push_str(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for path in &shard.paths {
+        xml.push_str(&format!("<url><loc>{}{}</loc></url>\n", xml_escape(origin), xml_escape(path)));
+    }
+    xml.push_str("</urlset>\n");
+    Ok((http::XML, xml))
+}
+
+fn robots(origin: &str) -> String {
+    format!(
+        "User-agent: *\n\
+         Disallow: /cart\n\
+         Disallow: /search\n\
+         Disallow: /*?*sort=\n\
+         Disallow: /*?*filter.\n\
+         Disallow: /*?*price.\n\
+         Disallow: /*?*in_stock=\n\
+         Disallow: /*?*variant=\n\
+         \n\
+         Sitemap: {origin}/sitemap.xml\n"
+    )
 }
 
 async fn collection(
@@ -338,34 +281,18 @@ async fn collection(
     ctx: RenderContext,
     handle: &str,
     pairs: &[(String, String)],
-) -> AppResult<(&'static str, String)> {
+) -> AppResult<Rendered> {
     let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
-    let (site, category) = join(catalog.site(), catalog.collection(&handle)).await;
-    let (site, category) = ((*site?).clone(), (*category?.ok_or(AppError::NotFound)?).clone());
-    let currency = site.store.currency;
-    let params = ListingParams::parse(pairs, currency).map_err(AppError::BadRequest)?;
-    let listing = catalog
-        .listing(&handle)
-        .await?
-        .ok_or_else(|| AppError::Internal(format!("collection {handle} has no listing index")))?;
-    let result = listing.query(&params.to_query(&listing));
-    if params.page > result.page_count {
-        return Err(AppError::NotFound);
-    }
-    // The first page of the default order is stored with the collection.
-    let first_page = params.page == 1 && params.sort == SortOrder::Featured && !params.is_filtered();
-    let products = if first_page {
-        category.products.clone()
-    } else {
-        catalog.cards(&result.cards).await?.iter().map(|c| (**c).clone()).collect()
-    };
+    let listing = catalog::collection(catalog, &handle, pairs).await?;
+    let currency = listing.site.store.currency;
     let facets = listing
+        .index
         .facets
         .iter()
-        .zip(&result.facet_counts)
+        .zip(&listing.page.facet_counts)
         .map(|(facet, counts)| {
             let key = facet_key(&facet.name);
-            let chosen = params.filters.get(&key);
+            let chosen = listing.params.filters.get(&key);
             FacetView {
                 name: facet.name.clone(),
                 values: facet
@@ -380,13 +307,14 @@ async fn collection(
         })
         .collect();
     let view = ListingView {
-        params,
+        price_bounds: listing.index.price_bounds(),
+        params: listing.params,
         currency,
-        page_count: result.page_count,
-        total: result.total,
+        page_count: listing.page.page_count,
+        total: listing.page.total,
         facets,
-        price_bounds: listing.price_bounds(),
     };
+    let (site, category, products) = ((*listing.site).clone(), (*listing.category).clone(), listing.products);
     Ok((
         http::HTML,
         render_document(ctx, move || view! { <CollectionPage site category products listing=view/> }),
@@ -395,4 +323,71 @@ async fn collection(
 
 fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A catalog page through the cache layers: the client's copy (ETag → 304), the
+/// full-page cache, then rendering from documents (in-isolate cache, then KV).
+pub async fn cached(
+    req: &Request,
+    env: &Env,
+    ctx: &Context,
+    catalog: &CatalogReader<'_>,
+    page: CatalogPage,
+) -> AppResult<Response> {
+    let path = req.path();
+    let canonical = page.canonical_query(&http::query_string(req), catalog).await?;
+    let policy = page.cache_policy();
+    // The version, the URL, and anything live the page shows (product availability).
+    let live = page.live_mark(env, catalog).await?;
+    let versioned =
+        if live.is_empty() { catalog.version().to_string() } else { format!("{}-{live}", catalog.version()) };
+    let etag = page_cache::etag(&versioned, &path, &canonical);
+    let timing = catalog.timing();
+    if page_cache::client_has(req, &etag) {
+        timing.page_cache.set(PageCache::Revalidated);
+        return http::not_modified(&etag, policy);
+    }
+    let key = page_cache::key(&versioned, &path, &canonical);
+    let use_cache = page_cache::enabled(env);
+    if use_cache {
+        if let Some((content_type, body)) = page_cache::lookup(&key).await {
+            timing.page_cache.set(PageCache::Hit);
+            return http::body_response(&content_type, body, 200, policy, Some(&etag));
+        }
+        timing.page_cache.set(PageCache::Miss);
+    }
+    let started = now_ms();
+    let (content_type, body) = match render(&page, env, catalog, &canonical, &http::origin(req)).await {
+        Ok(page) => page,
+        // KV failed and the documents were not in memory: the last copy, if any.
+        Err(AppError::Unavailable(message)) => return stale_copy(&path, &canonical, catalog, message).await,
+        Err(e) => return Err(e),
+    };
+    timing.render_ms.set(now_ms() - started);
+    let response = http::body_response(content_type, body.clone(), 200, policy, Some(&etag))?;
+    if use_cache {
+        ctx.wait_until(page_cache::store(key, content_type.to_string(), body.clone()));
+        ctx.wait_until(page_cache::put(
+            page_cache::last_key(&path, &canonical),
+            content_type.to_string(),
+            body,
+        ));
+    }
+    Ok(response)
+}
+
+/// The last good copy of a page, served while KV cannot be read.
+async fn stale_copy(
+    path: &str,
+    canonical: &str,
+    catalog: &CatalogReader<'_>,
+    message: String,
+) -> AppResult<Response> {
+    let Some((content_type, body)) = page_cache::lookup(&page_cache::last_key(path, canonical)).await else {
+        return Err(AppError::Unavailable(message));
+    };
+    catalog.timing().stale.set(true);
+    let resp = http::body_response(&content_type, body, 200, CachePolicy::NoStore, None)?;
+    resp.headers().set("x-served-stale", "kv-unavailable")?;
+    Ok(resp)
 }

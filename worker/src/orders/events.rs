@@ -1,12 +1,13 @@
-//! The order queue: "order placed" events go to a Workers Queue so side effects (the
-//! confirmation email, analytics) never sit on the shopper's critical path. The consumer
-//! — this same worker — writes the confirmation email to the merchant's outbox. Writing
-//! is keyed by order number, so a redelivered or retried message changes nothing.
+//! The order queue: "order placed" goes to a Workers Queue — sent by the order shard's
+//! alarm once the order is stored — so side effects (the confirmation email, analytics)
+//! never sit on the shopper's path. The consumer, this same worker, writes the
+//! confirmation email to the merchant's outbox; the write is keyed by order number, so
+//! a redelivered or retried message changes nothing.
 
 use crate::bindings;
-use crate::catalog_store::CatalogReader;
+use crate::catalog::CatalogReader;
 use crate::error::AppResult;
-use crate::order_object::Orders;
+use crate::orders::{Index, Orders};
 use crate::timing::{now_ms, Timing};
 use serde::{Deserialize, Serialize};
 use shared::orders::confirmation_email;
@@ -19,31 +20,24 @@ pub struct OrderPlaced {
     pub origin: String,
 }
 
-/// Sends "order placed". A failure is logged, not raised: the order stands either way.
-pub async fn announce(env: &Env, number: &str, origin: &str) {
-    let event = OrderPlaced { order_number: number.to_string(), origin: origin.to_string() };
-    let sent = match env.queue(bindings::ORDER_EVENTS) {
-        Ok(queue) => queue.send(event).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = sent {
-        console_error!("order {number}: could not queue the order-placed event: {e}");
-    }
+/// Puts "order placed" events on the queue.
+pub async fn announce(env: &Env, events: &[OrderPlaced]) -> Result<()> {
+    let queue = env.queue(bindings::ORDER_EVENTS)?;
+    queue.send_batch(events.to_vec()).await
 }
 
 /// Handles one event; returns whether an email was newly written.
 pub async fn process(env: &Env, event: &OrderPlaced) -> AppResult<bool> {
     let timing = Timing::start();
     let catalog = CatalogReader::open(env, &timing).await?;
-    let orders = Orders::new(env, catalog.caller(env))?;
-    let Some(order) = orders.get(&event.order_number).await? else {
+    let Some(order) = Orders::new(env, catalog.caller(env))?.get(&event.order_number).await? else {
         console_error!("order-placed event for unknown order {}", event.order_number);
         return Ok(false);
     };
     let site = catalog.site().await?;
     let url = format!("{}/orders/{}?token={}", event.origin, order.number, order.token);
     let email = confirmation_email(&order, &site.store.name, &url, now_ms() as u64);
-    orders.write_outbox(email).await
+    Index::new(env, catalog.caller(env))?.write_email(email).await
 }
 
 #[event(queue)]

@@ -91,6 +91,10 @@ where
     }
 }
 
+fn kv_timeout_ms(env: &Env) -> u64 {
+    bindings::number(env, bindings::KV_TIMEOUT_MS).filter(|ms| *ms > 0).unwrap_or(DEFAULT_KV_TIMEOUT_MS)
+}
+
 pub struct CatalogReader<'t> {
     kv: KvStore,
     version: String,
@@ -103,12 +107,7 @@ impl<'t> CatalogReader<'t> {
     /// developer must fix (run `make dev`, or `storefront catalog publish`).
     pub async fn open(env: &Env, timing: &'t Timing) -> AppResult<CatalogReader<'t>> {
         let kv = env.kv(bindings::CATALOG)?;
-        let timeout_ms = env
-            .var(bindings::KV_TIMEOUT_MS)
-            .ok()
-            .and_then(|v| v.to_string().trim().parse::<u64>().ok())
-            .filter(|ms| *ms > 0)
-            .unwrap_or(DEFAULT_KV_TIMEOUT_MS);
+        let timeout_ms = kv_timeout_ms(env);
         timing.lookup();
         let now = now_ms();
         let remembered = POINTER.with(|p| p.borrow().clone());
@@ -149,6 +148,13 @@ impl<'t> CatalogReader<'t> {
             }
         };
         Ok(CatalogReader { kv, version, timing, timeout_ms })
+    }
+
+    /// A reader of one known version (a Durable Object reads the version the worker's
+    /// request resolved, so both see the same catalog).
+    pub fn at_version(env: &Env, timing: &'t Timing, version: &str) -> AppResult<CatalogReader<'t>> {
+        let kv = env.kv(bindings::CATALOG)?;
+        Ok(CatalogReader { kv, version: version.to_string(), timing, timeout_ms: kv_timeout_ms(env) })
     }
 
     pub fn version(&self) -> &str {

@@ -1,0 +1,104 @@
+//! Checkouts (one per cart; the id is the cart's), completion with `Idempotency-Key`,
+//! and order lookup by email and number.
+
+use super::bodies::{Complete, Contact, Lookup, Rate, StartCheckout};
+use super::carts::{authorized_cart, cart_json, review_json};
+use super::{created, ok};
+use crate::cart::Carts;
+use crate::catalog::CatalogReader;
+use crate::checkout::{self, Checkout, CompleteRequest, Outcome};
+use crate::error::{AppError, AppResult};
+use crate::http::{self, CachePolicy};
+use crate::orders::Orders;
+use serde_json::json;
+use shared::checkout::{AddressInput, Email};
+use worker::{Env, Request, Response};
+
+pub async fn start(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
+    let body: StartCheckout = http::read_json(&mut req).await?;
+    let cart = authorized_cart(&req, env, &body.cart_id)?;
+    let snapshot = Carts::new(env, catalog).view(&cart, false).await?;
+    if snapshot.state.lines.is_empty() {
+        return Err(AppError::Unprocessable("The cart is empty.".into()));
+    }
+    created(&review_json(&cart, &checkout::review(catalog, snapshot).await?))
+}
+
+/// The checkout; one that is ready to pay holds its stock while the buyer pays.
+pub async fn show(req: &Request, env: &Env, catalog: &CatalogReader<'_>, id: &str) -> AppResult<Response> {
+    let cart = authorized_cart(req, env, id)?;
+    let (snapshot, held) = Checkout::new(env, catalog).hold(&cart).await?;
+    let mut body = review_json(&cart, &checkout::review(catalog, snapshot).await?);
+    body["stock_held"] = json!(held);
+    ok(&body)
+}
+
+/// `PUT /checkouts/{id}/{contact|address|shipping}`.
+pub async fn step(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    id: &str,
+    step: &str,
+) -> AppResult<Response> {
+    let cart = authorized_cart(&req, env, id)?;
+    let checkout = Checkout::new(env, catalog);
+    let changed = match step {
+        "contact" => {
+            let body: Contact = http::read_json(&mut req).await?;
+            let email = Email::parse(&body.email).map_err(|e| AppError::InvalidFields(vec![e]))?;
+            checkout.set_contact(&cart, &email).await?
+        }
+        "address" => checkout.set_address(&cart, &http::read_json::<AddressInput>(&mut req).await?).await?,
+        _ => checkout.set_shipping(&cart, &http::read_json::<Rate>(&mut req).await?.rate).await?,
+    };
+    ok(&cart_json(catalog, &cart, changed.accepted()?).await?)
+}
+
+pub async fn complete(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    id: &str,
+) -> AppResult<Response> {
+    let cart = authorized_cart(&req, env, id)?;
+    let key = req.headers().get("idempotency-key")?.ok_or_else(|| {
+        AppError::BadRequest("Completing a checkout needs an `Idempotency-Key` header.".into())
+    })?;
+    let body: Complete = http::read_json(&mut req).await?;
+    let origin = http::origin(&req);
+    let request = CompleteRequest {
+        idempotency_key: key,
+        card: body.card,
+        expected_total: body.expected_total,
+        origin,
+    };
+    match Checkout::new(env, catalog).complete(&cart, &request).await? {
+        Ok(Outcome::Placed { number, token, total, currency, order }) => {
+            let order = match order {
+                Some(order) => Some(*order),
+                None => Orders::new(env, catalog.caller(env))?.get(&number).await?,
+            };
+            let url = format!("{}/orders/{number}?token={token}", request.origin);
+            created(&json!({ "status": "placed", "number": number, "total": total, "currency": currency,
+                             "confirmation_url": url, "order": order }))
+        }
+        Ok(outcome @ Outcome::Declined { .. }) => Err(AppError::PaymentRequired(outcome.message())),
+        Ok(Outcome::SoldOut { available }) => {
+            let message = Outcome::SoldOut { available: available.clone() }.message();
+            let body = json!({ "error": "sold_out", "message": message, "available": available });
+            http::json(&body, 409, CachePolicy::NoStore)
+        }
+        Err(reason) => Err(reason.into_error()),
+    }
+}
+
+pub async fn lookup(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
+    let body: Lookup = http::read_json(&mut req).await?;
+    let email = Email::parse(&body.email).map_err(|e| AppError::InvalidFields(vec![e]))?;
+    let number = body.number.trim().to_ascii_uppercase();
+    match Orders::new(env, catalog.caller(env))?.lookup(&email, &number).await? {
+        Some(order) => ok(&json!({ "order": order })),
+        None => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,283 @@
+//! The checkout steps that run inside the cart's object (see `cart::object`): reading
+//! availability again, holding the stock while the shopper pays, and placing the order.
+//! The object prices the cart itself from the catalog version the worker's request read
+//! (KV documents, no Durable Object), and talks to inventory and orders directly — so a
+//! completion is one call from the worker, plus one per inventory shard its lines touch,
+//! plus one to store the order.
+//!
+//! Placing an order, exactly once:
+//! 1. the key and the request's fingerprint are recorded (same key + same request later
+//!    → the stored outcome is replayed; different request → refused; still running →
+//!    wait);
+//! 2. the cart is priced and checked (nothing stored if this fails, so it may be fixed
+//!    and retried with the same key);
+//! 3. the payment is authorized (a decline releases the hold and is stored);
+//! 4. the stock is sold — all or nothing, counting the hold made at the payment step as
+//!    the shopper's own, so a live hold always sells and a lapsed one sells only if the
+//!    units are still free;
+//! 5. the order is stored in its shard (idempotent by number, which is derived from the
+//!    cart and the key); its shard's alarm then announces it on the queue;
+//! 6. the outcome is stored for replays and the cart is emptied.
+//!
+//! Any failure after step 1 forgets the key (every step done is idempotent), so the
+//! same key simply retries.
+
+use crate::bindings;
+use crate::cart::object::{failed, ObjectContext};
+use crate::cart::protocol::Answer;
+use crate::cart::store::Begin;
+use crate::catalog::{self, CatalogReader};
+use crate::checkout::payment::{self, Authorization};
+use crate::checkout::protocol::{CompleteCommand, Completed, NotRun, Outcome};
+use crate::error::{AppError, AppResult};
+use crate::inventory::{Inventory, Stock};
+use crate::orders::Orders;
+use crate::signing::Signer;
+use crate::timing::{now_ms, today_utc};
+use futures_util::future::join;
+use shared::orders::{Order, OrderLine, OrderStatus};
+use shared::review::{review_cart, stock_items_of, CartState, Review};
+use shared::{CartId, Product};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use worker::Env;
+
+/// How long an unfinished completion blocks its cart and key unless
+/// `CHECKOUT_TAKEOVER_MS` says otherwise.
+const DEFAULT_TAKEOVER_MS: u64 = 60_000;
+/// How long a hold lasts unless `RESERVATION_TTL_SECONDS` says otherwise.
+const DEFAULT_TTL_SECONDS: u64 = 900;
+
+/// The name of a cart's current stock hold (one per checkout of the cart).
+pub fn hold_name(cart: &CartId, checkout_seq: u64) -> String {
+    format!("{cart}:{checkout_seq}")
+}
+
+/// How long an unfinished completion blocks retries of its key (`CHECKOUT_TAKEOVER_MS`).
+pub fn takeover_ms(env: &Env) -> u64 {
+    bindings::number(env, bindings::CHECKOUT_TAKEOVER_MS)
+        .filter(|ms| *ms >= 1_000)
+        .unwrap_or(DEFAULT_TAKEOVER_MS)
+}
+
+fn ttl_ms(env: &Env) -> u64 {
+    bindings::number(env, bindings::RESERVATION_TTL_SECONDS).filter(|s| *s > 0).unwrap_or(DEFAULT_TTL_SECONDS)
+        * 1000
+}
+
+/// A cart priced from the catalog, with the product documents it was priced from.
+struct Priced {
+    review: Review,
+    products: Vec<Arc<Product>>,
+}
+
+async fn price(cx: &ObjectContext<'_>, version: &str, state: CartState) -> AppResult<Priced> {
+    let catalog = CatalogReader::at_version(cx.env, cx.caller.timing(), version)?;
+    let (site, settings) = join(catalog.site(), catalog.settings()).await;
+    let products = catalog::load_products(&catalog, &state.lines).await?;
+    let review =
+        review_cart(state, &products, settings?, site?.store.currency, &BTreeMap::new(), &today_utc())
+            .map_err(|e| AppError::internal("pricing a cart", e))?;
+    Ok(Priced { review, products })
+}
+
+/// Reads availability again for the lines the object no longer knows. A read that
+/// fails leaves them unknown: the cart still shows.
+pub async fn refresh(cx: &ObjectContext<'_>, version: &str) -> Answer {
+    let outcome = async {
+        let state = cx.store.state()?;
+        let stale: Vec<_> = state.lines.iter().filter(|l| !cx.knows(l.sku.as_str())).cloned().collect();
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let catalog = CatalogReader::at_version(cx.env, cx.caller.timing(), version)?;
+        let items = stock_items_of(&stale, &catalog::load_products(&catalog, &stale).await?);
+        let own = hold_name(cx.cart, state.checkout_seq);
+        cx.remember(&Inventory::new(cx.env, cx.caller)?.availability(&items, &own).await?);
+        Ok::<(), AppError>(())
+    };
+    if let Err(e) = outcome.await {
+        worker::console_warn!("cart {}: availability not refreshed: {e}", cx.cart);
+    }
+    Answer::Done
+}
+
+/// Holds the stock of a cart that is ready to pay, for `RESERVATION_TTL_SECONDS`
+/// (refreshed on each call); a cart not ready, or short of stock, holds nothing.
+pub async fn hold(cx: &ObjectContext<'_>, version: &str) -> worker::Result<Answer> {
+    Ok(match try_hold(cx, version).await {
+        Ok(held) => Answer::Held { held },
+        Err(e) => failed(&e),
+    })
+}
+
+async fn try_hold(cx: &ObjectContext<'_>, version: &str) -> AppResult<bool> {
+    if cx.store.completing(now_ms() as u64, takeover_ms(cx.env))? {
+        return Ok(false);
+    }
+    let state = cx.store.state()?;
+    if state.lines.is_empty() {
+        return Ok(false);
+    }
+    let priced = price(cx, version, state).await?;
+    if !priced.review.ready_to_pay() {
+        return Ok(false);
+    }
+    let items = stock_items_of(&priced.review.state.lines, &priced.products);
+    let name = hold_name(cx.cart, priced.review.state.checkout_seq);
+    let ttl = ttl_ms(cx.env);
+    match Inventory::new(cx.env, cx.caller)?.reserve(&name, &items, ttl).await? {
+        Stock::Granted(available) => {
+            cx.remember(&available);
+            cx.store.set_meta("held_until", Some(&(now_ms() as u64 + ttl)))?;
+            Ok(true)
+        }
+        Stock::Short(available) => {
+            cx.remember(&available);
+            Ok(false)
+        }
+    }
+}
+
+/// Places the order of the cart, exactly once per idempotency key (see the module).
+pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> worker::Result<Answer> {
+    let not_run = |reason| Answer::Completed { completed: Completed::NotRun { reason } };
+    let state =
+        match cx.store.begin(&command.key, &command.fingerprint, now_ms() as u64, takeover_ms(cx.env))? {
+            Begin::Proceed(state) => state,
+            Begin::Replay(stored) => {
+                return Ok(match serde_json::from_value::<Outcome>(stored) {
+                    Ok(outcome) => Answer::Completed { completed: Completed::Outcome { outcome } },
+                    Err(e) => failed(&AppError::internal("decoding a stored outcome", e)),
+                })
+            }
+            Begin::InFlight => return Ok(not_run(NotRun::InFlight)),
+            Begin::KeyReused => return Ok(not_run(NotRun::KeyReused)),
+            Begin::CartBusy => return Ok(not_run(NotRun::CartBusy)),
+        };
+    let result = place(cx, command, state).await;
+    // An outcome is stored for replays; anything else forgets the key (nothing happened
+    // under it, or every step already done is idempotent), so the same key may retry.
+    match &result {
+        Ok(Ok(outcome)) => {
+            let stored =
+                serde_json::to_value(outcome).map_err(|e| worker::Error::RustError(e.to_string()))?;
+            cx.store.finish(&command.key, &stored, matches!(outcome, Outcome::Placed { .. }))?;
+        }
+        Ok(Err(_)) | Err(_) => cx.store.abort(&command.key)?,
+    }
+    Ok(match result {
+        Ok(Ok(outcome)) => Answer::Completed { completed: Completed::Outcome { outcome } },
+        Ok(Err(reason)) => not_run(reason),
+        Err(e) => failed(&e),
+    })
+}
+
+/// Why a priced cart cannot be paid for as it is.
+fn not_ready(review: &Review, expected_total: Option<i64>) -> Option<String> {
+    if let Some(step) = review.missing_step() {
+        return Some(format!("The checkout needs the {} step first.", step.name()));
+    }
+    if !review.cart.unavailable.is_empty() {
+        return Some("Some items are no longer sold; remove them from your cart first.".into());
+    }
+    match expected_total {
+        Some(expected) if expected != review.totals.total.minor() => Some(format!(
+            "The total changed to {} since you reviewed your order; please check it and pay again.",
+            shared::format_money(review.totals.total)
+        )),
+        _ => None,
+    }
+}
+
+async fn place(
+    cx: &ObjectContext<'_>,
+    command: &CompleteCommand,
+    state: CartState,
+) -> AppResult<Result<Outcome, NotRun>> {
+    if state.lines.is_empty() {
+        return Ok(Err(NotRun::NotReady { message: "Your cart is empty.".into() }));
+    }
+    let priced = price(cx, &command.version, state).await?;
+    if let Some(message) = not_ready(&priced.review, command.expected_total) {
+        return Ok(Err(NotRun::NotReady { message }));
+    }
+    let review = &priced.review;
+    let items = stock_items_of(&review.state.lines, &priced.products);
+    let hold = hold_name(cx.cart, review.state.checkout_seq);
+    let inventory = Inventory::new(cx.env, cx.caller)?;
+    match payment::authorize(&command.card, review.totals.total) {
+        Authorization::Approved => {}
+        Authorization::Declined(message) => {
+            release_hold(cx, &inventory, &hold, &items).await?;
+            return Ok(Ok(Outcome::Declined { message }));
+        }
+        Authorization::Unavailable => {
+            release_hold(cx, &inventory, &hold, &items).await?;
+            return Ok(Err(NotRun::PaymentUnavailable));
+        }
+    }
+    if let Stock::Short(available) = inventory.commit(&hold, &items).await? {
+        cx.remember(&available);
+        return Ok(Ok(Outcome::SoldOut { available }));
+    }
+    let order = order_of(cx, review, &command.key)?;
+    let stored = Orders::new(cx.env, cx.caller)?.create(order, &command.origin).await?;
+    Ok(Ok(Outcome::Placed {
+        number: stored.number.clone(),
+        token: stored.token.clone(),
+        total: stored.totals.total.minor(),
+        currency: stored.totals.total.currency().code().to_string(),
+        order: Some(Box::new(stored)),
+    }))
+}
+
+/// Gives back the cart's hold, if one is live.
+async fn release_hold(
+    cx: &ObjectContext<'_>,
+    inventory: &Inventory<'_>,
+    hold: &str,
+    items: &[shared::review::StockItem],
+) -> AppResult<()> {
+    let held_until: u64 = cx.store.meta("held_until")?.unwrap_or(0);
+    if held_until > now_ms() as u64 {
+        inventory.release(hold, items).await?;
+        cx.store.set_meta::<u64>("held_until", None)?;
+    }
+    Ok(())
+}
+
+fn order_of(cx: &ObjectContext<'_>, review: &Review, key: &str) -> AppResult<Order> {
+    let state = &review.state;
+    let (Some(email), Some(address), Some(rate)) = (&state.email, &state.address, &state.shipping_rate)
+    else {
+        return Err(AppError::Internal("a ready checkout lacks a step".into()));
+    };
+    let signer = Signer::from_env(cx.env)?;
+    let number = signer.order_number(cx.cart, key);
+    Ok(Order {
+        token: signer.order_token(&number),
+        number,
+        email: email.clone(),
+        address: address.clone(),
+        shipping_rate: rate.clone(),
+        lines: review
+            .cart
+            .lines
+            .iter()
+            .map(|l| OrderLine {
+                product: l.product.clone(),
+                sku: l.sku.clone(),
+                title: l.title.clone(),
+                variant_title: l.variant_title.clone(),
+                quantity: l.quantity.get(),
+                unit_price: l.unit_price,
+                line_total: l.line_total,
+            })
+            .collect(),
+        totals: review.totals.clone(),
+        status: OrderStatus::Paid,
+        created_at_ms: now_ms() as u64,
+        fulfilled_at_ms: None,
+    })
+}

@@ -1,0 +1,78 @@
+//! The checkout context's commands to a cart's object, and what a completion answers.
+
+use serde::{Deserialize, Serialize};
+use shared::orders::Order;
+use std::collections::BTreeMap;
+
+/// Completing the checkout of the cart the command is sent to.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CompleteCommand {
+    /// The catalog version the worker's request read (the object prices from the same).
+    pub version: String,
+    pub key: String,
+    /// What makes two requests under one key the same (the card is hashed, not stored).
+    pub fingerprint: String,
+    /// The card's digits, for the payment provider.
+    pub card: String,
+    /// The total the shopper saw; if the server's differs, nothing is charged.
+    pub expected_total: Option<i64>,
+    /// Scheme and host, for the link in the confirmation email.
+    pub origin: String,
+}
+
+/// The stored, replayable outcome of a completion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    Placed {
+        number: String,
+        token: String,
+        total: i64,
+        currency: String,
+        /// The order as stored (absent in outcomes stored before it was kept here).
+        #[serde(default)]
+        order: Option<Box<Order>>,
+    },
+    Declined {
+        message: String,
+    },
+    SoldOut {
+        available: BTreeMap<String, u32>,
+    },
+}
+
+impl Outcome {
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Outcome::Placed { .. } => 201,
+            Outcome::Declined { .. } => 402,
+            Outcome::SoldOut { .. } => 409,
+        }
+    }
+}
+
+/// Why a completion did not run (nothing stored under the key; it may be retried).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum NotRun {
+    /// The request is malformed (bad key or card number).
+    Invalid { message: String },
+    /// Same key, different request.
+    KeyReused,
+    /// The same key is being completed now.
+    InFlight,
+    /// Another completion of this cart is running.
+    CartBusy,
+    /// The cart cannot be paid for yet (empty, a step missing, prices changed…).
+    NotReady { message: String },
+    /// The payment provider failed; nothing was charged.
+    PaymentUnavailable,
+}
+
+/// What a completion answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "completion", rename_all = "snake_case")]
+pub enum Completed {
+    Outcome { outcome: Outcome },
+    NotRun { reason: NotRun },
+}

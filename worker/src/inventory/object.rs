@@ -1,0 +1,429 @@
+//! `InventoryObject`: the one consistent writer of the stock of its shard's SKUs.
+//!
+//! Storage (SQLite) is the truth: `stock` (on hand and the catalog figure last
+//! applied), `reservations` (holds with an expiry) and `committed` (sales, by id, with
+//! what they sold). The object mirrors the SKUs it has touched in memory — on hand and
+//! live holds — so a hold on a hot SKU costs one SQLite write and no reads. Every
+//! command runs without awaiting anything but storage (the input gate stays closed), so
+//! no two commands interleave; storage is written before memory, so a failed write
+//! leaves memory as it was. An evicted object simply reloads what it touches.
+
+use crate::durable;
+use crate::inventory::protocol::{InventoryCommand, InventoryReply};
+use serde::Deserialize;
+use shared::review::StockItem;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use wasm_bindgen::JsValue;
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
+};
+
+/// A SKU as this object knows it.
+#[derive(Default)]
+struct SkuStock {
+    /// `None`: no row in storage yet (the catalog's figure will make one).
+    on_hand: Option<i64>,
+    catalog_stock: Option<i64>,
+    /// Hold id → (units, expiry in ms since the epoch).
+    holds: HashMap<String, (i64, i64)>,
+}
+
+impl SkuStock {
+    /// Units free at `now`, not counting the hold `except`.
+    fn free(&self, now: i64, except: &str) -> i64 {
+        let held: i64 = self
+            .holds
+            .iter()
+            .filter(|(id, (_, expires))| *expires > now && id.as_str() != except)
+            .map(|(_, (q, _))| q)
+            .sum();
+        (self.on_hand.unwrap_or(0) - held).max(0)
+    }
+}
+
+#[durable_object]
+pub struct InventoryObject {
+    state: State,
+    schema_ready: Cell<bool>,
+    skus: RefCell<HashMap<String, SkuStock>>,
+    /// Commit ids known to be done (a commit is never undone but by `Uncommit`).
+    committed: RefCell<HashSet<String>>,
+    /// The alarm as last read or set: `None` until known, `Some(None)` when unset.
+    alarm_at: Cell<Option<Option<i64>>>,
+}
+
+#[derive(Deserialize)]
+struct StockRow {
+    on_hand: i64,
+    catalog_stock: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct HoldRow {
+    id: String,
+    quantity: i64,
+    expires_at: i64,
+}
+
+#[derive(Deserialize)]
+struct CommittedRow {
+    items: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextRow {
+    next: Option<i64>,
+}
+
+fn text(value: impl Into<String>) -> SqlStorageValue {
+    SqlStorageValue::from(value.into())
+}
+
+fn int(value: impl Into<i64>) -> SqlStorageValue {
+    SqlStorageValue::from(value.into())
+}
+
+fn clamp(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
+/// Units per SKU of `items`, summed (a SKU may appear twice in a request).
+fn wanted(items: &[StockItem]) -> BTreeMap<String, (i64, u32)> {
+    let mut wanted: BTreeMap<String, (i64, u32)> = BTreeMap::new();
+    for item in items {
+        let slot = wanted.entry(item.sku.to_string()).or_insert((0, item.catalog_stock));
+        slot.0 += i64::from(item.quantity);
+    }
+    wanted
+}
+
+impl InventoryObject {
+    fn sql(&self) -> Result<SqlStorage> {
+        let sql = self.state.storage().sql();
+        if !self.schema_ready.get() {
+            sql.exec(
+                "CREATE TABLE IF NOT EXISTS stock (
+                    sku TEXT PRIMARY KEY,
+                    on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+                    catalog_stock INTEGER
+                )",
+                None,
+            )?;
+            sql.exec(
+                "CREATE TABLE IF NOT EXISTS reservations (
+                    id TEXT NOT NULL,
+                    sku TEXT NOT NULL,
+                    quantity INTEGER NOT NULL CHECK (quantity > 0),
+                    expires_at INTEGER NOT NULL,
+                    PRIMARY KEY (id, sku)
+                )",
+                None,
+            )?;
+            sql.exec("CREATE INDEX IF NOT EXISTS reservations_by_sku ON reservations (sku)", None)?;
+            sql.exec(
+                "CREATE TABLE IF NOT EXISTS committed (id TEXT PRIMARY KEY, at INTEGER NOT NULL, items TEXT)",
+                None,
+            )?;
+            // Objects created before commits recorded what they sold.
+            let _ = sql.exec("ALTER TABLE committed ADD COLUMN items TEXT", None);
+            self.schema_ready.set(true);
+        }
+        Ok(sql)
+    }
+
+    /// Loads a SKU into memory if it is not there yet.
+    fn load(&self, sql: &SqlStorage, sku: &str) -> Result<()> {
+        if self.skus.borrow().contains_key(sku) {
+            return Ok(());
+        }
+        let rows: Vec<StockRow> = sql
+            .exec("SELECT on_hand, catalog_stock FROM stock WHERE sku = ?", vec![text(sku)])?
+            .to_array()?;
+        let holds: Vec<HoldRow> = sql
+            .exec("SELECT id, quantity, expires_at FROM reservations WHERE sku = ?", vec![text(sku)])?
+            .to_array()?;
+        let stock = SkuStock {
+            on_hand: rows.first().map(|r| r.on_hand),
+            catalog_stock: rows.first().and_then(|r| r.catalog_stock),
+            holds: holds.into_iter().map(|h| (h.id, (h.quantity, h.expires_at))).collect(),
+        };
+        self.skus.borrow_mut().insert(sku.to_string(), stock);
+        Ok(())
+    }
+
+    /// Loads a SKU and applies the catalog's figure: when first seen, and whenever a
+    /// published catalog changes it (a republish of the same figure undoes no sales).
+    fn apply_catalog(&self, sql: &SqlStorage, sku: &str, catalog_stock: u32) -> Result<()> {
+        self.load(sql, sku)?;
+        let catalog = i64::from(catalog_stock);
+        let (on_hand, known) = {
+            let skus = self.skus.borrow();
+            let s = skus.get(sku);
+            (s.and_then(|s| s.on_hand), s.and_then(|s| s.catalog_stock))
+        };
+        let new = match (on_hand, known) {
+            (None, _) => {
+                sql.exec(
+                    "INSERT INTO stock (sku, on_hand, catalog_stock) VALUES (?, ?, ?)",
+                    vec![text(sku), int(catalog), int(catalog)],
+                )?;
+                (catalog, catalog)
+            }
+            (_, Some(seen)) if seen == catalog => return Ok(()),
+            // Set by the merchant before any catalog figure was seen: keep the merchant's
+            // number, and remember the catalog's so only a change resets it.
+            (Some(held), None) => {
+                sql.exec("UPDATE stock SET catalog_stock = ? WHERE sku = ?", vec![int(catalog), text(sku)])?;
+                (held, catalog)
+            }
+            // The catalog's figure changed: the merchant published new stock.
+            (_, Some(_)) => {
+                sql.exec(
+                    "UPDATE stock SET on_hand = ?, catalog_stock = ? WHERE sku = ?",
+                    vec![int(catalog), int(catalog), text(sku)],
+                )?;
+                (catalog, catalog)
+            }
+        };
+        if let Some(s) = self.skus.borrow_mut().get_mut(sku) {
+            s.on_hand = Some(new.0);
+            s.catalog_stock = Some(new.1);
+        }
+        Ok(())
+    }
+
+    fn free(&self, sku: &str, now: i64, except: &str) -> i64 {
+        self.skus.borrow().get(sku).map_or(0, |s| s.free(now, except))
+    }
+
+    fn is_committed(&self, sql: &SqlStorage, id: &str) -> Result<bool> {
+        if self.committed.borrow().contains(id) {
+            return Ok(true);
+        }
+        let rows: Vec<CommittedRow> =
+            sql.exec("SELECT items FROM committed WHERE id = ?", vec![text(id)])?.to_array()?;
+        if rows.is_empty() {
+            return Ok(false);
+        }
+        self.committed.borrow_mut().insert(id.to_string());
+        Ok(true)
+    }
+
+    /// Applies catalog figures and returns what is free per SKU for the asker `except`.
+    fn free_for(
+        &self,
+        sql: &SqlStorage,
+        wanted: &BTreeMap<String, (i64, u32)>,
+        now: i64,
+        except: &str,
+    ) -> Result<(BTreeMap<String, u32>, bool)> {
+        let mut available = BTreeMap::new();
+        let mut short = false;
+        for (sku, (quantity, catalog_stock)) in wanted {
+            self.apply_catalog(sql, sku, *catalog_stock)?;
+            let free = self.free(sku, now, except);
+            short |= free < *quantity;
+            available.insert(sku.clone(), clamp(free));
+        }
+        Ok((available, short))
+    }
+
+    fn drop_holds(&self, sql: &SqlStorage, id: &str) -> Result<u32> {
+        let cursor = sql.exec("DELETE FROM reservations WHERE id = ?", vec![text(id)])?;
+        for stock in self.skus.borrow_mut().values_mut() {
+            stock.holds.remove(id);
+        }
+        Ok(cursor.rows_written() as u32)
+    }
+
+    async fn reserve(
+        &self,
+        sql: &SqlStorage,
+        id: String,
+        items: &[StockItem],
+        expires_at: i64,
+        now: i64,
+    ) -> Result<InventoryReply> {
+        if self.is_committed(sql, &id)? {
+            return Ok(InventoryReply::Committed);
+        }
+        let wanted = wanted(items);
+        let (available, short) = self.free_for(sql, &wanted, now, &id)?;
+        if short {
+            return Ok(InventoryReply::SoldOut { available });
+        }
+        for (sku, (quantity, _)) in &wanted {
+            sql.exec(
+                "INSERT INTO reservations (id, sku, quantity, expires_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (id, sku) DO UPDATE SET quantity = excluded.quantity, expires_at = excluded.expires_at",
+                vec![text(id.clone()), text(sku.clone()), int(*quantity), int(expires_at)],
+            )?;
+            if let Some(s) = self.skus.borrow_mut().get_mut(sku) {
+                s.holds.insert(id.clone(), (*quantity, expires_at));
+            }
+        }
+        self.alarm_by(expires_at).await?;
+        Ok(InventoryReply::Reserved { available })
+    }
+
+    fn commit(&self, sql: &SqlStorage, id: String, items: &[StockItem], now: i64) -> Result<InventoryReply> {
+        if self.is_committed(sql, &id)? {
+            return Ok(InventoryReply::Committed);
+        }
+        let wanted = wanted(items);
+        let (available, short) = self.free_for(sql, &wanted, now, &id)?;
+        if short {
+            self.drop_holds(sql, &id)?;
+            return Ok(InventoryReply::SoldOut { available });
+        }
+        let sold: Vec<(String, i64)> = wanted.iter().map(|(sku, (q, _))| (sku.clone(), *q)).collect();
+        for (sku, quantity) in &sold {
+            sql.exec(
+                "UPDATE stock SET on_hand = on_hand - ? WHERE sku = ?",
+                vec![int(*quantity), text(sku.clone())],
+            )?;
+        }
+        let record = serde_json::to_string(&sold).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        sql.exec(
+            "INSERT INTO committed (id, at, items) VALUES (?, ?, ?)",
+            vec![text(id.clone()), int(now), text(record)],
+        )?;
+        self.drop_holds(sql, &id)?;
+        let mut skus = self.skus.borrow_mut();
+        for (sku, quantity) in &sold {
+            if let Some(s) = skus.get_mut(sku) {
+                s.on_hand = s.on_hand.map(|n| n - quantity);
+            }
+        }
+        self.committed.borrow_mut().insert(id);
+        Ok(InventoryReply::Committed)
+    }
+
+    fn uncommit(&self, sql: &SqlStorage, id: String) -> Result<InventoryReply> {
+        let rows: Vec<CommittedRow> =
+            sql.exec("SELECT items FROM committed WHERE id = ?", vec![text(id.clone())])?.to_array()?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(InventoryReply::Done { changed: 0 });
+        };
+        let sold: Vec<(String, i64)> =
+            row.items.and_then(|i| serde_json::from_str(&i).ok()).unwrap_or_default();
+        for (sku, quantity) in &sold {
+            self.load(sql, sku)?;
+            sql.exec(
+                "UPDATE stock SET on_hand = on_hand + ? WHERE sku = ?",
+                vec![int(*quantity), text(sku.clone())],
+            )?;
+        }
+        sql.exec("DELETE FROM committed WHERE id = ?", vec![text(id.clone())])?;
+        let mut skus = self.skus.borrow_mut();
+        for (sku, quantity) in &sold {
+            if let Some(s) = skus.get_mut(sku) {
+                s.on_hand = s.on_hand.map(|n| n + quantity);
+            }
+        }
+        self.committed.borrow_mut().remove(&id);
+        Ok(InventoryReply::Done { changed: sold.len() as u32 })
+    }
+
+    fn set_stock(&self, sql: &SqlStorage, sku: &str, on_hand: u32) -> Result<InventoryReply> {
+        self.load(sql, sku)?;
+        sql.exec(
+            "INSERT INTO stock (sku, on_hand, catalog_stock) VALUES (?, ?, NULL)
+             ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand",
+            vec![text(sku), int(i64::from(on_hand))],
+        )?;
+        if let Some(s) = self.skus.borrow_mut().get_mut(sku) {
+            s.on_hand = Some(i64::from(on_hand));
+        }
+        Ok(InventoryReply::Done { changed: 1 })
+    }
+
+    /// Drops holds that expired by `now`; running it twice changes nothing more.
+    fn sweep(&self, sql: &SqlStorage, now: i64) -> Result<u32> {
+        let cursor = sql.exec("DELETE FROM reservations WHERE expires_at <= ?", vec![int(now)])?;
+        for stock in self.skus.borrow_mut().values_mut() {
+            stock.holds.retain(|_, (_, expires)| *expires > now);
+        }
+        Ok(cursor.rows_written() as u32)
+    }
+
+    /// Makes sure the alarm rings by `at` (holds expire then).
+    async fn alarm_by(&self, at: i64) -> Result<()> {
+        let storage = self.state.storage();
+        let current = match self.alarm_at.get() {
+            Some(known) => known,
+            None => storage.get_alarm().await?,
+        };
+        if current.is_none_or(|ringing| ringing > at) {
+            storage
+                .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&JsValue::from_f64(
+                    at as f64,
+                ))))
+                .await?;
+            self.alarm_at.set(Some(Some(at)));
+        } else {
+            self.alarm_at.set(Some(current));
+        }
+        Ok(())
+    }
+
+    async fn run(&self, command: InventoryCommand) -> Result<InventoryReply> {
+        let sql = self.sql()?;
+        match command {
+            InventoryCommand::Availability { items, now_ms, except } => {
+                let wanted: BTreeMap<String, (i64, u32)> =
+                    items.iter().map(|i| (i.sku.to_string(), (0, i.catalog_stock))).collect();
+                let (available, _) = self.free_for(&sql, &wanted, now_ms as i64, &except)?;
+                Ok(InventoryReply::Available { available })
+            }
+            InventoryCommand::Reserve { id, items, ttl_ms, now_ms } => {
+                self.reserve(&sql, id, &items, (now_ms + ttl_ms) as i64, now_ms as i64).await
+            }
+            InventoryCommand::Commit { id, items, now_ms } => self.commit(&sql, id, &items, now_ms as i64),
+            InventoryCommand::Uncommit { id } => self.uncommit(&sql, id),
+            InventoryCommand::Release { id } => {
+                Ok(InventoryReply::Done { changed: self.drop_holds(&sql, &id)? })
+            }
+            InventoryCommand::SetStock { sku, on_hand } => self.set_stock(&sql, sku.as_str(), on_hand),
+            InventoryCommand::Sweep { now_ms } => {
+                Ok(InventoryReply::Done { changed: self.sweep(&sql, now_ms as i64)? })
+            }
+        }
+    }
+}
+
+impl DurableObject for InventoryObject {
+    fn new(state: State, _env: Env) -> Self {
+        InventoryObject {
+            state,
+            schema_ready: Cell::new(false),
+            skus: RefCell::new(HashMap::new()),
+            committed: RefCell::new(HashSet::new()),
+            alarm_at: Cell::new(None),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let command = match durable::read_command::<InventoryCommand>(&mut req, "inventory").await? {
+            Ok(command) => command,
+            Err(refused) => return Ok(refused),
+        };
+        Response::from_json(&self.run(command).await?)
+    }
+
+    /// Drops expired holds and sets the alarm for the next expiry. Running it twice, or
+    /// late, changes nothing more: only holds already past their expiry go.
+    async fn alarm(&self) -> Result<Response> {
+        let sql = self.sql()?;
+        let now = worker::Date::now().as_millis() as i64;
+        self.sweep(&sql, now)?;
+        self.alarm_at.set(Some(None));
+        let rows: Vec<NextRow> =
+            sql.exec("SELECT MIN(expires_at) AS next FROM reservations", None)?.to_array()?;
+        if let Some(next) = rows.first().and_then(|r| r.next) {
+            self.alarm_by(next).await?;
+        }
+        Response::ok("swept")
+    }
+}

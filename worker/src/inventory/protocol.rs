@@ -1,0 +1,73 @@
+//! What the worker and the cart objects say to an `InventoryObject`, and what it answers.
+
+use serde::{Deserialize, Serialize};
+use shared::review::StockItem;
+use shared::Sku;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum InventoryCommand {
+    /// Units free per SKU, not counting the hold named `except` (the asker's own).
+    Availability {
+        items: Vec<StockItem>,
+        now_ms: u64,
+        #[serde(default)]
+        except: String,
+    },
+    /// All or nothing: holds every item under `id` until `now_ms + ttl_ms` (replacing a
+    /// hold of the same name), or none if any is short.
+    Reserve {
+        id: String,
+        items: Vec<StockItem>,
+        ttl_ms: u64,
+        now_ms: u64,
+    },
+    /// Sells the items under `id`, once: all or nothing, counting the hold `id` as the
+    /// buyer's own (so a live hold always commits, and a lapsed one commits if the units
+    /// are still free). Refused: the hold is dropped and nothing is sold.
+    Commit {
+        id: String,
+        items: Vec<StockItem>,
+        now_ms: u64,
+    },
+    /// Gives back what the commit `id` sold (another shard of the same order was sold
+    /// out), once.
+    Uncommit {
+        id: String,
+    },
+    /// Drops the hold `id`.
+    Release {
+        id: String,
+    },
+    SetStock {
+        sku: Sku,
+        on_hand: u32,
+    },
+    /// What the alarm does: drop expired holds.
+    Sweep {
+        now_ms: u64,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum InventoryReply {
+    /// Units free per SKU (not counting the asker's own hold).
+    Available {
+        available: BTreeMap<String, u32>,
+    },
+    Reserved {
+        available: BTreeMap<String, u32>,
+    },
+    /// Nothing was held or sold; what is free per SKU.
+    SoldOut {
+        available: BTreeMap<String, u32>,
+    },
+    /// Sold (now or by an earlier commit of the same id).
+    Committed,
+    /// Holds or commits changed (released, swept, stock set).
+    Done {
+        changed: u32,
+    },
+}

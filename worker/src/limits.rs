@@ -1,0 +1,39 @@
+//! Rate limits on writes (form posts, API cart, checkout and order calls), per client
+//! address, on the platform's Rate Limiting binding (`[[ratelimits]]` `WRITE_LIMITER` in
+//! `wrangler.toml`: a number of writes per period, counted per key). It runs in the
+//! worker's own location, so a write costs no Durable Object round trip; under
+//! `wrangler dev` Miniflare counts the same limit in memory.
+//!
+//! Over the limit the request is answered `429` with `Retry-After` (the binding's
+//! period: it does not say when its window ends). The limiter fails open: if the binding
+//! is missing or errs, the write goes ahead and the problem is logged.
+//! `RATE_LIMITS = "off"` skips it (load tests send everything from one address).
+
+use crate::bindings;
+use crate::error::{AppError, AppResult};
+use crate::http;
+use worker::{Env, Request};
+
+/// The binding's `period` in `wrangler.toml`, in seconds: how long a refused client waits
+/// at most.
+pub const PERIOD_SECONDS: u32 = 60;
+
+/// Counts one write by the request's client; `429` when over the limit.
+pub async fn check_write(env: &Env, req: &Request) -> AppResult<()> {
+    if bindings::is(env, bindings::RATE_LIMITS, "off") {
+        return Ok(());
+    }
+    let key = format!("ip:{}", http::client_ip(req));
+    let outcome = match env.rate_limiter(bindings::WRITE_LIMITER) {
+        Ok(limiter) => limiter.limit(key).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(outcome) if !outcome.success => Err(AppError::TooManyRequests(PERIOD_SECONDS)),
+        Ok(_) => Ok(()),
+        Err(e) => {
+            worker::console_warn!("write limiter unavailable, write allowed: {e}");
+            Ok(())
+        }
+    }
+}

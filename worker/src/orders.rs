@@ -1,0 +1,147 @@
+//! The orders context: orders in Durable Objects sharded by order number (see
+//! [`object`]), the merchant's order list and email outbox in one index object (see
+//! [`index`]) fed from the shards off the shopper's path, and the order queue (see
+//! [`events`]). [`Orders`] talks to the shards; [`Index`] to the index.
+//!
+//! A shopper's order page and lookup read the order's own shard (one call, always
+//! current); the merchant's list and outbox read the index (one call, current within
+//! the moment it takes a shard's alarm to forward a new order).
+
+pub mod events;
+pub mod index;
+pub mod object;
+mod protocol;
+
+use crate::bindings;
+use crate::durable::{self, Caller};
+use crate::error::{AppError, AppResult};
+use protocol::{IndexCommand, OrderReply, ShardCommand};
+use shared::orders::{Order, OutboxEmail};
+use worker::Env;
+
+/// Number of order shards.
+pub const SHARDS: u32 = 8;
+/// The one index object's name.
+const INDEX_NAME: &str = "orders-index";
+
+pub fn shard_of(number: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in number.bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash % SHARDS
+}
+
+/// Order numbers look like `FL-XXXXX-XXXXX`.
+pub fn valid_number(number: &str) -> bool {
+    number.len() == 14 && number.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn unexpected(reply: &OrderReply) -> AppError {
+    AppError::Internal(format!("unexpected order reply {reply:?}"))
+}
+
+/// The client of the order shards.
+pub struct Orders<'t> {
+    namespace: worker::ObjectNamespace,
+    caller: Caller<'t>,
+}
+
+impl<'t> Orders<'t> {
+    pub fn new(env: &Env, caller: Caller<'t>) -> AppResult<Orders<'t>> {
+        Ok(Orders { namespace: env.durable_object(bindings::ORDERS)?, caller })
+    }
+
+    async fn send(&self, shard: u32, command: &ShardCommand) -> AppResult<OrderReply> {
+        let stub = self.namespace.id_from_name(&format!("orders-{shard}"))?.get_stub()?;
+        self.caller.call(&stub, "order service", command).await
+    }
+
+    async fn one(&self, number: &str, command: ShardCommand) -> AppResult<Option<Order>> {
+        match self.send(shard_of(number), &command).await? {
+            OrderReply::Order { order } => Ok(order.map(|o| *o)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Stores an order (or finds the one already stored under its number).
+    pub async fn create(&self, order: Order, origin: &str) -> AppResult<Order> {
+        let number = order.number.clone();
+        self.one(&number, ShardCommand::Create { order: Box::new(order), origin: origin.to_string() })
+            .await?
+            .ok_or_else(|| AppError::Internal("order shard stored nothing".into()))
+    }
+
+    pub async fn get(&self, number: &str) -> AppResult<Option<Order>> {
+        self.one(number, ShardCommand::Get { number: number.to_string() }).await
+    }
+
+    /// The order with this number, if it was placed with this email (any case).
+    pub async fn lookup(&self, email: &shared::checkout::Email, number: &str) -> AppResult<Option<Order>> {
+        if !valid_number(number) {
+            return Ok(None);
+        }
+        Ok(self.get(number).await?.filter(|o| o.email.to_lowercase() == email.normalized()))
+    }
+
+    pub async fn fulfil(&self, number: &str, now_ms: u64) -> AppResult<Option<Order>> {
+        self.one(number, ShardCommand::Fulfil { number: number.to_string(), now_ms }).await
+    }
+
+    /// Has every shard forward what waits for the index and the queue now (what their
+    /// alarms do); returns how many orders went.
+    pub async fn forward_all(&self) -> AppResult<u32> {
+        let mut forwarded = 0;
+        for shard in 0..SHARDS {
+            if let OrderReply::Done { changed } = self.send(shard, &ShardCommand::Forward).await? {
+                forwarded += changed;
+            }
+        }
+        Ok(forwarded)
+    }
+}
+
+/// The client of the merchant's order index.
+pub struct Index<'t> {
+    stub: worker::Stub,
+    caller: Caller<'t>,
+}
+
+impl<'t> Index<'t> {
+    pub fn new(env: &Env, caller: Caller<'t>) -> AppResult<Index<'t>> {
+        Ok(Index { stub: durable::stub(env, bindings::ORDER_INDEX, INDEX_NAME)?, caller })
+    }
+
+    async fn send(&self, command: &IndexCommand) -> AppResult<OrderReply> {
+        self.caller.call(&self.stub, "order index", command).await
+    }
+
+    pub async fn upsert(&self, orders: Vec<Order>) -> AppResult<()> {
+        self.send(&IndexCommand::Upsert { orders }).await?;
+        Ok(())
+    }
+
+    /// The newest `limit` orders.
+    pub async fn list(&self, limit: u32) -> AppResult<Vec<Order>> {
+        match self.send(&IndexCommand::List { limit }).await? {
+            OrderReply::Orders { orders } => Ok(orders),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Returns whether the email was new (false: it was written before).
+    pub async fn write_email(&self, email: OutboxEmail) -> AppResult<bool> {
+        match self.send(&IndexCommand::WriteEmail { email }).await? {
+            OrderReply::Written { new } => Ok(new),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    pub async fn outbox(&self, limit: u32) -> AppResult<Vec<OutboxEmail>> {
+        match self.send(&IndexCommand::Outbox { limit }).await? {
+            OrderReply::Emails { emails } => Ok(emails),
+            other => Err(unexpected(&other)),
+        }
+    }
+}

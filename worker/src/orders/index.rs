@@ -1,0 +1,132 @@
+//! `OrderIndexObject`: the merchant's view of the orders — a copy of every order,
+//! newest first, and the email outbox — in one object, so listing orders is one call
+//! instead of one per shard. It is fed off the shopper's path: the order shards' alarms
+//! send it new and changed orders in batches, and the queue consumer writes the emails.
+//! Both writes are idempotent by order number. Its writes come at the rate of orders
+//! (batched), far below one object's capacity; the shards stay the authority on each
+//! order, so a shopper's own order page never waits for the index.
+
+use crate::durable;
+use crate::orders::protocol::{IndexCommand, OrderReply};
+use serde::Deserialize;
+use shared::orders::{Order, OutboxEmail};
+use std::cell::Cell;
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
+};
+
+#[durable_object]
+pub struct OrderIndexObject {
+    state: State,
+    schema_ready: Cell<bool>,
+}
+
+#[derive(Deserialize)]
+struct DataRow {
+    data: String,
+}
+
+fn text(value: impl Into<String>) -> SqlStorageValue {
+    SqlStorageValue::from(value.into())
+}
+
+fn to_worker_error(e: impl std::fmt::Display) -> worker::Error {
+    worker::Error::RustError(e.to_string())
+}
+
+impl OrderIndexObject {
+    fn sql(&self) -> Result<SqlStorage> {
+        let sql = self.state.storage().sql();
+        if !self.schema_ready.get() {
+            sql.exec(
+                "CREATE TABLE IF NOT EXISTS orders (
+                    number TEXT PRIMARY KEY,
+                    email TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    data TEXT NOT NULL
+                )",
+                None,
+            )?;
+            sql.exec("CREATE INDEX IF NOT EXISTS orders_by_time ON orders (created_at)", None)?;
+            sql.exec(
+                "CREATE TABLE IF NOT EXISTS outbox (order_number TEXT PRIMARY KEY, created_at INTEGER NOT NULL, data TEXT NOT NULL)",
+                None,
+            )?;
+            self.schema_ready.set(true);
+        }
+        Ok(sql)
+    }
+
+    fn upsert(&self, sql: &SqlStorage, orders: &[Order]) -> Result<u32> {
+        for order in orders {
+            let data = serde_json::to_string(order).map_err(to_worker_error)?;
+            let status = serde_json::to_value(order.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            sql.exec(
+                "INSERT INTO orders (number, email, status, created_at, data) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (number) DO UPDATE SET status = excluded.status, data = excluded.data",
+                vec![
+                    text(order.number.clone()),
+                    text(order.email.to_lowercase()),
+                    text(status),
+                    SqlStorageValue::from(order.created_at_ms as i64),
+                    text(data),
+                ],
+            )?;
+        }
+        Ok(orders.len() as u32)
+    }
+
+    fn newest(&self, sql: &SqlStorage, query: &str, limit: u32) -> Result<Vec<DataRow>> {
+        sql.exec(query, vec![SqlStorageValue::from(i64::from(limit))])?.to_array()
+    }
+
+    fn run(&self, command: IndexCommand) -> Result<OrderReply> {
+        let sql = self.sql()?;
+        Ok(match command {
+            IndexCommand::Upsert { orders } => OrderReply::Done { changed: self.upsert(&sql, &orders)? },
+            IndexCommand::List { limit } => {
+                let rows = self.newest(
+                    &sql,
+                    "SELECT data FROM orders ORDER BY created_at DESC, number LIMIT ?",
+                    limit,
+                )?;
+                OrderReply::Orders {
+                    orders: rows.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect(),
+                }
+            }
+            IndexCommand::WriteEmail { email } => {
+                let data = serde_json::to_string(&email).map_err(to_worker_error)?;
+                let cursor = sql.exec(
+                    "INSERT INTO outbox (order_number, created_at, data) VALUES (?, ?, ?) ON CONFLICT (order_number) DO NOTHING",
+                    vec![text(email.order_number.clone()), SqlStorageValue::from(email.created_at_ms as i64), text(data)],
+                )?;
+                OrderReply::Written { new: cursor.rows_written() > 0 }
+            }
+            IndexCommand::Outbox { limit } => {
+                let rows =
+                    self.newest(&sql, "SELECT data FROM outbox ORDER BY created_at DESC LIMIT ?", limit)?;
+                let emails: Vec<OutboxEmail> =
+                    rows.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect();
+                OrderReply::Emails { emails }
+            }
+        })
+    }
+}
+
+impl DurableObject for OrderIndexObject {
+    fn new(state: State, _env: Env) -> Self {
+        OrderIndexObject { state, schema_ready: Cell::new(false) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let command = match durable::read_command::<IndexCommand>(&mut req, "order index").await? {
+            Ok(command) => command,
+            Err(refused) => return Ok(refused),
+        };
+        Response::from_json(&self.run(command)?)
+    }
+}

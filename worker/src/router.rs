@@ -1,0 +1,289 @@
+//! The response pipeline every request goes through:
+//!
+//! 1. a request id, the visitor's session (signed cart cookie) and its CSRF token;
+//! 2. bounds on the address, then one of the two front doors — the shop's pages
+//!    (`routes`) or the JSON API (`api`), thin adapters over the services;
+//! 3. errors become styled pages (or JSON for the API and scripts) with the right status;
+//!    when KV fails, anonymous pages are served stale from the page cache;
+//! 4. every page gets a fresh CSP nonce and its session's CSRF token filled in, security
+//!    headers, `Server-Timing`, `x-request-id`, and one JSON log line.
+
+use crate::catalog::CatalogReader;
+use crate::error::{AppError, AppResult};
+use crate::http::{self, CachePolicy};
+use crate::page_cache;
+use crate::security::{self, NONCE_PLACEHOLDER};
+use crate::session::Session;
+use crate::signing::Signer;
+use crate::timing::{PageCache, Timing};
+use app::{render_document, ErrorPage};
+use leptos::prelude::*;
+use shared::{Currency, Site, StoreInfo};
+use worker::{console_error, console_log, Context, Env, Method, Request, Response};
+
+/// Longest path and query accepted (anything longer is a 414).
+const MAX_PATH: usize = 2_048;
+const MAX_QUERY: usize = 4_096;
+
+/// A request id: Cloudflare's ray id when there is one, else 64 random bits.
+fn request_id(req: &Request) -> String {
+    if let Ok(Some(ray)) = req.headers().get("cf-ray") {
+        return ray;
+    }
+    crate::random::random_16()
+        .map(|b| b[..8].iter().map(|x| format!("{x:02x}")).collect())
+        .unwrap_or_default()
+}
+
+/// Which route answered, for the log (no ids or query strings in it).
+fn route_name(segments: &[&str]) -> String {
+    match segments {
+        [""] => "home".into(),
+        ["api", "v1", first, ..] => format!("api:{first}"),
+        [first, ..] => (*first).to_string(),
+        [] => "home".into(),
+    }
+}
+
+pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let timing = Timing::start();
+    let path = req.path();
+    let method = req.method();
+    let origin = http::origin(&req);
+    let https = http::is_https(&req);
+    let id = request_id(&req);
+    let is_api = path.starts_with("/api/");
+    let wants_json = is_api || http::wants_json(&req);
+    if path == "/livez" {
+        return livez(&timing, &id);
+    }
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+
+    // The API authenticates with bearer tokens; everything else has a cookie session.
+    let session = if is_api { None } else { Signer::from_env(&env).and_then(|s| Session::of(&req, &s)).ok() };
+    let (catalog, open_error) = match CatalogReader::open(&env, &timing).await {
+        Ok(catalog) => (Some(catalog), None),
+        Err(e) => (None, Some(e)),
+    };
+    let result = if path.len() > MAX_PATH || http::query_string(&req).len() > MAX_QUERY {
+        Err(AppError::UriTooLong)
+    } else if path == "/healthz" {
+        health(catalog.as_ref(), open_error.as_ref())
+    } else if path.len() > 1 && path.ends_with('/') {
+        trailing_slash(&req, &path)
+    } else {
+        match (&catalog, open_error) {
+            (Some(catalog), _) => dispatch(req, &env, &ctx, catalog, &segments, session.as_ref()).await,
+            (None, Some(e)) => Err(e),
+            (None, None) => Err(AppError::Internal("the catalog reader did not open".into())),
+        }
+    };
+    // When KV fails, an anonymous page is served from its last rendered copy, if any.
+    let result = match result {
+        Err(AppError::Unavailable(message)) if method == Method::Get && !is_api => {
+            match page_cache::lookup(&page_cache::last_key(&path, "")).await {
+                Some((content_type, body)) => {
+                    timing.stale.set(true);
+                    http::body_response(&content_type, body, 200, CachePolicy::NoStore, None)
+                }
+                None => Err(AppError::Unavailable(message)),
+            }
+        }
+        other => other,
+    };
+    let error_code = result.as_ref().err().map(AppError::code);
+    let response = respond(result, catalog.as_ref(), &timing, &origin, wants_json).await?;
+    let response = finish(response, session.as_ref(), https, catalog.as_ref(), &timing, &id).await?;
+    if request_log_enabled(&env) {
+        console_log!(
+            "{}",
+            timing.log_line(
+                &id,
+                method.as_ref(),
+                &path,
+                &route_name(&segments),
+                response.status_code(),
+                error_code
+            )
+        );
+    }
+    Ok(response)
+}
+
+/// Whether every request gets its JSON log line (`REQUEST_LOG = "off"` turns them off;
+/// warnings and errors are logged either way).
+fn request_log_enabled(env: &Env) -> bool {
+    !crate::bindings::is(env, crate::bindings::REQUEST_LOG, "off")
+}
+
+/// `/livez`: the worker answers at all. Nothing is read and nothing is logged: this is
+/// also the benchmarks' floor, the cost of a request that does no work.
+fn livez(timing: &Timing, request_id: &str) -> worker::Result<Response> {
+    let headers = worker::Headers::new();
+    headers.set("content-type", http::TEXT)?;
+    headers.set("cache-control", "no-store")?;
+    security::apply_headers(&headers, false, false, None)
+        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    headers.set("x-request-id", request_id)?;
+    headers.set("server-timing", &format!("total;dur={:.1}", timing.elapsed_ms()))?;
+    Ok(Response::ok("ok")?.with_headers(headers))
+}
+
+/// `/healthz`: 200 while pages can be served ("degraded" when KV is down but a
+/// remembered version serves), 503 when no catalog can be read.
+fn health(catalog: Option<&CatalogReader<'_>>, open_error: Option<&AppError>) -> AppResult<Response> {
+    let (status, body) = match (catalog, open_error) {
+        (Some(c), _) if !c.timing().stale.get() => (
+            200,
+            serde_json::json!({ "status": "ok", "catalog_version": c.version(), "kv_ms": c.timing().kv_ms.get() }),
+        ),
+        (Some(c), _) => (
+            200,
+            serde_json::json!({
+                "status": "degraded",
+                "catalog_version": c.version(),
+                "problem": "KV is not answering; pages come from memory and their last good copies",
+            }),
+        ),
+        (None, e) => (
+            503,
+            serde_json::json!({ "status": "down", "problem": e.map(|e| e.public_text().1).unwrap_or_default() }),
+        ),
+    };
+    http::json(&body, status, CachePolicy::NoStore)
+}
+
+/// One canonical URL per page: `/cart/` → `/cart`.
+fn trailing_slash(req: &Request, path: &str) -> AppResult<Response> {
+    let query = http::query_string(req);
+    let mut target = path.trim_end_matches('/').to_string();
+    if target.is_empty() {
+        target.push('/');
+    }
+    if !query.is_empty() {
+        target.push('?');
+        target.push_str(&query);
+    }
+    http::permanent_redirect(&target)
+}
+
+/// The two front doors: the JSON API under `/api/v1`, the shop's pages everywhere else.
+async fn dispatch(
+    req: Request,
+    env: &Env,
+    ctx: &Context,
+    catalog: &CatalogReader<'_>,
+    segments: &[&str],
+    session: Option<&Session>,
+) -> AppResult<Response> {
+    if let ["api", "v1", rest @ ..] = segments {
+        return crate::api::handle(req, env, ctx, catalog, rest).await;
+    }
+    let session =
+        session.ok_or_else(|| AppError::Internal("no session: SIGNING_SECRET is not configured".into()))?;
+    crate::routes::handle(req, env, ctx, catalog, segments, session).await
+}
+
+/// Turns a handler result into a response, rendering errors as pages (or JSON).
+async fn respond(
+    result: AppResult<Response>,
+    catalog: Option<&CatalogReader<'_>>,
+    timing: &Timing,
+    origin: &str,
+    wants_json: bool,
+) -> worker::Result<Response> {
+    let error = match result {
+        Ok(resp) => return Ok(resp),
+        Err(e) => e,
+    };
+    timing.page_cache.set(PageCache::Bypass);
+    if let AppError::Internal(detail) = &error {
+        console_error!("internal error: {detail}");
+    }
+    let retry_after = match &error {
+        AppError::TooManyRequests(seconds) => Some(seconds.to_string()),
+        AppError::Unavailable(_) => Some("5".to_string()),
+        _ => None,
+    };
+    let built = if wants_json {
+        let (heading, message) = error.public_text();
+        let mut body = serde_json::json!({ "error": error.code(), "title": heading, "message": message });
+        if let Some(fields) = error.fields() {
+            body["fields"] = serde_json::to_value(fields).unwrap_or_default();
+        }
+        http::json(&body, error.status(), CachePolicy::NoStore)
+    } else {
+        let site = match catalog {
+            Some(c) => c.site().await.map(|s| (*s).clone()).unwrap_or_else(|_| fallback_site()),
+            None => fallback_site(),
+        };
+        let version = catalog.map(|c| c.version().to_string()).unwrap_or_default();
+        let context = security::render_context(&version, origin);
+        let status = error.status();
+        let (heading, message) = error.public_text();
+        let heading = heading.to_string();
+        let page = render_document(context, move || view! { <ErrorPage site status heading message/> });
+        http::html(page, status, CachePolicy::NoStore)
+    };
+    match built {
+        Ok(resp) => {
+            if let Some(seconds) = retry_after {
+                resp.headers().set("retry-after", &seconds)?;
+            }
+            Ok(resp)
+        }
+        Err(e) => {
+            console_error!("could not build the error page: {e}");
+            Response::error("Something went wrong on our side.", 500)
+        }
+    }
+}
+
+/// The last step of every response: placeholders, headers, cookie, timing.
+async fn finish(
+    mut response: Response,
+    session: Option<&Session>,
+    https: bool,
+    catalog: Option<&CatalogReader<'_>>,
+    timing: &Timing,
+    request_id: &str,
+) -> worker::Result<Response> {
+    let content_type = response.headers().get("content-type")?.unwrap_or_default();
+    let html = content_type.starts_with("text/html");
+    let mut nonce = None;
+    if html {
+        let body = response.text().await?;
+        let with_scripts = body.contains(NONCE_PLACEHOLDER);
+        let fresh = security::fresh_nonce().map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let csrf = session.map(|s| s.csrf.as_str()).unwrap_or("");
+        let page = security::finish_page(&body, &fresh, csrf);
+        let headers = response.headers().clone();
+        response = Response::ok(page)?.with_status(response.status_code()).with_headers(headers);
+        nonce = with_scripts.then_some(fresh);
+    }
+    let headers = response.headers();
+    security::apply_headers(headers, https, html, nonce.as_deref())
+        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    // A new session starts with the first page (whose forms carry its token).
+    if let Some(cookie) = session.and_then(|s| s.new_cookie.as_deref()).filter(|_| html) {
+        headers.append("set-cookie", cookie)?;
+    }
+    headers.set("server-timing", &timing.header_value())?;
+    headers.set("x-request-id", request_id)?;
+    if let Some(c) = catalog {
+        headers.set("x-catalog-version", c.version())?;
+    }
+    if timing.stale.get() && headers.get("x-served-stale")?.is_none() {
+        headers.set("x-served-stale", "kv-unavailable")?;
+    }
+    Ok(response)
+}
+
+/// The frame used when even the site document cannot be read.
+fn fallback_site() -> Site {
+    Site {
+        store: StoreInfo { name: "Shop".into(), tagline: String::new(), currency: Currency::USD },
+        header_menu: vec![],
+        footer_menu: vec![],
+    }
+}
