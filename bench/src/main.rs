@@ -8,7 +8,9 @@
 //! reported with what dominates its cost, not failed.
 //!
 //! `BENCH_SCALE=sample` skips the generated catalogs (the 100k publish takes minutes the
-//! first time; its local state is kept under `target/bench/` and reused).
+//! first time; its local state is kept under `target/bench/` and reused);
+//! `BENCH_SCALE=writes` runs only the write path on the runtime alone and writes its
+//! results under `target/bench/writes/`.
 
 mod cpu;
 mod report;
@@ -175,6 +177,21 @@ impl Bench {
         );
     }
 
+    /// The floor again, right before the load `key`: the machine's speed drifts over
+    /// minutes here, so a write load is compared with a floor measured next to it.
+    pub(crate) fn floor_before(&mut self, server: &Server, via_runtime: bool, key: &str) {
+        let label = format!("trivial route /livez (floor, next to {key})");
+        self.measure(
+            server,
+            &format!("floor:{key}"),
+            &label,
+            via_runtime,
+            gets("/livez", 3000),
+            warmup("/livez", 200),
+            None,
+        );
+    }
+
     /// Warms up with `warmup` requests, then measures `load` (CPU read around it).
     #[allow(clippy::too_many_arguments)]
     fn measure(
@@ -205,8 +222,10 @@ impl Bench {
                 return None;
             }
         };
-        // Requests still in flight when wrk stopped finish on the server.
-        std::thread::sleep(Duration::from_millis(500));
+        // Requests still in flight when wrk stopped finish on the server; after orders,
+        // their forwarding (alarm after 200 ms) and the queue's batch (after up to 1 s)
+        // belong to the load too.
+        std::thread::sleep(Duration::from_millis(if key == "checkout" { 2_500 } else { 500 }));
         let after = cpu::sample(&processes);
         let per_request = |pids: &[u32]| {
             after.since(&before, pids) as f64 * 1000.0 / self.ticks / outcome.sent.max(1) as f64
@@ -576,6 +595,7 @@ fn checkout_load(
         .map(|(i, (id, token, total))| complete_item(id, token, *total, &format!("bench-{i}")))
         .collect();
     let (warm_items, load_items) = items.split_at(100.min(items.len()));
+    bench.floor_before(server, via_runtime, "checkout");
     bench.measure(
         server,
         "checkout",
@@ -635,7 +655,8 @@ fn no_inspector_shop(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
     checkout_load(bench, &server, &api, 400, true, None);
     writes::hot_sku(bench, &server, &api, true);
     println!("  hot SKU, one inventory object asked directly");
-    results.insert("hot_sku_object".into(), writes::hold_burst(&api));
+    let ticks = bench.ticks;
+    results.insert("hot_sku_object".into(), writes::hold_burst(&server, &api, ticks));
 }
 
 /// The sample shop with the full-page cache off: pages rendered from the in-isolate
@@ -754,24 +775,34 @@ fn main() {
         sizes["startup_ms"].as_f64()
     );
     results.insert("sizes".into(), sizes);
-    sample_shop(&mut bench, &mut results);
-    render_shop(&mut bench);
-    quiet_shop(&mut bench);
-    no_inspector_shop(&mut bench, &mut results);
-    if scale != "sample" {
+    if scale == "writes" {
+        // Only the write path on the runtime alone, for quick comparisons; results go to
+        // target/bench so the committed full run stays as it is.
+        no_inspector_shop(&mut bench, &mut results);
+    } else {
+        sample_shop(&mut bench, &mut results);
+        render_shop(&mut bench);
+        quiet_shop(&mut bench);
+        no_inspector_shop(&mut bench, &mut results);
+    }
+    if scale == "full" {
         scale_shop(&mut bench, 1_000, "1k");
         scale_shop(&mut bench, 100_000, "100k");
     }
     results.insert("scenarios".into(), json!(bench.scenarios));
     results.insert("bench_seconds".into(), json!(started.elapsed().as_secs()));
-    let out_dir: PathBuf = project_root().join("bench");
+    let out_dir: PathBuf = if scale == "writes" {
+        project_root().join("target/bench/writes")
+    } else {
+        project_root().join("bench")
+    };
     match report::write(&out_dir, results) {
         Ok(verdicts) => {
             println!("budgets");
             for v in verdicts {
                 println!("  {v}");
             }
-            println!("wrote bench/results.json, bench/SUMMARY.md and bench/latency.svg");
+            println!("wrote results.json, SUMMARY.md and latency.svg in {}", out_dir.display());
         }
         Err(e) => {
             eprintln!("writing the results: {e}");

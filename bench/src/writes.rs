@@ -44,6 +44,7 @@ pub fn add_to_cart(bench: &mut Bench, server: &Server, api: &Api, via_runtime: b
     let adds = add_items(api);
     let warm = Load { items: adds.iter().rev().take(100).cloned().collect(), connections: 4, requests: 100 };
     let profile = server.request_log.then_some("api:carts");
+    bench.floor_before(server, via_runtime, "add_to_cart");
     bench.measure(
         server,
         "add_to_cart",
@@ -69,6 +70,7 @@ pub fn hot_sku(bench: &mut Bench, server: &Server, api: &Api, via_runtime: bool)
         .collect();
     let warm = Load { items: items.clone(), connections: 20, requests: 400 };
     let profile = server.request_log.then_some("api:checkouts");
+    bench.floor_before(server, via_runtime, "hot_sku");
     bench.measure(
         server,
         "hot_sku",
@@ -81,23 +83,32 @@ pub fn hot_sku(bench: &mut Bench, server: &Server, api: &Api, via_runtime: bool)
 }
 
 /// One inventory object asked for one-unit holds on the hot SKU as fast as one worker
-/// request can ask (64 at a time): the object's own capacity for one SKU.
-pub fn hold_burst(api: &Api) -> Value {
+/// request can ask (64 at a time): the object's own capacity for one SKU, in holds per
+/// second of wall time, and the runtime's CPU per hold (the object's and the asking
+/// worker's together: locally they share one process).
+pub fn hold_burst(server: &Server, api: &Api, ticks: f64) -> Value {
     set_stock(api, HOT_SKU, 10_000_000);
+    let processes = server.shop.process_group().map(crate::cpu::group).unwrap_or_default();
     let mut best = Value::Null;
     for _ in 0..3 {
-        let (status, body) = api.post(
+        let before = crate::cpu::sample(&processes);
+        let (status, mut body) = api.post(
             "/test/inventory/hold-burst",
             None,
             json!({ "sku": HOT_SKU, "holds": 3000, "concurrency": 64 }),
         );
+        std::thread::sleep(Duration::from_millis(300));
+        let after = crate::cpu::sample(&processes);
         if status != 200 {
             eprintln!("hold burst: {status} {body}");
             continue;
         }
+        let cpu_ms = after.since(&before, &server.runtime) as f64 * 1000.0 / ticks / 3000.0;
+        body["cpu_runtime_ms_per_hold"] = json!(cpu_ms);
         println!(
-            "  one inventory object, one SKU: {:.0} holds/s ({} granted)",
-            body["holds_per_second"], body["granted"]
+            "  one inventory object, one SKU: {:.0} holds/s ({} granted), {cpu_ms:.3} ms of runtime CPU per hold",
+            body["holds_per_second"].as_f64().unwrap_or(0.0),
+            body["granted"]
         );
         if best.is_null() || body["holds_per_second"].as_f64() > best["holds_per_second"].as_f64() {
             best = body;

@@ -23,6 +23,7 @@ mod routes;
 mod security;
 mod session;
 mod signing;
+mod sql;
 mod timing;
 
 pub use cart::object::CartObject;

@@ -130,10 +130,11 @@ impl<'t> Index<'t> {
         }
     }
 
-    /// Returns whether the email was new (false: it was written before).
-    pub async fn write_email(&self, email: OutboxEmail) -> AppResult<bool> {
-        match self.send(&IndexCommand::WriteEmail { email }).await? {
-            OrderReply::Written { new } => Ok(new),
+    /// Writes emails to the outbox; returns how many were new (the others were written
+    /// before).
+    pub async fn write_emails(&self, emails: Vec<OutboxEmail>) -> AppResult<u32> {
+        match self.send(&IndexCommand::WriteEmails { emails }).await? {
+            OrderReply::Done { changed } => Ok(changed),
             other => Err(unexpected(&other)),
         }
     }

@@ -52,8 +52,9 @@ pub async fn handle(
         }
         ["queue", "process"] => {
             let body: Process = http::read_json(&mut req).await?;
-            let event = events::OrderPlaced { order_number: body.order_number, origin: body.origin };
-            ok(&json!({ "new": events::process(env, &event).await? }))
+            let event =
+                events::OrderPlaced { order_number: body.order_number, origin: body.origin, order: None };
+            ok(&json!({ "new": events::process(env, &[event]).await? > 0 }))
         }
         ["panic"] => panic_on_purpose(),
         ["kv-outage"] => {

@@ -20,18 +20,18 @@ use crate::inventory::Inventory;
 use crate::timing::{now_ms, Timing};
 use shared::review::StockItem;
 use shared::{CartId, CartLine};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 /// How long the object trusts the availability it read for its lines.
-const AVAILABILITY_TTL_MS: f64 = 5_000.0;
+const AVAILABILITY_TTL_MS: f64 = 10_000.0;
 
 #[durable_object]
 pub struct CartObject {
     state: State,
     env: Env,
-    schema_ready: Cell<bool>,
+    store: CartStore,
     /// SKU → (units free for this cart, when read).
     available: RefCell<HashMap<String, (u32, f64)>>,
 }
@@ -90,8 +90,7 @@ impl CartObject {
         if let Some(n) = self.known(stock.sku.as_str()) {
             return Ok(n);
         }
-        let seq: u64 = CartStore::open(&self.state, &self.schema_ready)?.meta("checkout_seq")?.unwrap_or(0);
-        let hold = procedure::hold_name(cart, seq);
+        let hold = procedure::hold_name(cart, self.store.open()?.state()?.checkout_seq);
         let available =
             Inventory::new(&self.env, caller)?.availability(std::slice::from_ref(stock), &hold).await?;
         self.remember(&available);
@@ -122,7 +121,7 @@ impl CartObject {
             }
         }
         // After the await: the cart as it is now.
-        let store = CartStore::open(&self.state, &self.schema_ready)?;
+        let store = self.store.open()?;
         if store.completing(now_ms() as u64, procedure::takeover_ms(&self.env))? {
             return Ok(refused(Refusal::Busy));
         }
@@ -157,23 +156,22 @@ impl CartObject {
                 Answer::Done
             }
             CartCommand::SetDiscount { code } => {
-                store.set_meta("discount_code", code.as_ref())?;
+                store.set_discount(code)?;
                 Answer::Done
             }
             CartCommand::SetContact { email } => {
-                store.set_meta("email", Some(&email))?;
+                store.set_email(email)?;
                 Answer::Done
             }
             CartCommand::SetAddress { address } => {
-                store.set_meta("address", Some(&address))?;
-                store.set_meta::<String>("shipping_rate", None)?;
+                store.set_address(address)?;
                 Answer::Done
             }
             CartCommand::SetShipping { rate, offered_in } => {
                 let country = store.state()?.address.map(|a| a.country);
                 match country {
                     Some(c) if offered_in.contains(&c) => {
-                        store.set_meta("shipping_rate", Some(&rate))?;
+                        store.set_rate(rate)?;
                         Answer::Done
                     }
                     country => refused(Refusal::RateNotOffered { country }),
@@ -186,30 +184,19 @@ impl CartObject {
     async fn run(&self, request: CartRequest, timing: &Timing) -> Result<CartReply> {
         let caller = Caller::new(&self.env, timing);
         let cart = &request.cart;
+        let store = self.store.open()?;
+        let context = ObjectContext { cart, store, env: &self.env, caller, object: self };
         let answer = match request.command {
-            CartCommand::Get { refresh: Some(version) } => {
-                let store = CartStore::open(&self.state, &self.schema_ready)?;
-                let context = ObjectContext { cart, store: &store, env: &self.env, caller, object: self };
-                procedure::refresh(&context, &version).await
-            }
+            CartCommand::Get { refresh: Some(version) } => procedure::refresh(&context, &version).await,
             CartCommand::Get { refresh: None } | CartCommand::Stall { .. } => Answer::Done,
             CartCommand::Add { line, stock, must_fit } => {
                 self.add(cart, line, stock, must_fit, caller).await?
             }
-            CartCommand::Hold { version } => {
-                let store = CartStore::open(&self.state, &self.schema_ready)?;
-                let context = ObjectContext { cart, store: &store, env: &self.env, caller, object: self };
-                procedure::hold(&context, &version).await?
-            }
-            CartCommand::Complete(command) => {
-                let store = CartStore::open(&self.state, &self.schema_ready)?;
-                let context = ObjectContext { cart, store: &store, env: &self.env, caller, object: self };
-                procedure::complete(&context, &command).await?
-            }
-            other => self.change(&CartStore::open(&self.state, &self.schema_ready)?, other)?,
+            CartCommand::Hold { version } => procedure::hold(&context, &version).await?,
+            CartCommand::Complete(command) => procedure::complete(&context, &command).await?,
+            other => self.change(store, other)?,
         };
-        let snapshot = self.snapshot(&CartStore::open(&self.state, &self.schema_ready)?)?;
-        Ok(CartReply { snapshot, answer })
+        Ok(CartReply { snapshot: self.snapshot(store)?, answer })
     }
 }
 
@@ -224,7 +211,7 @@ pub fn failed(error: &AppError) -> Answer {
 
 impl DurableObject for CartObject {
     fn new(state: State, env: Env) -> Self {
-        CartObject { state, env, schema_ready: Cell::new(false), available: RefCell::new(HashMap::new()) }
+        CartObject { store: CartStore::new(&state), state, env, available: RefCell::new(HashMap::new()) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {

@@ -2,10 +2,18 @@
 //! checkout details in `meta`, and the idempotency records of order completions. Every
 //! method is synchronous — no `.await` — so a command's reads and writes commit as one
 //! unit and no other command runs in between.
+//!
+//! The object is the cart's only writer, so the store keeps what it read in memory
+//! (the cart, the completions in flight) and answers from there: storage is written
+//! first and memory after, so a failed write leaves memory as it was, and an evicted
+//! object reads its storage again.
 
+use crate::sql::text;
 use serde::{Deserialize, Serialize};
+use shared::checkout::Address;
 use shared::review::CartState;
 use shared::{quantity_after_add, CartError, CartLine, Handle, Money, Quantity, Sku};
+use std::cell::{Cell, RefCell};
 use worker::{Result, SqlStorage, SqlStorageValue, State};
 
 /// How a completion attempt under an idempotency key may go on.
@@ -24,6 +32,11 @@ pub enum Begin {
 
 pub struct CartStore {
     sql: SqlStorage,
+    schema_ready: Cell<bool>,
+    /// The cart as stored, once read.
+    cart: RefCell<Option<CartState>>,
+    /// Completions in flight, once read.
+    in_flight: RefCell<Option<Vec<Flight>>>,
 }
 
 #[derive(Deserialize)]
@@ -42,15 +55,16 @@ struct MetaRow {
 
 #[derive(Deserialize)]
 struct KeyRow {
-    key: String,
     fingerprint: String,
-    status: String,
     outcome: Option<String>,
-    started_at: i64,
 }
 
-fn text(value: impl Into<String>) -> SqlStorageValue {
-    SqlStorageValue::from(value.into())
+/// A completion in flight.
+#[derive(Clone, Deserialize)]
+struct Flight {
+    key: String,
+    fingerprint: String,
+    started_at: i64,
 }
 
 fn line_from_row(row: LineRow) -> Option<CartLine> {
@@ -63,23 +77,34 @@ fn line_from_row(row: LineRow) -> Option<CartLine> {
     })
 }
 
+fn parse<T: for<'de> Deserialize<'de>>(rows: &[MetaRow], key: &str) -> Option<T> {
+    rows.iter().find(|r| r.key == key).and_then(|r| serde_json::from_str(&r.value).ok())
+}
+
 impl CartStore {
-    /// The store of `state`'s object; creates the tables the first time (`ready`).
-    pub fn open(state: &State, ready: &std::cell::Cell<bool>) -> Result<CartStore> {
-        let sql = state.storage().sql();
-        if !ready.get() {
-            sql.exec(
+    pub fn new(state: &State) -> CartStore {
+        CartStore {
+            sql: state.storage().sql(),
+            schema_ready: Cell::new(false),
+            cart: RefCell::new(None),
+            in_flight: RefCell::new(None),
+        }
+    }
+
+    /// Creates the tables the first time; every command starts here.
+    pub fn open(&self) -> Result<&CartStore> {
+        if !self.schema_ready.get() {
+            // One statement list: a cart object starts once per shopper, so this is on
+            // their first request.
+            self.sql.exec(
                 "CREATE TABLE IF NOT EXISTS lines (
                     sku TEXT PRIMARY KEY,
                     product TEXT NOT NULL,
                     quantity INTEGER NOT NULL CHECK (quantity > 0),
                     added_at_price TEXT
-                )",
-                None,
-            )?;
-            sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)", None)?;
-            sql.exec(
-                "CREATE TABLE IF NOT EXISTS completions (
+                );
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS completions (
                     key TEXT PRIMARY KEY,
                     fingerprint TEXT NOT NULL,
                     status TEXT NOT NULL,
@@ -88,18 +113,47 @@ impl CartStore {
                 )",
                 None,
             )?;
-            ready.set(true);
+            self.schema_ready.set(true);
         }
-        Ok(CartStore { sql })
+        Ok(self)
+    }
+
+    /// Everything the cart holds.
+    pub fn state(&self) -> Result<CartState> {
+        if let Some(cart) = self.cart.borrow().as_ref() {
+            return Ok(cart.clone());
+        }
+        let lines: Vec<LineRow> = self
+            .sql
+            .exec("SELECT product, sku, quantity, added_at_price FROM lines ORDER BY rowid", None)?
+            .to_array()?;
+        let meta: Vec<MetaRow> = self.sql.exec("SELECT key, value FROM meta", None)?.to_array()?;
+        let cart = CartState {
+            lines: lines.into_iter().filter_map(line_from_row).collect(),
+            discount_code: parse(&meta, "discount_code"),
+            email: parse(&meta, "email"),
+            address: parse(&meta, "address"),
+            shipping_rate: parse(&meta, "shipping_rate"),
+            checkout_seq: parse(&meta, "checkout_seq").unwrap_or(0),
+        };
+        *self.cart.borrow_mut() = Some(cart.clone());
+        Ok(cart)
+    }
+
+    /// Applies a change to the remembered cart (after storage took it).
+    fn remember(&self, change: impl FnOnce(&mut CartState)) {
+        if let Some(cart) = self.cart.borrow_mut().as_mut() {
+            change(cart);
+        }
     }
 
     pub fn meta<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
         let rows: Vec<MetaRow> =
             self.sql.exec("SELECT key, value FROM meta WHERE key = ?", vec![text(key)])?.to_array()?;
-        Ok(rows.first().and_then(|r| serde_json::from_str(&r.value).ok()))
+        Ok(parse(&rows, key))
     }
 
-    pub fn set_meta<T: Serialize>(&self, key: &str, value: Option<&T>) -> Result<()> {
+    fn set_meta<T: Serialize>(&self, key: &str, value: Option<&T>) -> Result<()> {
         match value.and_then(|v| serde_json::to_string(v).ok()) {
             Some(json) => self.sql.exec(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -110,29 +164,42 @@ impl CartStore {
         Ok(())
     }
 
-    pub fn lines(&self) -> Result<Vec<CartLine>> {
-        let rows: Vec<LineRow> = self
-            .sql
-            .exec("SELECT product, sku, quantity, added_at_price FROM lines ORDER BY rowid", None)?
-            .to_array()?;
-        Ok(rows.into_iter().filter_map(line_from_row).collect())
+    pub fn set_discount(&self, code: Option<String>) -> Result<()> {
+        self.set_meta("discount_code", code.as_ref())?;
+        self.remember(|c| c.discount_code = code);
+        Ok(())
     }
 
-    /// Everything the cart holds (one read of the lines, one of the details).
-    pub fn state(&self) -> Result<CartState> {
-        let rows: Vec<MetaRow> = self.sql.exec("SELECT key, value FROM meta", None)?.to_array()?;
-        let field = |name: &str| rows.iter().find(|r| r.key == name).map(|r| r.value.as_str());
-        fn parse<T: for<'de> Deserialize<'de>>(value: Option<&str>) -> Option<T> {
-            value.and_then(|v| serde_json::from_str(v).ok())
-        }
-        Ok(CartState {
-            lines: self.lines()?,
-            discount_code: parse(field("discount_code")),
-            email: parse(field("email")),
-            address: parse(field("address")),
-            shipping_rate: parse(field("shipping_rate")),
-            checkout_seq: parse(field("checkout_seq")).unwrap_or(0),
-        })
+    pub fn set_email(&self, email: String) -> Result<()> {
+        self.set_meta("email", Some(&email))?;
+        self.remember(|c| c.email = Some(email));
+        Ok(())
+    }
+
+    /// A new address clears the chosen rate (other rates may apply).
+    pub fn set_address(&self, address: Address) -> Result<()> {
+        self.set_meta("address", Some(&address))?;
+        self.set_meta::<String>("shipping_rate", None)?;
+        self.remember(|c| {
+            c.address = Some(address);
+            c.shipping_rate = None;
+        });
+        Ok(())
+    }
+
+    pub fn set_rate(&self, rate: String) -> Result<()> {
+        self.set_meta("shipping_rate", Some(&rate))?;
+        self.remember(|c| c.shipping_rate = Some(rate));
+        Ok(())
+    }
+
+    /// Until when the cart's stock hold lasts (ms since the epoch; `None`: no hold).
+    pub fn held_until(&self) -> Result<Option<u64>> {
+        self.meta("held_until")
+    }
+
+    pub fn set_held_until(&self, until: Option<u64>) -> Result<()> {
+        self.set_meta("held_until", until.as_ref())
     }
 
     fn upsert(&self, line: &CartLine) -> Result<()> {
@@ -148,12 +215,21 @@ impl CartStore {
                 price.map(SqlStorageValue::from).unwrap_or(SqlStorageValue::Null),
             ],
         )?;
+        let line = line.clone();
+        self.remember(|c| match c.lines.iter_mut().find(|l| l.sku == line.sku) {
+            Some(held) => {
+                held.quantity = line.quantity;
+                held.product = line.product;
+                held.added_at_price = line.added_at_price.or(held.added_at_price);
+            }
+            None => c.lines.push(line),
+        });
         Ok(())
     }
 
     /// Adds `line` to what the cart holds of its SKU, within the cart rules.
     pub fn add(&self, line: CartLine) -> Result<std::result::Result<(), CartError>> {
-        let lines = self.lines()?;
+        let lines = self.state()?.lines;
         let existing = lines.iter().find(|l| l.sku == line.sku).map(|l| l.quantity);
         match quantity_after_add(&line.sku, existing, line.quantity, lines.len()) {
             Ok(quantity) => self.upsert(&CartLine { quantity, ..line }).map(Ok),
@@ -165,37 +241,57 @@ impl CartStore {
     pub fn set_quantity(&self, sku: Sku, quantity: u32) -> Result<std::result::Result<(), String>> {
         if quantity == 0 {
             self.sql.exec("DELETE FROM lines WHERE sku = ?", vec![text(sku.as_str())])?;
+            self.remember(|c| c.lines.retain(|l| l.sku != sku));
             return Ok(Ok(()));
         }
         let Ok(quantity) = Quantity::new(quantity) else {
             let existing = quantity.min(Quantity::MAX);
             return Ok(Err(CartError::TooManyOfOne { sku, existing }.to_string()));
         };
-        let Some(line) = self.lines()?.into_iter().find(|l| l.sku == sku) else {
+        let Some(line) = self.state()?.lines.into_iter().find(|l| l.sku == sku) else {
             return Ok(Err(format!("Your cart has no {sku} to change.")));
         };
         self.upsert(&CartLine { quantity, ..line }).map(Ok)
     }
 
     pub fn clear(&self) -> Result<()> {
-        self.sql.exec("DELETE FROM lines", None)?;
-        self.sql.exec("DELETE FROM meta WHERE key = 'discount_code'", None)?;
+        self.sql.exec("DELETE FROM lines; DELETE FROM meta WHERE key = 'discount_code'", None)?;
+        self.remember(|c| {
+            c.lines.clear();
+            c.discount_code = None;
+        });
         Ok(())
     }
 
-    fn completions(&self) -> Result<Vec<KeyRow>> {
-        self.sql
-            .exec("SELECT key, fingerprint, status, outcome, started_at FROM completions", None)?
-            .to_array()
+    fn flights(&self) -> Result<Vec<Flight>> {
+        if let Some(flights) = self.in_flight.borrow().as_ref() {
+            return Ok(flights.clone());
+        }
+        let flights: Vec<Flight> = self
+            .sql
+            .exec("SELECT key, fingerprint, started_at FROM completions WHERE status = 'in_flight'", None)?
+            .to_array()?;
+        *self.in_flight.borrow_mut() = Some(flights.clone());
+        Ok(flights)
+    }
+
+    fn set_flight(&self, key: &str, fingerprint: &str, started_at: Option<i64>) {
+        if let Some(flights) = self.in_flight.borrow_mut().as_mut() {
+            flights.retain(|f| f.key != key);
+            if let Some(at) = started_at {
+                flights.push(Flight {
+                    key: key.to_string(),
+                    fingerprint: fingerprint.to_string(),
+                    started_at: at,
+                });
+            }
+        }
     }
 
     /// Whether a completion is running (started less than `takeover_ms` ago).
     pub fn completing(&self, now_ms: u64, takeover_ms: u64) -> Result<bool> {
         let now = now_ms as i64;
-        Ok(self
-            .completions()?
-            .iter()
-            .any(|r| r.status == "in_flight" && now - r.started_at < takeover_ms as i64))
+        Ok(self.flights()?.iter().any(|f| now - f.started_at < takeover_ms as i64))
     }
 
     /// The idempotency rules: same key and request → the first outcome; same key,
@@ -203,59 +299,83 @@ impl CartStore {
     /// time. An attempt in flight for longer than `takeover_ms` was abandoned (its worker
     /// died): a retry with its key takes it over (every step after is idempotent).
     pub fn begin(&self, key: &str, fingerprint: &str, now_ms: u64, takeover_ms: u64) -> Result<Begin> {
-        let rows = self.completions()?;
         let now = now_ms as i64;
-        let fresh = |row: &KeyRow| now - row.started_at < takeover_ms as i64;
-        if let Some(row) = rows.iter().find(|r| r.key == key) {
-            if row.fingerprint != fingerprint {
+        let fresh = |started: i64| now - started < takeover_ms as i64;
+        let flights = self.flights()?;
+        if let Some(flight) = flights.iter().find(|f| f.key == key) {
+            if flight.fingerprint != fingerprint {
                 return Ok(Begin::KeyReused);
             }
-            if row.status == "done" {
-                let outcome =
-                    row.outcome.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
-                return Ok(Begin::Replay(outcome));
-            }
-            if fresh(row) {
+            if fresh(flight.started_at) {
                 return Ok(Begin::InFlight);
             }
             self.sql.exec(
                 "UPDATE completions SET started_at = ? WHERE key = ?",
                 vec![SqlStorageValue::from(now), text(key)],
             )?;
+            self.set_flight(key, fingerprint, Some(now));
             return Ok(Begin::Proceed(self.state()?));
         }
-        if rows.iter().any(|r| r.status == "in_flight" && fresh(r)) {
-            return Ok(Begin::CartBusy);
+        if !flights.iter().any(|f| fresh(f.started_at)) {
+            // The common case: a new key, claimed in one write.
+            let cursor = self.sql.exec(
+                "INSERT INTO completions (key, fingerprint, status, started_at) VALUES (?, ?, 'in_flight', ?)
+                 ON CONFLICT (key) DO NOTHING",
+                vec![text(key), text(fingerprint), SqlStorageValue::from(now)],
+            )?;
+            if cursor.rows_written() > 0 {
+                self.set_flight(key, fingerprint, Some(now));
+                return Ok(Begin::Proceed(self.state()?));
+            }
         }
-        self.sql.exec(
-            "INSERT INTO completions (key, fingerprint, status, started_at) VALUES (?, ?, 'in_flight', ?)",
-            vec![text(key), text(fingerprint), SqlStorageValue::from(now)],
-        )?;
-        Ok(Begin::Proceed(self.state()?))
+        // The key finished before, or another completion is running.
+        let rows: Vec<KeyRow> = self
+            .sql
+            .exec(
+                "SELECT fingerprint, outcome FROM completions WHERE key = ? AND status = 'done'",
+                vec![text(key)],
+            )?
+            .to_array()?;
+        Ok(match rows.first() {
+            Some(row) if row.fingerprint != fingerprint => Begin::KeyReused,
+            Some(row) => Begin::Replay(
+                row.outcome.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default(),
+            ),
+            None => Begin::CartBusy,
+        })
     }
 
     /// Stores a completion's outcome for replays; `placed` empties the cart, and the next
-    /// checkout of the cart holds stock under a new name.
+    /// checkout of the cart holds stock under a new name. One write either way.
     pub fn finish(&self, key: &str, outcome: &serde_json::Value, placed: bool) -> Result<()> {
-        self.sql.exec(
-            "UPDATE completions SET status = 'done', outcome = ? WHERE key = ?",
-            vec![text(outcome.to_string()), text(key)],
-        )?;
+        let record = "UPDATE completions SET status = 'done', outcome = ? WHERE key = ?";
+        let seq = self.state()?.checkout_seq + 1;
+        // Bindings apply to the last statement; the sequence number is an integer.
+        let placed_sql = format!(
+            "DELETE FROM lines;
+             DELETE FROM meta WHERE key IN ('discount_code', 'shipping_rate', 'held_until');
+             INSERT INTO meta (key, value) VALUES ('checkout_seq', '{seq}')
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+             {record}"
+        );
+        let query = if placed { placed_sql.as_str() } else { record };
+        self.sql.exec(query, vec![text(outcome.to_string()), text(key)])?;
         if placed {
-            self.sql.exec("DELETE FROM lines", None)?;
-            self.sql.exec(
-                "DELETE FROM meta WHERE key IN ('discount_code', 'shipping_rate', 'held_until')",
-                None,
-            )?;
-            let seq: u64 = self.meta("checkout_seq")?.unwrap_or(0);
-            self.set_meta("checkout_seq", Some(&(seq + 1)))?;
+            self.remember(|c| {
+                c.lines.clear();
+                c.discount_code = None;
+                c.shipping_rate = None;
+                c.checkout_seq = seq;
+            });
         }
+        self.set_flight(key, "", None);
         Ok(())
     }
 
     /// Forgets a key whose attempt changed nothing for good, so it may be retried.
     pub fn abort(&self, key: &str) -> Result<()> {
         self.sql.exec("DELETE FROM completions WHERE key = ? AND status = 'in_flight'", vec![text(key)])?;
+        self.set_flight(key, "", None);
         Ok(())
     }
 }

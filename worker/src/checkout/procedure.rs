@@ -123,13 +123,20 @@ async fn try_hold(cx: &ObjectContext<'_>, version: &str) -> AppResult<bool> {
     if !priced.review.ready_to_pay() {
         return Ok(false);
     }
+    // Other commands may have run while the catalog was read: no hold for a checkout
+    // that is being (or was just) placed. From here the hold is sent before any commit
+    // that could start now, so the stock service never holds a name already sold.
+    let seq = priced.review.state.checkout_seq;
+    if cx.store.completing(now_ms() as u64, takeover_ms(cx.env))? || cx.store.state()?.checkout_seq != seq {
+        return Ok(false);
+    }
     let items = stock_items_of(&priced.review.state.lines, &priced.products);
     let name = hold_name(cx.cart, priced.review.state.checkout_seq);
     let ttl = ttl_ms(cx.env);
     match Inventory::new(cx.env, cx.caller)?.reserve(&name, &items, ttl).await? {
         Stock::Granted(available) => {
             cx.remember(&available);
-            cx.store.set_meta("held_until", Some(&(now_ms() as u64 + ttl)))?;
+            cx.store.set_held_until(Some(now_ms() as u64 + ttl))?;
             Ok(true)
         }
         Stock::Short(available) => {
@@ -239,10 +246,9 @@ async fn release_hold(
     hold: &str,
     items: &[shared::review::StockItem],
 ) -> AppResult<()> {
-    let held_until: u64 = cx.store.meta("held_until")?.unwrap_or(0);
-    if held_until > now_ms() as u64 {
+    if cx.store.held_until()?.is_some_and(|until| until > now_ms() as u64) {
         inventory.release(hold, items).await?;
-        cx.store.set_meta::<u64>("held_until", None)?;
+        cx.store.set_held_until(None)?;
     }
     Ok(())
 }

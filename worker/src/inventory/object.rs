@@ -10,14 +10,16 @@
 
 use crate::durable;
 use crate::inventory::protocol::{InventoryCommand, InventoryReply};
+use crate::sql::{int, runtime_error, text};
 use serde::Deserialize;
 use shared::review::StockItem;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use wasm_bindgen::JsValue;
-use worker::{
-    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
-};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
+
+/// Ids whose commit state is remembered before the memory is cleared.
+const MAX_KNOWN_IDS: usize = 100_000;
 
 /// A SKU as this object knows it.
 #[derive(Default)]
@@ -47,8 +49,8 @@ pub struct InventoryObject {
     state: State,
     schema_ready: Cell<bool>,
     skus: RefCell<HashMap<String, SkuStock>>,
-    /// Commit ids known to be done (a commit is never undone but by `Uncommit`).
-    committed: RefCell<HashSet<String>>,
+    /// Whether each id seen is committed (a commit is undone only by `Uncommit`).
+    committed: RefCell<HashMap<String, bool>>,
     /// The alarm as last read or set: `None` until known, `Some(None)` when unset.
     alarm_at: Cell<Option<Option<i64>>>,
 }
@@ -74,14 +76,6 @@ struct CommittedRow {
 #[derive(Deserialize)]
 struct NextRow {
     next: Option<i64>,
-}
-
-fn text(value: impl Into<String>) -> SqlStorageValue {
-    SqlStorageValue::from(value.into())
-}
-
-fn int(value: impl Into<i64>) -> SqlStorageValue {
-    SqlStorageValue::from(value.into())
 }
 
 fn clamp(n: i64) -> u32 {
@@ -197,17 +191,12 @@ impl InventoryObject {
         self.skus.borrow().get(sku).map_or(0, |s| s.free(now, except))
     }
 
-    fn is_committed(&self, sql: &SqlStorage, id: &str) -> Result<bool> {
-        if self.committed.borrow().contains(id) {
-            return Ok(true);
+    fn know_committed(&self, id: &str, committed: bool) {
+        let mut known = self.committed.borrow_mut();
+        if known.len() >= MAX_KNOWN_IDS {
+            known.clear();
         }
-        let rows: Vec<CommittedRow> =
-            sql.exec("SELECT items FROM committed WHERE id = ?", vec![text(id)])?.to_array()?;
-        if rows.is_empty() {
-            return Ok(false);
-        }
-        self.committed.borrow_mut().insert(id.to_string());
-        Ok(true)
+        known.insert(id.to_string(), committed);
     }
 
     /// Applies catalog figures and returns what is free per SKU for the asker `except`.
@@ -245,7 +234,9 @@ impl InventoryObject {
         expires_at: i64,
         now: i64,
     ) -> Result<InventoryReply> {
-        if self.is_committed(sql, &id)? {
+        // The cart holds nothing for a checkout being placed (see `checkout::procedure`);
+        // what this object already knows to be sold is refused without a read.
+        if self.committed.borrow().get(&id) == Some(&true) {
             return Ok(InventoryReply::Committed);
         }
         let wanted = wanted(items);
@@ -268,27 +259,34 @@ impl InventoryObject {
     }
 
     fn commit(&self, sql: &SqlStorage, id: String, items: &[StockItem], now: i64) -> Result<InventoryReply> {
-        if self.is_committed(sql, &id)? {
+        if self.committed.borrow().get(&id) == Some(&true) {
             return Ok(InventoryReply::Committed);
         }
         let wanted = wanted(items);
+        let sold: Vec<(String, i64)> = wanted.iter().map(|(sku, (q, _))| (sku.clone(), *q)).collect();
+        let record = serde_json::to_string(&sold).map_err(runtime_error)?;
+        // Claim the id first: a second commit of it changes nothing.
+        let claimed = sql.exec(
+            "INSERT INTO committed (id, at, items) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            vec![text(id.clone()), int(now), text(record)],
+        )?;
+        if claimed.rows_written() == 0 {
+            self.know_committed(&id, true);
+            return Ok(InventoryReply::Committed);
+        }
         let (available, short) = self.free_for(sql, &wanted, now, &id)?;
         if short {
+            sql.exec("DELETE FROM committed WHERE id = ?", vec![text(id.clone())])?;
             self.drop_holds(sql, &id)?;
+            self.know_committed(&id, false);
             return Ok(InventoryReply::SoldOut { available });
         }
-        let sold: Vec<(String, i64)> = wanted.iter().map(|(sku, (q, _))| (sku.clone(), *q)).collect();
         for (sku, quantity) in &sold {
             sql.exec(
                 "UPDATE stock SET on_hand = on_hand - ? WHERE sku = ?",
                 vec![int(*quantity), text(sku.clone())],
             )?;
         }
-        let record = serde_json::to_string(&sold).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        sql.exec(
-            "INSERT INTO committed (id, at, items) VALUES (?, ?, ?)",
-            vec![text(id.clone()), int(now), text(record)],
-        )?;
         self.drop_holds(sql, &id)?;
         let mut skus = self.skus.borrow_mut();
         for (sku, quantity) in &sold {
@@ -296,7 +294,8 @@ impl InventoryObject {
                 s.on_hand = s.on_hand.map(|n| n - quantity);
             }
         }
-        self.committed.borrow_mut().insert(id);
+        drop(skus);
+        self.know_committed(&id, true);
         Ok(InventoryReply::Committed)
     }
 
@@ -322,7 +321,8 @@ impl InventoryObject {
                 s.on_hand = s.on_hand.map(|n| n + quantity);
             }
         }
-        self.committed.borrow_mut().remove(&id);
+        drop(skus);
+        self.know_committed(&id, false);
         Ok(InventoryReply::Done { changed: sold.len() as u32 })
     }
 
@@ -399,7 +399,7 @@ impl DurableObject for InventoryObject {
             state,
             schema_ready: Cell::new(false),
             skus: RefCell::new(HashMap::new()),
-            committed: RefCell::new(HashSet::new()),
+            committed: RefCell::new(HashMap::new()),
             alarm_at: Cell::new(None),
         }
     }

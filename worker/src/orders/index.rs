@@ -8,6 +8,7 @@
 
 use crate::durable;
 use crate::orders::protocol::{IndexCommand, OrderReply};
+use crate::sql::{runtime_error, text};
 use serde::Deserialize;
 use shared::orders::{Order, OutboxEmail};
 use std::cell::Cell;
@@ -24,14 +25,6 @@ pub struct OrderIndexObject {
 #[derive(Deserialize)]
 struct DataRow {
     data: String,
-}
-
-fn text(value: impl Into<String>) -> SqlStorageValue {
-    SqlStorageValue::from(value.into())
-}
-
-fn to_worker_error(e: impl std::fmt::Display) -> worker::Error {
-    worker::Error::RustError(e.to_string())
 }
 
 impl OrderIndexObject {
@@ -60,7 +53,7 @@ impl OrderIndexObject {
 
     fn upsert(&self, sql: &SqlStorage, orders: &[Order]) -> Result<u32> {
         for order in orders {
-            let data = serde_json::to_string(order).map_err(to_worker_error)?;
+            let data = serde_json::to_string(order).map_err(runtime_error)?;
             let status = serde_json::to_value(order.status)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
@@ -98,13 +91,17 @@ impl OrderIndexObject {
                     orders: rows.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect(),
                 }
             }
-            IndexCommand::WriteEmail { email } => {
-                let data = serde_json::to_string(&email).map_err(to_worker_error)?;
-                let cursor = sql.exec(
-                    "INSERT INTO outbox (order_number, created_at, data) VALUES (?, ?, ?) ON CONFLICT (order_number) DO NOTHING",
-                    vec![text(email.order_number.clone()), SqlStorageValue::from(email.created_at_ms as i64), text(data)],
-                )?;
-                OrderReply::Written { new: cursor.rows_written() > 0 }
+            IndexCommand::WriteEmails { emails } => {
+                let mut new = 0;
+                for email in &emails {
+                    let data = serde_json::to_string(email).map_err(runtime_error)?;
+                    let cursor = sql.exec(
+                        "INSERT INTO outbox (order_number, created_at, data) VALUES (?, ?, ?) ON CONFLICT (order_number) DO NOTHING",
+                        vec![text(email.order_number.clone()), SqlStorageValue::from(email.created_at_ms as i64), text(data)],
+                    )?;
+                    new += u32::from(cursor.rows_written() > 0);
+                }
+                OrderReply::Done { changed: new }
             }
             IndexCommand::Outbox { limit } => {
                 let rows =

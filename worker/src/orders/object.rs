@@ -12,6 +12,7 @@ use crate::durable::{self, Caller};
 use crate::orders::events::OrderPlaced;
 use crate::orders::protocol::{OrderReply, ShardCommand};
 use crate::orders::Index;
+use crate::sql::{runtime_error, text};
 use crate::timing::Timing;
 use serde::Deserialize;
 use shared::orders::{Order, OrderStatus};
@@ -23,6 +24,9 @@ use worker::{
 
 /// Orders sent to the index per alarm (the alarm rings again for the rest).
 const FORWARD_BATCH: i64 = 100;
+/// How long after an order the alarm rings: orders placed meanwhile go in the same
+/// batch (one call to the index, one batch on the queue).
+const FORWARD_DELAY_MS: u64 = 200;
 
 #[durable_object]
 pub struct OrderObject {
@@ -51,14 +55,6 @@ struct PendingRow {
 #[derive(Deserialize)]
 struct CountRow {
     n: i64,
-}
-
-fn text(value: impl Into<String>) -> SqlStorageValue {
-    SqlStorageValue::from(value.into())
-}
-
-fn to_worker_error(e: impl std::fmt::Display) -> worker::Error {
-    worker::Error::RustError(e.to_string())
 }
 
 impl OrderObject {
@@ -92,10 +88,12 @@ impl OrderObject {
         Ok(rows.first().and_then(|r| serde_json::from_str(&r.data).ok()))
     }
 
-    fn insert(&self, sql: &SqlStorage, order: &Order, origin: &str) -> Result<()> {
-        let data = serde_json::to_string(order).map_err(to_worker_error)?;
-        sql.exec(
-            "INSERT INTO orders (number, email, created_at, data, origin, indexed, announced) VALUES (?, ?, ?, ?, ?, 0, 0)",
+    /// Stores a new order; false if one with its number was stored before.
+    fn insert(&self, sql: &SqlStorage, order: &Order, origin: &str) -> Result<bool> {
+        let data = serde_json::to_string(order).map_err(runtime_error)?;
+        let cursor = sql.exec(
+            "INSERT INTO orders (number, email, created_at, data, origin, indexed, announced) VALUES (?, ?, ?, ?, ?, 0, 0)
+             ON CONFLICT (number) DO NOTHING",
             vec![
                 text(order.number.clone()),
                 text(order.email.to_lowercase()),
@@ -104,11 +102,11 @@ impl OrderObject {
                 text(origin),
             ],
         )?;
-        Ok(())
+        Ok(cursor.rows_written() > 0)
     }
 
     fn update(&self, sql: &SqlStorage, order: &Order) -> Result<()> {
-        let data = serde_json::to_string(order).map_err(to_worker_error)?;
+        let data = serde_json::to_string(order).map_err(runtime_error)?;
         sql.exec(
             "UPDATE orders SET data = ?, indexed = 0 WHERE number = ?",
             vec![text(data), text(order.number.clone())],
@@ -121,9 +119,9 @@ impl OrderObject {
         if !self.alarm_set.get() {
             let storage = self.state.storage();
             if storage.get_alarm().await?.is_none() {
-                let now = worker::Date::now().as_millis() as f64;
+                let at = (worker::Date::now().as_millis() + FORWARD_DELAY_MS) as f64;
                 storage
-                    .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&JsValue::from_f64(now))))
+                    .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&JsValue::from_f64(at))))
                     .await?;
             }
             self.alarm_set.set(true);
@@ -135,13 +133,11 @@ impl OrderObject {
         let sql = self.sql()?;
         Ok(match command {
             ShardCommand::Create { order, origin } => {
-                let stored = match self.get(&sql, &order.number)? {
-                    Some(existing) => existing,
-                    None => {
-                        self.insert(&sql, &order, &origin)?;
-                        self.arm().await?;
-                        *order
-                    }
+                let stored = if self.insert(&sql, &order, &origin)? {
+                    self.arm().await?;
+                    *order
+                } else {
+                    self.get(&sql, &order.number)?.unwrap_or(*order)
                 };
                 OrderReply::Order { order: Some(Box::new(stored)) }
             }
@@ -179,8 +175,8 @@ impl OrderObject {
         }
         let orders: Vec<Order> = pending.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect();
         let timing = Timing::start();
-        let index = Index::new(&self.env, Caller::new(&self.env, &timing)).map_err(to_worker_error)?;
-        index.upsert(orders).await.map_err(to_worker_error)?;
+        let index = Index::new(&self.env, Caller::new(&self.env, &timing)).map_err(runtime_error)?;
+        index.upsert(orders).await.map_err(runtime_error)?;
         // Marked after the awaited call: an order changed meanwhile keeps its mark (its
         // data differs) and goes with the next alarm.
         for row in &pending {
@@ -195,10 +191,11 @@ impl OrderObject {
             .map(|r| OrderPlaced {
                 order_number: r.number.clone(),
                 origin: r.origin.clone().unwrap_or_default(),
+                order: serde_json::from_str(&r.data).ok(),
             })
             .collect();
         if !events.is_empty() {
-            crate::orders::events::announce(&self.env, &events).await.map_err(to_worker_error)?;
+            crate::orders::events::announce(&self.env, &events).await.map_err(runtime_error)?;
             for event in &events {
                 sql.exec(
                     "UPDATE orders SET announced = 1 WHERE number = ?",

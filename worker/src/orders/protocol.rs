@@ -35,9 +35,9 @@ pub enum IndexCommand {
     List {
         limit: u32,
     },
-    /// Stores the email unless its order already has one; answers whether it was new.
-    WriteEmail {
-        email: OutboxEmail,
+    /// Stores each email unless its order already has one; answers how many were new.
+    WriteEmails {
+        emails: Vec<OutboxEmail>,
     },
     Outbox {
         limit: u32,
@@ -49,7 +49,6 @@ pub enum IndexCommand {
 pub enum OrderReply {
     Order { order: Option<Box<Order>> },
     Orders { orders: Vec<Order> },
-    Written { new: bool },
     Emails { emails: Vec<OutboxEmail> },
     Done { changed: u32 },
 }
