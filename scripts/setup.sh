@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build, the tests and the bench need, skipping whatever is already
 # there: the wasm32 target, worker-build and wasm-bindgen-cli at exact versions, Debian's
-# Chromium, a Java runtime and wrk, and the npm packages pinned in package-lock.json.
+# Chromium, a Java runtime, wrk and Python's venv, the npm packages pinned in
+# package-lock.json, and Schemathesis at the versions in tests/contract/requirements.txt.
 # Nothing here downloads from GitHub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,12 +38,14 @@ if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIN
 fi
 
 # Debian packages: Chromium for the browser tests and Lighthouse, a Java runtime for the
-# Nu HTML checker (npm vnu-jar), wrk for `make bench`. Browser downloads do not work
+# Nu HTML checker (npm vnu-jar), wrk for `make bench`, Python's venv for Schemathesis. Browser downloads do not work
 # here; Debian's do.
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v java >/dev/null || missing+=(default-jre-headless)
 command -v wrk >/dev/null || missing+=(wrk)
+# Python 3 with venv, for Schemathesis (the API contract test).
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3 python3-venv)
 if (( ${#missing[@]} )); then
   step "installing Debian packages: ${missing[*]}"
   sudo=""
@@ -64,4 +67,17 @@ fi
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   step "installing npm packages (wrangler, esbuild, binaryen)"
   npm ci --no-audit --no-fund
+fi
+
+# Schemathesis (PyPI) for the API contract test, at the versions pinned in
+# tests/contract/requirements.txt, in its own virtualenv under target/.
+ST_VENV=target/schemathesis
+ST_REQUIREMENTS=tests/contract/requirements.txt
+ST_VERSION=$(awk -F'==' '$1 == "schemathesis" { print $2 }' "$ST_REQUIREMENTS")
+if [[ "$("$ST_VENV/bin/st" --version 2>/dev/null || true)" != "st, version $ST_VERSION" \
+      || ! -f "$ST_VENV/.installed" || "$ST_REQUIREMENTS" -nt "$ST_VENV/.installed" ]]; then
+  step "installing Schemathesis $ST_VERSION into $ST_VENV"
+  python3 -m venv --clear "$ST_VENV"
+  "$ST_VENV/bin/pip" install -q --disable-pip-version-check --no-input -r "$ST_REQUIREMENTS"
+  touch "$ST_VENV/.installed"
 fi

@@ -10,6 +10,9 @@ use std::fmt;
 /// The most distinct lines one cart may hold.
 pub const MAX_LINES: usize = 50;
 
+/// Longest discount code a cart accepts (codes are compared upper-cased).
+pub const MAX_CODE_CHARS: usize = 32;
+
 /// What the shopper put in the cart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartLine {

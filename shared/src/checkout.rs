@@ -28,11 +28,17 @@ pub const MAX_FIELD_CHARS: usize = 120;
 pub struct Email(String);
 
 impl Email {
+    /// The longest address accepted, in characters.
+    pub const MAX_LEN: usize = 254;
+
     /// A practical check: one `@`, a dot in the domain, no spaces, at most 254 characters.
     pub fn parse(text: &str) -> Result<Email, FieldError> {
         let text = text.trim();
         let bad = || FieldError::new("email", "Enter an email address like name@example.com.");
-        if text.is_empty() || text.len() > 254 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if text.is_empty()
+            || text.chars().count() > Self::MAX_LEN
+            || text.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(bad());
         }
         let (local, domain) = text.rsplit_once('@').ok_or_else(bad)?;
@@ -362,6 +368,13 @@ pub enum PaymentOutcome {
 }
 
 /// Test card numbers, as shown to shoppers on the payment step.
+/// An `Idempotency-Key`: 8 to 128 ASCII letters, digits, `-` or `_`.
+pub fn valid_idempotency_key(key: &str) -> bool {
+    (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Longest card number accepted as typed, spaces and dashes included.
+pub const MAX_CARD_CHARS: usize = 32;
 pub const TEST_CARD_APPROVED: &str = "4242 4242 4242 4242";
 pub const TEST_CARD_DECLINED: &str = "4000 0000 0000 0002";
 pub const TEST_CARD_TRANSIENT: &str = "4000 0000 0000 0119";
@@ -371,7 +384,8 @@ pub fn card_digits(text: &str) -> Result<String, FieldError> {
     let digits: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     let bad =
         || FieldError::new("card", "Enter a card number (use a test card, such as 4242 4242 4242 4242).");
-    if !(12..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let typed_ok = text.chars().count() <= MAX_CARD_CHARS;
+    if !typed_ok || !(12..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
     let sum: u32 = digits

@@ -3,6 +3,7 @@
 //! Nothing in here knows about Leptos or Workers: it builds and is tested on the
 //! host and compiles unchanged to wasm32. Money is always integer minor units.
 
+pub mod api;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;

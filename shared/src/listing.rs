@@ -301,14 +301,12 @@ impl ListingParams {
                 return Err(format!("The parameter `{name}` was given more than once."));
             }
             match name.as_str() {
-                "sort" if value.is_empty() => {}
                 "sort" => {
                     params.sort = SortOrder::parse(value).ok_or_else(|| {
                         let known: Vec<&str> = SortOrder::ALL.iter().map(|s| s.as_str()).collect();
                         format!("Unknown sort order. Use one of: {}.", known.join(", "))
                     })?;
                 }
-                "page" if value.is_empty() => {}
                 "page" => {
                     params.page = value
                         .parse::<u32>()
@@ -318,7 +316,13 @@ impl ListingParams {
                 }
                 "price.min" => params.min_price = price(value, "lowest")?,
                 "price.max" => params.max_price = price(value, "highest")?,
-                "in_stock" => params.in_stock = matches!(value.as_str(), "1" | "on" | "true"),
+                "in_stock" => {
+                    params.in_stock = match value.as_str() {
+                        "1" | "on" | "true" => true,
+                        "0" | "off" | "false" | "" => false,
+                        _ => return Err("`in_stock` must be 1 (only products in stock) or 0.".into()),
+                    }
+                }
                 other => {
                     let Some(facet) = other.strip_prefix(FILTER_PREFIX) else {
                         continue;
@@ -593,6 +597,10 @@ mod tests {
             vec![("page", "0")],
             vec![("page", "two")],
             vec![("page", "1"), ("page", "2")],
+            vec![("page", "")],
+            vec![("page", "100001")],
+            vec![("sort", "")],
+            vec![("in_stock", "yes")],
             vec![("price.min", "-5")],
             vec![("price.min", "ten")],
             vec![("price.min", "50"), ("price.max", "10")],

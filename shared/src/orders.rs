@@ -6,6 +6,9 @@ use crate::ids::{Handle, Sku};
 use crate::money::{format_money, Money};
 use serde::{Deserialize, Serialize};
 
+/// The most orders one page of the merchant's order list holds.
+pub const MAX_LIST: u32 = 500;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLine {
     pub product: Handle,

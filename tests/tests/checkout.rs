@@ -518,6 +518,50 @@ fn the_api_describes_itself_and_answers_errors_as_json(w: &World) {
     let (status, body) = api.post(&lines, Some(&token), json!({ "sku": "DGN-NAVY", "quantity": 1 }));
     assert_eq!(status, 422, "{body}");
     assert!(body["message"].as_str().unwrap().contains("at most 99"), "{body}");
+    // A line the cart does not have is not there to change or remove: 404, saying so.
+    for (method, body) in [("PATCH", Some(json!({ "quantity": 2 }))), ("DELETE", None)] {
+        let (status, reply) = api.call(method, &format!("{lines}/BRP-1"), Some(&token), &[], body.as_ref());
+        assert_eq!(status, 404, "{method} of a line the cart lacks: {reply}");
+        assert!(reply["message"].as_str().unwrap().contains("BRP-1"), "{reply}");
+    }
+    let (status, _) = api.call("DELETE", &format!("{lines}/DGN-NAVY"), Some(&token), &[], None);
+    assert_eq!(status, 200);
+    let (status, _) = api.call("DELETE", &format!("{lines}/DGN-NAVY"), Some(&token), &[], None);
+    assert_eq!(status, 404, "a removed line is gone");
+    // Whole numbers may be written as JSON floats; fractions are refused.
+    let (status, body) = api.post(&lines, Some(&token), json!({ "sku": "DGN-NAVY", "quantity": 2.0 }));
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = api.post(&lines, Some(&token), json!({ "sku": "DGN-NAVY", "quantity": 1.5 }));
+    assert_eq!(status, 400);
+    // 405 names the methods the path answers, also for a method workers-rs does not know.
+    for (method, path, allow) in [
+        ("DELETE", "/products", "GET"),
+        ("GET", "/carts", "POST"),
+        ("PUT", "/carts/abc/lines/BRP-1", "PATCH, DELETE"),
+        ("GET", "/admin/stock/BRP-1", "PUT"),
+    ] {
+        let reply = api.reply(method, path, None, &[], None);
+        assert_eq!(reply.status, 405, "{method} {path}: {}", reply.body);
+        assert_eq!(reply.header("allow"), Some(allow), "{method} {path}");
+    }
+    // A method workers-rs does not know (it would read it as GET), over a raw socket
+    // because the HTTP client refuses to send it.
+    let head = raw_request(&w.shop.base, "QUERY /api/v1/carts/abc HTTP/1.1");
+    assert!(head.starts_with("HTTP/1.1 405"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("\r\nallow: get\r\n"), "{head}");
+}
+
+/// The status line and headers the shop answers to a request with this request line.
+fn raw_request(base: &str, request_line: &str) -> String {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(stream, "{request_line}\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    text.split("\r\n\r\n").next().unwrap_or_default().to_string() + "\r\n"
 }
 
 fn the_merchant_api_needs_its_token_and_fulfils_orders(w: &World) {
@@ -528,6 +572,12 @@ fn the_merchant_api_needs_its_token_and_fulfils_orders(w: &World) {
     assert_eq!(status, 401);
     set_stock(&api, "RTD-RUST", 3);
     let (id, token, total) = ready_cart(&api, "RTD-RUST", 1, "fulfil@example.com");
+    // A total past what a JavaScript number holds exactly reaches the cart object intact
+    // (and is simply not the total): 409, not a 500.
+    let (status, body) =
+        complete(&api, &id, &token, "fulfil-key-0", "4242424242424242", Some(9_007_199_254_740_993));
+    assert_eq!(status, 409, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("total changed"), "{body}");
     let (status, placed) = complete(&api, &id, &token, "fulfil-key-1", "4242424242424242", Some(total));
     assert_eq!(status, 201, "{placed}");
     let number = placed["number"].as_str().unwrap();

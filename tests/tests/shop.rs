@@ -320,6 +320,7 @@ fn bad_cart_input_gets_a_clear_4xx_and_changes_nothing(w: &World) {
     assert_eq!(shopper.get("/cart").body, before, "a refused request changed the cart");
     let get = shopper.get("/cart/add");
     assert_eq!(get.status, 405);
+    assert_eq!(get.header("allow"), Some("POST"));
 }
 
 fn carts_are_separate_per_shopper(w: &World) {

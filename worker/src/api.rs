@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
 use crate::limits;
 use serde_json::Value;
+use shared::listing::MAX_PAGE;
 use worker::{Context, Env, Method, Request, Response};
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -31,15 +32,19 @@ fn created(value: &Value) -> AppResult<Response> {
 }
 
 /// The `page` query parameter: 1 when absent.
-fn page_param(req: &Request) -> AppResult<u32> {
-    let fields = Fields::parse(http::query_string(req).as_bytes())?;
-    match fields.get("page") {
-        None | Some("") => Ok(1),
-        Some(p) => p
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| AppError::BadRequest("`page` must be a whole number from 1 up.".into())),
+fn page_param(fields: &Fields) -> AppResult<u32> {
+    whole_number(fields, "page", 1, MAX_PAGE).map(|page| page.unwrap_or(1))
+}
+
+/// An optional whole-number query parameter within `min..=max`.
+fn whole_number(fields: &Fields, name: &str, min: u32, max: u32) -> AppResult<Option<u32>> {
+    match fields.get(name) {
+        None => Ok(None),
+        Some(text) => {
+            text.parse::<u32>().ok().filter(|n| (min..=max).contains(n)).map(Some).ok_or_else(|| {
+                AppError::BadRequest(format!("`{name}` must be a whole number from {min} to {max}."))
+            })
+        }
     }
 }
 
@@ -89,16 +94,29 @@ pub async fn handle(
         (Method::Post, ["test", rest @ ..]) if testing::enabled(env) => {
             testing::handle(req, env, ctx, catalog, rest).await
         }
-        (
-            _,
-            ["openapi.json"]
-            | ["products", ..]
-            | ["collections", ..]
-            | ["search"]
-            | ["carts", ..]
-            | ["checkouts", ..]
-            | ["orders", ..],
-        ) => Err(AppError::MethodNotAllowed("the methods listed in /api/v1/openapi.json")),
-        _ => Err(AppError::NotFound),
+        _ => Err(not_answered(segments)),
     }
+}
+
+/// The methods each API path answers (its `Allow` header), or `None` for no such path.
+pub fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
+    Some(match segments {
+        ["openapi.json"] | ["products"] | ["products", _] | ["collections", _] | ["search"] => "GET",
+        ["carts"] | ["checkouts"] | ["orders", "lookup"] => "POST",
+        ["carts", _] | ["checkouts", _] => "GET",
+        ["carts", _, "lines"] | ["checkouts", _, "complete"] => "POST",
+        ["carts", _, "lines", _] => "PATCH, DELETE",
+        ["carts", _, "discount"] => "PUT, DELETE",
+        ["checkouts", _, "contact" | "address" | "shipping"] => "PUT",
+        ["admin", "stock", _] => "PUT",
+        ["admin", "orders"] | ["admin", "outbox"] => "GET",
+        ["admin", "orders", _, "fulfil"] => "POST",
+        _ => return None,
+    })
+}
+
+/// A path the API has, asked with a method it does not answer (405 with `Allow`), or
+/// no such path (404).
+pub fn not_answered(segments: &[&str]) -> AppError {
+    allowed_methods(segments).map_or(AppError::NotFound, AppError::MethodNotAllowed)
 }

@@ -80,6 +80,9 @@ pub fn refusal_error(refusal: &Refusal, product: Option<&str>) -> AppError {
     let title = product.unwrap_or("That item");
     match refusal {
         Refusal::Rule { message } => AppError::Unprocessable(message.clone()),
+        Refusal::NoSuchLine { sku } => {
+            AppError::Absent(format!("Your cart has no {sku} to change or remove."))
+        }
         Refusal::SoldOut => {
             AppError::Unprocessable(format!("{title} is sold out in that option, so it could not be added."))
         }
@@ -189,8 +192,8 @@ impl<'a, 't> Carts<'a, 't> {
     pub async fn set_discount(&self, id: &CartId, code: Option<&str>) -> AppResult<Changed> {
         let code = code.map(|c| c.trim().to_ascii_uppercase());
         if let Some(code) = &code {
-            let known =
-                code.len() <= 32 && self.catalog.settings().await?.discounts.iter().any(|d| &d.code == code);
+            let known = code.chars().count() <= shared::cart::MAX_CODE_CHARS
+                && self.catalog.settings().await?.discounts.iter().any(|d| &d.code == code);
             if !known {
                 return Err(AppError::Unprocessable("That discount code does not exist.".into()));
             }

@@ -19,7 +19,9 @@ use crate::timing::today_utc;
 use futures_util::future::join;
 use protocol::{CompleteCommand, Completed};
 pub use protocol::{NotRun, Outcome};
-use shared::checkout::{card_digits, rates_for, shippable_countries, AddressInput, Email};
+use shared::checkout::{
+    card_digits, rates_for, shippable_countries, valid_idempotency_key, AddressInput, Email,
+};
 use shared::review::{countries_offering, review_cart, Review};
 use shared::CartId;
 use worker::Env;
@@ -41,10 +43,6 @@ pub struct CompleteRequest {
     pub expected_total: Option<i64>,
     /// Scheme and host, for the link in the confirmation email.
     pub origin: String,
-}
-
-fn valid_key(key: &str) -> bool {
-    (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// 64-bit FNV-1a of the request's meaningful fields (the card is hashed, not stored).
@@ -124,7 +122,7 @@ impl<'a, 't> Checkout<'a, 't> {
         request: &CompleteRequest,
     ) -> AppResult<Result<Outcome, NotRun>> {
         let key = request.idempotency_key.trim();
-        if !valid_key(key) {
+        if !valid_idempotency_key(key) {
             let message = "The Idempotency-Key must be 8–128 letters, digits, `-` or `_`.".to_string();
             return Ok(Err(NotRun::Invalid { message }));
         }

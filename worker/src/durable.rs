@@ -54,7 +54,11 @@ impl<'t> Caller<'t> {
         }
         let nested = resp.headers().get(NESTED_CALLS).ok().flatten().and_then(|n| n.parse::<u32>().ok());
         self.timing.add_nested_do(nested.unwrap_or(0));
-        resp.json().await.map_err(|e| AppError::internal(&format!("decoding the {what}'s reply"), e))
+        // As text, then serde_json: through JavaScript's JSON a 64-bit amount would lose digits.
+        let text =
+            resp.text().await.map_err(|e| AppError::internal(&format!("reading the {what}'s reply"), e))?;
+        serde_json::from_str(&text)
+            .map_err(|e| AppError::internal(&format!("decoding the {what}'s reply"), e))
     }
 
     async fn send<C: Serialize>(&self, stub: &Stub, what: &str, command: &C) -> AppResult<Response> {
@@ -100,7 +104,9 @@ pub async fn read_command<C: DeserializeOwned>(
     if req.method() != Method::Post {
         return Ok(Err(Response::error(format!("{what} objects take POSTed commands"), 405)?));
     }
-    match req.json().await {
+    // As text, then serde_json: through JavaScript's JSON a 64-bit amount would lose digits.
+    let text = req.text().await?;
+    match serde_json::from_str(&text) {
         Ok(command) => Ok(Ok(command)),
         Err(e) => Ok(Err(Response::error(format!("bad {what} command: {e}"), 400)?)),
     }

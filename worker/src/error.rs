@@ -8,6 +8,8 @@ use std::fmt;
 pub enum AppError {
     /// No such page, product or collection.
     NotFound,
+    /// No such thing where the request points (a cart line); the message says what.
+    Absent(String),
     /// The request is malformed; the message says how to fix it.
     BadRequest(String),
     /// Missing or wrong credentials (cart token, admin token).
@@ -26,6 +28,7 @@ pub enum AppError {
     Unprocessable(String),
     /// Form or JSON fields that need fixing, each with its message.
     InvalidFields(Vec<FieldError>),
+    /// The path exists but not for this method; the value is its `Allow` header.
     MethodNotAllowed(&'static str),
     PayloadTooLarge,
     UnsupportedMediaType(&'static str),
@@ -38,7 +41,7 @@ pub enum AppError {
 impl AppError {
     pub fn status(&self) -> u16 {
         match self {
-            Self::NotFound => 404,
+            Self::NotFound | Self::Absent(_) => 404,
             Self::BadRequest(_) => 400,
             Self::Unauthorized(_) => 401,
             Self::PaymentRequired(_) => 402,
@@ -58,7 +61,7 @@ impl AppError {
     /// A stable machine-readable code for JSON clients.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NotFound => "not_found",
+            Self::NotFound | Self::Absent(_) => "not_found",
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized(_) => "unauthorized",
             Self::PaymentRequired(_) => "payment_declined",
@@ -84,6 +87,7 @@ impl AppError {
                 "We couldn't find the page you were looking for. It may have moved or sold out for good."
                     .to_string(),
             ),
+            Self::Absent(m) => ("Not found", m.clone()),
             Self::BadRequest(m) => ("That request didn't look right", m.clone()),
             Self::Unauthorized(m) => ("Not allowed", m.clone()),
             Self::PaymentRequired(m) => ("Payment declined", m.clone()),

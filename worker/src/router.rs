@@ -176,8 +176,16 @@ async fn dispatch(
     segments: &[&str],
     session: Option<&Session>,
 ) -> AppResult<Response> {
+    let known_method = Method::all().iter().any(|m| m.as_ref() == req.inner().method());
     if let ["api", "v1", rest @ ..] = segments {
+        if !known_method {
+            return Err(crate::api::not_answered(rest));
+        }
         return crate::api::handle(req, env, ctx, catalog, rest).await;
+    }
+    if !known_method {
+        // workers-rs reads a method it does not know as GET; refuse it instead.
+        return Err(AppError::MethodNotAllowed("GET, HEAD, POST"));
     }
     let session =
         session.ok_or_else(|| AppError::Internal("no session: SIGNING_SECRET is not configured".into()))?;
@@ -200,6 +208,10 @@ async fn respond(
     if let AppError::Internal(detail) = &error {
         console_error!("internal error: {detail}");
     }
+    let allow = match &error {
+        AppError::MethodNotAllowed(methods) => Some(*methods),
+        _ => None,
+    };
     let retry_after = match &error {
         AppError::TooManyRequests(seconds) => Some(seconds.to_string()),
         AppError::Unavailable(_) => Some("5".to_string()),
@@ -229,6 +241,9 @@ async fn respond(
         Ok(resp) => {
             if let Some(seconds) = retry_after {
                 resp.headers().set("retry-after", &seconds)?;
+            }
+            if let Some(methods) = allow {
+                resp.headers().set("allow", methods)?;
             }
             Ok(resp)
         }

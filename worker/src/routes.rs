@@ -20,7 +20,7 @@ use worker::{Context, Env, Method, Request, Response};
 fn only_get(method: &Method) -> AppResult<()> {
     match method {
         Method::Get | Method::Head => Ok(()),
-        _ => Err(AppError::MethodNotAllowed("GET")),
+        _ => Err(AppError::MethodNotAllowed("GET, HEAD")),
     }
 }
 
@@ -87,7 +87,7 @@ pub async fn handle(
         ["orders", "lookup"] => match method {
             Method::Post => orders::lookup(req, env, catalog, session).await,
             Method::Get | Method::Head => orders::lookup_form(&req, catalog).await,
-            _ => Err(AppError::MethodNotAllowed("GET and POST")),
+            _ => Err(AppError::MethodNotAllowed("GET, HEAD, POST")),
         },
         ["orders", number] => {
             only_get(&method)?;

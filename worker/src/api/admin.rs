@@ -1,7 +1,6 @@
 //! The merchant API, behind `Authorization: Bearer <ADMIN_TOKEN>`: stock, the order
 //! list, fulfilment and the email outbox. Not rate limited (the token is the gate).
 
-use super::bodies::Stock;
 use super::ok;
 use crate::bindings;
 use crate::catalog::CatalogReader;
@@ -12,6 +11,7 @@ use crate::orders::{Index, Orders};
 use crate::signing::constant_time_eq;
 use crate::timing::now_ms;
 use serde_json::json;
+use shared::api::Stock;
 use shared::Sku;
 use worker::{Env, Method, Request, Response};
 
@@ -46,7 +46,9 @@ pub async fn handle(
             | (Method::Get, ["outbox"])
     );
     if !known {
-        return Err(AppError::MethodNotAllowed("the methods listed in /api/v1/openapi.json"));
+        let mut path = vec!["admin"];
+        path.extend_from_slice(segments);
+        return Err(super::allowed_methods(&path).map_or(AppError::NotFound, AppError::MethodNotAllowed));
     }
     authorize(&req, env)?;
     match segments {
@@ -58,7 +60,7 @@ pub async fn handle(
         }
         ["orders"] => {
             let fields = Fields::parse(http::query_string(&req).as_bytes())?;
-            let limit = fields.get("limit").and_then(|l| l.parse::<u32>().ok()).unwrap_or(50).clamp(1, 500);
+            let limit = super::whole_number(&fields, "limit", 1, shared::orders::MAX_LIST)?.unwrap_or(50);
             ok(&json!({ "orders": Index::new(env, catalog.caller(env))?.list(limit).await? }))
         }
         ["orders", number, "fulfil"] => {

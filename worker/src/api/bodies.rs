@@ -1,69 +1,7 @@
-//! The JSON bodies the API accepts: typed, refusing unknown fields, so a misspelt field
-//! is a 400 that says so rather than a silent default.
+//! The JSON bodies of the test-only routes (`/api/v1/test/*`, on only with
+//! `ENABLE_TEST_ROUTES = "1"`); the public API's bodies are in `shared::api`.
 
 use serde::Deserialize;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewLine {
-    pub sku: String,
-    #[serde(default = "one")]
-    pub quantity: u32,
-}
-
-fn one() -> u32 {
-    1
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuantityChange {
-    pub quantity: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Code {
-    pub code: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Contact {
-    pub email: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Rate {
-    pub rate: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StartCheckout {
-    pub cart_id: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Complete {
-    pub card: String,
-    pub expected_total: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Lookup {
-    pub email: String,
-    pub number: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Stock {
-    pub on_hand: u32,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,7 +1,6 @@
 //! Carts: `POST /carts` makes one and answers its bearer token; the other calls need
 //! `Authorization: Bearer <token>` of that cart.
 
-use super::bodies::{Code, NewLine, QuantityChange};
 use super::{created, ok};
 use crate::cart::protocol::Snapshot;
 use crate::cart::Carts;
@@ -12,6 +11,7 @@ use crate::http;
 use crate::random;
 use crate::signing::Signer;
 use serde_json::{json, Value};
+use shared::api::{Code, NewLine, QuantityChange};
 use shared::review::Review;
 use shared::{CartId, Quantity, Sku};
 use worker::{Env, Method, Request, Response};

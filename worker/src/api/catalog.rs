@@ -7,11 +7,13 @@ use crate::error::{AppError, AppResult};
 use crate::http::{self, Fields};
 use serde_json::{json, Value};
 use shared::listing::facet_key;
+use shared::search::MAX_QUERY_CHARS;
 use shared::Handle;
 use worker::{Env, Request, Response};
 
 pub async fn products(req: &Request, reader: &CatalogReader<'_>) -> AppResult<Response> {
-    let hits = catalog::all_products(reader, page_param(req)?).await?.ok_or(AppError::NotFound)?;
+    let fields = Fields::parse(http::query_string(req).as_bytes())?;
+    let hits = catalog::all_products(reader, page_param(&fields)?).await?.ok_or(AppError::NotFound)?;
     ok(
         &json!({ "total": hits.total, "page": hits.page, "page_count": hits.page_count, "products": hits.products }),
     )
@@ -50,8 +52,13 @@ pub async fn collection(req: &Request, reader: &CatalogReader<'_>, handle: &str)
 
 pub async fn search(req: &Request, reader: &CatalogReader<'_>) -> AppResult<Response> {
     let fields = Fields::parse(http::query_string(req).as_bytes())?;
-    let query = fields.get("q").unwrap_or("").to_string();
-    let hits = catalog::search(reader, &query, page_param(req)?).await?;
+    let query =
+        fields.get("q").ok_or_else(|| AppError::BadRequest("Send the words to look for as `q`.".into()))?;
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(AppError::BadRequest(format!("`q` is limited to {MAX_QUERY_CHARS} characters.")));
+    }
+    let query = query.to_string();
+    let hits = catalog::search(reader, &query, page_param(&fields)?).await?;
     ok(&json!({ "query": query, "total": hits.total, "page": hits.page, "page_count": hits.page_count,
                 "products": hits.products }))
 }

@@ -1,7 +1,6 @@
 //! Checkouts (one per cart; the id is the cart's), completion with `Idempotency-Key`,
 //! and order lookup by email and number.
 
-use super::bodies::{Complete, Contact, Lookup, Rate, StartCheckout};
 use super::carts::{authorized_cart, cart_json, review_json};
 use super::{created, ok};
 use crate::cart::Carts;
@@ -11,7 +10,8 @@ use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy};
 use crate::orders::Orders;
 use serde_json::json;
-use shared::checkout::{AddressInput, Email};
+use shared::api::{Complete, Contact, Lookup, Rate, StartCheckout};
+use shared::checkout::{card_digits, AddressInput, Email};
 use worker::{Env, Request, Response};
 
 pub async fn start(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
@@ -66,6 +66,8 @@ pub async fn complete(
         AppError::BadRequest("Completing a checkout needs an `Idempotency-Key` header.".into())
     })?;
     let body: Complete = http::read_json(&mut req).await?;
+    // A card number that cannot be one is a field to fix (422), like a bad email.
+    card_digits(&body.card).map_err(|e| AppError::InvalidFields(vec![e]))?;
     let origin = http::origin(&req);
     let request = CompleteRequest {
         idempotency_key: key,

@@ -149,7 +149,7 @@ impl CartObject {
             }
             CartCommand::SetQuantity { sku, quantity } => match store.set_quantity(sku, quantity)? {
                 Ok(()) => Answer::Done,
-                Err(message) => refused(Refusal::Rule { message }),
+                Err(refusal) => refused(refusal),
             },
             CartCommand::Clear => {
                 store.clear()?;

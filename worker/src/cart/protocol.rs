@@ -92,6 +92,10 @@ pub enum Refusal {
     },
     /// An order is being placed from this cart right now.
     Busy,
+    /// The cart has no line of this SKU to change or remove.
+    NoSuchLine {
+        sku: String,
+    },
     /// The rate is not offered where the cart ships (`None`: no address yet).
     RateNotOffered {
         country: Option<String>,

@@ -8,6 +8,7 @@
 //! first and memory after, so a failed write leaves memory as it was, and an evicted
 //! object reads its storage again.
 
+use super::protocol::Refusal;
 use crate::sql::text;
 use serde::{Deserialize, Serialize};
 use shared::checkout::Address;
@@ -238,7 +239,12 @@ impl CartStore {
     }
 
     /// Sets a line's quantity (0 removes it); the message says why it could not.
-    pub fn set_quantity(&self, sku: Sku, quantity: u32) -> Result<std::result::Result<(), String>> {
+    /// Sets a line's quantity (0 removes it); a line the cart does not have is
+    /// [`Refusal::NoSuchLine`], whatever the quantity.
+    pub fn set_quantity(&self, sku: Sku, quantity: u32) -> Result<std::result::Result<(), Refusal>> {
+        let Some(line) = self.state()?.lines.into_iter().find(|l| l.sku == sku) else {
+            return Ok(Err(Refusal::NoSuchLine { sku: sku.to_string() }));
+        };
         if quantity == 0 {
             self.sql.exec("DELETE FROM lines WHERE sku = ?", vec![text(sku.as_str())])?;
             self.remember(|c| c.lines.retain(|l| l.sku != sku));
@@ -246,10 +252,7 @@ impl CartStore {
         }
         let Ok(quantity) = Quantity::new(quantity) else {
             let existing = quantity.min(Quantity::MAX);
-            return Ok(Err(CartError::TooManyOfOne { sku, existing }.to_string()));
-        };
-        let Some(line) = self.state()?.lines.into_iter().find(|l| l.sku == sku) else {
-            return Ok(Err(format!("Your cart has no {sku} to change.")));
+            return Ok(Err(Refusal::Rule { message: CartError::TooManyOfOne { sku, existing }.to_string() }));
         };
         self.upsert(&CartLine { quantity, ..line }).map(Ok)
     }

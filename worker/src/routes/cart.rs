@@ -72,7 +72,7 @@ pub async fn show(
 async fn after_change(req: &Request, catalog: &CatalogReader<'_>, changed: Changed) -> AppResult<Response> {
     match changed.refused {
         None => http::see_other("/cart"),
-        Some(AppError::Unprocessable(message)) => {
+        Some(AppError::Unprocessable(message) | AppError::Absent(message)) => {
             render(req, catalog, changed.snapshot, Some(message), 422).await
         }
         Some(e) => Err(e),
@@ -94,7 +94,12 @@ pub async fn form(
         "add" => return add(&req, catalog, &carts, session, &form).await,
         "link" => return link(&req, catalog, &carts, session, &form).await,
         "update" => carts.set_quantity(id, sku_field(&form)?, quantity_field(&form)?).await?,
-        "remove" => carts.set_quantity(id, sku_field(&form)?, 0).await?,
+        "remove" => {
+            // Removing a line that is already gone (a second tab, a double submit) is done.
+            let changed = carts.set_quantity(id, sku_field(&form)?, 0).await?;
+            let refused = changed.refused.filter(|e| !matches!(e, AppError::Absent(_)));
+            Changed { refused, ..changed }
+        }
         "clear" => carts.clear(id).await?,
         _ => {
             let code = form.get("code").unwrap_or("").trim();
