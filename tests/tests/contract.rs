@@ -183,6 +183,10 @@ fn bounds_are_the_servers() {
         })
         .collect();
     assert!(wrong.is_empty(), "the document and the server disagree:\n{}", wrong.join("\n"));
+    // The sort orders are the listing's.
+    let sorts = parameter_schema(&doc, "GET /collections/{handle}", "sort")["enum"].clone();
+    let server: Vec<&str> = shared::listing::SortOrder::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(sorts, json!(server), "the document's sort orders and the server's");
     // The bounds the server checks on the idempotency key are the ones just compared.
     assert!(shared::checkout::valid_idempotency_key(&"k".repeat(8)));
     assert!(!shared::checkout::valid_idempotency_key(&"k".repeat(7)));
