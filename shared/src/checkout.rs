@@ -367,7 +367,6 @@ pub enum PaymentOutcome {
     TransientFailure,
 }
 
-/// Test card numbers, as shown to shoppers on the payment step.
 /// An `Idempotency-Key`: 8 to 128 ASCII letters, digits, `-` or `_`.
 pub fn valid_idempotency_key(key: &str) -> bool {
     (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -375,6 +374,8 @@ pub fn valid_idempotency_key(key: &str) -> bool {
 
 /// Longest card number accepted as typed, spaces and dashes included.
 pub const MAX_CARD_CHARS: usize = 32;
+
+/// Test card numbers, as shown to shoppers on the payment step.
 pub const TEST_CARD_APPROVED: &str = "4242 4242 4242 4242";
 pub const TEST_CARD_DECLINED: &str = "4000 0000 0000 0002";
 pub const TEST_CARD_TRANSIENT: &str = "4000 0000 0000 0119";

@@ -48,7 +48,7 @@ pub async fn handle(
     if !known {
         let mut path = vec!["admin"];
         path.extend_from_slice(segments);
-        return Err(super::allowed_methods(&path).map_or(AppError::NotFound, AppError::MethodNotAllowed));
+        return Err(super::not_answered(&path));
     }
     authorize(&req, env)?;
     match segments {

@@ -238,7 +238,6 @@ impl CartStore {
         }
     }
 
-    /// Sets a line's quantity (0 removes it); the message says why it could not.
     /// Sets a line's quantity (0 removes it); a line the cart does not have is
     /// [`Refusal::NoSuchLine`], whatever the quantity.
     pub fn set_quantity(&self, sku: Sku, quantity: u32) -> Result<std::result::Result<(), Refusal>> {
