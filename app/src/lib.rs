@@ -10,9 +10,9 @@ pub mod routes;
 
 pub use routes::cart::CartView;
 pub use routes::cart_link::{CartLinkItem, CartLinkPage};
-pub use routes::checkout::{CheckoutPage, CheckoutStep, CheckoutView};
+pub use routes::checkout::{CheckoutPage, CheckoutStep, CheckoutView, PaymentForm, STRIPE_JS};
 pub use routes::collection::{FacetView, ListingView};
-pub use routes::order::{OrderLookupPage, OrderPage};
+pub use routes::order::{Authentication, OrderLookupPage, OrderPage};
 pub use routes::search::{SearchPage, SearchResults};
 pub use routes::{
     article::ArticlePage, cart::CartPage, collection::CollectionPage, error::ErrorPage, home::HomePage,

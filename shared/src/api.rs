@@ -53,7 +53,12 @@ pub struct StartCheckout {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Complete {
-    pub card: String,
+    /// The card number, with the built-in test provider.
+    #[serde(default)]
+    pub card: Option<String>,
+    /// The Stripe PaymentMethod (`pm_…`), with Stripe.
+    #[serde(default)]
+    pub payment_method: Option<String>,
     #[serde(default, deserialize_with = "optional_whole")]
     pub expected_total: Option<i64>,
 }

@@ -16,7 +16,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: &str, message: impl Into<String>) -> FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> FieldError {
         FieldError { field: field.to_string(), message: message.into() }
     }
 }

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod listing;
 pub mod money;
 pub mod orders;
+pub mod payments;
 pub mod review;
 pub mod search;
 pub mod settings;

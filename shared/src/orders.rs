@@ -4,6 +4,7 @@
 use crate::checkout::{Address, Totals};
 use crate::ids::{Handle, Sku};
 use crate::money::{format_money, Money};
+use crate::review::StockItem;
 use serde::{Deserialize, Serialize};
 
 /// The most orders one page of the merchant's order list holds.
@@ -20,11 +21,88 @@ pub struct OrderLine {
     pub line_total: Money,
 }
 
+/// Where an order is: `pending_payment → paid → fulfilled`, or `cancelled` (its payment
+/// failed or never came; the stock went back) and `refunded` (the money went back).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
+    PendingPayment,
     Paid,
     Fulfilled,
+    Cancelled,
+    Refunded,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 5] = [
+        OrderStatus::PendingPayment,
+        OrderStatus::Paid,
+        OrderStatus::Fulfilled,
+        OrderStatus::Cancelled,
+        OrderStatus::Refunded,
+    ];
+
+    /// The name in the API and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "pending_payment",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Fulfilled => "fulfilled",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+
+    /// What the shopper's order page says.
+    pub fn shopper_text(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "Awaiting payment — we will email you as soon as it is confirmed.",
+            OrderStatus::Paid => "Paid — we are packing it.",
+            OrderStatus::Fulfilled => "Shipped.",
+            OrderStatus::Cancelled => "Cancelled — the payment did not go through and nothing was charged.",
+            OrderStatus::Refunded => "Refunded — the money is on its way back to your card.",
+        }
+    }
+
+    /// Whether money was taken and kept (the order is to be shipped or was).
+    pub fn is_paid(self) -> bool {
+        matches!(self, OrderStatus::Paid | OrderStatus::Fulfilled)
+    }
+}
+
+/// How an order is paid for, and what its payment holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentInfo {
+    /// `test` or `stripe` (orders from before this field: `test`).
+    #[serde(default = "test_provider")]
+    pub provider: String,
+    /// The provider's reference (Stripe: the PaymentIntent id), once known.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// The stock commit the order sold under, and its items: given back if the order
+    /// is cancelled.
+    #[serde(default)]
+    pub stock_commit: Option<String>,
+    #[serde(default)]
+    pub stock: Vec<StockItem>,
+    /// Why the order was cancelled or refunded, for the merchant.
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub paid_at_ms: Option<u64>,
+    #[serde(default)]
+    pub refunded_at_ms: Option<u64>,
+    /// The provider's refund reference.
+    #[serde(default)]
+    pub refund: Option<String>,
+    /// While the shopper must still authenticate the payment (3-D Secure): the secret
+    /// their page finishes it with (never shown beyond the order's own page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+fn test_provider() -> String {
+    "test".into()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +119,8 @@ pub struct Order {
     pub status: OrderStatus,
     pub created_at_ms: u64,
     pub fulfilled_at_ms: Option<u64>,
+    #[serde(default)]
+    pub payment: PaymentInfo,
 }
 
 impl Order {

@@ -10,6 +10,7 @@
 
 pub mod budgets;
 pub mod commerce;
+pub mod fake_stripe;
 pub mod html;
 
 use std::fs;

@@ -12,6 +12,7 @@ mod carts;
 mod catalog;
 mod checkouts;
 mod testing;
+pub mod webhooks;
 
 use crate::catalog::CatalogReader;
 use crate::error::{AppError, AppResult};
@@ -25,6 +26,18 @@ const OPENAPI: &str = include_str!("openapi.json");
 
 pub fn ok(value: &Value) -> AppResult<Response> {
     http::json(value, 200, CachePolicy::NoStore)
+}
+
+/// An order as the API shows it: its payment without the shop's bookkeeping (the stock
+/// it sold, the secret the shopper's page authenticates with).
+pub fn order_json(order: &shared::orders::Order) -> Value {
+    let mut value = serde_json::to_value(order).unwrap_or(Value::Null);
+    if let Some(payment) = value.get_mut("payment").and_then(Value::as_object_mut) {
+        for private in ["stock", "stock_commit", "client_secret"] {
+            payment.remove(private);
+        }
+    }
+    value
 }
 
 fn created(value: &Value) -> AppResult<Response> {
@@ -110,7 +123,7 @@ pub fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
         ["checkouts", _, "contact" | "address" | "shipping"] => "PUT",
         ["admin", "stock", _] => "PUT",
         ["admin", "orders"] | ["admin", "outbox"] => "GET",
-        ["admin", "orders", _, "fulfil"] => "POST",
+        ["admin", "orders", _, "fulfil"] | ["admin", "orders", _, "refund"] => "POST",
         _ => return None,
     })
 }

@@ -35,6 +35,24 @@ pub const RATE_LIMITS: &str = "RATE_LIMITS";
 pub const PAGE_CACHE: &str = "PAGE_CACHE";
 /// "off" drops the one-line JSON log of each request (a var; on by default).
 pub const REQUEST_LOG: &str = "REQUEST_LOG";
+/// `test` (the built-in provider, by card number) or `stripe` (a var).
+pub const PAYMENT_PROVIDER: &str = "PAYMENT_PROVIDER";
+/// Stripe's secret API key (`sk_live_…` / `sk_test_…`; a secret).
+pub const STRIPE_SECRET_KEY: &str = "STRIPE_SECRET_KEY";
+/// The signing secret of the Stripe webhook endpoint (`whsec_…`; a secret).
+pub const STRIPE_WEBHOOK_SECRET: &str = "STRIPE_WEBHOOK_SECRET";
+/// The publishable key Stripe.js runs with on the payment page (`pk_…`; a var).
+pub const STRIPE_PUBLISHABLE_KEY: &str = "STRIPE_PUBLISHABLE_KEY";
+/// Where Stripe's API is (a var; `https://api.stripe.com` when unset — tests point it
+/// at their local stand-in).
+pub const STRIPE_API_BASE: &str = "STRIPE_API_BASE";
+/// Milliseconds a call to Stripe may take before its outcome counts as unknown (a var).
+pub const STRIPE_TIMEOUT_MS: &str = "STRIPE_TIMEOUT_MS";
+/// How far a webhook's signed timestamp may be from now, in seconds (a var; 300).
+pub const STRIPE_WEBHOOK_TOLERANCE_SECONDS: &str = "STRIPE_WEBHOOK_TOLERANCE_SECONDS";
+/// Seconds an order may wait for its payment before it is cancelled and its stock
+/// given back (a var; 3600).
+pub const PAYMENT_PENDING_TTL_SECONDS: &str = "PAYMENT_PENDING_TTL_SECONDS";
 /// "1" enables the routes only tests use (a var; off by default).
 pub const ENABLE_TEST_ROUTES: &str = "ENABLE_TEST_ROUTES";
 

@@ -7,7 +7,6 @@
 //! [`Checkout`] is the service both front doors call; [`review`] prices what a cart
 //! object answered from the current catalog (no Durable Object involved).
 
-mod payment;
 pub mod procedure;
 pub mod protocol;
 
@@ -15,6 +14,7 @@ use crate::cart::protocol::{Answer, CartCommand, Refusal, Snapshot};
 use crate::cart::{CartClient, Carts, Changed};
 use crate::catalog::{self, CatalogReader};
 use crate::error::{AppError, AppResult};
+use crate::payments::Provider;
 use crate::timing::today_utc;
 use futures_util::future::join;
 use protocol::{CompleteCommand, Completed};
@@ -22,6 +22,7 @@ pub use protocol::{NotRun, Outcome};
 use shared::checkout::{
     card_digits, rates_for, shippable_countries, valid_idempotency_key, AddressInput, Email,
 };
+use shared::payments::valid_payment_method;
 use shared::review::{countries_offering, review_cart, Review};
 use shared::CartId;
 use worker::Env;
@@ -38,7 +39,10 @@ pub async fn review(catalog: &CatalogReader<'_>, snapshot: Snapshot) -> AppResul
 #[derive(Clone, Debug)]
 pub struct CompleteRequest {
     pub idempotency_key: String,
+    /// The card number, for the test provider.
     pub card: String,
+    /// The Stripe PaymentMethod the payment page created, for Stripe.
+    pub payment_method: Option<String>,
     /// The total the shopper saw; if the server's differs, nothing is charged.
     pub expected_total: Option<i64>,
     /// Scheme and host, for the link in the confirmation email.
@@ -46,9 +50,13 @@ pub struct CompleteRequest {
 }
 
 /// 64-bit FNV-1a of the request's meaningful fields (the card is hashed, not stored).
-fn fingerprint(card: &str, expected_total: Option<i64>) -> String {
+fn fingerprint(card: &str, payment_method: Option<&str>, expected_total: Option<i64>) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in card.bytes().chain(b"|".iter().copied()).chain(format!("{expected_total:?}").bytes()) {
+    let rest = match payment_method {
+        Some(method) => format!("{expected_total:?}|{method}"),
+        None => format!("{expected_total:?}"),
+    };
+    for b in card.bytes().chain(b"|".iter().copied()).chain(rest.bytes()) {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
@@ -57,13 +65,14 @@ fn fingerprint(card: &str, expected_total: Option<i64>) -> String {
 
 /// The checkout service of one request.
 pub struct Checkout<'a, 't> {
+    env: &'a Env,
     catalog: &'a CatalogReader<'t>,
     carts: Carts<'a, 't>,
 }
 
 impl<'a, 't> Checkout<'a, 't> {
     pub fn new(env: &'a Env, catalog: &'a CatalogReader<'t>) -> Self {
-        Checkout { catalog, carts: Carts::new(env, catalog) }
+        Checkout { env, catalog, carts: Carts::new(env, catalog) }
     }
 
     fn cart(&self, id: &CartId) -> AppResult<CartClient<'t>> {
@@ -126,19 +135,35 @@ impl<'a, 't> Checkout<'a, 't> {
             let message = "The Idempotency-Key must be 8–128 letters, digits, `-` or `_`.".to_string();
             return Ok(Err(NotRun::Invalid { message }));
         }
-        let card = match card_digits(&request.card) {
-            Ok(card) => card,
-            Err(e) => return Ok(Err(NotRun::Invalid { message: e.message })),
+        let provider = Provider::from_env(self.env)?;
+        let (card, payment_method) = match &provider {
+            Provider::Test => match card_digits(&request.card) {
+                Ok(card) => (card, None),
+                Err(e) => return Ok(Err(NotRun::Invalid { message: e.message })),
+            },
+            Provider::Stripe(_) => match request.payment_method.as_deref().map(str::trim) {
+                Some(method) if valid_payment_method(method) => (String::new(), Some(method.to_string())),
+                _ => {
+                    let message = "Choose how to pay: this shop takes cards through Stripe, and the payment \
+                                   needs the `payment_method` (pm_…) its payment form created."
+                        .to_string();
+                    return Ok(Err(NotRun::Invalid { message }));
+                }
+            },
         };
         let command = CompleteCommand {
             version: self.catalog.version().to_string(),
             key: key.to_string(),
-            fingerprint: fingerprint(&card, request.expected_total),
+            fingerprint: fingerprint(&card, payment_method.as_deref(), request.expected_total),
             card,
+            payment_method,
             expected_total: request.expected_total,
             origin: request.origin.clone(),
         };
-        match self.cart(id)?.send(CartCommand::Complete(Box::new(command))).await?.1 {
+        // The cart's object waits for the payment provider: so does this call.
+        let client =
+            CartClient::new(self.env, self.catalog.caller(self.env).patient(provider.patience_ms()), id)?;
+        match client.send(CartCommand::Complete(Box::new(command))).await?.1 {
             Answer::Completed { completed: Completed::Outcome { outcome } } => Ok(Ok(outcome)),
             Answer::Completed { completed: Completed::NotRun { reason } } => Ok(Err(reason)),
             other => Err(AppError::Internal(format!("unexpected completion answer {other:?}"))),

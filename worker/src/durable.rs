@@ -37,6 +37,12 @@ impl<'t> Caller<'t> {
         Caller { timeout_ms, timing }
     }
 
+    /// The same caller, waiting `extra_ms` longer (for a call that waits on a payment).
+    pub fn patient(mut self, extra_ms: u64) -> Caller<'t> {
+        self.timeout_ms += extra_ms;
+        self
+    }
+
     pub fn timing(&self) -> &'t Timing {
         self.timing
     }

@@ -127,13 +127,19 @@ impl<'t> Inventory<'t> {
         outcome
     }
 
-    /// Sells every item under `id` (counting the hold `id` as the buyer's), or none: if a
-    /// shard is short, the shards that sold are given back.
-    pub async fn commit(&self, id: &str, items: &[StockItem]) -> AppResult<Stock> {
+    /// Sells every item under `id` (counting the hold `hold` as the buyer's; `None`: the
+    /// hold named `id`), or none: if a shard is short, the shards that sold are given back.
+    pub async fn commit(&self, id: &str, hold: Option<&str>, items: &[StockItem]) -> AppResult<Stock> {
         forget(items);
         let now_ms = now_ms() as u64;
+        let hold = hold.map(str::to_string);
         let replies = self
-            .per_shard(items, |items| InventoryCommand::Commit { id: id.to_string(), items, now_ms })
+            .per_shard(items, |items| InventoryCommand::Commit {
+                id: id.to_string(),
+                items,
+                now_ms,
+                hold: hold.clone(),
+            })
             .await;
         let mut sold = Vec::new();
         let outcome = gather(replies, &mut sold);
@@ -143,6 +149,16 @@ impl<'t> Inventory<'t> {
             }
         }
         outcome
+    }
+
+    /// Gives back what the commit `id` sold on the shards of `items` (a cancelled order),
+    /// once: a second call changes nothing.
+    pub async fn give_back(&self, id: &str, items: &[StockItem]) -> AppResult<()> {
+        forget(items);
+        for (_, reply) in self.per_shard(items, |_| InventoryCommand::Uncommit { id: id.to_string() }).await {
+            reply?;
+        }
+        Ok(())
     }
 
     /// Drops the hold `id` on the shards of `items`.

@@ -17,6 +17,7 @@ mod isolate_cache;
 mod limits;
 mod orders;
 mod page_cache;
+mod payments;
 mod random;
 mod router;
 mod routes;

@@ -15,6 +15,7 @@ mod protocol;
 use crate::bindings;
 use crate::durable::{self, Caller};
 use crate::error::{AppError, AppResult};
+pub use protocol::PaymentUpdate;
 use protocol::{IndexCommand, OrderReply, ShardCommand};
 use shared::orders::{Order, OutboxEmail};
 use worker::Env;
@@ -87,6 +88,48 @@ impl<'t> Orders<'t> {
 
     pub async fn fulfil(&self, number: &str, now_ms: u64) -> AppResult<Option<Order>> {
         self.one(number, ShardCommand::Fulfil { number: number.to_string(), now_ms }).await
+    }
+
+    /// Applies what the payment provider said about an order's payment (once per
+    /// `event_id`); answers the order as it now is (`None`: no such order) and whether
+    /// the event was handled before.
+    pub async fn payment(
+        &self,
+        number: &str,
+        event_id: Option<&str>,
+        update: PaymentUpdate,
+    ) -> AppResult<(Option<Order>, bool)> {
+        let command = ShardCommand::Payment {
+            number: number.to_string(),
+            event_id: event_id.map(str::to_string),
+            update,
+        };
+        match self.send(shard_of(number), &command).await? {
+            OrderReply::Payment { order, duplicate } => Ok((order.map(|o| *o), duplicate)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Refunds a paid order through its provider; answers the order as it now is.
+    pub async fn refund(&self, number: &str) -> AppResult<Option<Order>> {
+        match self.send(shard_of(number), &ShardCommand::Refund { number: number.to_string() }).await? {
+            OrderReply::Order { order } => Ok(order.map(|o| *o)),
+            OrderReply::Refused { message, unavailable: true } => Err(AppError::Unavailable(message)),
+            OrderReply::Refused { message, .. } => Err(AppError::Conflict(message)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Has every shard settle payments now (what their alarms do): overdue orders
+    /// cancelled, owed stock given back; returns how many orders changed.
+    pub async fn settle_all(&self) -> AppResult<u32> {
+        let mut changed = 0;
+        for shard in 0..SHARDS {
+            if let OrderReply::Done { changed: n } = self.send(shard, &ShardCommand::SettlePayments).await? {
+                changed += n;
+            }
+        }
+        Ok(changed)
     }
 
     /// Has every shard forward what waits for the index and the queue now (what their

@@ -52,7 +52,8 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     let origin = http::origin(&req);
     let https = http::is_https(&req);
     let id = request_id(&req);
-    let is_api = path.starts_with("/api/");
+    // Webhooks are machine calls like the API: no session, JSON errors.
+    let is_api = path.starts_with("/api/") || path.starts_with("/webhooks/");
     let wants_json = is_api || http::wants_json(&req);
     if path == "/livez" {
         return livez(&timing, &id);
@@ -183,6 +184,9 @@ async fn dispatch(
             return Err(crate::api::not_answered(rest));
         }
         return crate::api::handle(req, env, ctx, catalog, rest).await;
+    }
+    if let ["webhooks", "stripe"] = segments {
+        return crate::api::webhooks::stripe(req, env, catalog).await;
     }
     if !known_method {
         return Err(AppError::MethodNotAllowed("GET, HEAD, POST"));

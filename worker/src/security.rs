@@ -44,28 +44,58 @@ pub fn finish_page(body: &str, nonce: &str, csrf: &str) -> String {
     body.replace(NONCE_PLACEHOLDER, nonce).replace(CSRF_PLACEHOLDER, csrf)
 }
 
-/// Headers every response gets; `html` adds the CSP (with scripts only if `nonce` is given).
+/// Set by a handler whose page runs Stripe.js (the payment step, an order awaiting the
+/// bank's check); [`apply_headers`] widens that page's CSP for Stripe and drops it.
+pub const STRIPE_PAGE: &str = "x-storefront-stripe-page";
+
+/// What a page that runs Stripe.js may load besides the shop itself, as Stripe documents
+/// for Stripe.js and the Payment Element: its script, its frames (the card fields, the
+/// bank's check) and its API.
+const STRIPE_SCRIPT: &str = "https://js.stripe.com";
+const STRIPE_FRAMES: &str = "https://js.stripe.com https://hooks.stripe.com";
+const STRIPE_CONNECT: &str = "https://api.stripe.com";
+const STRIPE_IMAGES: &str = "https://*.stripe.com";
+
+/// Headers every response gets; `html` adds the CSP (with scripts only if `nonce` is
+/// given, and Stripe's origins only if the handler marked the page with [`STRIPE_PAGE`]).
 pub fn apply_headers(headers: &Headers, https: bool, html: bool, nonce: Option<&str>) -> AppResult<()> {
+    let stripe = headers.get(STRIPE_PAGE)?.is_some();
+    headers.delete(STRIPE_PAGE)?;
     headers.set("x-content-type-options", "nosniff")?;
     headers.set("referrer-policy", "strict-origin-when-cross-origin")?;
     headers.set("x-frame-options", "DENY")?;
     headers.set("cross-origin-opener-policy", "same-origin")?;
-    headers.set("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()")?;
+    let payment = if stripe { "payment=(self \"https://js.stripe.com\")" } else { "payment=()" };
+    headers.set("permissions-policy", &format!("camera=(), microphone=(), geolocation=(), {payment}"))?;
     if https {
         headers.set("strict-transport-security", "max-age=31536000; includeSubDomains")?;
     }
     if html {
-        let scripts = match nonce {
-            Some(n) => format!("script-src 'nonce-{n}' 'strict-dynamic' 'wasm-unsafe-eval'"),
-            None => "script-src 'none'".to_string(),
+        // Stripe's script is nonced like ours; its host is listed too for browsers
+        // without 'strict-dynamic'.
+        let scripts = match (nonce, stripe) {
+            (Some(n), true) => {
+                format!("script-src 'nonce-{n}' 'strict-dynamic' 'wasm-unsafe-eval' {STRIPE_SCRIPT}")
+            }
+            (Some(n), false) => format!("script-src 'nonce-{n}' 'strict-dynamic' 'wasm-unsafe-eval'"),
+            (None, _) => "script-src 'none'".to_string(),
+        };
+        let (frames, connect, images) = if stripe {
+            (
+                format!("frame-src {STRIPE_FRAMES}; "),
+                format!(" {STRIPE_CONNECT}"),
+                format!(" {STRIPE_IMAGES}"),
+            )
+        } else {
+            (String::new(), String::new(), String::new())
         };
         let upgrade = if https { "; upgrade-insecure-requests" } else { "" };
         headers.set(
             "content-security-policy",
             &format!(
-                "default-src 'self'; {scripts}; style-src 'self'; img-src 'self' data:; font-src 'self'; \
-                 connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
-                 frame-ancestors 'none'{upgrade}"
+                "default-src 'self'; {scripts}; {frames}style-src 'self'; img-src 'self' data:{images}; \
+                 font-src 'self'; connect-src 'self'{connect}; object-src 'none'; base-uri 'none'; \
+                 form-action 'self'; frame-ancestors 'none'{upgrade}"
             ),
         )?;
     }

@@ -56,7 +56,22 @@ pub struct CheckoutView {
     pub idempotency_key: String,
     /// SKUs asking for more than is available, with what is available.
     pub short: BTreeMap<String, u32>,
+    pub payment: PaymentForm,
 }
+
+/// How the payment step takes the card.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum PaymentForm {
+    /// The built-in test provider's plain card field (works without JavaScript).
+    #[default]
+    TestCard,
+    /// Stripe's Payment Element, with the account's publishable key (`None`: the shop
+    /// is set up for Stripe without one, so nothing can be paid yet).
+    Stripe { publishable_key: Option<String> },
+}
+
+/// Where Stripe.js is loaded from (Stripe requires it be loaded from there, never bundled).
+pub const STRIPE_JS: &str = "https://js.stripe.com/v3/";
 
 fn country_name(code: &str) -> &str {
     match code {
@@ -221,10 +236,52 @@ fn shipping_form(view: &CheckoutView) -> impl IntoView {
         }
 }
 
+/// The test provider's card field.
+fn test_card_field(view: &CheckoutView) -> impl IntoView {
+    let error = view.errors.iter().find(|e| e.field == "card").map(|e| e.message.clone());
+    view! {
+        <div class="field">
+            <label for="card">"Card number"</label>
+            <input id="card" name="card" inputmode="numeric" autocomplete="cc-number" required maxlength="23"
+                aria-describedby="card-hint"/>
+            {error.map(|m| view! { <p class="field-error">{m}</p> })}
+            <p class="field-hint" id="card-hint">
+                {format!("Test mode: {TEST_CARD_APPROVED} pays, {TEST_CARD_DECLINED} is declined, {TEST_CARD_TRANSIENT} fails as if the provider were down.")}
+            </p>
+        </div>
+    }
+}
+
+/// Stripe's Payment Element: `/stripe-payment.js` mounts it, creates the PaymentMethod
+/// on submit and puts its id in the form, which then posts as usual.
+fn stripe_field(view: &CheckoutView, publishable_key: &str) -> impl IntoView {
+    let nonce = use_context::<crate::RenderContext>().map(|c| c.nonce).unwrap_or_default();
+    let error = view.errors.iter().find(|e| e.field == "payment_method").map(|e| e.message.clone());
+    view! {
+        <div class="field" data-stripe-payment="" data-publishable-key=publishable_key.to_string()
+            data-amount=view.totals.total.minor() data-currency=view.totals.total.currency().code().to_ascii_lowercase()>
+            <label for="payment-element">"Card"</label>
+            <div id="payment-element" class="payment-element"></div>
+            <input type="hidden" name="payment_method" value=""/>
+            <p class="field-error" data-payment-error="" role="alert">{error}</p>
+            <noscript><p class="notice notice--warning">"Paying by card needs JavaScript: Stripe's secure card form runs in the page."</p></noscript>
+        </div>
+        <script src=STRIPE_JS nonce=nonce.clone()></script>
+        <script src="/stripe-payment.js" nonce=nonce defer=""></script>
+    }
+}
+
 fn review_form(view: &CheckoutView) -> impl IntoView {
     let a = &view.address;
-    let error = view.errors.iter().find(|e| e.field == "card").map(|e| e.message.clone());
-    let blocked = !view.short.is_empty() || !view.cart.unavailable.is_empty();
+    let unconfigured = matches!(view.payment, PaymentForm::Stripe { publishable_key: None });
+    let blocked = !view.short.is_empty() || !view.cart.unavailable.is_empty() || unconfigured;
+    let field = match &view.payment {
+        PaymentForm::TestCard => test_card_field(view).into_any(),
+        PaymentForm::Stripe { publishable_key: Some(key) } => stripe_field(view, key).into_any(),
+        PaymentForm::Stripe { publishable_key: None } => view! {
+            <p class="notice notice--warning">"Card payments are not set up in this shop yet, so orders cannot be paid for now."</p>
+        }.into_any(),
+    };
     let pay = format!("Pay {}", format_money(view.totals.total));
     let address =
         format!("{}, {}, {} {} {}, {}", a.name, a.line1, a.city, a.region, a.postal_code, a.country);
@@ -244,15 +301,7 @@ fn review_form(view: &CheckoutView) -> impl IntoView {
                     <h2>"Payment"</h2>
                     <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone()/>
                     <input type="hidden" name="expected_total" value=view.totals.total.minor()/>
-                    <div class="field">
-                        <label for="card">"Card number"</label>
-                        <input id="card" name="card" inputmode="numeric" autocomplete="cc-number" required maxlength="23"
-                            aria-describedby="card-hint"/>
-                        {error.map(|m| view! { <p class="field-error">{m}</p> })}
-                        <p class="field-hint" id="card-hint">
-                            {format!("Test mode: {TEST_CARD_APPROVED} pays, {TEST_CARD_DECLINED} is declined, {TEST_CARD_TRANSIENT} fails as if the provider were down.")}
-                        </p>
-                    </div>
+                    {field}
                     <button class="button button--primary button--wide" type="submit" disabled=blocked>{pay}</button>
                 </form>
             </div>

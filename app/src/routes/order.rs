@@ -3,20 +3,38 @@
 use crate::components::layout::{CsrfField, PageMeta, Shell};
 use leptos::prelude::*;
 use shared::orders::{Order, OrderStatus};
+
+/// What an order waiting for the shopper's bank needs on its page: Stripe.js finishes
+/// the authentication (3-D Secure) with the PaymentIntent's client secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authentication {
+    pub publishable_key: String,
+    pub client_secret: String,
+}
 use shared::{format_money, Site};
 
 #[component]
-pub fn OrderPage(site: Site, order: Order) -> impl IntoView {
+pub fn OrderPage(site: Site, order: Order, authenticate: Option<Authentication>) -> impl IntoView {
     let meta = PageMeta {
         title: format!("Order {}", order.number),
         description: "Your order confirmation.".into(),
         noindex: true,
         ..Default::default()
     };
-    let status = match order.status {
-        OrderStatus::Paid => "Paid — we are packing it.",
-        OrderStatus::Fulfilled => "Shipped.",
-    };
+    let status = order.status.shopper_text();
+    let state = order.status.as_str();
+    let placed = !matches!(order.status, OrderStatus::Cancelled);
+    let nonce = use_context::<crate::RenderContext>().map(|c| c.nonce).unwrap_or_default();
+    let authenticate = authenticate.map(|a| view! {
+        <div class="notice notice--warning" data-stripe-authenticate="" data-publishable-key=a.publishable_key
+            data-client-secret=a.client_secret>
+            <p>"Your bank asks you to confirm this payment."</p>
+            <button class="button button--primary" type="button">"Confirm with your bank"</button>
+            <noscript><p>"Confirming needs JavaScript: your bank's check runs in the page."</p></noscript>
+        </div>
+        <script src=crate::STRIPE_JS nonce=nonce.clone()></script>
+        <script src="/stripe-payment.js" nonce=nonce defer=""></script>
+    });
     let t = order.totals.clone();
     let lines = order
         .lines
@@ -33,10 +51,11 @@ pub fn OrderPage(site: Site, order: Order) -> impl IntoView {
     view! {
         <Shell site meta>
             <section class="order-confirmation">
-                <h1>"Thank you for your order"</h1>
+                <h1>{if placed { "Thank you for your order" } else { "Your order was cancelled" }}</h1>
                 <p class="order-number">"Order " <strong>{order.number.clone()}</strong></p>
-                <p>{format!("A confirmation is on its way to {}.", order.email)}</p>
-                <p class="order-status">{status}</p>
+                {order.status.is_paid().then(|| view! { <p>{format!("A confirmation is on its way to {}.", order.email)}</p> })}
+                <p class="order-status" data-order-status=state>{status}</p>
+                {authenticate}
                 <div class="checkout">
                     <div>
                         <h2>"Shipping to"</h2>

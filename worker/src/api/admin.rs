@@ -1,5 +1,5 @@
 //! The merchant API, behind `Authorization: Bearer <ADMIN_TOKEN>`: stock, the order
-//! list, fulfilment and the email outbox. Not rate limited (the token is the gate).
+//! list, fulfilment, refunds (through the order's payment provider) and the email outbox. Not rate limited (the token is the gate).
 
 use super::ok;
 use crate::bindings;
@@ -12,6 +12,7 @@ use crate::signing::constant_time_eq;
 use crate::timing::now_ms;
 use serde_json::json;
 use shared::api::Stock;
+use shared::orders::{Order, OrderStatus};
 use shared::Sku;
 use worker::{Env, Method, Request, Response};
 
@@ -31,6 +32,19 @@ fn authorize(req: &Request, env: &Env) -> AppResult<()> {
     }
 }
 
+/// The order after a fulfilment or refund: 200 if it is now `status` (by this request or
+/// an earlier one), else 409 saying what it is.
+fn settled(order: &Order, status: OrderStatus, verb: &str) -> AppResult<Response> {
+    if order.status == status {
+        return ok(&json!({ "order": super::order_json(order) }));
+    }
+    Err(AppError::Conflict(format!(
+        "Order {} is {}; only paid orders can be {verb}.",
+        order.number,
+        order.status.as_str().replace('_', " ")
+    )))
+}
+
 pub async fn handle(
     mut req: Request,
     env: &Env,
@@ -43,6 +57,7 @@ pub async fn handle(
         (Method::Put, ["stock", _])
             | (Method::Get, ["orders"])
             | (Method::Post, ["orders", _, "fulfil"])
+            | (Method::Post, ["orders", _, "refund"])
             | (Method::Get, ["outbox"])
     );
     if !known {
@@ -61,12 +76,18 @@ pub async fn handle(
         ["orders"] => {
             let fields = Fields::parse(http::query_string(&req).as_bytes())?;
             let limit = super::whole_number(&fields, "limit", 1, shared::orders::MAX_LIST)?.unwrap_or(50);
-            ok(&json!({ "orders": Index::new(env, catalog.caller(env))?.list(limit).await? }))
+            let orders = Index::new(env, catalog.caller(env))?.list(limit).await?;
+            ok(&json!({ "orders": orders.iter().map(super::order_json).collect::<Vec<_>>() }))
         }
         ["orders", number, "fulfil"] => {
             let orders = Orders::new(env, catalog.caller(env))?;
             let order = orders.fulfil(number, now_ms() as u64).await?.ok_or(AppError::NotFound)?;
-            ok(&json!({ "order": order }))
+            settled(&order, OrderStatus::Fulfilled, "fulfilled")
+        }
+        ["orders", number, "refund"] => {
+            let order =
+                Orders::new(env, catalog.caller(env))?.refund(number).await?.ok_or(AppError::NotFound)?;
+            settled(&order, OrderStatus::Refunded, "refunded")
         }
         _ => ok(&json!({ "emails": Index::new(env, catalog.caller(env))?.outbox(100).await? })),
     }

@@ -9,9 +9,11 @@ use crate::checkout::{self, Checkout, CompleteRequest, Outcome};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy};
 use crate::orders::Orders;
+use crate::payments;
 use serde_json::json;
 use shared::api::{Complete, Contact, Lookup, Rate, StartCheckout};
-use shared::checkout::{card_digits, AddressInput, Email};
+use shared::checkout::{card_digits, AddressInput, Email, FieldError};
+use shared::payments::valid_payment_method;
 use worker::{Env, Request, Response};
 
 pub async fn start(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
@@ -66,24 +68,29 @@ pub async fn complete(
         AppError::BadRequest("Completing a checkout needs an `Idempotency-Key` header.".into())
     })?;
     let body: Complete = http::read_json(&mut req).await?;
-    // A card number that cannot be one is a field to fix (422), like a bad email.
-    card_digits(&body.card).map_err(|e| AppError::InvalidFields(vec![e]))?;
+    // A payment that cannot be one is a field to fix (422), like a bad email.
+    let (card, payment_method) = payment_fields(env, body.card, body.payment_method)?;
     let origin = http::origin(&req);
     let request = CompleteRequest {
         idempotency_key: key,
-        card: body.card,
+        card,
+        payment_method,
         expected_total: body.expected_total,
         origin,
     };
     match Checkout::new(env, catalog).complete(&cart, &request).await? {
-        Ok(Outcome::Placed { number, token, total, currency, order }) => {
+        Ok(Outcome::Placed { number, token, total, currency, order, client_secret }) => {
             let order = match order {
                 Some(order) => Some(*order),
                 None => Orders::new(env, catalog.caller(env))?.get(&number).await?,
             };
             let url = format!("{}/orders/{number}?token={token}", request.origin);
+            let payment_status = order.as_ref().map(|o| o.status.as_str());
+            let next_action =
+                client_secret.map(|secret| json!({ "type": "authenticate", "client_secret": secret }));
             created(&json!({ "status": "placed", "number": number, "total": total, "currency": currency,
-                             "confirmation_url": url, "order": order }))
+                             "payment_status": payment_status, "next_action": next_action,
+                             "confirmation_url": url, "order": order.as_ref().map(super::order_json) }))
         }
         Ok(outcome @ Outcome::Declined { .. }) => Err(AppError::PaymentRequired(outcome.message())),
         Ok(Outcome::SoldOut { available }) => {
@@ -95,12 +102,33 @@ pub async fn complete(
     }
 }
 
+/// The card (test provider) or the PaymentMethod (Stripe) the provider needs, or the
+/// field to fix.
+fn payment_fields(
+    env: &Env,
+    card: Option<String>,
+    payment_method: Option<String>,
+) -> AppResult<(String, Option<String>)> {
+    if payments::uses_stripe(env) {
+        return match payment_method {
+            Some(method) if valid_payment_method(method.trim()) => Ok((String::new(), Some(method))),
+            _ => Err(AppError::InvalidFields(vec![FieldError::new(
+                "payment_method",
+                "This shop takes cards through Stripe: send the PaymentMethod (pm_…) Stripe.js created.",
+            )])),
+        };
+    }
+    let card = card.unwrap_or_default();
+    card_digits(&card).map_err(|e| AppError::InvalidFields(vec![e]))?;
+    Ok((card, None))
+}
+
 pub async fn lookup(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
     let body: Lookup = http::read_json(&mut req).await?;
     let email = Email::parse(&body.email).map_err(|e| AppError::InvalidFields(vec![e]))?;
     let number = body.number.trim().to_ascii_uppercase();
     match Orders::new(env, catalog.caller(env))?.lookup(&email, &number).await? {
-        Some(order) => ok(&json!({ "order": order })),
+        Some(order) => ok(&json!({ "order": super::order_json(&order) })),
         None => Err(AppError::NotFound),
     }
 }

@@ -50,6 +50,10 @@ pub async fn handle(
             let forwarded = Orders::new(env, catalog.caller(env))?.forward_all().await?;
             ok(&json!({ "forwarded": forwarded }))
         }
+        ["orders", "settle"] => {
+            let changed = Orders::new(env, catalog.caller(env))?.settle_all().await?;
+            ok(&json!({ "changed": changed }))
+        }
         ["queue", "process"] => {
             let body: Process = http::read_json(&mut req).await?;
             let event =

@@ -11,13 +11,20 @@
 //!    wait);
 //! 2. the cart is priced and checked (nothing stored if this fails, so it may be fixed
 //!    and retried with the same key);
-//! 3. the payment is authorized (a decline releases the hold and is stored);
-//! 4. the stock is sold — all or nothing, counting the hold made at the payment step as
-//!    the shopper's own, so a live hold always sells and a lapsed one sells only if the
-//!    units are still free;
-//! 5. the order is stored in its shard (idempotent by number, which is derived from the
-//!    cart and the key); its shard's alarm then announces it on the queue;
-//! 6. the outcome is stored for replays and the cart is emptied.
+//! 3. with the **test provider**: the card is authorized (a decline releases the hold
+//!    and is stored), the stock is sold — all or nothing, counting the hold made at the
+//!    payment step as the shopper's own, so a live hold always sells and a lapsed one
+//!    sells only if the units are still free — and the order is stored `paid` in its
+//!    shard (idempotent by number, which is derived from the cart and the key); its
+//!    shard's alarm then announces it on the queue;
+//! 4. with **Stripe** (async-first): the stock is sold to the order (under its number,
+//!    so a retry sells nothing twice), the order is stored `pending_payment` — before
+//!    any money moves, so every webhook finds it — and a PaymentIntent is created and
+//!    confirmed under an idempotency key derived from the checkout's. Stripe's answer
+//!    moves the order to `paid` (then it is announced), leaves it pending while the
+//!    shopper authenticates (the webhook settles it), or cancels it and gives its stock
+//!    back (a decline). No answer: the order stays pending and the same key retries;
+//! 5. the outcome is stored for replays and, once an order exists, the cart is emptied.
 //!
 //! Any failure after step 1 forgets the key (every step done is idempotent), so the
 //! same key simply retries.
@@ -27,15 +34,16 @@ use crate::cart::object::{failed, ObjectContext};
 use crate::cart::protocol::Answer;
 use crate::cart::store::Begin;
 use crate::catalog::{self, CatalogReader};
-use crate::checkout::payment::{self, Authorization};
 use crate::checkout::protocol::{CompleteCommand, Completed, NotRun, Outcome};
 use crate::error::{AppError, AppResult};
 use crate::inventory::{Inventory, Stock};
-use crate::orders::Orders;
+use crate::orders::{Orders, PaymentUpdate};
+use crate::payments::stripe::{self, Charge};
+use crate::payments::{authorize_test_card, Authorization, Provider};
 use crate::signing::Signer;
 use crate::timing::{now_ms, today_utc};
 use futures_util::future::join;
-use shared::orders::{Order, OrderLine, OrderStatus};
+use shared::orders::{Order, OrderLine, OrderStatus, PaymentInfo};
 use shared::review::{review_cart, stock_items_of, CartState, Review};
 use shared::{CartId, Product};
 use std::collections::BTreeMap;
@@ -205,15 +213,39 @@ async fn place(
     if state.lines.is_empty() {
         return Ok(Err(NotRun::NotReady { message: "Your cart is empty.".into() }));
     }
+    let provider = Provider::from_env(cx.env)?;
     let priced = price(cx, &command.version, state).await?;
     if let Some(message) = not_ready(&priced.review, command.expected_total) {
         return Ok(Err(NotRun::NotReady { message }));
     }
+    match provider {
+        Provider::Test => place_paid(cx, command, &priced).await,
+        Provider::Stripe(client) => place_then_charge(cx, command, &priced, &client).await,
+    }
+}
+
+fn placed(order: Order, client_secret: Option<String>) -> Outcome {
+    Outcome::Placed {
+        number: order.number.clone(),
+        token: order.token.clone(),
+        total: order.totals.total.minor(),
+        currency: order.totals.total.currency().code().to_string(),
+        order: Some(Box::new(order)),
+        client_secret,
+    }
+}
+
+/// The test provider: authorized, sold and stored paid, in that order.
+async fn place_paid(
+    cx: &ObjectContext<'_>,
+    command: &CompleteCommand,
+    priced: &Priced,
+) -> AppResult<Result<Outcome, NotRun>> {
     let review = &priced.review;
     let items = stock_items_of(&review.state.lines, &priced.products);
     let hold = hold_name(cx.cart, review.state.checkout_seq);
     let inventory = Inventory::new(cx.env, cx.caller)?;
-    match payment::authorize(&command.card, review.totals.total) {
+    match authorize_test_card(&command.card) {
         Authorization::Approved => {}
         Authorization::Declined(message) => {
             release_hold(cx, &inventory, &hold, &items).await?;
@@ -224,18 +256,105 @@ async fn place(
             return Ok(Err(NotRun::PaymentUnavailable));
         }
     }
-    if let Stock::Short(available) = inventory.commit(&hold, &items).await? {
+    if let Stock::Short(available) = inventory.commit(&hold, None, &items).await? {
         cx.remember(&available);
         return Ok(Ok(Outcome::SoldOut { available }));
     }
-    let order = order_of(cx, review, &command.key)?;
+    let mut order = order_of(cx, review, &command.key)?;
+    order.payment.paid_at_ms = Some(order.created_at_ms);
     let stored = Orders::new(cx.env, cx.caller)?.create(order, &command.origin).await?;
-    Ok(Ok(Outcome::Placed {
-        number: stored.number.clone(),
-        token: stored.token.clone(),
-        total: stored.totals.total.minor(),
-        currency: stored.totals.total.currency().code().to_string(),
-        order: Some(Box::new(stored)),
+    Ok(Ok(placed(stored, None)))
+}
+
+/// Stripe: sold to a pending order, then charged (see the module).
+async fn place_then_charge(
+    cx: &ObjectContext<'_>,
+    command: &CompleteCommand,
+    priced: &Priced,
+    client: &stripe::Client,
+) -> AppResult<Result<Outcome, NotRun>> {
+    let Some(method) = command.payment_method.as_deref() else {
+        let message = "Choose how to pay: this shop takes cards through Stripe (`payment_method`).".into();
+        return Ok(Err(NotRun::Invalid { message }));
+    };
+    let review = &priced.review;
+    let items = stock_items_of(&review.state.lines, &priced.products);
+    let mut order = order_of(cx, review, &command.key)?;
+    let number = order.number.clone();
+    let hold = hold_name(cx.cart, review.state.checkout_seq);
+    if let Stock::Short(available) =
+        Inventory::new(cx.env, cx.caller)?.commit(&number, Some(&hold), &items).await?
+    {
+        cx.remember(&available);
+        return Ok(Ok(Outcome::SoldOut { available }));
+    }
+    order.status = OrderStatus::PendingPayment;
+    order.payment = PaymentInfo {
+        provider: "stripe".into(),
+        stock_commit: Some(number.clone()),
+        stock: items,
+        ..PaymentInfo::default()
+    };
+    let orders = Orders::new(cx.env, cx.caller)?;
+    // A retry finds the order as the first attempt (or a webhook since) left it.
+    let stored = orders.create(order, &command.origin).await?;
+    match stored.status {
+        OrderStatus::PendingPayment => {}
+        OrderStatus::Paid | OrderStatus::Fulfilled => return Ok(Ok(placed(stored, None))),
+        OrderStatus::Cancelled | OrderStatus::Refunded => {
+            let message =
+                stored.payment.note.clone().unwrap_or_else(|| "This payment did not go through.".into());
+            return Ok(Ok(Outcome::Declined { message }));
+        }
+    }
+    let total = stored.totals.total;
+    let stripe_key = format!("{number}:{}", command.key);
+    let charge = client.charge(&stripe_key, total.minor(), total.currency().code(), method, &number).await?;
+    settle_charge(&orders, stored, charge).await
+}
+
+/// What Stripe's answer does to the pending order, and what the shopper is told.
+async fn settle_charge(
+    orders: &Orders<'_>,
+    stored: Order,
+    charge: Charge,
+) -> AppResult<Result<Outcome, NotRun>> {
+    let number = stored.number.clone();
+    let total = stored.totals.total;
+    let settled = |order: Option<Order>| order.unwrap_or_else(|| stored.clone());
+    Ok(Ok(match charge {
+        Charge::Succeeded { intent } => {
+            let currency = Some(total.currency().code().to_string());
+            let update =
+                PaymentUpdate::Succeeded { reference: intent, amount: Some(total.minor()), currency };
+            placed(settled(orders.payment(&number, None, update).await?.0), None)
+        }
+        Charge::NeedsAction { intent, client_secret } => {
+            let update =
+                PaymentUpdate::Attach { reference: intent, client_secret: Some(client_secret.clone()) };
+            placed(settled(orders.payment(&number, None, update).await?.0), Some(client_secret))
+        }
+        Charge::Processing { intent } => {
+            let update = PaymentUpdate::Attach { reference: intent, client_secret: None };
+            placed(settled(orders.payment(&number, None, update).await?.0), None)
+        }
+        Charge::Refused(refusal) => {
+            let message = refusal.message().to_string();
+            let update =
+                PaymentUpdate::Failed { reference: None, note: format!("The payment failed: {message}") };
+            orders.payment(&number, None, update).await?;
+            Outcome::Declined { message }
+        }
+        Charge::Unknown(why) => {
+            worker::console_warn!(
+                "order {number}: Stripe's answer is unknown ({why}); the same key may retry"
+            );
+            return Ok(Err(NotRun::PaymentUnavailable));
+        }
+        Charge::Misconfigured(why) => {
+            worker::console_error!("order {number}: {why}");
+            return Ok(Err(NotRun::PaymentUnavailable));
+        }
     }))
 }
 
@@ -285,5 +404,6 @@ fn order_of(cx: &ObjectContext<'_>, review: &Review, key: &str) -> AppResult<Ord
         status: OrderStatus::Paid,
         created_at_ms: now_ms() as u64,
         fulfilled_at_ms: None,
+        payment: PaymentInfo { provider: "test".into(), ..PaymentInfo::default() },
     })
 }

@@ -12,8 +12,11 @@ pub struct CompleteCommand {
     pub key: String,
     /// What makes two requests under one key the same (the card is hashed, not stored).
     pub fingerprint: String,
-    /// The card's digits, for the payment provider.
+    /// The card's digits, for the test provider.
     pub card: String,
+    /// The Stripe PaymentMethod (`pm_…`) the shopper's page created, for Stripe.
+    #[serde(default)]
+    pub payment_method: Option<String>,
     /// The total the shopper saw; if the server's differs, nothing is charged.
     pub expected_total: Option<i64>,
     /// Scheme and host, for the link in the confirmation email.
@@ -32,6 +35,10 @@ pub enum Outcome {
         /// The order as stored (absent in outcomes stored before it was kept here).
         #[serde(default)]
         order: Option<Box<Order>>,
+        /// The bank wants the shopper to authenticate (3-D Secure): the secret their
+        /// page finishes the payment with; the order stays `pending_payment` until then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_secret: Option<String>,
     },
     Declined {
         message: String,

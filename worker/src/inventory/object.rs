@@ -258,7 +258,14 @@ impl InventoryObject {
         Ok(InventoryReply::Reserved { available })
     }
 
-    fn commit(&self, sql: &SqlStorage, id: String, items: &[StockItem], now: i64) -> Result<InventoryReply> {
+    fn commit(
+        &self,
+        sql: &SqlStorage,
+        id: String,
+        hold: &str,
+        items: &[StockItem],
+        now: i64,
+    ) -> Result<InventoryReply> {
         if self.committed.borrow().get(&id) == Some(&true) {
             return Ok(InventoryReply::Committed);
         }
@@ -274,10 +281,10 @@ impl InventoryObject {
             self.know_committed(&id, true);
             return Ok(InventoryReply::Committed);
         }
-        let (available, short) = self.free_for(sql, &wanted, now, &id)?;
+        let (available, short) = self.free_for(sql, &wanted, now, hold)?;
         if short {
             sql.exec("DELETE FROM committed WHERE id = ?", vec![text(id.clone())])?;
-            self.drop_holds(sql, &id)?;
+            self.drop_holds(sql, hold)?;
             self.know_committed(&id, false);
             return Ok(InventoryReply::SoldOut { available });
         }
@@ -287,7 +294,7 @@ impl InventoryObject {
                 vec![int(*quantity), text(sku.clone())],
             )?;
         }
-        self.drop_holds(sql, &id)?;
+        self.drop_holds(sql, hold)?;
         let mut skus = self.skus.borrow_mut();
         for (sku, quantity) in &sold {
             if let Some(s) = skus.get_mut(sku) {
@@ -380,7 +387,10 @@ impl InventoryObject {
             InventoryCommand::Reserve { id, items, ttl_ms, now_ms } => {
                 self.reserve(&sql, id, &items, (now_ms + ttl_ms) as i64, now_ms as i64).await
             }
-            InventoryCommand::Commit { id, items, now_ms } => self.commit(&sql, id, &items, now_ms as i64),
+            InventoryCommand::Commit { id, items, now_ms, hold } => {
+                let hold = hold.unwrap_or_else(|| id.clone());
+                self.commit(&sql, id, &hold, &items, now_ms as i64)
+            }
             InventoryCommand::Uncommit { id } => self.uncommit(&sql, id),
             InventoryCommand::Release { id } => {
                 Ok(InventoryReply::Done { changed: self.drop_holds(&sql, &id)? })

@@ -30,6 +30,10 @@ pub enum InventoryCommand {
         id: String,
         items: Vec<StockItem>,
         now_ms: u64,
+        /// The hold counted as the buyer's own, when it is not named `id` (an order
+        /// paid after it is placed commits under its number, holding under the cart's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hold: Option<String>,
     },
     /// Gives back what the commit `id` sold (another shard of the same order was sold
     /// out), once.

@@ -7,6 +7,13 @@
 //! then copies it to the merchant's order index and puts "order placed" on the queue,
 //! off the shopper's path. Both steps are idempotent (by number), so an alarm that runs
 //! twice changes nothing more.
+//!
+//! It also settles payments (see [`payment`]): the provider's word on each order —
+//! from the completion on the shopper's path or from a webhook — applied once per
+//! event, and, from the alarm, orders whose payment never came cancelled and the stock
+//! of cancelled orders given back.
+
+mod payment;
 
 use crate::durable::{self, Caller};
 use crate::orders::events::OrderPlaced;
@@ -33,8 +40,8 @@ pub struct OrderObject {
     state: State,
     env: Env,
     schema_ready: Cell<bool>,
-    /// Whether an alarm is known to be set (so a burst of orders sets it once).
-    alarm_set: Cell<bool>,
+    /// When the alarm is known to ring (so a burst of orders sets it once).
+    alarm_at: Cell<Option<u64>>,
     /// Whether this instance looked for orders left marked by an earlier one.
     looked_for_pending: Cell<bool>,
 }
@@ -72,11 +79,23 @@ impl OrderObject {
             )?;
             // Added with the order index; objects from before get them here (and their
             // orders are then forwarded once).
-            for column in
-                ["origin TEXT", "indexed INTEGER NOT NULL DEFAULT 0", "announced INTEGER NOT NULL DEFAULT 1"]
-            {
+            // `announced`: 0 to announce, 1 announced, 2 waiting for its payment.
+            // `pay_by`: when an order still pending payment is cancelled.
+            for column in [
+                "origin TEXT",
+                "indexed INTEGER NOT NULL DEFAULT 0",
+                "announced INTEGER NOT NULL DEFAULT 1",
+                "pay_by INTEGER",
+            ] {
                 let _ = sql.exec(&format!("ALTER TABLE orders ADD COLUMN {column}"), None);
             }
+            // Payment events handled (webhook event ids), and cancelled orders whose
+            // stock is still to be given back.
+            sql.exec(
+                "CREATE TABLE IF NOT EXISTS payment_events (id TEXT PRIMARY KEY, number TEXT NOT NULL, at INTEGER NOT NULL);
+                 CREATE TABLE IF NOT EXISTS restocks (number TEXT PRIMARY KEY)",
+                None,
+            )?;
             self.schema_ready.set(true);
         }
         Ok(sql)
@@ -88,11 +107,13 @@ impl OrderObject {
         Ok(rows.first().and_then(|r| serde_json::from_str(&r.data).ok()))
     }
 
-    /// Stores a new order; false if one with its number was stored before.
-    fn insert(&self, sql: &SqlStorage, order: &Order, origin: &str) -> Result<bool> {
+    /// Stores a new order; false if one with its number was stored before. An order
+    /// pending payment is announced once paid, and cancelled if unpaid by `pay_by`.
+    fn insert(&self, sql: &SqlStorage, order: &Order, origin: &str, pay_by: Option<u64>) -> Result<bool> {
         let data = serde_json::to_string(order).map_err(runtime_error)?;
+        let pending = order.status == OrderStatus::PendingPayment;
         let cursor = sql.exec(
-            "INSERT INTO orders (number, email, created_at, data, origin, indexed, announced) VALUES (?, ?, ?, ?, ?, 0, 0)
+            "INSERT INTO orders (number, email, created_at, data, origin, indexed, announced, pay_by) VALUES (?, ?, ?, ?, ?, 0, ?, ?)
              ON CONFLICT (number) DO NOTHING",
             vec![
                 text(order.number.clone()),
@@ -100,40 +121,68 @@ impl OrderObject {
                 SqlStorageValue::from(order.created_at_ms as i64),
                 text(data),
                 text(origin),
+                SqlStorageValue::from(if pending { 2 } else { 0 }),
+                match pay_by {
+                    Some(at) if pending => SqlStorageValue::from(at as i64),
+                    _ => SqlStorageValue::Null,
+                },
             ],
         )?;
         Ok(cursor.rows_written() > 0)
     }
 
+    /// Stores a changed order (marked for the index); one that is now paid is marked to
+    /// be announced, one no longer pending has no payment deadline.
     fn update(&self, sql: &SqlStorage, order: &Order) -> Result<()> {
         let data = serde_json::to_string(order).map_err(runtime_error)?;
+        let paid = i64::from(order.status.is_paid());
+        let pending = i64::from(order.status == OrderStatus::PendingPayment);
         sql.exec(
-            "UPDATE orders SET data = ?, indexed = 0 WHERE number = ?",
-            vec![text(data), text(order.number.clone())],
+            "UPDATE orders SET data = ?, indexed = 0,
+                 announced = CASE WHEN announced = 2 AND ? = 1 THEN 0 ELSE announced END,
+                 pay_by = CASE WHEN ? = 1 THEN pay_by ELSE NULL END
+             WHERE number = ?",
+            vec![
+                text(data),
+                SqlStorageValue::from(paid),
+                SqlStorageValue::from(pending),
+                text(order.number.clone()),
+            ],
         )?;
         Ok(())
     }
 
     /// Makes sure the alarm will forward what was just marked.
     async fn arm(&self) -> Result<()> {
-        if !self.alarm_set.get() {
-            let storage = self.state.storage();
-            if storage.get_alarm().await?.is_none() {
-                let at = (worker::Date::now().as_millis() + FORWARD_DELAY_MS) as f64;
-                storage
-                    .set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&JsValue::from_f64(at))))
-                    .await?;
+        self.arm_at(worker::Date::now().as_millis() + FORWARD_DELAY_MS).await
+    }
+
+    /// Makes sure the alarm rings by `at` (ms since the epoch).
+    async fn arm_at(&self, at: u64) -> Result<()> {
+        if self.alarm_at.get().is_some_and(|known| known <= at) {
+            return Ok(());
+        }
+        let storage = self.state.storage();
+        match storage.get_alarm().await? {
+            Some(set) if set >= 0 && (set as u64) <= at => self.alarm_at.set(Some(set as u64)),
+            _ => {
+                let date = worker::js_sys::Date::new(&JsValue::from_f64(at as f64));
+                storage.set_alarm(worker::ScheduledTime::new(date)).await?;
+                self.alarm_at.set(Some(at));
             }
-            self.alarm_set.set(true);
         }
         Ok(())
     }
 
-    async fn run(&self, command: ShardCommand) -> Result<OrderReply> {
+    async fn run(&self, command: ShardCommand, caller: Caller<'_>) -> Result<OrderReply> {
         let sql = self.sql()?;
         Ok(match command {
             ShardCommand::Create { order, origin } => {
-                let stored = if self.insert(&sql, &order, &origin)? {
+                let pay_by = order.created_at_ms + payment::pending_ttl_ms(&self.env);
+                let stored = if self.insert(&sql, &order, &origin, Some(pay_by))? {
+                    if order.status == OrderStatus::PendingPayment {
+                        self.arm_at(pay_by).await?;
+                    }
                     self.arm().await?;
                     *order
                 } else {
@@ -158,6 +207,11 @@ impl OrderObject {
                 OrderReply::Order { order: order.map(Box::new) }
             }
             ShardCommand::Forward => OrderReply::Done { changed: self.forward(&sql).await? },
+            ShardCommand::Payment { number, event_id, update } => {
+                self.apply_payment(&sql, &number, event_id.as_deref(), update, caller).await?
+            }
+            ShardCommand::Refund { number } => self.refund(&sql, &number).await?,
+            ShardCommand::SettlePayments => OrderReply::Done { changed: self.settle(&sql, caller).await? },
         })
     }
 
@@ -221,7 +275,7 @@ impl DurableObject for OrderObject {
             state,
             env,
             schema_ready: Cell::new(false),
-            alarm_set: Cell::new(false),
+            alarm_at: Cell::new(None),
             looked_for_pending: Cell::new(false),
         }
     }
@@ -236,22 +290,31 @@ impl DurableObject for OrderObject {
             self.arm().await?;
         }
         let forwards = matches!(command, ShardCommand::Forward);
-        let reply = self.run(command).await?;
+        let timing = Timing::start();
+        let reply = self.run(command, Caller::new(&self.env, &timing)).await?;
         let index_calls = match &reply {
             OrderReply::Done { changed } if forwards && *changed > 0 => 1,
             _ => 0,
         };
-        durable::reply(&reply, index_calls)
+        durable::reply(&reply, index_calls + timing.do_calls.get())
     }
 
-    /// Forwards what is marked; rings again while more is waiting.
+    /// Forwards what is marked and settles payments; rings again while more is waiting
+    /// (and when the next unpaid order is due).
     async fn alarm(&self) -> Result<Response> {
         let sql = self.sql()?;
-        self.alarm_set.set(false);
-        self.forward(&sql).await?;
-        if self.has_pending(&sql)? {
+        self.alarm_at.set(None);
+        // A forwarding that fails must not stop payments from being settled, and the
+        // other way round; the alarm rings again for what is left.
+        let forwarded = self.forward(&sql).await;
+        let timing = Timing::start();
+        let settled = self.settle(&sql, Caller::new(&self.env, &timing)).await;
+        if self.has_pending(&sql)? || forwarded.is_err() {
             self.arm().await?;
         }
+        self.arm_for_payments(&sql).await?;
+        forwarded?;
+        settled?;
         Response::ok("forwarded")
     }
 }

@@ -22,6 +22,33 @@ pub enum ShardCommand {
     },
     /// Sends what is waiting for the index and the queue now (what the alarm does).
     Forward,
+    /// What the payment provider said about the order's payment: applied through
+    /// `shared::payments::effect_of`, once per `event_id` (a webhook's event) when given.
+    Payment {
+        number: String,
+        #[serde(default)]
+        event_id: Option<String>,
+        update: PaymentUpdate,
+    },
+    /// The merchant refunds a paid order through its provider.
+    Refund {
+        number: String,
+    },
+    /// What the alarm does about payments: cancels orders whose payment never came,
+    /// gives back the stock of cancelled orders not yet given back.
+    SettlePayments,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PaymentUpdate {
+    /// The provider took `amount` of `currency` (checked against the order's total).
+    Succeeded { reference: String, amount: Option<i64>, currency: Option<String> },
+    /// The payment failed for good; `note` says why (for the merchant).
+    Failed { reference: Option<String>, note: String },
+    /// The provider's reference (and the secret the shopper's page authenticates with)
+    /// while the payment is pending.
+    Attach { reference: String, client_secret: Option<String> },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -47,8 +74,26 @@ pub enum IndexCommand {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum OrderReply {
-    Order { order: Option<Box<Order>> },
-    Orders { orders: Vec<Order> },
-    Emails { emails: Vec<OutboxEmail> },
-    Done { changed: u32 },
+    Order {
+        order: Option<Box<Order>>,
+    },
+    /// A payment update's result; `duplicate`: its event was handled before.
+    Payment {
+        order: Option<Box<Order>>,
+        duplicate: bool,
+    },
+    /// The provider refused (or did not answer); nothing changed.
+    Refused {
+        message: String,
+        unavailable: bool,
+    },
+    Orders {
+        orders: Vec<Order>,
+    },
+    Emails {
+        emails: Vec<OutboxEmail>,
+    },
+    Done {
+        changed: u32,
+    },
 }

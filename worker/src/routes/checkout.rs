@@ -11,10 +11,11 @@ use crate::catalog::CatalogReader;
 use crate::checkout::{self, Checkout, CompleteRequest, Outcome};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
+use crate::payments;
 use crate::random;
 use crate::security;
 use crate::session::Session;
-use app::{render_document, CheckoutPage, CheckoutStep, CheckoutView};
+use app::{render_document, CheckoutPage, CheckoutStep, CheckoutView, PaymentForm};
 use leptos::prelude::*;
 use shared::checkout::{shippable_countries, AddressInput, Email, FieldError};
 use shared::review::{Review, Step};
@@ -74,6 +75,7 @@ fn typed_address(review: &Review) -> AddressInput {
 /// Renders the checkout as `snapshot` shows it, or goes back to the cart if it is empty.
 async fn render(
     req: &Request,
+    env: &Env,
     catalog: &CatalogReader<'_>,
     snapshot: Snapshot,
     feedback: Feedback,
@@ -100,10 +102,25 @@ async fn render(
         short: review.short.clone(),
         totals: review.totals.clone(),
         cart: review.cart,
+        payment: payment_form(env),
     };
+    let stripe_page = step == CheckoutStep::Review && matches!(view.payment, PaymentForm::Stripe { .. });
     let context = security::render_context(catalog.version(), &http::origin(req));
     let page = render_document(context, move || view! { <CheckoutPage site view/> });
-    http::html(page, status, CachePolicy::NoStore)
+    let resp = http::html(page, status, CachePolicy::NoStore)?;
+    if stripe_page {
+        resp.headers().set(security::STRIPE_PAGE, "1")?;
+    }
+    Ok(resp)
+}
+
+/// How the payment step takes the card, by the configured provider.
+fn payment_form(env: &Env) -> PaymentForm {
+    if payments::uses_stripe(env) {
+        PaymentForm::Stripe { publishable_key: payments::publishable_key(env) }
+    } else {
+        PaymentForm::TestCard
+    }
 }
 
 /// `GET /checkout`: the first step still missing (or the one asked for); at the payment
@@ -120,7 +137,7 @@ pub async fn show(
     let (snapshot, _) = Checkout::new(env, catalog).hold(&session.id).await?;
     let query = Fields::parse(http::query_string(req).as_bytes())?;
     let feedback = Feedback { step: query.get("step").and_then(step_from), ..Default::default() };
-    render(req, catalog, snapshot, feedback, 200).await
+    render(req, env, catalog, snapshot, feedback, 200).await
 }
 
 /// The checkout's forms (`POST /checkout/{step}`).
@@ -166,7 +183,7 @@ async fn contact(
                 email: Some(typed.chars().take(254).collect()),
                 ..Default::default()
             };
-            render(req, catalog, snapshot, feedback, 422).await
+            render(req, env, catalog, snapshot, feedback, 422).await
         }
     }
 }
@@ -198,7 +215,7 @@ async fn address(
                 address: Some(input),
                 ..Default::default()
             };
-            render(req, catalog, snapshot, feedback, 422).await
+            render(req, env, catalog, snapshot, feedback, 422).await
         }
         Err(e) => Err(e),
     }
@@ -220,7 +237,7 @@ async fn shipping(
                 FieldError { field: "rate".into(), message: "Choose one of the shipping methods.".into() };
             let feedback =
                 Feedback { step: Some(CheckoutStep::Shipping), errors: vec![error], ..Default::default() };
-            render(req, catalog, changed.snapshot, feedback, 422).await
+            render(req, env, catalog, changed.snapshot, feedback, 422).await
         }
         Some(e) => Err(e),
     }
@@ -242,6 +259,7 @@ async fn complete(
     let request = CompleteRequest {
         idempotency_key: form.require("idempotency_key")?.to_string(),
         card: form.get("card").unwrap_or("").to_string(),
+        payment_method: form.get("payment_method").filter(|m| !m.is_empty()).map(str::to_string),
         expected_total,
         origin: http::origin(req),
     };
@@ -254,7 +272,7 @@ async fn complete(
     };
     let snapshot = Carts::new(env, catalog).view(&session.id, false).await?;
     let feedback = Feedback { step: Some(CheckoutStep::Review), notice: Some(notice), ..Default::default() };
-    let resp = render(req, catalog, snapshot, feedback, status).await?;
+    let resp = render(req, env, catalog, snapshot, feedback, status).await?;
     if status == 503 {
         resp.headers().set("retry-after", "5")?;
     }

@@ -6,12 +6,14 @@ use crate::catalog::CatalogReader;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
 use crate::orders::{self, Orders};
+use crate::payments;
 use crate::security;
 use crate::session::Session;
 use crate::signing::constant_time_eq;
-use app::{render_document, OrderLookupPage, OrderPage, RenderContext};
+use app::{render_document, Authentication, OrderLookupPage, OrderPage, RenderContext};
 use leptos::prelude::*;
 use shared::checkout::Email;
+use shared::orders::{Order, OrderStatus};
 use worker::{Env, Request, Response};
 
 fn context(req: &Request, catalog: &CatalogReader<'_>) -> RenderContext {
@@ -35,8 +37,25 @@ pub async fn confirmation(
         return Err(AppError::NotFound);
     }
     let site = (*catalog.site().await?).clone();
-    let page = render_document(context(req, catalog), move || view! { <OrderPage site order/> });
-    http::html(page, 200, CachePolicy::NoStore)
+    let authenticate = authentication(env, &order);
+    let stripe_page = authenticate.is_some();
+    let page = render_document(context(req, catalog), move || view! { <OrderPage site order authenticate/> });
+    let resp = http::html(page, 200, CachePolicy::NoStore)?;
+    if stripe_page {
+        resp.headers().set(security::STRIPE_PAGE, "1")?;
+    }
+    Ok(resp)
+}
+
+/// An order whose payment waits for the shopper's bank, with what Stripe.js needs.
+fn authentication(env: &Env, order: &Order) -> Option<Authentication> {
+    if order.status != OrderStatus::PendingPayment {
+        return None;
+    }
+    Some(Authentication {
+        publishable_key: payments::publishable_key(env)?,
+        client_secret: order.payment.client_secret.clone()?,
+    })
 }
 
 pub async fn lookup_form(req: &Request, catalog: &CatalogReader<'_>) -> AppResult<Response> {

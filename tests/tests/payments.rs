@@ -1,0 +1,651 @@
+//! Real payments through the Stripe provider, against a real `wrangler dev` whose
+//! `STRIPE_API_BASE` points at a local stand-in for Stripe's API (`fake_stripe`): the
+//! provider's code path is the one that runs in production — form-encoded `fetch` with
+//! the secret key and an `Idempotency-Key` —, only the remote end is local. Webhooks are
+//! signed the way Stripe signs them.
+//!
+//! Cases: success, decline, 3-D Secure then the webhook, a reply lost to the timeout and
+//! the retry with the same key, the webhook before the reply, the same webhook twice,
+//! failure then a late success (refunded), forged and stale signatures, the merchant's
+//! refund, orders whose payment never comes, and the payment page's Payment Element and
+//! CSP.
+
+// Test code: a panic is how a test fails.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use libtest_mimic::Arguments;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use storefront_tests::budgets::log_line;
+use storefront_tests::commerce::{available, merchant_orders, ready_cart, set_stock};
+use storefront_tests::fake_stripe::{event_payload, sign_webhook, FakeStripe};
+use storefront_tests::html::{element_containing, text};
+use storefront_tests::{send_raw, Api, Shop, Shopper, TempDir, ADMIN_TOKEN};
+
+const SECRET_KEY: &str = "sk_test_storefront_0123456789";
+const WEBHOOK_SECRET: &str = "whsec_storefront_test_0123456789abcdef";
+const PUBLISHABLE_KEY: &str = "pk_test_storefront_0123456789";
+/// How long the shop waits for Stripe in these tests.
+const STRIPE_TIMEOUT_MS: u64 = 1_500;
+/// How long an order waits for its payment in these tests.
+const PENDING_TTL_SECONDS: u64 = 20;
+const SKU: &str = "POC-SET";
+const PRODUCT: &str = "pour-over-coffee-set";
+
+struct World {
+    shop: Shop,
+    stripe: FakeStripe,
+}
+
+type NamedTest = (&'static str, fn(&World));
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // Cases count stock of one SKU: one at a time.
+    args.test_threads = Some(1);
+    let world = if args.list {
+        None
+    } else {
+        let state = TempDir::new("payments");
+        let _ = storefront_tests::publish_sample_catalog(state.path());
+        let stripe = FakeStripe::start(SECRET_KEY);
+        let base = stripe.base_url();
+        let timeout = STRIPE_TIMEOUT_MS.to_string();
+        let ttl = PENDING_TTL_SECONDS.to_string();
+        let vars = [
+            ("PAYMENT_PROVIDER", "stripe"),
+            ("STRIPE_SECRET_KEY", SECRET_KEY),
+            ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
+            ("STRIPE_PUBLISHABLE_KEY", PUBLISHABLE_KEY),
+            ("STRIPE_API_BASE", base.as_str()),
+            ("STRIPE_TIMEOUT_MS", timeout.as_str()),
+            ("PAYMENT_PENDING_TTL_SECONDS", ttl.as_str()),
+        ];
+        let shop = Shop::start_with(state.path(), 200, &vars);
+        Some((Arc::new(World { shop, stripe }), state))
+    };
+    let tests: Vec<NamedTest> = vec![
+        ("a_card_that_pays_pays_the_order_at_once", a_card_that_pays_pays_the_order_at_once),
+        (
+            "a_declined_card_cancels_the_order_and_gives_the_stock_back",
+            a_declined_card_cancels_the_order_and_gives_the_stock_back,
+        ),
+        (
+            "three_d_secure_leaves_the_order_pending_until_the_webhook",
+            three_d_secure_leaves_the_order_pending_until_the_webhook,
+        ),
+        (
+            "a_reply_lost_to_the_timeout_is_retried_with_the_same_key",
+            a_reply_lost_to_the_timeout_is_retried_with_the_same_key,
+        ),
+        (
+            "a_webhook_before_the_reply_leaves_one_paid_order",
+            a_webhook_before_the_reply_leaves_one_paid_order,
+        ),
+        ("the_same_webhook_twice_is_handled_once", the_same_webhook_twice_is_handled_once),
+        ("a_failure_then_a_late_success_refunds_the_money", a_failure_then_a_late_success_refunds_the_money),
+        ("forged_and_stale_signatures_are_refused", forged_and_stale_signatures_are_refused),
+        ("the_merchant_refunds_through_stripe_once", the_merchant_refunds_through_stripe_once),
+        (
+            "the_payment_page_runs_the_payment_element_under_its_own_csp",
+            the_payment_page_runs_the_payment_element_under_its_own_csp,
+        ),
+        ("an_order_whose_payment_never_comes_is_cancelled", an_order_whose_payment_never_comes_is_cancelled),
+    ];
+    let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(world);
+    conclusion.exit();
+}
+
+fn key(label: &str) -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("{label}-{nanos}")
+}
+
+fn email(label: &str) -> String {
+    format!("{}@example.com", key(label))
+}
+
+/// Completes the checkout of `id` with a Stripe PaymentMethod.
+fn pay(api: &Api, id: &str, token: &str, key: &str, method: &str, total: i64) -> (u16, Value) {
+    api.call(
+        "POST",
+        &format!("/checkouts/{id}/complete"),
+        Some(token),
+        &[("idempotency-key", key)],
+        Some(&json!({ "payment_method": method, "expected_total": total })),
+    )
+}
+
+/// The order as its own shard has it (the shopper's lookup: always current).
+fn order(api: &Api, email: &str, number: &str) -> Value {
+    let (status, body) = api.post("/orders/lookup", None, json!({ "email": email, "number": number }));
+    assert_eq!(status, 200, "{body}");
+    body["order"].clone()
+}
+
+/// The PaymentIntent requests the shop made under an idempotency key containing `key`.
+fn intent_requests(w: &World, key: &str) -> Vec<storefront_tests::fake_stripe::Recorded> {
+    w.stripe
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.path == "/v1/payment_intents" && r.header("idempotency-key").is_some_and(|k| k.contains(key))
+        })
+        .collect()
+}
+
+/// Posts a webhook as Stripe would: `payload` signed at `timestamp` with `secret`.
+fn deliver(w: &World, payload: &str, secret: &str, timestamp: i64) -> (u16, Value) {
+    let signature = sign_webhook(secret, timestamp, payload);
+    let reply = send_raw(
+        &w.shop.base,
+        "POST",
+        "/webhooks/stripe",
+        &[("content-type", "application/json"), ("stripe-signature", &signature)],
+        payload.as_bytes(),
+    );
+    (reply.status, serde_json::from_str(&reply.body).unwrap_or(Value::Null))
+}
+
+fn now_seconds() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// The merchant's outbox emails for order `number`, after the shards forwarded what
+/// waits and the queue had `wait` to deliver.
+fn emails_for(api: &Api, number: &str, wait: Duration) -> usize {
+    let deadline = Instant::now() + wait;
+    loop {
+        let _ = api.post("/test/orders/forward", None, json!({}));
+        let (status, body) = api.get("/admin/outbox", Some(ADMIN_TOKEN));
+        assert_eq!(status, 200, "{body}");
+        let n = body["emails"].as_array().unwrap().iter().filter(|e| e["order_number"] == number).count();
+        if n > 0 || Instant::now() > deadline {
+            return n;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn stock_now(api: &Api) -> u64 {
+    available(api, PRODUCT, SKU)
+}
+
+fn a_card_that_pays_pays_the_order_at_once(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 10);
+    let buyer = email("paid");
+    let (id, token, total) = ready_cart(&api, SKU, 2, &buyer);
+    let k = key("paid");
+    let reply = api.reply(
+        "POST",
+        &format!("/checkouts/{id}/complete"),
+        Some(&token),
+        &[("idempotency-key", &k)],
+        Some(&json!({ "payment_method": "pm_card_visa", "expected_total": total })),
+    );
+    let body: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(reply.status, 201, "{body}");
+    assert_eq!(body["payment_status"], "paid", "{body}");
+    assert_eq!(body["order"]["status"], "paid");
+    assert!(body["order"]["payment"].get("stock").is_none(), "the shop's bookkeeping is not shown: {body}");
+    let number = body["number"].as_str().unwrap().to_string();
+    // What Stripe received: the server's amount and currency, form-encoded, with the key.
+    let sent = intent_requests(w, &k);
+    assert_eq!(sent.len(), 1, "one PaymentIntent request");
+    let request = &sent[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.header("authorization"), Some(format!("Bearer {SECRET_KEY}").as_str()));
+    assert!(request.header("content-type").unwrap().starts_with("application/x-www-form-urlencoded"));
+    assert_eq!(request.param("amount"), Some(total.to_string().as_str()));
+    assert_eq!(request.param("currency"), Some("usd"));
+    assert_eq!(request.param("confirm"), Some("true"));
+    assert_eq!(request.param("payment_method"), Some("pm_card_visa"));
+    assert_eq!(request.param("metadata[order_number]"), Some(number.as_str()));
+    let intent = w.stripe.intent_for_order(&number).expect("the intent");
+    assert_eq!(intent["status"], "succeeded");
+    assert_eq!(body["order"]["payment"]["reference"], intent["id"]);
+    assert_eq!(stock_now(&api), 8, "two units sold");
+    // The order is announced once paid: its confirmation email reaches the outbox.
+    assert_eq!(emails_for(&api, &number, Duration::from_secs(15)), 1);
+    // The request's own log line: within the Stripe completion's budget (README): the
+    // cart object, one inventory shard, storing the order, marking it paid.
+    let request_id = reply.header("x-request-id").unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let line = loop {
+        if let Some(line) = log_line(&w.shop.log(), &request_id) {
+            break line;
+        }
+        assert!(Instant::now() < deadline, "no log line for {request_id}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let calls = line["do_calls"].as_u64().unwrap();
+    assert!(calls <= 4, "a Stripe completion on one shard made {calls} Durable Object calls: {line}");
+    println!("paid at once: 1 PaymentIntent, {calls} Durable Object calls, email sent");
+}
+
+fn a_declined_card_cancels_the_order_and_gives_the_stock_back(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let buyer = email("declined");
+    let (id, token, total) = ready_cart(&api, SKU, 1, &buyer);
+    let (status, body) = pay(&api, &id, &token, &key("declined"), "pm_card_chargeDeclined", total);
+    assert_eq!(status, 402, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("declined"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("No money was taken"), "{body}");
+    let (status, body) =
+        pay(&api, &id, &token, &key("funds"), "pm_card_chargeDeclinedInsufficientFunds", total);
+    assert_eq!(status, 402, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("insufficient funds"), "{body}");
+    let (status, body) =
+        pay(&api, &id, &token, &key("processing"), "pm_card_chargeDeclinedProcessingError", total);
+    assert_eq!(status, 402, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("try again"), "{body}");
+    assert_eq!(stock_now(&api), 5, "every decline gave its unit back");
+    let orders: Vec<Value> =
+        merchant_orders(&api).into_iter().filter(|o| o["email"] == buyer.as_str()).collect();
+    assert_eq!(orders.len(), 3, "{orders:?}");
+    assert!(orders.iter().all(|o| o["status"] == "cancelled"), "{orders:?}");
+    for o in &orders {
+        assert_eq!(
+            emails_for(&api, o["number"].as_str().unwrap(), Duration::ZERO),
+            0,
+            "no email for a cancelled order"
+        );
+    }
+    // The cart is still there: another card pays.
+    let (status, body) = pay(&api, &id, &token, &key("second-card"), "pm_card_visa", total);
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["payment_status"], "paid");
+    assert_eq!(stock_now(&api), 4);
+}
+
+/// Places an order with a card that needs 3-D Secure: (email, number, intent).
+fn pending_order(w: &World, api: &Api, label: &str) -> (String, String, Value) {
+    let buyer = email(label);
+    let (id, token, total) = ready_cart(api, SKU, 1, &buyer);
+    let (status, body) = pay(api, &id, &token, &key(label), "pm_card_authenticationRequired", total);
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["payment_status"], "pending_payment", "{body}");
+    let number = body["number"].as_str().unwrap().to_string();
+    let intent = w.stripe.intent_for_order(&number).expect("the intent");
+    assert_eq!(intent["status"], "requires_action");
+    assert_eq!(body["next_action"]["type"], "authenticate");
+    assert_eq!(body["next_action"]["client_secret"], intent["client_secret"]);
+    (buyer, number, intent)
+}
+
+fn three_d_secure_leaves_the_order_pending_until_the_webhook(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let (buyer, number, intent) = pending_order(w, &api, "threeds");
+    assert_eq!(stock_now(&api), 4, "the pending order keeps its unit");
+    // The confirmation page shows the state and runs Stripe.js for the bank's check.
+    let found = order(&api, &buyer, &number);
+    assert_eq!(found["status"], "pending_payment");
+    let page_path = format!("/orders/{number}?token={}", found["token"].as_str().unwrap());
+    let mut shopper = Shopper::new(&w.shop);
+    let page = shopper.get(&page_path);
+    assert_eq!(page.status, 200);
+    assert!(text(&page.body).contains("Awaiting payment"), "{}", text(&page.body));
+    assert!(page.body.contains("data-stripe-authenticate"), "the page finishes the bank's check");
+    assert!(page.header("content-security-policy").unwrap().contains("https://js.stripe.com"));
+    assert_eq!(emails_for(&api, &number, Duration::from_secs(2)), 0, "no email before it is paid");
+    // The shopper authenticates; Stripe sends payment_intent.succeeded.
+    let succeeded = w.stripe.finish_authentication(intent["id"].as_str().unwrap(), true).unwrap();
+    let payload = event_payload(&key("evt"), "payment_intent.succeeded", &succeeded);
+    let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"], "applied");
+    assert_eq!(order(&api, &buyer, &number)["status"], "paid");
+    assert_eq!(emails_for(&api, &number, Duration::from_secs(15)), 1, "announced once paid");
+    let page = shopper.get(&page_path);
+    assert!(text(&page.body).contains("Paid"), "{}", text(&page.body));
+    assert!(!page.header("content-security-policy").unwrap().contains("stripe"), "no Stripe once paid");
+    assert_eq!(stock_now(&api), 4);
+}
+
+fn a_reply_lost_to_the_timeout_is_retried_with_the_same_key(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let buyer = email("timeout");
+    let (id, token, total) = ready_cart(&api, SKU, 1, &buyer);
+    let k = key("timeout");
+    // Stripe takes the payment, but its answer comes after the shop stopped waiting.
+    w.stripe.delay_next("/v1/payment_intents", STRIPE_TIMEOUT_MS + 1_500);
+    let (status, body) = pay(&api, &id, &token, &k, "pm_card_visa", total);
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("Nothing was charged")
+            || body["message"].as_str().unwrap().contains("try again"),
+        "{body}"
+    );
+    let pending: Vec<Value> =
+        merchant_orders(&api).into_iter().filter(|o| o["email"] == buyer.as_str()).collect();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(pending[0]["status"], "pending_payment", "the order waits for its payment");
+    // The shopper retries with the same key: Stripe replays its first answer.
+    std::thread::sleep(Duration::from_millis(1_600));
+    let (status, body) = pay(&api, &id, &token, &k, "pm_card_visa", total);
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["payment_status"], "paid");
+    let sent = intent_requests(w, &k);
+    assert_eq!(sent.len(), 2, "the first attempt and its retry");
+    assert_eq!(
+        sent[0].header("idempotency-key"),
+        sent[1].header("idempotency-key"),
+        "the same Idempotency-Key"
+    );
+    assert!(sent[0].header("idempotency-key").unwrap().contains(&k), "derived from the checkout's key");
+    assert!(sent[1].replayed, "Stripe replayed the first answer");
+    let number = body["number"].as_str().unwrap();
+    assert_eq!(pending[0]["number"], number, "the same order");
+    let orders: Vec<Value> =
+        merchant_orders(&api).into_iter().filter(|o| o["email"] == buyer.as_str()).collect();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0]["status"], "paid");
+    assert_eq!(stock_now(&api), 4, "one unit sold, once");
+}
+
+fn a_webhook_before_the_reply_leaves_one_paid_order(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let buyer = email("early");
+    let (id, token, total) = ready_cart(&api, SKU, 1, &buyer);
+    let k = key("early");
+    // Stripe's answer is slow (within the shop's patience); its webhook is not.
+    w.stripe.delay_next("/v1/payment_intents", 1_000);
+    let paying = {
+        let (api, id, token, k) = (api.clone(), id.clone(), token.clone(), k.clone());
+        std::thread::spawn(move || pay(&api, &id, &token, &k, "pm_card_visa", total))
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let number = loop {
+        if let Some(number) =
+            intent_requests(w, &k).first().and_then(|r| r.param("metadata[order_number]").map(str::to_string))
+        {
+            break number;
+        }
+        assert!(Instant::now() < deadline, "the shop never asked Stripe");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let intent = w.stripe.intent_for_order(&number).unwrap();
+    let payload = event_payload(&key("evt-early"), "payment_intent.succeeded", &intent);
+    let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"], "applied", "{body}");
+    assert_eq!(body["order"]["status"], "paid", "the webhook paid the pending order: {body}");
+    let (status, body) = paying.join().unwrap();
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["payment_status"], "paid");
+    let orders: Vec<Value> =
+        merchant_orders(&api).into_iter().filter(|o| o["email"] == buyer.as_str()).collect();
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    assert_eq!(orders[0]["status"], "paid");
+    assert_eq!(emails_for(&api, &number, Duration::from_secs(15)), 1);
+    assert_eq!(stock_now(&api), 4);
+}
+
+fn the_same_webhook_twice_is_handled_once(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let (buyer, number, intent) = pending_order(w, &api, "twice");
+    let succeeded = w.stripe.finish_authentication(intent["id"].as_str().unwrap(), true).unwrap();
+    let payload = event_payload(&key("evt-twice"), "payment_intent.succeeded", &succeeded);
+    let (first, _) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
+    let (second, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
+    assert_eq!((first, second), (200, 200));
+    assert_eq!(body["result"], "duplicate", "{body}");
+    // Two at once, from a fresh event.
+    let again = event_payload(&key("evt-race"), "payment_intent.succeeded", &succeeded);
+    let racers: Vec<_> = (0..2)
+        .map(|_| {
+            let (base, payload) = (w.shop.base.clone(), again.clone());
+            std::thread::spawn(move || {
+                let signature = sign_webhook(WEBHOOK_SECRET, now_seconds(), &payload);
+                send_raw(
+                    &base,
+                    "POST",
+                    "/webhooks/stripe",
+                    &[("content-type", "application/json"), ("stripe-signature", &signature)],
+                    payload.as_bytes(),
+                )
+                .status
+            })
+        })
+        .collect();
+    for racer in racers {
+        assert_eq!(racer.join().unwrap(), 200);
+    }
+    assert_eq!(order(&api, &buyer, &number)["status"], "paid");
+    assert_eq!(emails_for(&api, &number, Duration::from_secs(15)), 1, "one email");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(emails_for(&api, &number, Duration::ZERO), 1, "still one");
+    assert_eq!(stock_now(&api), 4);
+}
+
+fn a_failure_then_a_late_success_refunds_the_money(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let (buyer, number, intent) = pending_order(w, &api, "late");
+    let intent_id = intent["id"].as_str().unwrap().to_string();
+    assert_eq!(stock_now(&api), 4);
+    // The bank's check fails: payment_intent.payment_failed cancels the order.
+    let failed = w.stripe.finish_authentication(&intent_id, false).unwrap();
+    let payload = event_payload(&key("evt-failed"), "payment_intent.payment_failed", &failed);
+    let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
+    assert_eq!(status, 200, "{body}");
+    let cancelled = order(&api, &buyer, &number);
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+    assert_eq!(stock_now(&api), 5, "the cancelled order's unit is free again");
+    // A success for the same intent arrives after all (a retry that went through):
+    // the money goes back, the order ends refunded, the stock stays with whoever has it.
+    let succeeded = w.stripe.finish_authentication(&intent_id, true).unwrap();
+    assert_eq!(succeeded["status"], "succeeded");
+    let payload = event_payload(&key("evt-late"), "payment_intent.succeeded", &succeeded);
+    let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
+    assert_eq!(status, 200, "{body}");
+    let refunded = order(&api, &buyer, &number);
+    assert_eq!(refunded["status"], "refunded", "{refunded}");
+    let refunds: Vec<_> = w
+        .stripe
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/refunds" && r.param("payment_intent") == Some(intent_id.as_str()))
+        .collect();
+    assert_eq!(refunds.len(), 1, "one refund through Stripe");
+    assert_eq!(stock_now(&api), 5);
+    // The failure, delivered again late, changes nothing.
+    let (status, _) = deliver(
+        w,
+        &event_payload(&key("evt-failed-late"), "payment_intent.payment_failed", &failed),
+        WEBHOOK_SECRET,
+        now_seconds(),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(order(&api, &buyer, &number)["status"], "refunded");
+    assert_eq!(emails_for(&api, &number, Duration::ZERO), 0, "never announced");
+}
+
+fn forged_and_stale_signatures_are_refused(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let (buyer, number, intent) = pending_order(w, &api, "forged");
+    let succeeded = w.stripe.finish_authentication(intent["id"].as_str().unwrap(), true).unwrap();
+    let payload = event_payload(&key("evt-forged"), "payment_intent.succeeded", &succeeded);
+    let refused = |status: u16, body: &Value, what: &str| {
+        assert_eq!(status, 400, "{what}: {body}");
+        assert_eq!(order(&api, &buyer, &number)["status"], "pending_payment", "{what} changed the order");
+    };
+    let (status, body) = deliver(w, &payload, "whsec_not_the_shops_secret", now_seconds());
+    refused(status, &body, "a signature with another secret");
+    assert!(body["message"].as_str().unwrap().contains("signature"), "{body}");
+    let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds() - 600);
+    refused(status, &body, "a ten-minute-old signature");
+    assert!(body["message"].as_str().unwrap().contains("tolerance"), "{body}");
+    let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds() + 600);
+    refused(status, &body, "a signature from the future");
+    // The payload changed after signing (a paid amount, say).
+    let signature = sign_webhook(WEBHOOK_SECRET, now_seconds(), &payload);
+    let tampered = payload.replacen("\"succeeded\"", "\"succeeded\" ", 1);
+    let reply = send_raw(
+        &w.shop.base,
+        "POST",
+        "/webhooks/stripe",
+        &[("content-type", "application/json"), ("stripe-signature", &signature)],
+        tampered.as_bytes(),
+    );
+    refused(reply.status, &Value::String(reply.body.clone()), "a payload changed after signing");
+    let reply = send_raw(
+        &w.shop.base,
+        "POST",
+        "/webhooks/stripe",
+        &[("content-type", "application/json")],
+        payload.as_bytes(),
+    );
+    refused(reply.status, &Value::String(reply.body.clone()), "no signature");
+    let reply = send_raw(
+        &w.shop.base,
+        "POST",
+        "/webhooks/stripe",
+        &[("stripe-signature", "t=abc,v1=zz")],
+        payload.as_bytes(),
+    );
+    refused(reply.status, &Value::String(reply.body.clone()), "a malformed signature");
+    // Each refusal is logged.
+    std::thread::sleep(Duration::from_millis(300));
+    let log = w.shop.log();
+    assert!(log.matches("Stripe webhook refused").count() >= 6, "refusals are logged");
+    // The genuine delivery still works.
+    let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(order(&api, &buyer, &number)["status"], "paid");
+}
+
+fn the_merchant_refunds_through_stripe_once(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let buyer = email("refund");
+    let (id, token, total) = ready_cart(&api, SKU, 1, &buyer);
+    let (status, body) = pay(&api, &id, &token, &key("refund"), "pm_card_visa", total);
+    assert_eq!(status, 201, "{body}");
+    let number = body["number"].as_str().unwrap().to_string();
+    let intent = body["order"]["payment"]["reference"].as_str().unwrap().to_string();
+    let refund = |token: Option<&str>| api.post(&format!("/admin/orders/{number}/refund"), token, json!({}));
+    assert_eq!(refund(None).0, 401, "the merchant's token is needed");
+    let (status, body) = refund(Some(ADMIN_TOKEN));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["order"]["status"], "refunded");
+    assert!(body["order"]["payment"]["refund"].as_str().unwrap().starts_with("re_"), "{body}");
+    let (status, body) = refund(Some(ADMIN_TOKEN));
+    assert_eq!(status, 200, "refunding again answers the refunded order: {body}");
+    let refunds = w
+        .stripe
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/refunds" && r.param("payment_intent") == Some(intent.as_str()))
+        .count();
+    assert_eq!(refunds, 1, "one refund request: the second was answered from the order");
+    assert_eq!(order(&api, &buyer, &number)["status"], "refunded");
+    // A refunded order is not fulfilled; an order still pending is not refunded.
+    let (status, body) = api.post(&format!("/admin/orders/{number}/fulfil"), Some(ADMIN_TOKEN), json!({}));
+    assert_eq!(status, 409, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("refunded"), "{body}");
+    let (_, pending, intent) = pending_order(w, &api, "refund-pending");
+    let (status, body) = api.post(&format!("/admin/orders/{pending}/refund"), Some(ADMIN_TOKEN), json!({}));
+    assert_eq!(status, 409, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("pending payment"), "{body}");
+    // Settled now, so it does not fall due while a later case counts stock.
+    let failed = w.stripe.finish_authentication(intent["id"].as_str().unwrap(), false).unwrap();
+    let payload = event_payload(&key("evt-refund-pending"), "payment_intent.payment_failed", &failed);
+    assert_eq!(deliver(w, &payload, WEBHOOK_SECRET, now_seconds()).0, 200);
+}
+
+fn the_payment_page_runs_the_payment_element_under_its_own_csp(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let mut shopper = Shopper::new(&w.shop);
+    let home = shopper.get("/");
+    assert!(!home.header("content-security-policy").unwrap().contains("stripe"), "no Stripe on other pages");
+    assert_eq!(shopper.post_form("/cart/add", &[("product", PRODUCT), ("variant", SKU)]).status, 303);
+    let buyer = email("page");
+    assert_eq!(shopper.post_form("/checkout/contact", &[("email", &buyer)]).status, 303);
+    let address = [
+        ("name", "Ada"),
+        ("line1", "1 Main"),
+        ("city", "SF"),
+        ("region", "CA"),
+        ("postal_code", "94107"),
+        ("country", "US"),
+    ];
+    assert_eq!(shopper.post_form("/checkout/address", &address).status, 303);
+    let contact_page = shopper.get("/checkout?step=contact");
+    assert!(
+        !contact_page.header("content-security-policy").unwrap().contains("stripe"),
+        "only the payment step"
+    );
+    assert_eq!(shopper.post_form("/checkout/shipping", &[("rate", "standard")]).status, 303);
+    let review = shopper.get("/checkout");
+    assert_eq!(review.status, 200);
+    let csp = review.header("content-security-policy").unwrap().to_string();
+    assert!(csp.contains("script-src 'nonce-") && csp.contains("https://js.stripe.com"), "{csp}");
+    assert!(csp.contains("frame-src https://js.stripe.com"), "{csp}");
+    assert!(csp.contains("connect-src 'self' https://api.stripe.com"), "{csp}");
+    let form = element_containing(&review.body, "action=\"/checkout/complete\"").expect("payment form");
+    assert!(form.contains("data-stripe-payment"), "the Payment Element's mount point");
+    assert!(form.contains(&format!("data-publishable-key=\"{PUBLISHABLE_KEY}\"")));
+    assert!(!form.contains("name=\"card\""), "no raw card field with Stripe");
+    assert!(review.body.contains("src=\"https://js.stripe.com/v3/\""), "Stripe.js from Stripe");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert!(
+        review.body.contains(&format!("src=\"https://js.stripe.com/v3/\" nonce=\"{nonce}\"")),
+        "Stripe.js runs under the page's nonce"
+    );
+    let script = send_raw(&w.shop.base, "GET", "/stripe-payment.js", &[], b"");
+    assert_eq!(script.status, 200);
+    assert!(script.body.contains("createPaymentMethod"));
+    // What the page's script does on submit: the PaymentMethod's id goes in the form.
+    let field = |name: &str| {
+        let at = form.find(&format!("name=\"{name}\"")).unwrap();
+        form[at..].split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+    };
+    let (k, total) = (field("idempotency_key"), field("expected_total"));
+    let missing =
+        shopper.post_form("/checkout/complete", &[("idempotency_key", &k), ("expected_total", &total)]);
+    assert_eq!(missing.status, 400, "no PaymentMethod: nothing to charge");
+    assert!(text(&missing.body).contains("payment_method"), "{}", text(&missing.body));
+    let paid = shopper.post_form(
+        "/checkout/complete",
+        &[("idempotency_key", &k), ("expected_total", &total), ("payment_method", "pm_card_visa")],
+    );
+    assert_eq!(paid.status, 303, "{}", text(&paid.body));
+    let location = paid.header("location").unwrap().to_string();
+    let confirmation = shopper.get(&location);
+    assert!(text(&confirmation.body).contains("Paid"), "{}", text(&confirmation.body));
+}
+
+fn an_order_whose_payment_never_comes_is_cancelled(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let (buyer, number, intent) = pending_order(w, &api, "abandoned");
+    assert_eq!(stock_now(&api), 4);
+    // The shopper never finishes the bank's check. Once the order is overdue, the shard's
+    // alarm cancels the PaymentIntent (so it cannot succeed later), then the order.
+    std::thread::sleep(Duration::from_secs(PENDING_TTL_SECONDS + 1));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let _ = api.post("/test/orders/settle", None, json!({}));
+        if order(&api, &buyer, &number)["status"] == "cancelled" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the overdue order was never cancelled");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let intent_id = intent["id"].as_str().unwrap();
+    assert_eq!(w.stripe.intent(intent_id).unwrap()["status"], "canceled");
+    assert_eq!(stock_now(&api), 5, "its unit is free again");
+    assert!(order(&api, &buyer, &number)["payment"]["note"].as_str().unwrap().contains("No payment arrived"));
+}

@@ -1,0 +1,298 @@
+//! How an order shard settles its orders' payments.
+//!
+//! Every word from the provider goes through [`OrderObject::apply_payment`]: once per
+//! event id, then `shared::payments::effect_of` decides (pending → paid, pending →
+//! cancelled, money for a cancelled order → refunded, anything else → nothing). State
+//! changes are written before anything is awaited, so two events racing through one
+//! shard see each other's result:
+//! - paid: stored, then announced ("order placed") by the alarm;
+//! - cancelled: stored with a restock mark in the same write, then the stock is given
+//!   back (idempotent); if that fails, the alarm gives it back later;
+//! - a late success: refunded through the provider first (under one idempotency key per
+//!   order, so retries refund once), then stored.
+//!
+//! The alarm also cancels orders whose payment never came by their `pay_by` (after
+//! cancelling their PaymentIntent, unless it turns out to have succeeded).
+
+use super::OrderObject;
+use crate::bindings;
+use crate::durable::Caller;
+use crate::error::{AppError, AppResult};
+use crate::inventory::Inventory;
+use crate::orders::protocol::{OrderReply, PaymentUpdate};
+use crate::payments::{self, Provider};
+use crate::sql::{runtime_error, text};
+use serde::Deserialize;
+use shared::orders::{Order, OrderStatus};
+use shared::payments::{effect_of, Effect, PaymentEvent};
+use worker::{console_error, console_warn, Env, Result, SqlStorage, SqlStorageValue};
+
+/// How long an order waits for its payment unless `PAYMENT_PENDING_TTL_SECONDS` says.
+const DEFAULT_PENDING_TTL_SECONDS: u64 = 3_600;
+/// Unpaid orders cancelled per alarm (it rings again for the rest).
+const SETTLE_BATCH: i64 = 20;
+/// How soon the alarm tries again to give back stock that could not be given back.
+const RESTOCK_RETRY_MS: u64 = 5_000;
+
+pub fn pending_ttl_ms(env: &Env) -> u64 {
+    bindings::number(env, bindings::PAYMENT_PENDING_TTL_SECONDS)
+        .filter(|s| *s > 0)
+        .unwrap_or(DEFAULT_PENDING_TTL_SECONDS)
+        * 1000
+}
+
+#[derive(Deserialize)]
+struct NumberRow {
+    number: String,
+}
+
+#[derive(Deserialize)]
+struct AtRow {
+    at: Option<i64>,
+}
+
+fn now() -> u64 {
+    worker::Date::now().as_millis()
+}
+
+fn to_runtime(e: AppError) -> worker::Error {
+    runtime_error(e)
+}
+
+impl OrderObject {
+    fn event_seen(&self, sql: &SqlStorage, id: &str) -> Result<bool> {
+        let rows: Vec<NumberRow> =
+            sql.exec("SELECT number FROM payment_events WHERE id = ?", vec![text(id)])?.to_array()?;
+        Ok(!rows.is_empty())
+    }
+
+    fn record_event(&self, sql: &SqlStorage, id: Option<&str>, number: &str) -> Result<()> {
+        if let Some(id) = id {
+            sql.exec(
+                "INSERT INTO payment_events (id, number, at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                vec![text(id), text(number), SqlStorageValue::from(now() as i64)],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Applies what the provider said about order `number`'s payment (see the module).
+    pub(super) async fn apply_payment(
+        &self,
+        sql: &SqlStorage,
+        number: &str,
+        event_id: Option<&str>,
+        update: PaymentUpdate,
+        caller: Caller<'_>,
+    ) -> Result<OrderReply> {
+        if let Some(id) = event_id {
+            if self.event_seen(sql, id)? {
+                return Ok(OrderReply::Payment {
+                    order: self.get(sql, number)?.map(Box::new),
+                    duplicate: true,
+                });
+            }
+        }
+        let Some(mut order) = self.get(sql, number)? else {
+            self.record_event(sql, event_id, number)?;
+            return Ok(OrderReply::Payment { order: None, duplicate: false });
+        };
+        match update {
+            PaymentUpdate::Attach { reference, client_secret } => {
+                if order.status == OrderStatus::PendingPayment && order.payment.reference.is_none() {
+                    order.payment.reference = Some(reference);
+                    order.payment.client_secret = client_secret;
+                    self.update(sql, &order)?;
+                }
+                self.record_event(sql, event_id, number)?;
+            }
+            PaymentUpdate::Succeeded { reference, amount, currency } => {
+                let total = order.totals.total;
+                let wrong_amount = amount.is_some_and(|a| a != total.minor())
+                    || currency.as_deref().is_some_and(|c| !c.eq_ignore_ascii_case(total.currency().code()));
+                if wrong_amount {
+                    console_error!(
+                        "payment {reference} for order {number}: {amount:?} {currency:?} is not the order's total {}; left as it is",
+                        total.minor()
+                    );
+                    self.record_event(sql, event_id, number)?;
+                    return Ok(OrderReply::Payment { order: Some(Box::new(order)), duplicate: false });
+                }
+                match effect_of(order.status, PaymentEvent::Succeeded) {
+                    Effect::MarkPaid => {
+                        order.status = OrderStatus::Paid;
+                        order.payment.reference = Some(reference);
+                        order.payment.client_secret = None;
+                        order.payment.paid_at_ms = Some(now());
+                        self.update(sql, &order)?;
+                        self.record_event(sql, event_id, number)?;
+                        self.arm().await?;
+                    }
+                    Effect::Refund => {
+                        order.payment.reference = Some(reference);
+                        let note = "The payment arrived after the order was cancelled, so it was refunded.";
+                        // Not refunded (yet): the event is not recorded, so its retry refunds.
+                        order = self.refund_now(sql, order, note).await?.map_err(to_runtime)?;
+                        self.record_event(sql, event_id, number)?;
+                    }
+                    _ => self.record_event(sql, event_id, number)?,
+                }
+            }
+            PaymentUpdate::Failed { reference, note } => {
+                if effect_of(order.status, PaymentEvent::Failed) == Effect::Cancel {
+                    if order.payment.reference.is_none() {
+                        order.payment.reference = reference;
+                    }
+                    order = self.cancel(sql, order, &note, caller).await?;
+                }
+                self.record_event(sql, event_id, number)?;
+            }
+        }
+        Ok(OrderReply::Payment { order: Some(Box::new(order)), duplicate: false })
+    }
+
+    /// Cancels a pending order: stored with a restock mark, then its stock given back.
+    async fn cancel(
+        &self,
+        sql: &SqlStorage,
+        mut order: Order,
+        note: &str,
+        caller: Caller<'_>,
+    ) -> Result<Order> {
+        order.status = OrderStatus::Cancelled;
+        order.payment.client_secret = None;
+        order.payment.note = Some(note.to_string());
+        self.update(sql, &order)?;
+        sql.exec(
+            "INSERT INTO restocks (number) VALUES (?) ON CONFLICT (number) DO NOTHING",
+            vec![text(order.number.clone())],
+        )?;
+        self.arm().await?;
+        if let Err(e) = self.give_back(sql, &order, caller).await {
+            console_warn!("order {}: stock not given back yet ({e}); the alarm will", order.number);
+            self.arm_at(now() + RESTOCK_RETRY_MS).await?;
+        }
+        Ok(order)
+    }
+
+    async fn give_back(&self, sql: &SqlStorage, order: &Order, caller: Caller<'_>) -> AppResult<()> {
+        if let Some(commit) = &order.payment.stock_commit {
+            Inventory::new(&self.env, caller)?.give_back(commit, &order.payment.stock).await?;
+        }
+        sql.exec("DELETE FROM restocks WHERE number = ?", vec![text(order.number.clone())])?;
+        Ok(())
+    }
+
+    /// Refunds `order` through its provider, then stores it refunded (unless it changed
+    /// meanwhile to something a refund does not apply to).
+    /// `Ok(Err(_))`: the provider did not refund (nothing changed).
+    async fn refund_now(&self, sql: &SqlStorage, order: Order, note: &str) -> Result<AppResult<Order>> {
+        let key = format!("refund-{}", order.number);
+        let refund = match payments::refund(&self.env, &order, &key).await {
+            Ok(refund) => refund,
+            Err(e) => return Ok(Err(e)),
+        };
+        let Some(mut current) = self.get(sql, &order.number)? else {
+            return Ok(Ok(order));
+        };
+        if matches!(current.status, OrderStatus::Paid | OrderStatus::Fulfilled | OrderStatus::Cancelled) {
+            current.status = OrderStatus::Refunded;
+            current.payment.reference = current.payment.reference.or(order.payment.reference);
+            current.payment.refund = refund.or(current.payment.refund);
+            current.payment.refunded_at_ms = Some(now());
+            current.payment.note = Some(note.to_string());
+            self.update(sql, &current)?;
+            self.arm().await?;
+        }
+        Ok(Ok(current))
+    }
+
+    /// The merchant's refund of a paid (or fulfilled) order; other orders are answered
+    /// as they are (a refunded one: refunded before).
+    pub(super) async fn refund(&self, sql: &SqlStorage, number: &str) -> Result<OrderReply> {
+        Ok(match self.get(sql, number)? {
+            Some(order) if order.status.is_paid() => {
+                match self.refund_now(sql, order, "Refunded by the merchant.").await? {
+                    Ok(order) => OrderReply::Order { order: Some(Box::new(order)) },
+                    Err(e) => OrderReply::Refused {
+                        unavailable: matches!(e, AppError::Unavailable(_)),
+                        message: e.public_text().1,
+                    },
+                }
+            }
+            other => OrderReply::Order { order: other.map(Box::new) },
+        })
+    }
+
+    /// Gives back the stock of cancelled orders that still owe it, and cancels orders
+    /// whose payment is overdue; answers how many orders changed.
+    pub(super) async fn settle(&self, sql: &SqlStorage, caller: Caller<'_>) -> Result<u32> {
+        let mut changed = 0;
+        let owed: Vec<NumberRow> = sql.exec("SELECT number FROM restocks LIMIT 20", None)?.to_array()?;
+        for row in owed {
+            if let Some(order) = self.get(sql, &row.number)? {
+                self.give_back(sql, &order, caller).await.map_err(to_runtime)?;
+                changed += 1;
+            }
+        }
+        let overdue: Vec<NumberRow> = sql
+            .exec(
+                "SELECT number FROM orders WHERE pay_by IS NOT NULL AND pay_by <= ? ORDER BY pay_by LIMIT ?",
+                vec![SqlStorageValue::from(now() as i64), SqlStorageValue::from(SETTLE_BATCH)],
+            )?
+            .to_array()?;
+        for row in overdue {
+            if let Some(order) = self.get(sql, &row.number)? {
+                changed += u32::from(self.expire(sql, order, caller).await?);
+            }
+        }
+        Ok(changed)
+    }
+
+    /// An order whose payment did not come in time: its PaymentIntent is cancelled first
+    /// (so it cannot succeed later), unless it had succeeded — then the order is paid.
+    async fn expire(&self, sql: &SqlStorage, order: Order, caller: Caller<'_>) -> Result<bool> {
+        if order.status != OrderStatus::PendingPayment {
+            return Ok(false);
+        }
+        let number = order.number.clone();
+        if let (Some(intent), Ok(Provider::Stripe(client))) =
+            (&order.payment.reference, Provider::from_env(&self.env))
+        {
+            match client.cancel(&format!("cancel-{number}"), intent).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    let update =
+                        PaymentUpdate::Succeeded { reference: intent.clone(), amount: None, currency: None };
+                    self.apply_payment(sql, &number, None, update, caller).await?;
+                    return Ok(true);
+                }
+                Err(e) => {
+                    console_warn!("order {number}: its payment could not be cancelled yet ({e})");
+                    sql.exec(
+                        "UPDATE orders SET pay_by = ? WHERE number = ?",
+                        vec![SqlStorageValue::from((now() + 60_000) as i64), text(number)],
+                    )?;
+                    return Ok(false);
+                }
+            }
+        }
+        let note = "No payment arrived in time, so the order was cancelled and its stock released.";
+        self.cancel(sql, order, note, caller).await?;
+        Ok(true)
+    }
+
+    /// Sets the alarm for the next unpaid order's deadline, and soon if stock is owed.
+    pub(super) async fn arm_for_payments(&self, sql: &SqlStorage) -> Result<()> {
+        let next: Vec<AtRow> =
+            sql.exec("SELECT MIN(pay_by) AS at FROM orders WHERE pay_by IS NOT NULL", None)?.to_array()?;
+        if let Some(at) = next.first().and_then(|r| r.at) {
+            self.arm_at(at.max(0) as u64).await?;
+        }
+        let owed: Vec<NumberRow> = sql.exec("SELECT number FROM restocks LIMIT 1", None)?.to_array()?;
+        if !owed.is_empty() {
+            self.arm_at(now() + RESTOCK_RETRY_MS).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,127 @@
+//! The payments context: which provider takes the money (`PAYMENT_PROVIDER`), and what
+//! each one does. The built-in **test** provider decides by card number and answers at
+//! once, so the order is paid when it is placed. **Stripe** ([`stripe`]) is async-first:
+//! the order is stored `pending_payment` (its stock sold to it) before the PaymentIntent
+//! is created, the confirmation on the shopper's path moves it to `paid` when Stripe
+//! answers at once, and Stripe's webhooks ([`webhook`]) settle everything else —
+//! authentication finished later, failures, replies lost to a timeout.
+//!
+//! The order's payment state lives in its order shard (`orders::object`), which applies
+//! every payment event through one rule (`shared::payments::effect_of`) and remembers
+//! each event id, so a webhook that arrives early, late, twice or out of order leaves
+//! one correct order.
+
+pub mod stripe;
+pub mod webhook;
+
+use crate::bindings;
+use crate::error::{AppError, AppResult};
+use shared::checkout::{test_provider_charge, PaymentOutcome};
+use worker::Env;
+
+/// Stripe's API, unless `STRIPE_API_BASE` points elsewhere (the tests' local stand-in).
+const STRIPE_API: &str = "https://api.stripe.com";
+/// How long a call to Stripe may take unless `STRIPE_TIMEOUT_MS` says otherwise.
+const DEFAULT_STRIPE_TIMEOUT_MS: u64 = 10_000;
+
+/// The configured payment provider.
+pub enum Provider {
+    Test,
+    Stripe(stripe::Client),
+}
+
+/// A secret, set with `wrangler secret put` (or `.dev.vars` / `--var` locally).
+pub fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// Whether the shop takes payments through Stripe.
+pub fn uses_stripe(env: &Env) -> bool {
+    bindings::is(env, bindings::PAYMENT_PROVIDER, "stripe")
+}
+
+/// The publishable key the payment page gives Stripe.js (a var, not a secret).
+pub fn publishable_key(env: &Env) -> Option<String> {
+    env.var(bindings::STRIPE_PUBLISHABLE_KEY).ok().map(|v| v.to_string()).filter(|k| k.starts_with("pk_"))
+}
+
+impl Provider {
+    /// The provider `PAYMENT_PROVIDER` names (`test` when unset). Stripe without its
+    /// secret key is a configuration error: logged, and a 503 for the shopper.
+    pub fn from_env(env: &Env) -> AppResult<Provider> {
+        if !uses_stripe(env) {
+            return Ok(Provider::Test);
+        }
+        let Some(secret_key) = secret(env, bindings::STRIPE_SECRET_KEY) else {
+            worker::console_error!("PAYMENT_PROVIDER is \"stripe\" but STRIPE_SECRET_KEY is not set");
+            return Err(AppError::Unavailable(
+                "Card payments are not set up yet. Nothing was charged; please try again later.".into(),
+            ));
+        };
+        let base = env
+            .var(bindings::STRIPE_API_BASE)
+            .map(|v| v.to_string().trim_end_matches('/').to_string())
+            .ok()
+            .filter(|b| !b.is_empty())
+            .unwrap_or_else(|| STRIPE_API.to_string());
+        let timeout_ms = bindings::number(env, bindings::STRIPE_TIMEOUT_MS)
+            .filter(|ms| *ms > 0)
+            .unwrap_or(DEFAULT_STRIPE_TIMEOUT_MS);
+        Ok(Provider::Stripe(stripe::Client { secret_key, base, timeout_ms }))
+    }
+
+    /// How long a payment may take, for the deadline of the call that waits for it.
+    pub fn patience_ms(&self) -> u64 {
+        match self {
+            Provider::Test => 0,
+            Provider::Stripe(client) => client.timeout_ms,
+        }
+    }
+}
+
+/// What the test provider says about a card.
+pub enum Authorization {
+    Approved,
+    /// Refused for good; the message is for the shopper.
+    Declined(String),
+    /// The provider did not answer; nothing was charged and the shopper may retry.
+    Unavailable,
+}
+
+/// The test provider: the card number decides (see `shared::checkout::test_provider_charge`).
+pub fn authorize_test_card(card_digits: &str) -> Authorization {
+    match test_provider_charge(card_digits) {
+        PaymentOutcome::Approved => Authorization::Approved,
+        PaymentOutcome::Declined => {
+            Authorization::Declined("Your card was declined. No money was taken; try another card.".into())
+        }
+        PaymentOutcome::TransientFailure => Authorization::Unavailable,
+    }
+}
+
+/// Refunds an order's payment in full through its provider (a test-provider order has
+/// no money to move). `idempotency_key` makes a repeated refund the same one; answers
+/// the provider's refund reference.
+pub async fn refund(
+    env: &Env,
+    order: &shared::orders::Order,
+    idempotency_key: &str,
+) -> AppResult<Option<String>> {
+    if order.payment.provider != "stripe" {
+        return Ok(None);
+    }
+    let Some(intent) = &order.payment.reference else {
+        return Err(AppError::Conflict(format!("Order {} has no Stripe payment to refund.", order.number)));
+    };
+    match Provider::from_env(env)? {
+        Provider::Stripe(client) => client.refund(idempotency_key, intent, &order.number).await,
+        Provider::Test => Err(AppError::Conflict(format!(
+            "Order {} was paid through Stripe, which this deployment is not configured for.",
+            order.number
+        ))),
+    }
+}

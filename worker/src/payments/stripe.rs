@@ -1,0 +1,269 @@
+//! Stripe's API over `fetch`: form-encoded requests with the secret key, an
+//! `Idempotency-Key` on every write, a pinned `Stripe-Version`, and a deadline. No SDK:
+//! the three calls the shop makes (create-and-confirm a PaymentIntent, refund it,
+//! cancel it) and their error objects, as Stripe's API reference describes them.
+
+use crate::error::{AppError, AppResult};
+use futures_util::future::{select, Either};
+use serde::Deserialize;
+use shared::payments::{stripe_card_refusal, Refusal};
+use std::time::Duration;
+use wasm_bindgen::JsValue;
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
+
+/// The API version the shapes below are read in (sent with every request, so an account
+/// upgraded later does not change them).
+pub const API_VERSION: &str = "2024-06-20";
+
+/// A Stripe account's API, as configured.
+pub struct Client {
+    pub secret_key: String,
+    /// `https://api.stripe.com` (or a local stand-in for tests).
+    pub base: String,
+    pub timeout_ms: u64,
+}
+
+/// A PaymentIntent, as far as the shop reads it.
+#[derive(Debug, Deserialize)]
+pub struct Intent {
+    pub id: String,
+    pub status: String,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    #[serde(default)]
+    pub last_payment_error: Option<ErrorBody>,
+}
+
+/// Stripe's `error` object.
+#[derive(Debug, Default, Deserialize)]
+pub struct ErrorBody {
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub decline_code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub payment_intent: Option<Box<Intent>>,
+}
+
+#[derive(Deserialize)]
+struct ErrorReply {
+    error: ErrorBody,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    id: String,
+}
+
+/// What a call to Stripe came to.
+pub enum Reply<T> {
+    Ok(T),
+    /// Stripe answered with an error object (4xx).
+    Refused {
+        status: u16,
+        error: ErrorBody,
+    },
+    /// No answer in time, a network failure, 429/5xx, or a body that is not Stripe's:
+    /// nothing is known, and the same call with the same key may be retried.
+    Unknown(String),
+}
+
+/// What charging came to.
+pub enum Charge {
+    Succeeded {
+        intent: String,
+    },
+    /// The bank wants the shopper to authenticate (3-D Secure): the page finishes it with
+    /// the client secret, and the webhook says how it went.
+    NeedsAction {
+        intent: String,
+        client_secret: String,
+    },
+    /// Accepted, not final yet (the webhook will say).
+    Processing {
+        intent: String,
+    },
+    Refused(Refusal),
+    /// Nothing known: retry with the same key.
+    Unknown(String),
+    /// Stripe refused the request itself (a bad key, a malformed call): the shop's
+    /// configuration or code is at fault, not the shopper.
+    Misconfigured(String),
+}
+
+impl ErrorBody {
+    fn describe(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.kind,
+            self.code.as_deref().unwrap_or(""),
+            self.message.as_deref().unwrap_or("")
+        )
+    }
+}
+
+fn form(params: &[(&str, &str)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params {
+        out.append_pair(name, value);
+    }
+    out.finish()
+}
+
+impl Client {
+    /// POSTs (or GETs, without params) `path` and reads the reply as `T` or an error.
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        idempotency_key: Option<&str>,
+        params: &[(&str, &str)],
+    ) -> AppResult<Reply<T>> {
+        let headers = Headers::new();
+        headers.set("authorization", &format!("Bearer {}", self.secret_key))?;
+        headers.set("stripe-version", API_VERSION)?;
+        if let Some(key) = idempotency_key {
+            headers.set("idempotency-key", key)?;
+        }
+        let mut init = RequestInit::new();
+        if method == Method::Post {
+            headers.set("content-type", "application/x-www-form-urlencoded")?;
+            init.with_body(Some(JsValue::from_str(&form(params))));
+        }
+        init.with_method(method).with_headers(headers);
+        let req = Request::new_with_init(&format!("{}{path}", self.base), &init)?;
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let fetch = Box::pin(async move {
+            let mut resp = Fetch::Request(req).send_with_signal(&signal).await?;
+            let text = resp.text().await?;
+            Ok::<_, worker::Error>((resp.status_code(), text))
+        });
+        let deadline = Box::pin(Delay::from(Duration::from_millis(self.timeout_ms)));
+        let (status, text) = match select(fetch, deadline).await {
+            Either::Left((Ok(answer), _)) => answer,
+            Either::Left((Err(e), _)) => return Ok(Reply::Unknown(format!("calling Stripe: {e}"))),
+            Either::Right(_) => {
+                controller.abort();
+                return Ok(Reply::Unknown(format!("Stripe did not answer within {} ms", self.timeout_ms)));
+            }
+        };
+        Ok(match status {
+            200..=299 => match serde_json::from_str(&text) {
+                Ok(value) => Reply::Ok(value),
+                Err(e) => Reply::Unknown(format!("Stripe's {status} reply is not what was expected: {e}")),
+            },
+            429 | 500..=599 => Reply::Unknown(format!("Stripe answered {status}")),
+            _ => match serde_json::from_str::<ErrorReply>(&text) {
+                Ok(reply) => Reply::Refused { status, error: reply.error },
+                Err(_) => Reply::Unknown(format!("Stripe answered {status} without an error object")),
+            },
+        })
+    }
+
+    /// Creates and confirms a PaymentIntent for `amount` minor units of `currency`, paid
+    /// with `payment_method`, under `idempotency_key` (a retry gets Stripe's first answer).
+    pub async fn charge(
+        &self,
+        idempotency_key: &str,
+        amount: i64,
+        currency: &str,
+        payment_method: &str,
+        order_number: &str,
+    ) -> AppResult<Charge> {
+        let amount = amount.to_string();
+        let currency = currency.to_ascii_lowercase();
+        let description = format!("Order {order_number}");
+        let params = [
+            ("amount", amount.as_str()),
+            ("currency", currency.as_str()),
+            ("payment_method", payment_method),
+            ("confirm", "true"),
+            ("automatic_payment_methods[enabled]", "true"),
+            // Cards and wallets only: nothing that leaves the page for a redirect.
+            ("automatic_payment_methods[allow_redirects]", "never"),
+            ("metadata[order_number]", order_number),
+            ("description", description.as_str()),
+        ];
+        let reply =
+            self.call::<Intent>(Method::Post, "/v1/payment_intents", Some(idempotency_key), &params).await?;
+        Ok(match reply {
+            Reply::Ok(intent) => charge_of(intent),
+            Reply::Refused { status: 402, error } => card_refusal(&error),
+            Reply::Refused { error, .. } if error.kind == "card_error" => card_refusal(&error),
+            Reply::Refused { status: 409, error } => Charge::Unknown(error.describe()),
+            Reply::Refused { status, error } => Charge::Misconfigured(format!(
+                "Stripe refused the payment request ({status}): {}",
+                error.describe()
+            )),
+            Reply::Unknown(why) => Charge::Unknown(why),
+        })
+    }
+
+    /// Refunds a PaymentIntent in full, once per `idempotency_key`; answers the refund's
+    /// id (`None`: it was refunded before). `Err` says why not.
+    pub async fn refund(
+        &self,
+        idempotency_key: &str,
+        intent: &str,
+        order_number: &str,
+    ) -> AppResult<Option<String>> {
+        let params = [("payment_intent", intent), ("metadata[order_number]", order_number)];
+        match self.call::<Created>(Method::Post, "/v1/refunds", Some(idempotency_key), &params).await? {
+            Reply::Ok(refund) => Ok(Some(refund.id)),
+            Reply::Refused { error, .. } if error.code.as_deref() == Some("charge_already_refunded") => {
+                Ok(None)
+            }
+            Reply::Refused { status, error } => {
+                Err(AppError::Conflict(format!("Stripe refused the refund ({status}): {}", error.describe())))
+            }
+            Reply::Unknown(why) => Err(AppError::Unavailable(format!(
+                "The refund could not be confirmed ({why}); try again — it will not be made twice."
+            ))),
+        }
+    }
+
+    /// Cancels a PaymentIntent that has not succeeded; `Ok(false)`: it had succeeded.
+    pub async fn cancel(&self, idempotency_key: &str, intent: &str) -> AppResult<bool> {
+        let path = format!("/v1/payment_intents/{intent}/cancel");
+        let params = [("cancellation_reason", "abandoned")];
+        match self.call::<Intent>(Method::Post, &path, Some(idempotency_key), &params).await? {
+            Reply::Ok(_) => Ok(true),
+            Reply::Refused { error, .. } => match error.payment_intent.as_deref() {
+                Some(pi) if pi.status == "succeeded" => Ok(false),
+                Some(pi) if pi.status == "canceled" => Ok(true),
+                _ => Err(AppError::Internal(format!(
+                    "Stripe refused to cancel {intent}: {}",
+                    error.describe()
+                ))),
+            },
+            Reply::Unknown(why) => Err(AppError::Unavailable(why)),
+        }
+    }
+}
+
+fn card_refusal(error: &ErrorBody) -> Charge {
+    Charge::Refused(stripe_card_refusal(
+        error.code.as_deref().unwrap_or(""),
+        error.decline_code.as_deref().unwrap_or(""),
+    ))
+}
+
+fn charge_of(intent: Intent) -> Charge {
+    match intent.status.as_str() {
+        "succeeded" => Charge::Succeeded { intent: intent.id },
+        "requires_action" => match intent.client_secret {
+            Some(client_secret) => Charge::NeedsAction { intent: intent.id, client_secret },
+            None => Charge::Unknown("a PaymentIntent needing action came without its client secret".into()),
+        },
+        "processing" | "requires_capture" => Charge::Processing { intent: intent.id },
+        _ => match &intent.last_payment_error {
+            Some(error) => card_refusal(error),
+            None => Charge::Refused(stripe_card_refusal("card_declined", "")),
+        },
+    }
+}

@@ -1,0 +1,117 @@
+//! Stripe's webhooks: `POST /webhooks/stripe`. The signature is checked before anything
+//! is read from the payload (HMAC-SHA256 of `t.payload` with the endpoint's secret, in
+//! constant time, `t` within the tolerance — see `shared::payments`); a refused one is a
+//! 400 and a log line. `payment_intent.succeeded` and `payment_intent.payment_failed`
+//! go to the order's shard with the event id, which applies each event once; other
+//! event types are acknowledged and ignored.
+
+use crate::bindings;
+use crate::durable::Caller;
+use crate::error::{AppError, AppResult};
+use crate::orders::{valid_number, Orders, PaymentUpdate};
+use crate::payments::secret;
+use serde::Deserialize;
+use shared::orders::Order;
+use shared::payments::{stripe_card_refusal, verify_stripe_webhook, DEFAULT_TOLERANCE_SECONDS};
+use worker::{console_warn, Env};
+
+/// The largest event payload read (Stripe's are a few KB).
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+#[derive(Deserialize)]
+struct Event {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    data: EventData,
+}
+
+#[derive(Deserialize)]
+struct EventData {
+    object: IntentObject,
+}
+
+#[derive(Deserialize)]
+struct IntentObject {
+    id: String,
+    #[serde(default)]
+    amount: Option<i64>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    metadata: Metadata,
+    #[serde(default)]
+    last_payment_error: Option<super::stripe::ErrorBody>,
+}
+
+#[derive(Default, Deserialize)]
+struct Metadata {
+    #[serde(default)]
+    order_number: Option<String>,
+}
+
+/// What became of a webhook.
+pub enum Received {
+    /// Applied to the order (which may have changed, or not, by the payment rule).
+    Applied { event: String, order: Box<Order> },
+    /// This event was handled before.
+    Duplicate { event: String },
+    /// Nothing to do (another event type, or not one of this shop's orders).
+    Ignored { event: String, why: &'static str },
+}
+
+/// Checks and applies one webhook delivery.
+pub async fn receive(
+    env: &Env,
+    caller: Caller<'_>,
+    signature: Option<&str>,
+    payload: &[u8],
+) -> AppResult<Received> {
+    let Some(secret) = secret(env, bindings::STRIPE_WEBHOOK_SECRET) else {
+        worker::console_error!("a Stripe webhook arrived but STRIPE_WEBHOOK_SECRET is not set");
+        return Err(AppError::Unavailable("Webhooks are not configured here yet.".into()));
+    };
+    let Some(signature) = signature else {
+        console_warn!("Stripe webhook refused: no Stripe-Signature header");
+        return Err(AppError::BadRequest("A Stripe webhook needs its Stripe-Signature header.".into()));
+    };
+    let tolerance = bindings::number(env, bindings::STRIPE_WEBHOOK_TOLERANCE_SECONDS)
+        .and_then(|s| i64::try_from(s).ok())
+        .unwrap_or(DEFAULT_TOLERANCE_SECONDS);
+    let now = (worker::Date::now().as_millis() / 1000) as i64;
+    if let Err(e) = verify_stripe_webhook(secret.as_bytes(), signature, payload, now, tolerance) {
+        console_warn!("Stripe webhook refused: {e}");
+        return Err(AppError::BadRequest(format!("The webhook's signature was refused: {e}.")));
+    }
+    let event: Event = serde_json::from_slice(payload).map_err(|e| {
+        AppError::BadRequest(format!("The webhook is not a payment event this shop reads: {e}."))
+    })?;
+    let intent = event.data.object;
+    let update = match event.kind.as_str() {
+        "payment_intent.succeeded" => PaymentUpdate::Succeeded {
+            reference: intent.id,
+            amount: intent.amount,
+            currency: intent.currency,
+        },
+        "payment_intent.payment_failed" => {
+            let error = intent.last_payment_error.unwrap_or_default();
+            let refusal = stripe_card_refusal(
+                error.code.as_deref().unwrap_or(""),
+                error.decline_code.as_deref().unwrap_or(""),
+            );
+            PaymentUpdate::Failed {
+                reference: Some(intent.id),
+                note: format!("The payment failed: {}", refusal.message()),
+            }
+        }
+        _ => return Ok(Received::Ignored { event: event.id, why: "not a payment event this shop acts on" }),
+    };
+    let Some(number) = intent.metadata.order_number.filter(|n| valid_number(n)) else {
+        return Ok(Received::Ignored { event: event.id, why: "not a payment for one of this shop's orders" });
+    };
+    match Orders::new(env, caller)?.payment(&number, Some(&event.id), update).await? {
+        (_, true) => Ok(Received::Duplicate { event: event.id }),
+        (Some(order), false) => Ok(Received::Applied { event: event.id, order: Box::new(order) }),
+        (None, false) => Ok(Received::Ignored { event: event.id, why: "no such order" }),
+    }
+}
