@@ -218,6 +218,8 @@ fn patterns_match_parsers() {
     let doc = document();
     let schemas = &doc["components"]["schemas"];
     let key = parameter_schema(&doc, "POST /checkouts/{id}/complete", "Idempotency-Key").clone();
+    let method =
+        request_schema(&doc, "POST /checkouts/{id}/complete")["properties"]["payment_method"].clone();
     type Parser = fn(&str) -> bool;
     // Each alphabet holds what the parser accepts and its near misses, so both sides of
     // every rule get exercised.
@@ -228,6 +230,7 @@ fn patterns_match_parsers() {
         ("CartId", schemas["CartId"].clone(), "[0-9a-gA]{30,34}", |s| CartId::parse(s).is_ok()),
         ("CartId (exact)", schemas["CartId"].clone(), "[0-9a-g]{32}", |s| CartId::parse(s).is_ok()),
         ("Idempotency-Key", key, "[A-Za-z0-9_\\- .]{0,132}", shared::checkout::valid_idempotency_key),
+        ("payment_method", method, "(pm_)?[A-Za-z0-9_\\-]{0,258}", shared::payments::valid_payment_method),
     ];
     for (what, schema, alphabet, parses) in cases {
         let schema = StringSchema::of(&schema);
@@ -370,7 +373,7 @@ fn bodies() -> Vec<Body> {
             operation: "POST /checkouts/{id}/complete",
             fields: fields_of::<api::Complete>,
             parses: parses::<api::Complete>,
-            example: json!({ "card": "4242 4242 4242 4242", "expected_total": 4800 }),
+            example: json!({ "card": "4242 4242 4242 4242", "payment_method": "pm_card_visa", "expected_total": 4800 }),
         },
         Body {
             operation: "POST /orders/lookup",
