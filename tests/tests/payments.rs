@@ -139,15 +139,32 @@ fn intent_requests(w: &World, key: &str) -> Vec<storefront_tests::fake_stripe::R
 
 /// Posts a webhook as Stripe would: `payload` signed at `timestamp` with `secret`.
 fn deliver(w: &World, payload: &str, secret: &str, timestamp: i64) -> (u16, Value) {
+    let reply = deliver_reply(w, payload, secret, timestamp);
+    (reply.status, serde_json::from_str(&reply.body).unwrap_or(Value::Null))
+}
+
+fn deliver_reply(w: &World, payload: &str, secret: &str, timestamp: i64) -> storefront_tests::Reply {
     let signature = sign_webhook(secret, timestamp, payload);
-    let reply = send_raw(
+    send_raw(
         &w.shop.base,
         "POST",
         "/webhooks/stripe",
         &[("content-type", "application/json"), ("stripe-signature", &signature)],
         payload.as_bytes(),
-    );
-    (reply.status, serde_json::from_str(&reply.body).unwrap_or(Value::Null))
+    )
+}
+
+/// The Durable Object calls the request answered by `reply` made, from its log line.
+fn calls_of(w: &World, reply: &storefront_tests::Reply) -> u64 {
+    let request_id = reply.header("x-request-id").unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(line) = log_line(&w.shop.log(), &request_id) {
+            return line["do_calls"].as_u64().unwrap();
+        }
+        assert!(Instant::now() < deadline, "no log line for {request_id}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn now_seconds() -> i64 {
@@ -213,17 +230,8 @@ fn a_card_that_pays_pays_the_order_at_once(w: &World) {
     assert_eq!(emails_for(&api, &number, Duration::from_secs(15)), 1);
     // The request's own log line: within the Stripe completion's budget (README): the
     // cart object, one inventory shard, storing the order, marking it paid.
-    let request_id = reply.header("x-request-id").unwrap().to_string();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let line = loop {
-        if let Some(line) = log_line(&w.shop.log(), &request_id) {
-            break line;
-        }
-        assert!(Instant::now() < deadline, "no log line for {request_id}");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let calls = line["do_calls"].as_u64().unwrap();
-    assert!(calls <= 4, "a Stripe completion on one shard made {calls} Durable Object calls: {line}");
+    let calls = calls_of(w, &reply);
+    assert!(calls <= 4, "a Stripe completion on one shard made {calls} Durable Object calls");
     println!("paid at once: 1 PaymentIntent, {calls} Durable Object calls, email sent");
 }
 
@@ -297,9 +305,11 @@ fn three_d_secure_leaves_the_order_pending_until_the_webhook(w: &World) {
     // The shopper authenticates; Stripe sends payment_intent.succeeded.
     let succeeded = w.stripe.finish_authentication(intent["id"].as_str().unwrap(), true).unwrap();
     let payload = event_payload(&key("evt"), "payment_intent.succeeded", &succeeded);
-    let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
-    assert_eq!(status, 200, "{body}");
+    let reply = deliver_reply(w, &payload, WEBHOOK_SECRET, now_seconds());
+    let body: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(reply.status, 200, "{body}");
     assert_eq!(body["result"], "applied");
+    assert!(calls_of(w, &reply) <= 1, "a success webhook calls its order's shard only");
     assert_eq!(order(&api, &buyer, &number)["status"], "paid");
     assert_eq!(emails_for(&api, &number, Duration::from_secs(15)), 1, "announced once paid");
     let page = shopper.get(&page_path);
@@ -436,8 +446,10 @@ fn a_failure_then_a_late_success_refunds_the_money(w: &World) {
     // The bank's check fails: payment_intent.payment_failed cancels the order.
     let failed = w.stripe.finish_authentication(&intent_id, false).unwrap();
     let payload = event_payload(&key("evt-failed"), "payment_intent.payment_failed", &failed);
-    let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
-    assert_eq!(status, 200, "{body}");
+    let reply = deliver_reply(w, &payload, WEBHOOK_SECRET, now_seconds());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let calls = calls_of(w, &reply);
+    assert!(calls <= 2, "a failure on one inventory shard made {calls} Durable Object calls");
     let cancelled = order(&api, &buyer, &number);
     assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
     assert_eq!(stock_now(&api), 5, "the cancelled order's unit is free again");
@@ -446,8 +458,9 @@ fn a_failure_then_a_late_success_refunds_the_money(w: &World) {
     let succeeded = w.stripe.finish_authentication(&intent_id, true).unwrap();
     assert_eq!(succeeded["status"], "succeeded");
     let payload = event_payload(&key("evt-late"), "payment_intent.succeeded", &succeeded);
-    let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
-    assert_eq!(status, 200, "{body}");
+    let reply = deliver_reply(w, &payload, WEBHOOK_SECRET, now_seconds());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(calls_of(w, &reply) <= 1, "a webhook that refunds calls its order's shard only");
     let refunded = order(&api, &buyer, &number);
     assert_eq!(refunded["status"], "refunded", "{refunded}");
     let refunds: Vec<_> = w
