@@ -27,6 +27,8 @@
       amount: Number(payment.dataset.amount),
       currency: payment.dataset.currency,
       paymentMethodCreation: "manual",
+      // Only cards: what the server confirms without sending the shopper elsewhere.
+      paymentMethodTypes: ["card"],
     });
     elements.create("payment").mount("#payment-element");
     var form = payment.closest("form");

@@ -62,6 +62,12 @@ if [[ ! -f .dev.vars ]]; then
     echo "ADMIN_TOKEN=\"$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')\""
   } > .dev.vars
 fi
+# Local development takes payments through the built-in test provider unless .dev.vars
+# says otherwise; the shipped wrangler.toml names none, so a deployed shop refuses
+# payments until its merchant chooses a provider.
+if ! grep -q '^PAYMENT_PROVIDER=' .dev.vars; then
+  echo 'PAYMENT_PROVIDER="test"' >> .dev.vars
+fi
 
 # npm ci when node_modules is missing or older than the lock file.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then

@@ -256,7 +256,11 @@ fn unknown_field() {
 fn bad_currency() {
     let s = Scratch::new("currency");
     let line = s.replace("store.toml", "currency = \"USD\"", "currency = \"dollars\"");
-    s.expect_problem("store.toml", Some(line), "`dollars` is not a currency code");
+    s.expect_problem("store.toml", Some(line), "`dollars` is not an ISO 4217 currency code");
+    // Three capital letters that name no currency are refused too.
+    let s = Scratch::new("currency-code");
+    let line = s.replace("store.toml", "currency = \"USD\"", "currency = \"ABC\"");
+    s.expect_problem("store.toml", Some(line), "`ABC` is not an ISO 4217 currency code");
 }
 
 #[test]

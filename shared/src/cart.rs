@@ -149,6 +149,44 @@ pub fn price_cart<'a>(
     Ok(PricedCart { lines: priced, unavailable, subtotal, item_count })
 }
 
+/// What a cart form posts to (`POST /cart/{action}`). Anything else is not a cart action
+/// (404), never one of these by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CartAction {
+    Add,
+    Link,
+    Update,
+    Remove,
+    Clear,
+    Discount,
+}
+
+impl CartAction {
+    pub const ALL: [CartAction; 6] = [
+        CartAction::Add,
+        CartAction::Link,
+        CartAction::Update,
+        CartAction::Remove,
+        CartAction::Clear,
+        CartAction::Discount,
+    ];
+
+    pub fn parse(name: &str) -> Option<CartAction> {
+        CartAction::ALL.into_iter().find(|action| action.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CartAction::Add => "add",
+            CartAction::Link => "link",
+            CartAction::Update => "update",
+            CartAction::Remove => "remove",
+            CartAction::Clear => "clear",
+            CartAction::Discount => "discount",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

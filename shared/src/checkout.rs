@@ -358,6 +358,24 @@ pub fn compute_totals(
     })
 }
 
+/// What a checkout form posts to (`POST /checkout/{action}`): one of the steps, or
+/// completing the order. Anything else is not a checkout action (404), never one of
+/// these by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckoutAction {
+    Step(crate::review::Step),
+    Complete,
+}
+
+impl CheckoutAction {
+    pub fn parse(name: &str) -> Option<CheckoutAction> {
+        match name {
+            "complete" => Some(CheckoutAction::Complete),
+            other => crate::review::Step::parse(other).map(CheckoutAction::Step),
+        }
+    }
+}
+
 /// The built-in test payment provider's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PaymentOutcome {
@@ -367,9 +385,59 @@ pub enum PaymentOutcome {
     TransientFailure,
 }
 
-/// An `Idempotency-Key`: 8 to 128 ASCII letters, digits, `-` or `_`.
-pub fn valid_idempotency_key(key: &str) -> bool {
-    (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+/// An idempotency key: 8 to 128 ASCII letters, digits, `-` or `_`. A completion is
+/// recorded under one, so the same request sent again answers what the first one did.
+/// The shop's own payment form carries the key of the checkout attempt (see
+/// `review::CartState::checkout_key`); API clients send theirs in `Idempotency-Key`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub const MIN_LEN: usize = 8;
+    pub const MAX_LEN: usize = 128;
+
+    /// Reads a key exactly as sent.
+    pub fn parse(key: &str) -> Result<IdempotencyKey, FieldError> {
+        let allowed = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        if (Self::MIN_LEN..=Self::MAX_LEN).contains(&key.len()) && key.bytes().all(allowed) {
+            Ok(IdempotencyKey(key.to_string()))
+        } else {
+            Err(FieldError::new(
+                "idempotency_key",
+                "The Idempotency-Key must be 8–128 letters, digits, `-` or `_`.",
+            ))
+        }
+    }
+
+    /// A key made by the shop itself from a digest (always valid: `prefix` is letters).
+    pub(crate) fn derived(prefix: &str, digest: &[u8]) -> IdempotencyKey {
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        IdempotencyKey(format!("{prefix}-{hex}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for IdempotencyKey {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        IdempotencyKey::parse(&text).map_err(|e| e.message)
+    }
+}
+
+impl From<IdempotencyKey> for String {
+    fn from(key: IdempotencyKey) -> String {
+        key.0
+    }
 }
 
 /// Longest card number accepted as typed, spaces and dashes included.

@@ -23,7 +23,7 @@ impl fmt::Display for MoneyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::BadCurrency(c) => {
-                write!(f, "`{c}` is not a currency code; use three capital letters such as USD or EUR")
+                write!(f, "`{c}` is not an ISO 4217 currency code; use one such as USD, EUR or JPY")
             }
             Self::CurrencyMismatch { left, right } => write!(f, "cannot combine {left} and {right} amounts"),
             Self::Overflow => f.write_str("amount is too large"),
@@ -34,6 +34,41 @@ impl fmt::Display for MoneyError {
 
 impl std::error::Error for MoneyError {}
 
+/// ISO 4217's active currencies (and ANG, still in use) with their minor units — the
+/// digits after the decimal point an amount is kept in. The one table of exponents:
+/// display, parsing and the payment providers' conversions all read it.
+#[rustfmt::skip]
+const ISO_4217: &[([u8; 3], u8)] = &[
+    (*b"AED", 2), (*b"AFN", 2), (*b"ALL", 2), (*b"AMD", 2), (*b"ANG", 2), (*b"AOA", 2),
+    (*b"ARS", 2), (*b"AUD", 2), (*b"AWG", 2), (*b"AZN", 2), (*b"BAM", 2), (*b"BBD", 2),
+    (*b"BDT", 2), (*b"BGN", 2), (*b"BHD", 3), (*b"BIF", 0), (*b"BMD", 2), (*b"BND", 2),
+    (*b"BOB", 2), (*b"BOV", 2), (*b"BRL", 2), (*b"BSD", 2), (*b"BTN", 2), (*b"BWP", 2),
+    (*b"BYN", 2), (*b"BZD", 2), (*b"CAD", 2), (*b"CDF", 2), (*b"CHE", 2), (*b"CHF", 2),
+    (*b"CHW", 2), (*b"CLF", 4), (*b"CLP", 0), (*b"CNY", 2), (*b"COP", 2), (*b"COU", 2),
+    (*b"CRC", 2), (*b"CUP", 2), (*b"CVE", 2), (*b"CZK", 2), (*b"DJF", 0), (*b"DKK", 2),
+    (*b"DOP", 2), (*b"DZD", 2), (*b"EGP", 2), (*b"ERN", 2), (*b"ETB", 2), (*b"EUR", 2),
+    (*b"FJD", 2), (*b"FKP", 2), (*b"GBP", 2), (*b"GEL", 2), (*b"GHS", 2), (*b"GIP", 2),
+    (*b"GMD", 2), (*b"GNF", 0), (*b"GTQ", 2), (*b"GYD", 2), (*b"HKD", 2), (*b"HNL", 2),
+    (*b"HTG", 2), (*b"HUF", 2), (*b"IDR", 2), (*b"ILS", 2), (*b"INR", 2), (*b"IQD", 3),
+    (*b"IRR", 2), (*b"ISK", 0), (*b"JMD", 2), (*b"JOD", 3), (*b"JPY", 0), (*b"KES", 2),
+    (*b"KGS", 2), (*b"KHR", 2), (*b"KMF", 0), (*b"KPW", 2), (*b"KRW", 0), (*b"KWD", 3),
+    (*b"KYD", 2), (*b"KZT", 2), (*b"LAK", 2), (*b"LBP", 2), (*b"LKR", 2), (*b"LRD", 2),
+    (*b"LSL", 2), (*b"LYD", 3), (*b"MAD", 2), (*b"MDL", 2), (*b"MGA", 2), (*b"MKD", 2),
+    (*b"MMK", 2), (*b"MNT", 2), (*b"MOP", 2), (*b"MRU", 2), (*b"MUR", 2), (*b"MVR", 2),
+    (*b"MWK", 2), (*b"MXN", 2), (*b"MXV", 2), (*b"MYR", 2), (*b"MZN", 2), (*b"NAD", 2),
+    (*b"NGN", 2), (*b"NIO", 2), (*b"NOK", 2), (*b"NPR", 2), (*b"NZD", 2), (*b"OMR", 3),
+    (*b"PAB", 2), (*b"PEN", 2), (*b"PGK", 2), (*b"PHP", 2), (*b"PKR", 2), (*b"PLN", 2),
+    (*b"PYG", 0), (*b"QAR", 2), (*b"RON", 2), (*b"RSD", 2), (*b"RUB", 2), (*b"RWF", 0),
+    (*b"SAR", 2), (*b"SBD", 2), (*b"SCR", 2), (*b"SDG", 2), (*b"SEK", 2), (*b"SGD", 2),
+    (*b"SHP", 2), (*b"SLE", 2), (*b"SOS", 2), (*b"SRD", 2), (*b"SSP", 2), (*b"STN", 2),
+    (*b"SVC", 2), (*b"SYP", 2), (*b"SZL", 2), (*b"THB", 2), (*b"TJS", 2), (*b"TMT", 2),
+    (*b"TND", 3), (*b"TOP", 2), (*b"TRY", 2), (*b"TTD", 2), (*b"TWD", 2), (*b"TZS", 2),
+    (*b"UAH", 2), (*b"UGX", 0), (*b"USD", 2), (*b"USN", 2), (*b"UYI", 0), (*b"UYU", 2),
+    (*b"UYW", 4), (*b"UZS", 2), (*b"VED", 2), (*b"VES", 2), (*b"VND", 0), (*b"VUV", 0),
+    (*b"WST", 2), (*b"XAF", 0), (*b"XCD", 2), (*b"XCG", 2), (*b"XOF", 0), (*b"XPF", 0),
+    (*b"YER", 2), (*b"ZAR", 2), (*b"ZMW", 2), (*b"ZWG", 2),
+];
+
 /// An ISO 4217 currency code such as `USD`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency([u8; 3]);
@@ -43,13 +78,11 @@ impl Currency {
     pub const EUR: Currency = Currency(*b"EUR");
     pub const GBP: Currency = Currency(*b"GBP");
 
-    /// Accepts exactly three ASCII capital letters.
+    /// Accepts the code of a currency in ISO 4217's list (three capital letters).
     pub fn parse(code: &str) -> Result<Self, MoneyError> {
-        let bytes = code.as_bytes();
-        if bytes.len() == 3 && bytes.iter().all(u8::is_ascii_uppercase) {
-            Ok(Currency([bytes[0], bytes[1], bytes[2]]))
-        } else {
-            Err(MoneyError::BadCurrency(code.to_string()))
+        match <[u8; 3]>::try_from(code.as_bytes()) {
+            Ok(bytes) if ISO_4217.binary_search_by(|(c, _)| c.cmp(&bytes)).is_ok() => Ok(Currency(bytes)),
+            _ => Err(MoneyError::BadCurrency(code.to_string())),
         }
     }
 
@@ -58,13 +91,18 @@ impl Currency {
         std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
 
-    /// Digits after the decimal point for this currency (ISO 4217 exponent).
+    /// Digits after the decimal point for this currency: its ISO 4217 exponent.
     pub fn minor_digits(&self) -> u32 {
-        match &self.0 {
-            b"JPY" | b"KRW" | b"VND" | b"CLP" | b"ISK" | b"HUF" | b"TWD" | b"UGX" | b"XAF" | b"XOF" => 0,
-            b"BHD" | b"KWD" | b"OMR" | b"JOD" | b"TND" | b"IQD" | b"LYD" => 3,
-            _ => 2,
+        match ISO_4217.binary_search_by(|(code, _)| code.cmp(&self.0)) {
+            Ok(at) => ISO_4217.get(at).map_or(2, |(_, digits)| u32::from(*digits)),
+            // Unreachable for a parsed currency: `parse` only takes codes in the table.
+            Err(_) => 2,
         }
+    }
+
+    /// Every currency the shop knows, in code order.
+    pub fn all() -> impl Iterator<Item = Currency> {
+        ISO_4217.iter().map(|(code, _)| Currency(*code))
     }
 
     /// Symbol written before the amount, when the currency has a well-known one.
@@ -259,6 +297,7 @@ mod tests {
         assert!(Currency::parse("US").is_err());
         assert!(Currency::parse("USDX").is_err());
         assert!(Currency::parse("ÜSD").is_err());
+        assert!(Currency::parse("ABC").is_err(), "not a currency");
         assert_eq!(Currency::parse("EUR").unwrap(), Currency::EUR);
     }
 
@@ -294,7 +333,29 @@ mod tests {
         assert!(serde_json::from_str::<Money>(r#"{"minor":1,"currency":"usd"}"#).is_err());
     }
 
+    #[test]
+    fn exponents_are_iso_4217s() {
+        let digits = |code: &str| Currency::parse(code).unwrap().minor_digits();
+        for (code, expected) in
+            [("USD", 2), ("JPY", 0), ("KRW", 0), ("ISK", 0), ("HUF", 2), ("TWD", 2), ("KWD", 3), ("CLF", 4)]
+        {
+            assert_eq!(digits(code), expected, "{code}");
+        }
+        let table: Vec<Currency> = Currency::all().collect();
+        assert!(table.windows(2).all(|w| w[0] < w[1]), "the table is sorted, without repeats");
+        assert!(table.len() > 150);
+    }
+
     proptest! {
+        #[test]
+        fn every_currency_formats_and_parses_back(at in any::<prop::sample::Index>(), minor in -1_000_000_000_i64..1_000_000_000) {
+            let all: Vec<Currency> = Currency::all().collect();
+            let currency = all[at.index(all.len())];
+            prop_assert_eq!(Currency::parse(currency.code()), Ok(currency));
+            let money = Money::new(minor, currency);
+            prop_assert_eq!(Money::parse_decimal(&format_decimal(money), currency), Ok(money));
+        }
+
         #[test]
         fn decimal_text_round_trips(minor in -1_000_000_000_000_i64..1_000_000_000_000) {
             let money = usd(minor);

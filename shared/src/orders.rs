@@ -70,12 +70,41 @@ impl OrderStatus {
     }
 }
 
+/// Who takes the money: the built-in test provider (card numbers decide, nothing is
+/// charged) or Stripe. Chosen by `PAYMENT_PROVIDER`; each order records its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentProvider {
+    /// Orders from before this field were all paid through the test provider.
+    #[default]
+    Test,
+    Stripe,
+}
+
+impl PaymentProvider {
+    /// Reads the `PAYMENT_PROVIDER` setting; anything else is `None` (no provider).
+    pub fn parse(name: &str) -> Option<PaymentProvider> {
+        match name.trim() {
+            "test" => Some(PaymentProvider::Test),
+            "stripe" => Some(PaymentProvider::Stripe),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentProvider::Test => "test",
+            PaymentProvider::Stripe => "stripe",
+        }
+    }
+}
+
 /// How an order is paid for, and what its payment holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentInfo {
-    /// `test` or `stripe` (orders from before this field: `test`).
-    #[serde(default = "test_provider")]
-    pub provider: String,
+    /// Orders from before this field: the test provider.
+    #[serde(default)]
+    pub provider: PaymentProvider,
     /// The provider's reference (Stripe: the PaymentIntent id), once known.
     #[serde(default)]
     pub reference: Option<String>,
@@ -101,15 +130,11 @@ pub struct PaymentInfo {
     pub client_secret: Option<String>,
 }
 
-fn test_provider() -> String {
-    "test".into()
-}
-
 /// An order stored before payments were recorded was paid through the test provider.
 impl Default for PaymentInfo {
     fn default() -> Self {
         PaymentInfo {
-            provider: test_provider(),
+            provider: PaymentProvider::Test,
             reference: None,
             stock_commit: None,
             stock: Vec::new(),

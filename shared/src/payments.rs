@@ -4,6 +4,7 @@
 //! `"{t}.{payload}"` under the endpoint's secret, compared in constant time, with a
 //! tolerance window on `t`).
 
+use crate::money::{Currency, Money};
 use crate::orders::OrderStatus;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -91,6 +92,166 @@ pub fn stripe_card_refusal(code: &str, decline_code: &str) -> Refusal {
             "Your card number is incorrect. {NOTHING_TAKEN}; check it and try again."
         )),
         _ => Refusal::Declined(format!("Your card was declined. {NOTHING_TAKEN}; try another card.")),
+    }
+}
+
+/// How Stripe's API writes amounts of a currency (its "Supported currencies" reference).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StripeUnits {
+    /// In the currency's minor unit, as ISO 4217 has it (cents for USD).
+    Minor,
+    /// Zero-decimal: whole units (yen), whatever ISO's exponent.
+    Whole,
+    /// A two-decimal amount of whole units only (ISK: 100 is one króna; amounts must be
+    /// divisible by 100).
+    TwoDecimalWhole,
+    /// Three decimals, the last one 0: the amount is rounded to a multiple of ten.
+    ThreeDecimalTens,
+}
+
+/// Stripe's zero-decimal currencies.
+const STRIPE_ZERO_DECIMAL: &[&str] = &[
+    "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF",
+    "XPF",
+];
+/// Stripe's three-decimal currencies.
+const STRIPE_THREE_DECIMAL: &[&str] = &["BHD", "JOD", "KWD", "OMR", "TND"];
+/// Every other currency Stripe takes for card payments (two decimals in its API).
+const STRIPE_TWO_DECIMAL: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BMD",
+    "BND", "BOB", "BRL", "BSD", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CNY", "COP", "CRC", "CVE", "CZK",
+    "DKK", "DOP", "DZD", "EGP", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GIP", "GMD", "GTQ", "GYD", "HKD",
+    "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "ISK", "JMD", "KES", "KGS", "KHR", "KYD", "KZT", "LAK", "LBP",
+    "LKR", "LRD", "LSL", "MAD", "MDL", "MKD", "MMK", "MNT", "MOP", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN",
+    "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "QAR", "RON", "RSD",
+    "RUB", "SAR", "SBD", "SCR", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SZL", "THB", "TJS", "TOP", "TRY",
+    "TTD", "TWD", "TZS", "UAH", "USD", "UYU", "UZS", "WST", "XCD", "YER", "ZAR", "ZMW",
+];
+/// The smallest charge Stripe takes where its reference states one, in the currency's
+/// ISO minor units (elsewhere it is about USD 0.50 at the day's rate, checked by Stripe).
+const STRIPE_MINIMUMS: &[(&str, i64)] = &[
+    ("AED", 200),
+    ("AUD", 50),
+    ("BGN", 100),
+    ("BRL", 50),
+    ("CAD", 50),
+    ("CHF", 50),
+    ("CZK", 1500),
+    ("DKK", 250),
+    ("EUR", 50),
+    ("GBP", 30),
+    ("HKD", 400),
+    ("HUF", 17500),
+    ("INR", 50),
+    ("JPY", 50),
+    ("MXN", 1000),
+    ("MYR", 200),
+    ("NOK", 300),
+    ("NZD", 50),
+    ("PLN", 200),
+    ("RON", 200),
+    ("SEK", 300),
+    ("SGD", 50),
+    ("THB", 1000),
+    ("USD", 50),
+];
+/// The largest amount Stripe's API takes (eight digits of its units).
+pub const STRIPE_MAX_AMOUNT: i64 = 99_999_999;
+
+/// How Stripe writes `currency`, or `None` if Stripe does not take it.
+pub fn stripe_units(currency: Currency) -> Option<StripeUnits> {
+    let code = currency.code();
+    if STRIPE_ZERO_DECIMAL.contains(&code) {
+        Some(StripeUnits::Whole)
+    } else if STRIPE_THREE_DECIMAL.contains(&code) {
+        Some(StripeUnits::ThreeDecimalTens)
+    } else if code == "ISK" {
+        Some(StripeUnits::TwoDecimalWhole)
+    } else if STRIPE_TWO_DECIMAL.contains(&code) {
+        Some(StripeUnits::Minor)
+    } else {
+        None
+    }
+}
+
+/// An amount as Stripe's API takes it: the integer `amount` and the lowercase currency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StripeAmount {
+    pub value: i64,
+    pub currency: String,
+}
+
+/// Why an amount cannot be charged through Stripe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StripeAmountError {
+    UnsupportedCurrency(Currency),
+    /// Below Stripe's minimum charge for the currency (in ISO minor units).
+    BelowMinimum {
+        minimum: Money,
+    },
+    TooLarge,
+    /// Stripe takes whole units of this currency and the amount has a fraction.
+    NotWhole,
+}
+
+impl std::fmt::Display for StripeAmountError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnsupportedCurrency(c) => write!(f, "card payments in {c} are not available"),
+            Self::BelowMinimum { minimum } => {
+                write!(f, "card payments start at {}", crate::money::format_money(*minimum))
+            }
+            Self::TooLarge => f.write_str("the amount is larger than a card payment can be"),
+            Self::NotWhole => f.write_str("the amount must be in whole units of its currency"),
+        }
+    }
+}
+
+impl StripeAmount {
+    /// Converts an amount (ISO minor units) into Stripe's: zero-decimal currencies in
+    /// whole units, ISK ×100, three-decimal currencies rounded half up to a multiple of
+    /// ten; refused below Stripe's stated minimum or above its maximum.
+    pub fn from_money(money: Money) -> Result<StripeAmount, StripeAmountError> {
+        let currency = money.currency();
+        let units = stripe_units(currency).ok_or(StripeAmountError::UnsupportedCurrency(currency))?;
+        let minor = money.minor();
+        if let Some((_, minimum)) = STRIPE_MINIMUMS.iter().find(|(code, _)| *code == currency.code()) {
+            if minor < *minimum {
+                return Err(StripeAmountError::BelowMinimum { minimum: Money::new(*minimum, currency) });
+            }
+        }
+        if minor <= 0 {
+            return Err(StripeAmountError::BelowMinimum { minimum: Money::new(1, currency) });
+        }
+        let iso = currency.minor_digits();
+        let value = match units {
+            StripeUnits::Minor => Some(minor),
+            StripeUnits::Whole => {
+                let scale = 10_i64.pow(iso);
+                if minor % scale != 0 {
+                    return Err(StripeAmountError::NotWhole);
+                }
+                Some(minor / scale)
+            }
+            StripeUnits::TwoDecimalWhole => 10_i64.pow(2_u32.saturating_sub(iso)).checked_mul(minor),
+            StripeUnits::ThreeDecimalTens => minor.checked_add(5).map(|m| m / 10 * 10),
+        };
+        match value {
+            Some(value) if value <= 0 => {
+                Err(StripeAmountError::BelowMinimum { minimum: Money::new(5, currency) })
+            }
+            Some(value) if value <= STRIPE_MAX_AMOUNT => {
+                Ok(StripeAmount { value, currency: currency.code().to_ascii_lowercase() })
+            }
+            _ => Err(StripeAmountError::TooLarge),
+        }
+    }
+
+    /// Whether `amount` of `currency` (as Stripe reports a payment) is what charging
+    /// `expected` sends.
+    pub fn matches(expected: Money, amount: i64, currency: &str) -> bool {
+        StripeAmount::from_money(expected)
+            .is_ok_and(|sent| sent.value == amount && sent.currency.eq_ignore_ascii_case(currency))
     }
 }
 
@@ -331,7 +492,84 @@ mod tests {
         }
     }
 
+    fn money(minor: i64, code: &str) -> Money {
+        Money::new(minor, Currency::parse(code).unwrap())
+    }
+
+    #[test]
+    fn stripe_amounts_follow_its_currency_rules() {
+        let sent = |minor, code| StripeAmount::from_money(money(minor, code)).map(|a| a.value);
+        assert_eq!(sent(1999, "USD"), Ok(1999));
+        assert_eq!(sent(500, "JPY"), Ok(500), "zero-decimal: whole yen");
+        assert_eq!(sent(500, "ISK"), Ok(50_000), "ISK: two decimals in the API, whole krónur");
+        assert_eq!(sent(20050, "HUF"), Ok(20050), "HUF: two decimals for charges");
+        assert_eq!(sent(1050, "TWD"), Ok(1050));
+        assert_eq!(sent(5124, "KWD"), Ok(5120), "three decimals, rounded to a ten");
+        assert_eq!(sent(5125, "KWD"), Ok(5130));
+        assert_eq!(sent(20000, "MGA"), Ok(200), "zero-decimal at Stripe, two at ISO");
+        assert_eq!(sent(20050, "MGA"), Err(StripeAmountError::NotWhole));
+        assert!(matches!(sent(49, "USD"), Err(StripeAmountError::BelowMinimum { .. })));
+        assert!(matches!(sent(49, "JPY"), Err(StripeAmountError::BelowMinimum { .. })));
+        assert_eq!(sent(100_000_000, "USD"), Err(StripeAmountError::TooLarge));
+        assert!(matches!(sent(1000, "IQD"), Err(StripeAmountError::UnsupportedCurrency(_))));
+        assert_eq!(StripeAmount::from_money(money(1999, "EUR")).unwrap().currency, "eur");
+        assert!(StripeAmount::matches(money(5124, "KWD"), 5120, "kwd"));
+        assert!(!StripeAmount::matches(money(5124, "KWD"), 5124, "kwd"));
+        assert!(!StripeAmount::matches(money(1999, "USD"), 1999, "eur"));
+    }
+
+    #[test]
+    fn every_stripe_currency_is_an_iso_currency() {
+        for code in STRIPE_ZERO_DECIMAL.iter().chain(STRIPE_THREE_DECIMAL).chain(STRIPE_TWO_DECIMAL) {
+            let currency = Currency::parse(code).unwrap_or_else(|_| panic!("{code} is not in the ISO table"));
+            assert!(stripe_units(currency).is_some(), "{code}");
+        }
+        for (code, _) in STRIPE_MINIMUMS {
+            assert!(stripe_units(Currency::parse(code).unwrap()).is_some(), "{code}");
+        }
+    }
+
     proptest! {
+        /// For every currency of the ISO table and any amount: Stripe either refuses it
+        /// with a reason, or gets an amount that follows its rules for the currency and
+        /// stands for the same sum (exactly, or within half a ten of the last digit for
+        /// three-decimal currencies).
+        #[test]
+        fn stripe_amounts_are_right_in_every_currency(at in any::<prop::sample::Index>(), minor in -10_i64..2_000_000_000) {
+            let all: Vec<Currency> = Currency::all().collect();
+            let currency = all[at.index(all.len())];
+            let iso = currency.minor_digits();
+            match (StripeAmount::from_money(Money::new(minor, currency)), stripe_units(currency)) {
+                (Err(StripeAmountError::UnsupportedCurrency(c)), None) => prop_assert_eq!(c, currency),
+                (Err(_), Some(_)) => {}
+                (Ok(sent), Some(units)) => {
+                    prop_assert!(sent.value > 0 && sent.value <= STRIPE_MAX_AMOUNT);
+                    prop_assert_eq!(&sent.currency, &currency.code().to_ascii_lowercase());
+                    // The same sum, written in Stripe's exponent for the currency.
+                    let stripe_exp: u32 = match units {
+                        StripeUnits::Minor => iso,
+                        StripeUnits::Whole => 0,
+                        StripeUnits::TwoDecimalWhole => 2,
+                        StripeUnits::ThreeDecimalTens => 3,
+                    };
+                    let as_iso = i128::from(sent.value) * 10_i128.pow(iso) / 10_i128.pow(stripe_exp);
+                    match units {
+                        StripeUnits::ThreeDecimalTens => {
+                            prop_assert_eq!(sent.value % 10, 0);
+                            prop_assert!((as_iso - i128::from(minor)).abs() <= 5);
+                        }
+                        StripeUnits::TwoDecimalWhole => {
+                            prop_assert_eq!(sent.value % 100, 0);
+                            prop_assert_eq!(as_iso, i128::from(minor));
+                        }
+                        _ => prop_assert_eq!(as_iso, i128::from(minor)),
+                    }
+                }
+                (Ok(_), None) => prop_assert!(false, "{} is not a Stripe currency", currency),
+                (Err(e), None) => prop_assert!(false, "{}: {} instead of unsupported", currency, e),
+            }
+        }
+
         #[test]
         fn any_change_to_the_payload_is_caught(payload in proptest::collection::vec(any::<u8>(), 0..200), flip in any::<prop::sample::Index>()) {
             let h = header(b"whsec_p", 5_000, &payload);

@@ -5,11 +5,12 @@
 
 use crate::cart::{price_cart, CartLine, PricedCart, PricingError};
 use crate::catalog::Product;
-use crate::checkout::{compute_totals, find_discount, rates_for, tax_for, Address, Totals};
+use crate::checkout::{compute_totals, find_discount, rates_for, tax_for, Address, IdempotencyKey, Totals};
 use crate::ids::Sku;
 use crate::money::Currency;
 use crate::settings::{ShippingRate, StoreSettings};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -24,6 +25,43 @@ pub struct CartState {
     /// Orders placed from this cart so far; names the current checkout's stock hold.
     #[serde(default)]
     pub checkout_seq: u64,
+}
+
+impl CartState {
+    /// The idempotency key of this checkout attempt: a digest of the checkout's revision
+    /// (`checkout_seq`, moved on by every completion that ends) and of everything the
+    /// shopper chose — lines, discount code, contact, address, shipping rate. Computed
+    /// on the server, never taken from a client: every retry of the same cart contents
+    /// has the same key, so it resumes the same order (and the same payment), however
+    /// often the page is reloaded; a changed cart is a new attempt. Prices are left out
+    /// on purpose: an order whose payment may have started keeps the total it was
+    /// placed with rather than becoming a second order.
+    pub fn checkout_key(&self) -> IdempotencyKey {
+        let mut digest = Sha256::new();
+        let mut field = |bytes: &[u8]| {
+            digest.update((bytes.len() as u64).to_le_bytes());
+            digest.update(bytes);
+        };
+        field(&self.checkout_seq.to_le_bytes());
+        for line in &self.lines {
+            field(line.sku.as_str().as_bytes());
+            field(&line.quantity.get().to_le_bytes());
+        }
+        let text = |t: &Option<String>| t.as_deref().unwrap_or("\u{0}").as_bytes().to_vec();
+        field(&text(&self.discount_code));
+        field(&text(&self.email));
+        field(&text(&self.shipping_rate));
+        match &self.address {
+            Some(a) => {
+                for part in [&a.name, &a.line1, &a.line2, &a.city, &a.region, &a.postal_code, &a.country] {
+                    field(part.as_bytes());
+                }
+            }
+            None => field(b"\0"),
+        }
+        let hash = digest.finalize();
+        IdempotencyKey::derived("checkout", hash.get(..16).unwrap_or_default())
+    }
 }
 
 /// One SKU as the stock service sees it: units wanted, and the catalog's stock figure
@@ -45,6 +83,13 @@ pub enum Step {
 }
 
 impl Step {
+    pub const ALL: [Step; 3] = [Step::Contact, Step::Address, Step::Shipping];
+
+    /// The step a path segment names (`contact`, `address`, `shipping`).
+    pub fn parse(name: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|step| step.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Step::Contact => "contact",
@@ -283,6 +328,38 @@ mod tests {
                 review_cart(state, &products(), settings(), Currency::USD, &available, "2026-01-01").unwrap();
             prop_assert_eq!(review.short.contains_key("T-S"), free < quantity);
             prop_assert_eq!(review.totals.subtotal.minor(), 2500 * i64::from(quantity));
+        }
+    }
+
+    #[test]
+    fn a_checkout_key_names_one_attempt_of_one_cart_content() {
+        let state = CartState {
+            lines: vec![line("a", "A-1", 2), line("b", "B-1", 1)],
+            email: Some("a@example.com".into()),
+            shipping_rate: Some("standard".into()),
+            ..CartState::default()
+        };
+        let key = state.checkout_key();
+        assert_eq!(key, state.clone().checkout_key(), "the same contents, the same key");
+        assert_eq!(IdempotencyKey::parse(key.as_str()).as_ref(), Ok(&key), "a valid key");
+        let mut changes: Vec<CartState> = Vec::new();
+        let mut more = state.clone();
+        more.lines[0].quantity = Quantity::new(3).unwrap();
+        changes.push(more);
+        let mut next = state.clone();
+        next.checkout_seq += 1;
+        changes.push(next);
+        let mut code = state.clone();
+        code.discount_code = Some("SAVE".into());
+        changes.push(code);
+        let mut rate = state.clone();
+        rate.shipping_rate = Some("express".into());
+        changes.push(rate);
+        let mut fewer = state.clone();
+        fewer.lines.pop();
+        changes.push(fewer);
+        for changed in changes {
+            assert_ne!(changed.checkout_key(), key, "{changed:?}");
         }
     }
 }

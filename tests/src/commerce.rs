@@ -3,7 +3,7 @@
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use crate::{Api, ADMIN_TOKEN};
+use crate::{Api, Reply, Shop, Shopper, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
 /// A new cart: (id, token).
@@ -81,4 +81,41 @@ pub fn orders_for_prefix(api: &Api, prefix: &str) -> Vec<Value> {
         .into_iter()
         .filter(|o| o["email"].as_str().is_some_and(|e| e.starts_with(prefix)))
         .collect()
+}
+
+/// The `value` of the field `name` in a page's form (the first one).
+pub fn form_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html.find(&marker)? + marker.len();
+    html.get(at..)?.split('"').next().map(str::to_string)
+}
+
+/// A shopper who put one `product`/`sku` in the cart through the shop's forms and gave
+/// contact, a California address and standard shipping, now on the payment step (the
+/// page is the last reply).
+pub fn shopper_at_payment(shop: &Shop, product: &str, sku: &str, email: &str) -> (Shopper, Reply) {
+    let mut shopper = Shopper::new(shop);
+    shopper.get(&format!("/products/{product}"));
+    let added = shopper.post_form("/cart/add", &[("product", product), ("variant", sku)]);
+    assert_eq!(added.status, 303, "{}", added.body);
+    let address = [
+        ("name", "Ada Lovelace"),
+        ("line1", "1 Main St"),
+        ("city", "San Francisco"),
+        ("region", "CA"),
+        ("postal_code", "94107"),
+        ("country", "US"),
+    ];
+    for (path, fields) in [
+        ("/checkout/contact", vec![("email", email)]),
+        ("/checkout/address", address.to_vec()),
+        ("/checkout/shipping", vec![("rate", "standard")]),
+    ] {
+        let reply = shopper.post_form(path, &fields);
+        assert_eq!(reply.status, 303, "{path}: {}", reply.body);
+    }
+    let page = shopper.get("/checkout");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("action=\"/checkout/complete\""), "the payment step: {}", page.body);
+    (shopper, page)
 }

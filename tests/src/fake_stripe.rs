@@ -105,6 +105,21 @@ impl FakeStripe {
     }
 
     /// The current PaymentIntent object `id`.
+    /// How many PaymentIntents took money (succeeded), over the fake's life.
+    pub fn charges(&self) -> usize {
+        self.lock().charges()
+    }
+
+    /// The PaymentIntents made for `order_number`, oldest first.
+    pub fn intents_for_order(&self, order_number: &str) -> Vec<Value> {
+        self.lock()
+            .intents
+            .iter()
+            .filter(|i| intent_order_number(i) == Some(order_number))
+            .map(|i| Value::Object(i.clone()))
+            .collect()
+    }
+
     pub fn intent(&self, id: &str) -> Option<Value> {
         self.lock().intent(id).cloned().map(Value::Object)
     }
@@ -481,6 +496,9 @@ impl State {
             ("POST", ["v1", "payment_intents", id, "cancel"]) if !id.is_empty() => {
                 self.cancel_intent(id, params)
             }
+            ("POST", ["v1", "payment_intents", id, "confirm"]) if !id.is_empty() => {
+                self.confirm_intent(id, params)
+            }
             ("POST", ["v1", "refunds"]) => self.create_refund(params),
             ("GET", ["v1", "refunds", id]) if !id.is_empty() => self.retrieve_refund(id, params),
             _ => {
@@ -510,6 +528,7 @@ impl State {
                     | "statement_descriptor_suffix"
                     | "automatic_payment_methods[enabled]"
                     | "automatic_payment_methods[allow_redirects]"
+                    | "payment_method_types[]"
             ) || is_bracketed(name, "metadata")
                 || is_bracketed(name, "expand")
         };
@@ -543,6 +562,18 @@ impl State {
                 return Outcome::invalid(Some("parameter_invalid_string"), Some("currency"), &message);
             }
         };
+        if let Some(invalid) = amount_refused(amount, &currency) {
+            return invalid;
+        }
+        let types: Vec<Value> = params
+            .iter()
+            .filter(|(name, _)| name == "payment_method_types[]")
+            .map(|(_, value)| json!(value))
+            .collect();
+        if types.iter().any(|t| t != "card") {
+            let message = "The fake Stripe takes only card payments (payment_method_types[]=card).";
+            return Outcome::invalid(Some("parameter_invalid_string"), Some("payment_method_types"), message);
+        }
         let confirm = match boolean(params, "confirm") {
             Ok(confirm) => confirm.unwrap_or(false),
             Err(invalid) => return invalid,
@@ -616,7 +647,7 @@ impl State {
             "metadata": metadata,
             "next_action": null,
             "payment_method": payment_method,
-            "payment_method_types": ["card"],
+            "payment_method_types": if types.is_empty() { json!(["card"]) } else { Value::Array(types) },
             "receipt_email": text("receipt_email"),
             "statement_descriptor": text("statement_descriptor"),
             "statement_descriptor_suffix": text("statement_descriptor_suffix"),
@@ -678,6 +709,64 @@ impl State {
         intent.insert("last_payment_error".into(), Value::Object(error.clone()));
         error.insert("payment_intent".into(), Value::Object(intent.clone()));
         Outcome::failed(402, error)
+    }
+
+    /// `POST /v1/payment_intents/{id}/confirm`: confirms with `payment_method`; a
+    /// PaymentIntent that succeeded, is processing or was canceled cannot be confirmed
+    /// again (400 `payment_intent_unexpected_state`, carrying the PaymentIntent).
+    fn confirm_intent(&mut self, id: &str, params: &[(String, String)]) -> Outcome {
+        if let Some(invalid) = unknown_param(params, |n| {
+            matches!(n, "payment_method" | "return_url") || is_bracketed(n, "expand")
+        }) {
+            return invalid;
+        }
+        let Some(mut intent) = self.intent(id).cloned() else {
+            return Outcome::missing("payment_intent", "intent", id);
+        };
+        let status = intent.get("status").and_then(Value::as_str).unwrap_or_default().to_string();
+        if !matches!(status.as_str(), "requires_payment_method" | "requires_confirmation" | "requires_action")
+        {
+            let message = format!(
+                "This PaymentIntent's payment_method could not be updated because it has a status of \
+                 {status}. You may only update the payment_method of a PaymentIntent with one of the \
+                 following statuses: requires_payment_method, requires_confirmation, requires_action."
+            );
+            let mut error = error_object(
+                "invalid_request_error",
+                Some("payment_intent_unexpected_state"),
+                None,
+                &message,
+            );
+            error.insert("payment_intent".into(), Value::Object(intent));
+            return Outcome::failed(400, error);
+        }
+        let pm = match param(params, "payment_method") {
+            Some(pm) if pm.starts_with("pm_") => pm.to_string(),
+            Some(pm) => {
+                let message = format!("No such PaymentMethod: '{pm}'");
+                return Outcome::invalid(Some("resource_missing"), Some("payment_method"), &message);
+            }
+            None => match intent.get("payment_method").and_then(Value::as_str) {
+                Some(pm) => pm.to_string(),
+                None => {
+                    let message =
+                        "You cannot confirm this PaymentIntent because it's missing a payment method.";
+                    return Outcome::invalid(Some("payment_intent_unexpected_state"), None, message);
+                }
+            },
+        };
+        intent.insert("payment_method".into(), json!(pm));
+        intent.insert("last_payment_error".into(), Value::Null);
+        let outcome = self.confirm(&mut intent, &pm);
+        if let Some(stored) = self.intent_mut(id) {
+            *stored = intent;
+        }
+        outcome
+    }
+
+    /// How many PaymentIntents took money.
+    fn charges(&self) -> usize {
+        self.intents.iter().filter(|i| i.get("status").and_then(Value::as_str) == Some("succeeded")).count()
     }
 
     /// `GET /v1/payment_intents/{id}`.
@@ -852,6 +941,50 @@ impl State {
 }
 
 /// Marks `intent` paid by `charge`.
+/// Stripe's amount rules ("Supported currencies" reference), written here on their own
+/// rather than taken from the shop's table, so that a wrong conversion in the shop fails
+/// a test: zero-decimal currencies in whole units, ISK in two-decimal form divisible by
+/// 100, three-decimal currencies ending in 0, and the stated minimum charges.
+fn amount_refused(amount: u64, currency: &str) -> Option<Outcome> {
+    const THREE_DECIMAL: [&str; 5] = ["bhd", "jod", "kwd", "omr", "tnd"];
+    const UNSUPPORTED: [&str; 6] = ["iqd", "lyd", "clf", "uyw", "irr", "kpw"];
+    const MINIMUMS: [(&str, u64, &str); 6] = [
+        ("usd", 50, "$0.50"),
+        ("eur", 50, "€0.50"),
+        ("gbp", 30, "£0.30"),
+        ("jpy", 50, "¥50"),
+        ("cad", 50, "$0.50"),
+        ("huf", 17_500, "175.00 Ft"),
+    ];
+    if UNSUPPORTED.contains(&currency) {
+        let message = format!("Invalid currency: {currency}. Stripe does not support this currency.");
+        return Some(Outcome::invalid(Some("parameter_invalid_string"), Some("currency"), &message));
+    }
+    if currency == "isk" && !amount.is_multiple_of(100) {
+        let message = "Invalid amount. Currency ISK has become effectively zero-decimal and charged \
+                       amounts must be evenly divisible by 100.";
+        return Some(Outcome::invalid(
+            Some("invalid_charge_amount_no_decimal_compatible"),
+            Some("amount"),
+            message,
+        ));
+    }
+    if THREE_DECIMAL.contains(&currency) && !amount.is_multiple_of(10) {
+        let message = format!(
+            "Invalid amount. Amounts in {} must be rounded to the nearest ten (the last digit must be 0).",
+            currency.to_ascii_uppercase()
+        );
+        return Some(Outcome::invalid(Some("invalid_charge_amount"), Some("amount"), &message));
+    }
+    if let Some((_, minimum, shown)) = MINIMUMS.iter().find(|(c, _, _)| *c == currency) {
+        if amount < *minimum {
+            let message = format!("Amount must be at least {shown} {currency}");
+            return Some(Outcome::invalid(Some("amount_too_small"), Some("amount"), &message));
+        }
+    }
+    None
+}
+
 fn succeed(intent: &mut Map<String, Value>, charge: String) {
     let amount = intent.get("amount").cloned().unwrap_or(Value::Null);
     intent.insert("status".into(), json!("succeeded"));
@@ -1499,6 +1632,45 @@ mod tests {
             assert_eq!(again.header("idempotent-replayed"), Some("true"));
         }
         assert_eq!(fake.intents_created(), 3);
+    }
+
+    #[test]
+    fn amounts_follow_stripes_currency_rules() {
+        let fake = FakeStripe::start(SECRET);
+        let create = |amount: &'static str, currency: &'static str| {
+            let params = [("amount", amount), ("currency", currency), ("payment_method_types[]", "card")];
+            post(&fake, "/v1/payment_intents", None, &params)
+        };
+        assert_eq!(create("500", "jpy").status, 200, "zero-decimal yen");
+        assert_eq!(create("49", "jpy").json["error"]["code"], "amount_too_small");
+        assert_eq!(create("49", "usd").json["error"]["code"], "amount_too_small");
+        assert_eq!(
+            create("15050", "isk").json["error"]["code"],
+            "invalid_charge_amount_no_decimal_compatible"
+        );
+        assert_eq!(create("15000", "isk").status, 200);
+        assert_eq!(create("5124", "kwd").json["error"]["code"], "invalid_charge_amount");
+        assert_eq!(create("5120", "kwd").status, 200);
+        assert_eq!(create("1000", "iqd").json["error"]["param"], "currency");
+    }
+
+    #[test]
+    fn a_created_intent_is_confirmed_once() {
+        let fake = FakeStripe::start(SECRET);
+        let params = [("amount", "4200"), ("currency", "usd"), ("payment_method_types[]", "card")];
+        let created = post(&fake, "/v1/payment_intents", Some("create-1"), &params);
+        assert_eq!(created.json["status"], "requires_payment_method", "{}", created.text);
+        let id = created.json["id"].as_str().unwrap().to_string();
+        let path = format!("/v1/payment_intents/{id}/confirm");
+        let declined = post(&fake, &path, Some("c-1"), &[("payment_method", "pm_card_chargeDeclined")]);
+        assert_eq!(declined.status, 402);
+        let paid = post(&fake, &path, Some("c-2"), &[("payment_method", "pm_card_visa")]);
+        assert_eq!(paid.json["status"], "succeeded", "another card after a decline: {}", paid.text);
+        let again = post(&fake, &path, Some("c-3"), &[("payment_method", "pm_card_visa")]);
+        assert_eq!(again.status, 400);
+        assert_eq!(again.json["error"]["code"], "payment_intent_unexpected_state");
+        assert_eq!(again.json["error"]["payment_intent"]["status"], "succeeded");
+        assert_eq!(fake.charges(), 1, "one charge");
     }
 
     #[test]

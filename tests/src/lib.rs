@@ -133,8 +133,11 @@ pub fn shared_trials<W: Send + Sync + 'static>(
 
 /// Secrets and switches every test shop runs with (a shop's own vars override them).
 /// Tests hammer the shop from one address, so the write limiter is off (the rate-limit
-/// test turns it back on, with the limit `wrangler.toml` gives it).
-pub const TEST_VARS: [(&str, &str); 4] = [
+/// test turns it back on, with the limit `wrangler.toml` gives it). The shipped
+/// configuration names no payment provider (a deployed shop takes no payments until the
+/// merchant chooses one), so tests choose the test provider explicitly.
+pub const TEST_VARS: [(&str, &str); 5] = [
+    ("PAYMENT_PROVIDER", "test"),
     ("SIGNING_SECRET", "test-signing-secret-0123456789abcdef"),
     ("ADMIN_TOKEN", ADMIN_TOKEN),
     ("ENABLE_TEST_ROUTES", "1"),

@@ -5,14 +5,22 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use libtest_mimic::{Arguments, Trial};
+use storefront_tests::commerce::{complete, ready_cart, set_stock};
 use storefront_tests::html::{element_containing, text};
-use storefront_tests::{run_wrangler, Shop, Shopper, TempDir};
+use storefront_tests::{project_root, publish_sample_catalog, run_wrangler, Api, Shop, Shopper, TempDir};
 
 fn main() {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Each trial publishes a catalog and starts its own shop; two wrangler runs at once
+    // trip over each other on this machine.
+    args.test_threads = Some(1);
     let trials = vec![
         Trial::test("deploy_dry_run_builds_the_bundle", deploy_dry_run_builds_the_bundle),
         Trial::test("cart_survives_a_wrangler_dev_restart", cart_survives_a_wrangler_dev_restart),
+        Trial::test(
+            "a_shop_deployed_without_a_payment_provider_takes_no_payments",
+            a_shop_deployed_without_a_payment_provider_takes_no_payments,
+        ),
     ];
     libtest_mimic::run(&args, trials).exit();
 }
@@ -65,6 +73,41 @@ fn cart_survives_a_wrangler_dev_restart() -> Result<(), libtest_mimic::Failed> {
     let subtotal = |html: &str| element_containing(html, "class=\"cart-subtotal\"").map(text);
     if subtotal(&reply.body) != subtotal(&before.body) || subtotal(&reply.body).is_none() {
         return Err("the cart total changed across the restart".into());
+    }
+    Ok(())
+}
+
+/// Fails closed: the shipped `wrangler.toml` names no payment provider, and a shop run
+/// that way (as `wrangler deploy` would) refuses every payment with a 503 and a log line
+/// instead of approving cards through the built-in test provider.
+fn a_shop_deployed_without_a_payment_provider_takes_no_payments() -> Result<(), libtest_mimic::Failed> {
+    let config = std::fs::read_to_string(project_root().join("wrangler.toml")).map_err(|e| e.to_string())?;
+    if config.lines().any(|l| l.trim_start().starts_with("PAYMENT_PROVIDER")) {
+        return Err("wrangler.toml sets PAYMENT_PROVIDER: a deployed shop would take payments unasked".into());
+    }
+    let state = TempDir::new("no-provider");
+    let _ = publish_sample_catalog(state.path());
+    // The test harness chooses the test provider for every shop; this one is set back
+    // to nothing, as deployed.
+    let shop = Shop::start_with(state.path(), 200, &[("PAYMENT_PROVIDER", "")]);
+    let api = Api::new(&shop);
+    set_stock(&api, "POC-SET", 5);
+    let (id, token, total) = ready_cart(&api, "POC-SET", 1, "no-provider@example.com");
+    let (status, body) = complete(&api, &id, &token, "no-provider-1", "4242 4242 4242 4242", Some(total));
+    if status != 503 || !body["message"].as_str().unwrap_or("").contains("not set up") {
+        return Err(format!("a payment without a provider answered {status}: {body}").into());
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !shop.log().contains("PAYMENT_PROVIDER is not set") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    if !shop.log().contains("PAYMENT_PROVIDER is not set") {
+        eprintln!("{}", shop.log_tail());
+        return Err("no log line says why payments are refused".into());
+    }
+    let (_, orders) = api.get("/admin/orders", Some(storefront_tests::ADMIN_TOKEN));
+    if orders["orders"].as_array().is_some_and(|o| !o.is_empty()) {
+        return Err(format!("an order was placed without a provider: {orders}").into());
     }
     Ok(())
 }

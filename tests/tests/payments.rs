@@ -18,7 +18,9 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use storefront_tests::budgets::log_line;
-use storefront_tests::commerce::{available, merchant_orders, ready_cart, set_stock};
+use storefront_tests::commerce::{
+    available, form_value, merchant_orders, ready_cart, set_stock, shopper_at_payment,
+};
 use storefront_tests::fake_stripe::{event_payload, sign_webhook, FakeStripe};
 use storefront_tests::html::{element_containing, text};
 use storefront_tests::{send_raw, Api, Shop, Shopper, TempDir, ADMIN_TOKEN};
@@ -80,6 +82,15 @@ fn main() {
             a_reply_lost_to_the_timeout_is_retried_with_the_same_key,
         ),
         (
+            "the_payment_form_resumes_the_same_order_after_a_timeout",
+            the_payment_form_resumes_the_same_order_after_a_timeout,
+        ),
+        (
+            "webhooks_stripe_sends_for_other_things_are_acknowledged",
+            webhooks_stripe_sends_for_other_things_are_acknowledged,
+        ),
+        ("a_payment_that_is_not_the_orders_never_pays_it", a_payment_that_is_not_the_orders_never_pays_it),
+        (
             "a_webhook_before_the_reply_leaves_one_paid_order",
             a_webhook_before_the_reply_leaves_one_paid_order,
         ),
@@ -126,15 +137,19 @@ fn order(api: &Api, email: &str, number: &str) -> Value {
     body["order"].clone()
 }
 
-/// The PaymentIntent requests the shop made under an idempotency key containing `key`.
-fn intent_requests(w: &World, key: &str) -> Vec<storefront_tests::fake_stripe::Recorded> {
+/// The requests that created a PaymentIntent for order `number`.
+fn create_requests(w: &World, number: &str) -> Vec<storefront_tests::fake_stripe::Recorded> {
     w.stripe
         .requests()
         .into_iter()
-        .filter(|r| {
-            r.path == "/v1/payment_intents" && r.header("idempotency-key").is_some_and(|k| k.contains(key))
-        })
+        .filter(|r| r.path == "/v1/payment_intents" && r.param("metadata[order_number]") == Some(number))
         .collect()
+}
+
+/// The requests that confirmed PaymentIntent `intent`.
+fn confirm_requests(w: &World, intent: &str) -> Vec<storefront_tests::fake_stripe::Recorded> {
+    let path = format!("/v1/payment_intents/{intent}/confirm");
+    w.stripe.requests().into_iter().filter(|r| r.path == path).collect()
 }
 
 /// Posts a webhook as Stripe would: `payload` signed at `timestamp` with `secret`.
@@ -210,18 +225,24 @@ fn a_card_that_pays_pays_the_order_at_once(w: &World) {
     assert_eq!(body["order"]["status"], "paid");
     assert!(body["order"]["payment"].get("stock").is_none(), "the shop's bookkeeping is not shown: {body}");
     let number = body["number"].as_str().unwrap().to_string();
-    // What Stripe received: the server's amount and currency, form-encoded, with the key.
-    let sent = intent_requests(w, &k);
-    assert_eq!(sent.len(), 1, "one PaymentIntent request");
+    // What Stripe received: a PaymentIntent for the server's amount and currency, cards
+    // only, form-encoded with an Idempotency-Key; then its confirmation with the card.
+    let sent = create_requests(w, &number);
+    assert_eq!(sent.len(), 1, "one PaymentIntent");
     let request = &sent[0];
     assert_eq!(request.method, "POST");
     assert_eq!(request.header("authorization"), Some(format!("Bearer {SECRET_KEY}").as_str()));
     assert!(request.header("content-type").unwrap().starts_with("application/x-www-form-urlencoded"));
+    assert!(request.header("idempotency-key").is_some_and(|k| k.starts_with(&number)));
     assert_eq!(request.param("amount"), Some(total.to_string().as_str()));
     assert_eq!(request.param("currency"), Some("usd"));
-    assert_eq!(request.param("confirm"), Some("true"));
-    assert_eq!(request.param("payment_method"), Some("pm_card_visa"));
-    assert_eq!(request.param("metadata[order_number]"), Some(number.as_str()));
+    assert_eq!(request.param("payment_method_types[]"), Some("card"), "only what the server confirms");
+    assert_eq!(request.param("confirm"), None, "created first, confirmed once the order is stored");
+    let intent_id = body["order"]["payment"]["reference"].as_str().unwrap().to_string();
+    let confirms = confirm_requests(w, &intent_id);
+    assert_eq!(confirms.len(), 1, "one confirmation");
+    assert_eq!(confirms[0].param("payment_method"), Some("pm_card_visa"));
+    assert!(confirms[0].header("idempotency-key").is_some());
     let intent = w.stripe.intent_for_order(&number).expect("the intent");
     assert_eq!(intent["status"], "succeeded");
     assert_eq!(body["order"]["payment"]["reference"], intent["id"]);
@@ -318,46 +339,90 @@ fn three_d_secure_leaves_the_order_pending_until_the_webhook(w: &World) {
     assert_eq!(stock_now(&api), 4);
 }
 
+/// Stripe takes the payment, but neither its answer nor the PaymentIntent it is asked
+/// for next arrives in time.
+fn lose_the_next_answers(w: &World) {
+    w.stripe.delay_next("/v1/payment_intents/", STRIPE_TIMEOUT_MS + 1_500);
+    w.stripe.delay_next("/v1/payment_intents/", STRIPE_TIMEOUT_MS + 1_500);
+}
+
+/// After an unanswered payment, the shopper pays again through the API with a new
+/// Idempotency-Key (and a new PaymentMethod, as Stripe.js makes one per submit): the same
+/// order resumes — one order, one PaymentIntent, one charge — and the first answer said
+/// the truth.
 fn a_reply_lost_to_the_timeout_is_retried_with_the_same_key(w: &World) {
     let api = Api::new(&w.shop);
     set_stock(&api, SKU, 5);
     let buyer = email("timeout");
     let (id, token, total) = ready_cart(&api, SKU, 1, &buyer);
-    let k = key("timeout");
-    // Stripe takes the payment, but its answer comes after the shop stopped waiting.
-    w.stripe.delay_next("/v1/payment_intents", STRIPE_TIMEOUT_MS + 1_500);
-    let (status, body) = pay(&api, &id, &token, &k, "pm_card_visa", total);
+    let charges_before = w.stripe.charges();
+    lose_the_next_answers(w);
+    let (status, body) = pay(&api, &id, &token, &key("timeout-1"), "pm_card_visa", total);
     assert_eq!(status, 503, "{body}");
-    assert!(
-        body["message"].as_str().unwrap().contains("Nothing was charged")
-            || body["message"].as_str().unwrap().contains("try again"),
-        "{body}"
-    );
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("could not confirm") && message.contains("will not charge you twice"), "{body}");
+    assert!(!message.contains("Nothing was charged"), "not a promise the shop cannot keep: {body}");
     let pending: Vec<Value> =
         merchant_orders(&api).into_iter().filter(|o| o["email"] == buyer.as_str()).collect();
     assert_eq!(pending.len(), 1, "{pending:?}");
     assert_eq!(pending[0]["status"], "pending_payment", "the order waits for its payment");
-    // The shopper retries with the same key: Stripe replays its first answer.
+    let number = pending[0]["number"].as_str().unwrap().to_string();
     std::thread::sleep(Duration::from_millis(1_600));
-    let (status, body) = pay(&api, &id, &token, &k, "pm_card_visa", total);
+    // Another key, another PaymentMethod: still the same checkout, so the same order.
+    let (status, body) = pay(&api, &id, &token, &key("timeout-2"), "pm_card_mastercard", total);
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["payment_status"], "paid");
-    let sent = intent_requests(w, &k);
-    assert_eq!(sent.len(), 2, "the first attempt and its retry");
-    assert_eq!(
-        sent[0].header("idempotency-key"),
-        sent[1].header("idempotency-key"),
-        "the same Idempotency-Key"
-    );
-    assert!(sent[0].header("idempotency-key").unwrap().contains(&k), "derived from the checkout's key");
-    assert!(sent[1].replayed, "Stripe replayed the first answer");
-    let number = body["number"].as_str().unwrap();
-    assert_eq!(pending[0]["number"], number, "the same order");
+    assert_eq!(body["number"], number.as_str(), "the same order");
+    assert_eq!(w.stripe.intents_for_order(&number).len(), 1, "one PaymentIntent");
+    assert_eq!(w.stripe.charges() - charges_before, 1, "one charge at Stripe");
     let orders: Vec<Value> =
         merchant_orders(&api).into_iter().filter(|o| o["email"] == buyer.as_str()).collect();
-    assert_eq!(orders.len(), 1);
+    assert_eq!(orders.len(), 1, "{orders:?}");
     assert_eq!(orders[0]["status"], "paid");
     assert_eq!(stock_now(&api), 4, "one unit sold, once");
+}
+
+/// The same through the shop's own payment form: the page's key is the checkout's, so
+/// paying again after an unanswered attempt resumes the same order.
+fn the_payment_form_resumes_the_same_order_after_a_timeout(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let buyer = email("form-timeout");
+    let (mut shopper, page) = shopper_at_payment(&w.shop, PRODUCT, SKU, &buyer);
+    let key = form_value(&page.body, "idempotency_key").unwrap();
+    let total = form_value(&page.body, "expected_total").unwrap();
+    assert_eq!(
+        form_value(&shopper.get("/checkout").body, "idempotency_key").as_deref(),
+        Some(key.as_str()),
+        "a reload shows the same checkout's key"
+    );
+    let charges_before = w.stripe.charges();
+    lose_the_next_answers(w);
+    let pay = |shopper: &mut Shopper, key: &str, method: &str| {
+        shopper.post_form(
+            "/checkout/complete",
+            &[("idempotency_key", key), ("expected_total", total.as_str()), ("payment_method", method)],
+        )
+    };
+    let first = pay(&mut shopper, &key, "pm_card_visa");
+    assert_eq!(first.status, 503, "{}", text(&first.body));
+    assert!(text(&first.body).contains("will not charge you twice"), "{}", text(&first.body));
+    std::thread::sleep(Duration::from_millis(1_600));
+    // The page the shopper sees again carries the same key; Stripe.js makes a new method.
+    let again = shopper.get("/checkout");
+    let key_again = form_value(&again.body, "idempotency_key").unwrap();
+    assert_eq!(key_again, key, "the same checkout attempt");
+    let second = pay(&mut shopper, &key_again, "pm_card_mastercard");
+    assert_eq!(second.status, 303, "{}", text(&second.body));
+    let orders: Vec<Value> =
+        merchant_orders(&api).into_iter().filter(|o| o["email"] == buyer.as_str()).collect();
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    assert_eq!(orders[0]["status"], "paid");
+    let number = orders[0]["number"].as_str().unwrap();
+    assert!(second.header("location").unwrap().contains(number));
+    assert_eq!(w.stripe.intents_for_order(number).len(), 1, "one PaymentIntent");
+    assert_eq!(w.stripe.charges() - charges_before, 1, "one charge at Stripe");
+    assert_eq!(stock_now(&api), 4);
 }
 
 fn a_webhook_before_the_reply_leaves_one_paid_order(w: &World) {
@@ -367,22 +432,23 @@ fn a_webhook_before_the_reply_leaves_one_paid_order(w: &World) {
     let (id, token, total) = ready_cart(&api, SKU, 1, &buyer);
     let k = key("early");
     // Stripe's answer is slow (within the shop's patience); its webhook is not.
-    w.stripe.delay_next("/v1/payment_intents", 1_000);
+    w.stripe.delay_next("/v1/payment_intents/", 1_000);
+    let seen = w.stripe.requests().len();
     let paying = {
         let (api, id, token, k) = (api.clone(), id.clone(), token.clone(), k.clone());
         std::thread::spawn(move || pay(&api, &id, &token, &k, "pm_card_visa", total))
     };
     let deadline = Instant::now() + Duration::from_secs(5);
-    let number = loop {
-        if let Some(number) =
-            intent_requests(w, &k).first().and_then(|r| r.param("metadata[order_number]").map(str::to_string))
-        {
-            break number;
+    let (number, intent) = loop {
+        let asked = w.stripe.requests().into_iter().skip(seen).find(|r| r.path == "/v1/payment_intents");
+        if let Some(number) = asked.and_then(|r| r.param("metadata[order_number]").map(str::to_string)) {
+            if let Some(intent) = w.stripe.intent_for_order(&number).filter(|i| i["status"] == "succeeded") {
+                break (number, intent);
+            }
         }
-        assert!(Instant::now() < deadline, "the shop never asked Stripe");
+        assert!(Instant::now() < deadline, "the shop never had Stripe take the payment");
         std::thread::sleep(Duration::from_millis(20));
     };
-    let intent = w.stripe.intent_for_order(&number).unwrap();
     let payload = event_payload(&key("evt-early"), "payment_intent.succeeded", &intent);
     let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
     assert_eq!(status, 200, "{body}");
@@ -661,4 +727,65 @@ fn an_order_whose_payment_never_comes_is_cancelled(w: &World) {
     assert_eq!(w.stripe.intent(intent_id).unwrap()["status"], "canceled");
     assert_eq!(stock_now(&api), 5, "its unit is free again");
     assert!(order(&api, &buyer, &number)["payment"]["note"].as_str().unwrap().contains("No payment arrived"));
+}
+
+/// Stripe sends every event type an endpoint subscribes to, and objects of all kinds:
+/// what this shop does not act on is acknowledged (2xx), never a 400 Stripe retries for
+/// days, and changes no order.
+fn webhooks_stripe_sends_for_other_things_are_acknowledged(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let (buyer, number, intent) = pending_order(w, &api, "other-events");
+    let charge = json!({ "id": "ch_other", "object": "charge", "amount": 100, "currency": "usd",
+                         "metadata": { "order_number": number } });
+    let cases = [
+        event_payload(&key("evt-created"), "payment_intent.created", &intent),
+        event_payload(&key("evt-charge"), "charge.succeeded", &charge),
+        // A payment event whose object is not a PaymentIntent.
+        event_payload(&key("evt-odd"), "payment_intent.succeeded", &charge),
+        event_payload(
+            &key("evt-dispute"),
+            "charge.dispute.created",
+            &json!({ "id": "dp_1", "object": "dispute" }),
+        ),
+        json!({ "id": key("evt-bare"), "object": "event", "type": "customer.created" }).to_string(),
+        "not json at all".to_string(),
+    ];
+    for payload in &cases {
+        let (status, body) = deliver(w, payload, WEBHOOK_SECRET, now_seconds());
+        assert_eq!(status, 200, "{payload}: {body}");
+        assert_eq!(body["result"], "ignored", "{payload}: {body}");
+    }
+    assert_eq!(order(&api, &buyer, &number)["status"], "pending_payment", "nothing changed");
+    // Settled, so that its deadline does not give stock back under a later test.
+    let succeeded = w.stripe.finish_authentication(intent["id"].as_str().unwrap(), true).unwrap();
+    let payload = event_payload(&key("evt-settle"), "payment_intent.succeeded", &succeeded);
+    assert_eq!(deliver(w, &payload, WEBHOOK_SECRET, now_seconds()).0, 200);
+    assert_eq!(order(&api, &buyer, &number)["status"], "paid");
+}
+
+/// A success whose amount or PaymentIntent is not the order's never marks it paid: not
+/// from a webhook, and not when the order's time runs out and Stripe shows a success.
+fn a_payment_that_is_not_the_orders_never_pays_it(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let (buyer, number, intent) = pending_order(w, &api, "mismatch");
+    let succeeded = w.stripe.finish_authentication(intent["id"].as_str().unwrap(), true).unwrap();
+    let mut cheaper = succeeded.clone();
+    cheaper["amount"] = json!(succeeded["amount"].as_i64().unwrap() - 1);
+    let mut euros = succeeded.clone();
+    euros["currency"] = json!("eur");
+    let mut other = succeeded.clone();
+    other["id"] = json!("pi_someone_elses_payment_0000");
+    for (label, object) in [("amount", &cheaper), ("currency", &euros), ("intent", &other)] {
+        let payload = event_payload(&key(&format!("evt-{label}")), "payment_intent.succeeded", object);
+        let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
+        assert_eq!(status, 200, "{label}: {body}");
+        assert_eq!(order(&api, &buyer, &number)["status"], "pending_payment", "not paid by a wrong {label}");
+    }
+    // The right one pays it.
+    let payload = event_payload(&key("evt-right"), "payment_intent.succeeded", &succeeded);
+    let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(order(&api, &buyer, &number)["status"], "paid");
 }

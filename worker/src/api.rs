@@ -20,6 +20,7 @@ use crate::http::{self, CachePolicy, Fields};
 use crate::limits;
 use serde_json::Value;
 use shared::listing::MAX_PAGE;
+use shared::review::Step;
 use worker::{Context, Env, Method, Request, Response};
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -98,7 +99,8 @@ pub async fn handle(
         }
         (Method::Post, ["checkouts"]) => checkouts::start(req, env, catalog).await,
         (Method::Get, ["checkouts", id]) => checkouts::show(&req, env, catalog, id).await,
-        (Method::Put, ["checkouts", id, step @ ("contact" | "address" | "shipping")]) => {
+        (Method::Put, ["checkouts", id, name]) if Step::parse(name).is_some() => {
+            let step = Step::parse(name).ok_or(AppError::NotFound)?;
             checkouts::step(req, env, catalog, id, step).await
         }
         (Method::Post, ["checkouts", id, "complete"]) => checkouts::complete(req, env, catalog, id).await,

@@ -19,9 +19,7 @@ use crate::timing::today_utc;
 use futures_util::future::join;
 use protocol::{CompleteCommand, Completed};
 pub use protocol::{NotRun, Outcome};
-use shared::checkout::{
-    card_digits, rates_for, shippable_countries, valid_idempotency_key, AddressInput, Email,
-};
+use shared::checkout::{card_digits, rates_for, shippable_countries, AddressInput, Email, IdempotencyKey};
 use shared::payments::valid_payment_method;
 use shared::review::{countries_offering, review_cart, Review};
 use shared::CartId;
@@ -38,7 +36,7 @@ pub async fn review(catalog: &CatalogReader<'_>, snapshot: Snapshot) -> AppResul
 /// What a completion request says.
 #[derive(Clone, Debug)]
 pub struct CompleteRequest {
-    pub idempotency_key: String,
+    pub idempotency_key: IdempotencyKey,
     /// The card number, for the test provider.
     pub card: String,
     /// The Stripe PaymentMethod the payment page created, for Stripe.
@@ -130,11 +128,6 @@ impl<'a, 't> Checkout<'a, 't> {
         id: &CartId,
         request: &CompleteRequest,
     ) -> AppResult<Result<Outcome, NotRun>> {
-        let key = request.idempotency_key.trim();
-        if !valid_idempotency_key(key) {
-            let message = "The Idempotency-Key must be 8–128 letters, digits, `-` or `_`.".to_string();
-            return Ok(Err(NotRun::Invalid { message }));
-        }
         let provider = Provider::from_env(self.env)?;
         let (card, payment_method) = match &provider {
             Provider::Test => match card_digits(&request.card) {
@@ -153,7 +146,7 @@ impl<'a, 't> Checkout<'a, 't> {
         };
         let command = CompleteCommand {
             version: self.catalog.version().to_string(),
-            key: key.to_string(),
+            key: request.idempotency_key.clone(),
             fingerprint: fingerprint(&card, payment_method.as_deref(), request.expected_total),
             card,
             payment_method,
@@ -214,6 +207,11 @@ impl NotRun {
             NotRun::PaymentUnavailable => {
                 (503, "The payment service did not answer. Nothing was charged; please try again.".into())
             }
+            NotRun::PaymentUnconfirmed => (
+                503,
+                "We could not confirm your payment yet. Trying again is safe and will not charge you twice."
+                    .into(),
+            ),
         }
     }
 

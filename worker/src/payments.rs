@@ -17,6 +17,7 @@ pub mod webhook;
 use crate::bindings;
 use crate::error::{AppError, AppResult};
 use shared::checkout::{test_provider_charge, PaymentOutcome};
+use shared::orders::PaymentProvider;
 use worker::Env;
 
 /// Stripe's API, unless `STRIPE_API_BASE` points elsewhere (the tests' local stand-in).
@@ -39,9 +40,16 @@ pub fn secret(env: &Env, name: &str) -> Option<String> {
         .filter(|s| !s.trim().is_empty())
 }
 
+/// The provider `PAYMENT_PROVIDER` names, or `None` when it names none: then the shop
+/// takes no payments at all (fails closed), rather than falling back to the test
+/// provider, which approves cards without charging them.
+pub fn configured(env: &Env) -> Option<PaymentProvider> {
+    env.var(bindings::PAYMENT_PROVIDER).ok().and_then(|v| PaymentProvider::parse(&v.to_string()))
+}
+
 /// Whether the shop takes payments through Stripe.
 pub fn uses_stripe(env: &Env) -> bool {
-    bindings::is(env, bindings::PAYMENT_PROVIDER, "stripe")
+    configured(env) == Some(PaymentProvider::Stripe)
 }
 
 /// The publishable key the payment page gives Stripe.js (a var, not a secret).
@@ -50,11 +58,22 @@ pub fn publishable_key(env: &Env) -> Option<String> {
 }
 
 impl Provider {
-    /// The provider `PAYMENT_PROVIDER` names (`test` when unset). Stripe without its
-    /// secret key is a configuration error: logged, and a 503 for the shopper.
+    /// The provider `PAYMENT_PROVIDER` names. None named (a shop deployed before the
+    /// merchant chose one), or Stripe without its secret key, is a configuration error:
+    /// logged, and a 503 for the shopper, with nothing charged.
     pub fn from_env(env: &Env) -> AppResult<Provider> {
-        if !uses_stripe(env) {
-            return Ok(Provider::Test);
+        match configured(env) {
+            Some(PaymentProvider::Test) => return Ok(Provider::Test),
+            Some(PaymentProvider::Stripe) => {}
+            None => {
+                worker::console_error!(
+                    "payment refused: PAYMENT_PROVIDER is not set to \"stripe\" or \"test\" (see the README, Payments)"
+                );
+                return Err(AppError::Unavailable(
+                    "Payments are not set up in this shop yet. Nothing was charged; please try again later."
+                        .into(),
+                ));
+            }
         }
         let Some(secret_key) = secret(env, bindings::STRIPE_SECRET_KEY) else {
             worker::console_error!("PAYMENT_PROVIDER is \"stripe\" but STRIPE_SECRET_KEY is not set");
@@ -111,8 +130,9 @@ pub async fn refund(
     order: &shared::orders::Order,
     idempotency_key: &str,
 ) -> AppResult<Option<String>> {
-    if order.payment.provider != "stripe" {
-        return Ok(None);
+    match order.payment.provider {
+        PaymentProvider::Test => return Ok(None),
+        PaymentProvider::Stripe => {}
     }
     let Some(intent) = &order.payment.reference else {
         return Err(AppError::Conflict(format!("Order {} has no Stripe payment to refund.", order.number)));

@@ -14,6 +14,8 @@ use crate::error::{AppError, AppResult};
 use crate::limits;
 use crate::session::Session;
 use pages::CatalogPage;
+use shared::cart::CartAction;
+use shared::checkout::CheckoutAction;
 use worker::{Context, Env, Method, Request, Response};
 
 /// GET and HEAD are the reads; anything else on a page is refused with 405.
@@ -68,9 +70,10 @@ pub async fn handle(
             only_get(&method)?;
             cart::show(&req, env, catalog, session).await
         }
-        ["cart", "add" | "update" | "remove" | "clear" | "discount" | "link"] => {
+        ["cart", name] if CartAction::parse(name).is_some() => {
             only_post(&method)?;
-            cart::form(req, env, catalog, session, segments[1]).await
+            let action = CartAction::parse(name).ok_or(AppError::NotFound)?;
+            cart::form(req, env, catalog, session, action).await
         }
         ["cart", items] => {
             only_get(&method)?;
@@ -80,9 +83,10 @@ pub async fn handle(
             only_get(&method)?;
             checkout::show(&req, env, catalog, session).await
         }
-        ["checkout", step @ ("contact" | "address" | "shipping" | "complete")] => {
+        ["checkout", name] => {
+            let action = CheckoutAction::parse(name).ok_or(AppError::NotFound)?;
             only_post(&method)?;
-            checkout::form(req, env, catalog, session, step).await
+            checkout::form(req, env, catalog, session, action).await
         }
         ["orders", "lookup"] => match method {
             Method::Post => orders::lookup(req, env, catalog, session).await,

@@ -68,6 +68,9 @@ pub enum PaymentForm {
     /// Stripe's Payment Element, with the account's publishable key (`None`: the shop
     /// is set up for Stripe without one, so nothing can be paid yet).
     Stripe { publishable_key: Option<String> },
+    /// No payment provider is configured (a deployed shop before the merchant chose
+    /// one): nothing can be paid, and the page says so.
+    Unavailable,
 }
 
 /// Where Stripe.js is loaded from (Stripe requires it be loaded from there, never bundled).
@@ -257,9 +260,14 @@ fn test_card_field(view: &CheckoutView) -> impl IntoView {
 fn stripe_field(view: &CheckoutView, publishable_key: &str) -> impl IntoView {
     let nonce = use_context::<crate::RenderContext>().map(|c| c.nonce).unwrap_or_default();
     let error = view.errors.iter().find(|e| e.field == "payment_method").map(|e| e.message.clone());
+    // Stripe.js takes the amount in Stripe's units for the currency, as the server sends it.
+    let (amount, currency) = match shared::payments::StripeAmount::from_money(view.totals.total) {
+        Ok(sent) => (sent.value, sent.currency),
+        Err(_) => (view.totals.total.minor(), view.totals.total.currency().code().to_ascii_lowercase()),
+    };
     view! {
         <div class="field" data-stripe-payment="" data-publishable-key=publishable_key.to_string()
-            data-amount=view.totals.total.minor() data-currency=view.totals.total.currency().code().to_ascii_lowercase()>
+            data-amount=amount data-currency=currency>
             <label for="payment-element">"Card"</label>
             <div id="payment-element" class="payment-element"></div>
             <input type="hidden" name="payment_method" value=""/>
@@ -273,12 +281,14 @@ fn stripe_field(view: &CheckoutView, publishable_key: &str) -> impl IntoView {
 
 fn review_form(view: &CheckoutView) -> impl IntoView {
     let a = &view.address;
-    let unconfigured = matches!(view.payment, PaymentForm::Stripe { publishable_key: None });
-    let blocked = !view.short.is_empty() || !view.cart.unavailable.is_empty() || unconfigured;
+    let unconfigured =
+        matches!(view.payment, PaymentForm::Stripe { publishable_key: None } | PaymentForm::Unavailable);
+    let short = !view.short.is_empty() || !view.cart.unavailable.is_empty();
+    let blocked = short || unconfigured;
     let field = match &view.payment {
         PaymentForm::TestCard => test_card_field(view).into_any(),
         PaymentForm::Stripe { publishable_key: Some(key) } => stripe_field(view, key).into_any(),
-        PaymentForm::Stripe { publishable_key: None } => view! {
+        PaymentForm::Stripe { publishable_key: None } | PaymentForm::Unavailable => view! {
             <p class="notice notice--warning">"Card payments are not set up in this shop yet, so orders cannot be paid for now."</p>
         }.into_any(),
     };
@@ -293,7 +303,7 @@ fn review_form(view: &CheckoutView) -> impl IntoView {
                     <dt>"Ship to"</dt><dd>{address} " " <a href="/checkout?step=address">"Change"</a></dd>
                     <dt>"Method"</dt><dd>{view.totals.shipping_name.clone().unwrap_or_default()} " " <a href="/checkout?step=shipping">"Change"</a></dd>
                 </dl>
-                {blocked.then(|| view! {
+                {short.then(|| view! {
                     <p class="notice notice--warning">"Some items are no longer available in the quantity you chose. "<a href="/cart">"Update your cart"</a>" to continue."</p>
                 })}
                 <form class="checkout-form" method="post" action="/checkout/complete">

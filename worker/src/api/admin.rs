@@ -89,6 +89,7 @@ pub async fn handle(
                 Orders::new(env, catalog.caller(env))?.refund(number).await?.ok_or(AppError::NotFound)?;
             settled(&order, OrderStatus::Refunded, "refunded")
         }
-        _ => ok(&json!({ "emails": Index::new(env, catalog.caller(env))?.outbox(100).await? })),
+        ["outbox"] => ok(&json!({ "emails": Index::new(env, catalog.caller(env))?.outbox(100).await? })),
+        _ => Err(AppError::NotFound),
     }
 }

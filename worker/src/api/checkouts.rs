@@ -12,8 +12,9 @@ use crate::orders::Orders;
 use crate::payments;
 use serde_json::json;
 use shared::api::{Complete, Contact, Lookup, Rate, StartCheckout};
-use shared::checkout::{card_digits, AddressInput, Email, FieldError};
+use shared::checkout::{card_digits, AddressInput, Email, FieldError, IdempotencyKey};
 use shared::payments::valid_payment_method;
+use shared::review::Step;
 use worker::{Env, Request, Response};
 
 pub async fn start(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
@@ -41,18 +42,22 @@ pub async fn step(
     env: &Env,
     catalog: &CatalogReader<'_>,
     id: &str,
-    step: &str,
+    step: Step,
 ) -> AppResult<Response> {
     let cart = authorized_cart(&req, env, id)?;
     let checkout = Checkout::new(env, catalog);
     let changed = match step {
-        "contact" => {
+        Step::Contact => {
             let body: Contact = http::read_json(&mut req).await?;
             let email = Email::parse(&body.email).map_err(|e| AppError::InvalidFields(vec![e]))?;
             checkout.set_contact(&cart, &email).await?
         }
-        "address" => checkout.set_address(&cart, &http::read_json::<AddressInput>(&mut req).await?).await?,
-        _ => checkout.set_shipping(&cart, &http::read_json::<Rate>(&mut req).await?.rate).await?,
+        Step::Address => {
+            checkout.set_address(&cart, &http::read_json::<AddressInput>(&mut req).await?).await?
+        }
+        Step::Shipping => {
+            checkout.set_shipping(&cart, &http::read_json::<Rate>(&mut req).await?.rate).await?
+        }
     };
     ok(&cart_json(catalog, &cart, changed.accepted()?).await?)
 }
@@ -67,6 +72,7 @@ pub async fn complete(
     let key = req.headers().get("idempotency-key")?.ok_or_else(|| {
         AppError::BadRequest("Completing a checkout needs an `Idempotency-Key` header.".into())
     })?;
+    let key = IdempotencyKey::parse(&key).map_err(|e| AppError::BadRequest(e.message))?;
     let body: Complete = http::read_json(&mut req).await?;
     // A payment that cannot be one is a field to fix (422), like a bad email.
     let (card, payment_method) = payment_fields(env, body.card, body.payment_method)?;

@@ -154,7 +154,7 @@ impl CartStore {
         Ok(parse(&rows, key))
     }
 
-    fn set_meta<T: Serialize>(&self, key: &str, value: Option<&T>) -> Result<()> {
+    pub fn set_meta<T: Serialize>(&self, key: &str, value: Option<&T>) -> Result<()> {
         match value.and_then(|v| serde_json::to_string(v).ok()) {
             Some(json) => self.sql.exec(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -347,29 +347,34 @@ impl CartStore {
         })
     }
 
-    /// Stores a completion's outcome for replays; `placed` empties the cart, and the next
-    /// checkout of the cart holds stock under a new name. One write either way.
+    /// Stores a completion's outcome for replays and moves the checkout on to its next
+    /// revision, so the next attempt is a new order (see `CartState::checkout_key`) with
+    /// a new stock hold; `placed` also empties the cart. One write either way.
     pub fn finish(&self, key: &str, outcome: &serde_json::Value, placed: bool) -> Result<()> {
-        let record = "UPDATE completions SET status = 'done', outcome = ? WHERE key = ?";
         let seq = self.state()?.checkout_seq + 1;
-        // Bindings apply to the last statement; the sequence number is an integer.
-        let placed_sql = format!(
+        let emptied = if placed {
             "DELETE FROM lines;
-             DELETE FROM meta WHERE key IN ('discount_code', 'shipping_rate', 'held_until');
+             DELETE FROM meta WHERE key IN ('discount_code', 'shipping_rate');"
+        } else {
+            ""
+        };
+        // Bindings apply to the last statement; the sequence number is an integer.
+        let query = format!(
+            "{emptied}
+             DELETE FROM meta WHERE key IN ('held_until', 'sold_to') OR key LIKE 'intent:%';
              INSERT INTO meta (key, value) VALUES ('checkout_seq', '{seq}')
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value;
-             {record}"
+             UPDATE completions SET status = 'done', outcome = ? WHERE key = ?"
         );
-        let query = if placed { placed_sql.as_str() } else { record };
-        self.sql.exec(query, vec![text(outcome.to_string()), text(key)])?;
-        if placed {
-            self.remember(|c| {
+        self.sql.exec(&query, vec![text(outcome.to_string()), text(key)])?;
+        self.remember(|c| {
+            if placed {
                 c.lines.clear();
                 c.discount_code = None;
                 c.shipping_rate = None;
-                c.checkout_seq = seq;
-            });
-        }
+            }
+            c.checkout_seq = seq;
+        });
         self.set_flight(key, "", None);
         Ok(())
     }

@@ -17,14 +17,23 @@
 //!    sells only if the units are still free — and the order is stored `paid` in its
 //!    shard (idempotent by number, which is derived from the cart and the key); its
 //!    shard's alarm then announces it on the queue;
-//! 4. with **Stripe** (async-first): the stock is sold to the order (under its number,
-//!    so a retry sells nothing twice), the order is stored `pending_payment` — before
-//!    any money moves, so every webhook finds it — and a PaymentIntent is created and
-//!    confirmed under an idempotency key derived from the checkout's. Stripe's answer
+//! 4. with **Stripe** (async-first): a PaymentIntent is created for the order's total
+//!    without confirming it (no money moves; the cart's object remembers it, so a retry
+//!    makes no other), the stock is sold to the order (under its number, so a retry
+//!    sells nothing twice), the order is stored `pending_payment` with its
+//!    PaymentIntent — before any money moves, so every webhook finds it and can be
+//!    checked against it — and then the PaymentIntent is confirmed. Stripe's answer
 //!    moves the order to `paid` (then it is announced), leaves it pending while the
 //!    shopper authenticates (the webhook settles it), or cancels it and gives its stock
-//!    back (a decline). No answer: the order stays pending and the same key retries;
-//! 5. the outcome is stored for replays and, once an order exists, the cart is emptied.
+//!    back (a decline). No answer: the PaymentIntent is retrieved and its state decides;
+//!    if that is unknown too, the order stays pending and a retry of the same checkout
+//!    resumes it — one order, one PaymentIntent, charged at most once;
+//! 5. the outcome is stored for replays and the checkout's revision moves on (the next
+//!    attempt is a new order); a placed order also empties the cart.
+//!
+//! The order's number comes from the checkout attempt (`CartState::checkout_key`: the
+//! cart's contents and revision), not from the request's key, so a shopper or client
+//! who retries with another key after an unanswered payment still resumes one order.
 //!
 //! Any failure after step 1 forgets the key (every step done is idempotent), so the
 //! same key simply retries.
@@ -38,12 +47,13 @@ use crate::checkout::protocol::{CompleteCommand, Completed, NotRun, Outcome};
 use crate::error::{AppError, AppResult};
 use crate::inventory::{Inventory, Stock};
 use crate::orders::{Orders, PaymentUpdate};
-use crate::payments::stripe::{self, Charge};
+use crate::payments::stripe::{self, Charge, Created};
 use crate::payments::{authorize_test_card, Authorization, Provider};
 use crate::signing::Signer;
 use crate::timing::{now_ms, today_utc};
 use futures_util::future::join;
-use shared::orders::{Order, OrderLine, OrderStatus, PaymentInfo};
+use shared::orders::{Order, OrderLine, OrderStatus, PaymentInfo, PaymentProvider};
+use shared::payments::StripeAmount;
 use shared::review::{review_cart, stock_items_of, CartState, Review};
 use shared::{CartId, Product};
 use std::collections::BTreeMap;
@@ -53,6 +63,8 @@ use worker::Env;
 /// How long an unfinished completion blocks its cart and key unless
 /// `CHECKOUT_TAKEOVER_MS` says otherwise.
 const DEFAULT_TAKEOVER_MS: u64 = 60_000;
+/// The checkout attempt whose stock was sold to its (pending) order, in the cart's meta.
+const SOLD_TO: &str = "sold_to";
 /// How long a hold lasts unless `RESERVATION_TTL_SECONDS` says otherwise.
 const DEFAULT_TTL_SECONDS: u64 = 900;
 
@@ -127,6 +139,11 @@ async fn try_hold(cx: &ObjectContext<'_>, version: &str) -> AppResult<bool> {
     if state.lines.is_empty() {
         return Ok(false);
     }
+    // This very checkout already sold its stock to its order (a payment whose answer
+    // was lost): nothing more to hold, and holding again would keep units from others.
+    if cx.store.meta::<String>(SOLD_TO)?.is_some_and(|key| key == state.checkout_key().as_str()) {
+        return Ok(true);
+    }
     let priced = price(cx, version, state).await?;
     if !priced.review.ready_to_pay() {
         return Ok(false);
@@ -157,19 +174,23 @@ async fn try_hold(cx: &ObjectContext<'_>, version: &str) -> AppResult<bool> {
 /// Places the order of the cart, exactly once per idempotency key (see the module).
 pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> worker::Result<Answer> {
     let not_run = |reason| Answer::Completed { completed: Completed::NotRun { reason } };
-    let state =
-        match cx.store.begin(&command.key, &command.fingerprint, now_ms() as u64, takeover_ms(cx.env))? {
-            Begin::Proceed(state) => state,
-            Begin::Replay(stored) => {
-                return Ok(match serde_json::from_value::<Outcome>(stored) {
-                    Ok(outcome) => Answer::Completed { completed: Completed::Outcome { outcome } },
-                    Err(e) => failed(&AppError::internal("decoding a stored outcome", e)),
-                })
-            }
-            Begin::InFlight => return Ok(not_run(NotRun::InFlight)),
-            Begin::KeyReused => return Ok(not_run(NotRun::KeyReused)),
-            Begin::CartBusy => return Ok(not_run(NotRun::CartBusy)),
-        };
+    let state = match cx.store.begin(
+        command.key.as_str(),
+        &command.fingerprint,
+        now_ms() as u64,
+        takeover_ms(cx.env),
+    )? {
+        Begin::Proceed(state) => state,
+        Begin::Replay(stored) => {
+            return Ok(match serde_json::from_value::<Outcome>(stored) {
+                Ok(outcome) => Answer::Completed { completed: Completed::Outcome { outcome } },
+                Err(e) => failed(&AppError::internal("decoding a stored outcome", e)),
+            })
+        }
+        Begin::InFlight => return Ok(not_run(NotRun::InFlight)),
+        Begin::KeyReused => return Ok(not_run(NotRun::KeyReused)),
+        Begin::CartBusy => return Ok(not_run(NotRun::CartBusy)),
+    };
     let result = place(cx, command, state).await;
     // An outcome is stored for replays; anything else forgets the key (nothing happened
     // under it, or every step already done is idempotent), so the same key may retry.
@@ -177,9 +198,9 @@ pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> work
         Ok(Ok(outcome)) => {
             let stored =
                 serde_json::to_value(outcome).map_err(|e| worker::Error::RustError(e.to_string()))?;
-            cx.store.finish(&command.key, &stored, matches!(outcome, Outcome::Placed { .. }))?;
+            cx.store.finish(command.key.as_str(), &stored, matches!(outcome, Outcome::Placed { .. }))?;
         }
-        Ok(Err(_)) | Err(_) => cx.store.abort(&command.key)?,
+        Ok(Err(_)) | Err(_) => cx.store.abort(command.key.as_str())?,
     }
     Ok(match result {
         Ok(Ok(outcome)) => Answer::Completed { completed: Completed::Outcome { outcome } },
@@ -260,13 +281,16 @@ async fn place_paid(
         cx.remember(&available);
         return Ok(Ok(Outcome::SoldOut { available }));
     }
-    let mut order = order_of(cx, review, &command.key)?;
+    let mut order = order_of(cx, review)?;
     order.payment.paid_at_ms = Some(order.created_at_ms);
     let stored = Orders::new(cx.env, cx.caller)?.create(order, &command.origin).await?;
     Ok(Ok(placed(stored, None)))
 }
 
-/// Stripe: sold to a pending order, then charged (see the module).
+/// Stripe: a PaymentIntent made for the order (no money moves), the stock sold to the
+/// order, the order stored pending with its PaymentIntent, then the PaymentIntent
+/// confirmed (see the module). Every retry of the same checkout attempt resumes the
+/// same order and the same PaymentIntent, which can be charged only once.
 async fn place_then_charge(
     cx: &ObjectContext<'_>,
     command: &CompleteCommand,
@@ -278,9 +302,39 @@ async fn place_then_charge(
         return Ok(Err(NotRun::Invalid { message }));
     };
     let review = &priced.review;
+    let amount = match StripeAmount::from_money(review.totals.total) {
+        Ok(amount) => amount,
+        Err(e) => {
+            let message = format!("This order cannot be paid by card: {e}.");
+            return Ok(Err(NotRun::NotReady { message }));
+        }
+    };
     let items = stock_items_of(&review.state.lines, &priced.products);
-    let mut order = order_of(cx, review, &command.key)?;
+    let mut order = order_of(cx, review)?;
     let number = order.number.clone();
+    // The PaymentIntent this attempt made before, or a new one. Creating one charges
+    // nothing, so a lost answer is retried under a new key (at worst an unconfirmed
+    // PaymentIntent is left behind, which never takes money).
+    let intent_meta = format!("intent:{number}");
+    let intent = match cx.store.meta::<String>(&intent_meta)? {
+        Some(intent) => intent,
+        None => {
+            match client.create_intent(&format!("{number}:intent:{}", nonce()?), amount, &number).await? {
+                Created::Intent(intent) => {
+                    cx.store.set_meta(&intent_meta, Some(&intent))?;
+                    intent
+                }
+                Created::Unknown(why) => {
+                    worker::console_warn!("order {number}: no PaymentIntent yet ({why})");
+                    return Ok(Err(NotRun::PaymentUnavailable));
+                }
+                Created::Misconfigured(why) => {
+                    worker::console_error!("order {number}: {why}");
+                    return Ok(Err(NotRun::PaymentUnavailable));
+                }
+            }
+        }
+    };
     let hold = hold_name(cx.cart, review.state.checkout_seq);
     if let Stock::Short(available) =
         Inventory::new(cx.env, cx.caller)?.commit(&number, Some(&hold), &items).await?
@@ -288,9 +342,11 @@ async fn place_then_charge(
         cx.remember(&available);
         return Ok(Ok(Outcome::SoldOut { available }));
     }
+    cx.store.set_meta(SOLD_TO, Some(&review.state.checkout_key().to_string()))?;
     order.status = OrderStatus::PendingPayment;
     order.payment = PaymentInfo {
-        provider: "stripe".into(),
+        provider: PaymentProvider::Stripe,
+        reference: Some(intent),
         stock_commit: Some(number.clone()),
         stock: items,
         ..PaymentInfo::default()
@@ -307,10 +363,17 @@ async fn place_then_charge(
             return Ok(Ok(Outcome::Declined { message }));
         }
     }
-    let total = stored.totals.total;
-    let stripe_key = format!("{number}:{}", command.key);
-    let charge = client.charge(&stripe_key, total.minor(), total.currency().code(), method, &number).await?;
+    let Some(intent) = stored.payment.reference.clone() else {
+        return Err(AppError::Internal(format!("pending order {number} has no PaymentIntent")));
+    };
+    let charge = client.confirm(&format!("{number}:confirm:{}", nonce()?), &intent, method).await?;
     settle_charge(&orders, stored, charge).await
+}
+
+/// Sixteen random hex digits, making one attempt's idempotency key its own.
+fn nonce() -> AppResult<String> {
+    let bytes = crate::random::random_16().map_err(AppError::Internal)?;
+    Ok(bytes.iter().take(8).map(|b| format!("{b:02x}")).collect())
 }
 
 /// What Stripe's answer does to the pending order, and what the shopper is told.
@@ -323,11 +386,23 @@ async fn settle_charge(
     let total = stored.totals.total;
     let settled = |order: Option<Order>| order.unwrap_or_else(|| stored.clone());
     Ok(Ok(match charge {
-        Charge::Succeeded { intent } => {
-            let currency = Some(total.currency().code().to_string());
-            let update =
-                PaymentUpdate::Succeeded { reference: intent, amount: Some(total.minor()), currency };
-            placed(settled(orders.payment(&number, None, update).await?.0), None)
+        Charge::Succeeded { intent, amount: Some(amount), currency: Some(currency) } => {
+            let update = PaymentUpdate::Succeeded { reference: intent, amount, currency };
+            let order = settled(orders.payment(&number, None, update).await?.0);
+            if order.status.is_paid() {
+                placed(order, None)
+            } else {
+                worker::console_error!(
+                    "order {number}: Stripe's success did not pay it (total {}); left {}",
+                    total.minor(),
+                    order.status.as_str()
+                );
+                return Ok(Err(NotRun::PaymentUnconfirmed));
+            }
+        }
+        Charge::Succeeded { intent, .. } => {
+            worker::console_error!("order {number}: Stripe's success for {intent} came without its amount");
+            return Ok(Err(NotRun::PaymentUnconfirmed));
         }
         Charge::NeedsAction { intent, client_secret } => {
             let update =
@@ -347,13 +422,13 @@ async fn settle_charge(
         }
         Charge::Unknown(why) => {
             worker::console_warn!(
-                "order {number}: Stripe's answer is unknown ({why}); the same key may retry"
+                "order {number}: Stripe's answer is unknown ({why}); a retry resumes the same payment"
             );
-            return Ok(Err(NotRun::PaymentUnavailable));
+            return Ok(Err(NotRun::PaymentUnconfirmed));
         }
         Charge::Misconfigured(why) => {
             worker::console_error!("order {number}: {why}");
-            return Ok(Err(NotRun::PaymentUnavailable));
+            return Ok(Err(NotRun::PaymentUnconfirmed));
         }
     }))
 }
@@ -372,14 +447,17 @@ async fn release_hold(
     Ok(())
 }
 
-fn order_of(cx: &ObjectContext<'_>, review: &Review, key: &str) -> AppResult<Order> {
+/// The order of a priced cart, numbered after the checkout attempt (`checkout_key`), not
+/// after the request's idempotency key: every retry of the same cart contents, with
+/// whatever key, is the same order.
+fn order_of(cx: &ObjectContext<'_>, review: &Review) -> AppResult<Order> {
     let state = &review.state;
     let (Some(email), Some(address), Some(rate)) = (&state.email, &state.address, &state.shipping_rate)
     else {
         return Err(AppError::Internal("a ready checkout lacks a step".into()));
     };
     let signer = Signer::from_env(cx.env)?;
-    let number = signer.order_number(cx.cart, key);
+    let number = signer.order_number(cx.cart, review.state.checkout_key().as_str());
     Ok(Order {
         token: signer.order_token(&number),
         number,
@@ -404,6 +482,6 @@ fn order_of(cx: &ObjectContext<'_>, review: &Review, key: &str) -> AppResult<Ord
         status: OrderStatus::Paid,
         created_at_ms: now_ms() as u64,
         fulfilled_at_ms: None,
-        payment: PaymentInfo { provider: "test".into(), ..PaymentInfo::default() },
+        payment: PaymentInfo { provider: PaymentProvider::Test, ..PaymentInfo::default() },
     })
 }

@@ -1,6 +1,7 @@
 //! The checkout context's commands to a cart's object, and what a completion answers.
 
 use serde::{Deserialize, Serialize};
+use shared::checkout::IdempotencyKey;
 use shared::orders::Order;
 use std::collections::BTreeMap;
 
@@ -9,7 +10,9 @@ use std::collections::BTreeMap;
 pub struct CompleteCommand {
     /// The catalog version the worker's request read (the object prices from the same).
     pub version: String,
-    pub key: String,
+    /// The request's idempotency key: the same request under it answers what the first
+    /// did (the order itself is the checkout attempt's, whatever the key).
+    pub key: IdempotencyKey,
     /// What makes two requests under one key the same (the card is hashed, not stored).
     pub fingerprint: String,
     /// The card's digits, for the test provider.
@@ -72,8 +75,12 @@ pub enum NotRun {
     CartBusy,
     /// The cart cannot be paid for yet (empty, a step missing, prices changed…).
     NotReady { message: String },
-    /// The payment provider failed; nothing was charged.
+    /// The payment provider failed before any payment was asked for; nothing was charged.
     PaymentUnavailable,
+    /// The payment was asked for and its outcome is not known yet (no answer, or an
+    /// answer the shop could not use); the order waits, and a retry resumes it — never
+    /// a second charge.
+    PaymentUnconfirmed,
 }
 
 /// What a completion answered.

@@ -42,8 +42,10 @@ pub enum ShardCommand {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PaymentUpdate {
-    /// The provider took `amount` of `currency` (checked against the order's total).
-    Succeeded { reference: String, amount: Option<i64>, currency: Option<String> },
+    /// The provider took `amount` of `currency`, in the provider's units (checked
+    /// against what charging the order's total sends: anything else is not a payment of
+    /// this order).
+    Succeeded { reference: String, amount: i64, currency: String },
     /// The payment failed for good; `note` says why (for the merchant).
     Failed { reference: Option<String>, note: String },
     /// The provider's reference (and the secret the shopper's page authenticates with)

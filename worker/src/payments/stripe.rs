@@ -6,7 +6,7 @@
 use crate::error::{AppError, AppResult};
 use futures_util::future::{select, Either};
 use serde::Deserialize;
-use shared::payments::{stripe_card_refusal, Refusal};
+use shared::payments::{stripe_card_refusal, Refusal, StripeAmount};
 use std::time::Duration;
 use wasm_bindgen::JsValue;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
@@ -28,6 +28,10 @@ pub struct Client {
 pub struct Intent {
     pub id: String,
     pub status: String,
+    #[serde(default)]
+    pub amount: Option<i64>,
+    #[serde(default)]
+    pub currency: Option<String>,
     #[serde(default)]
     pub client_secret: Option<String>,
     #[serde(default)]
@@ -55,7 +59,7 @@ struct ErrorReply {
 }
 
 #[derive(Deserialize)]
-struct Created {
+struct RefundCreated {
     id: String,
 }
 
@@ -76,6 +80,9 @@ pub enum Reply<T> {
 pub enum Charge {
     Succeeded {
         intent: String,
+        /// What Stripe says it took, in its units (checked against the order).
+        amount: Option<i64>,
+        currency: Option<String>,
     },
     /// The bank wants the shopper to authenticate (3-D Secure): the page finishes it with
     /// the client secret, and the webhook says how it went.
@@ -165,43 +172,79 @@ impl Client {
         })
     }
 
-    /// Creates and confirms a PaymentIntent for `amount` minor units of `currency`, paid
-    /// with `payment_method`, under `idempotency_key` (a retry gets Stripe's first answer).
-    pub async fn charge(
+    /// Creates the order's PaymentIntent for `amount` minor units of `currency`, cards
+    /// only, **without confirming it**: no money moves, so the order can be stored with
+    /// the PaymentIntent's id before anything is charged, and a PaymentIntent that is
+    /// never confirmed (a retry after a lost reply makes another) charges nothing.
+    pub async fn create_intent(
         &self,
         idempotency_key: &str,
-        amount: i64,
-        currency: &str,
-        payment_method: &str,
+        amount: StripeAmount,
         order_number: &str,
-    ) -> AppResult<Charge> {
-        let amount = amount.to_string();
-        let currency = currency.to_ascii_lowercase();
+    ) -> AppResult<Created> {
+        let value = amount.value.to_string();
         let description = format!("Order {order_number}");
         let params = [
-            ("amount", amount.as_str()),
-            ("currency", currency.as_str()),
-            ("payment_method", payment_method),
-            ("confirm", "true"),
-            ("automatic_payment_methods[enabled]", "true"),
-            // Cards and wallets only: nothing that leaves the page for a redirect.
-            ("automatic_payment_methods[allow_redirects]", "never"),
+            ("amount", value.as_str()),
+            ("currency", amount.currency.as_str()),
+            // Only what the server can confirm without sending the shopper away.
+            ("payment_method_types[]", "card"),
             ("metadata[order_number]", order_number),
             ("description", description.as_str()),
         ];
         let reply =
             self.call::<Intent>(Method::Post, "/v1/payment_intents", Some(idempotency_key), &params).await?;
         Ok(match reply {
+            Reply::Ok(intent) => Created::Intent(intent.id),
+            Reply::Refused { status, error } => Created::Misconfigured(format!(
+                "Stripe refused to create the PaymentIntent ({status}): {}",
+                error.describe()
+            )),
+            Reply::Unknown(why) => Created::Unknown(why),
+        })
+    }
+
+    /// Confirms PaymentIntent `intent` with `payment_method` (money moves here). A
+    /// PaymentIntent charges at most once, so confirming again after a lost answer is
+    /// safe; when Stripe's answer is unknown (timeout, 5xx — which Stripe would replay
+    /// for this key for a day) the PaymentIntent is retrieved and its state decides.
+    pub async fn confirm(
+        &self,
+        idempotency_key: &str,
+        intent: &str,
+        payment_method: &str,
+    ) -> AppResult<Charge> {
+        let path = format!("/v1/payment_intents/{intent}/confirm");
+        let params = [("payment_method", payment_method)];
+        let reply = self.call::<Intent>(Method::Post, &path, Some(idempotency_key), &params).await?;
+        Ok(match reply {
             Reply::Ok(intent) => charge_of(intent),
             Reply::Refused { status: 402, error } => card_refusal(&error),
             Reply::Refused { error, .. } if error.kind == "card_error" => card_refusal(&error),
+            // Confirmed before (a lost answer): the PaymentIntent says how it went.
+            Reply::Refused { error, .. }
+                if error.code.as_deref() == Some("payment_intent_unexpected_state") =>
+            {
+                match error.payment_intent {
+                    Some(current) => settled_state(*current),
+                    None => Charge::Unknown(error.describe()),
+                }
+            }
             Reply::Refused { status: 409, error } => Charge::Unknown(error.describe()),
             Reply::Refused { status, error } => Charge::Misconfigured(format!(
                 "Stripe refused the payment request ({status}): {}",
                 error.describe()
             )),
-            Reply::Unknown(why) => Charge::Unknown(why),
+            Reply::Unknown(why) => match self.retrieve(intent).await? {
+                Reply::Ok(current) => settled_state(current),
+                _ => Charge::Unknown(why),
+            },
         })
+    }
+
+    /// Reads a PaymentIntent as Stripe has it now.
+    pub async fn retrieve(&self, intent: &str) -> AppResult<Reply<Intent>> {
+        self.call::<Intent>(Method::Get, &format!("/v1/payment_intents/{intent}"), None, &[]).await
     }
 
     /// Refunds a PaymentIntent in full, once per `idempotency_key`; answers the refund's
@@ -213,7 +256,7 @@ impl Client {
         order_number: &str,
     ) -> AppResult<Option<String>> {
         let params = [("payment_intent", intent), ("metadata[order_number]", order_number)];
-        match self.call::<Created>(Method::Post, "/v1/refunds", Some(idempotency_key), &params).await? {
+        match self.call::<RefundCreated>(Method::Post, "/v1/refunds", Some(idempotency_key), &params).await? {
             Reply::Ok(refund) => Ok(Some(refund.id)),
             Reply::Refused { error, .. } if error.code.as_deref() == Some("charge_already_refunded") => {
                 Ok(None)
@@ -227,15 +270,16 @@ impl Client {
         }
     }
 
-    /// Cancels a PaymentIntent that has not succeeded; `Ok(false)`: it had succeeded.
-    pub async fn cancel(&self, idempotency_key: &str, intent: &str) -> AppResult<bool> {
+    /// Cancels a PaymentIntent that has not succeeded; answers `Cancelled::Succeeded` with
+    /// the PaymentIntent (its amount and currency to check) if it had succeeded.
+    pub async fn cancel(&self, idempotency_key: &str, intent: &str) -> AppResult<Cancelled> {
         let path = format!("/v1/payment_intents/{intent}/cancel");
         let params = [("cancellation_reason", "abandoned")];
         match self.call::<Intent>(Method::Post, &path, Some(idempotency_key), &params).await? {
-            Reply::Ok(_) => Ok(true),
-            Reply::Refused { error, .. } => match error.payment_intent.as_deref() {
-                Some(pi) if pi.status == "succeeded" => Ok(false),
-                Some(pi) if pi.status == "canceled" => Ok(true),
+            Reply::Ok(_) => Ok(Cancelled::Cancelled),
+            Reply::Refused { error, .. } => match error.payment_intent {
+                Some(pi) if pi.status == "succeeded" => Ok(Cancelled::Succeeded(pi)),
+                Some(pi) if pi.status == "canceled" => Ok(Cancelled::Cancelled),
                 _ => Err(AppError::Internal(format!(
                     "Stripe refused to cancel {intent}: {}",
                     error.describe()
@@ -243,6 +287,34 @@ impl Client {
             },
             Reply::Unknown(why) => Err(AppError::Unavailable(why)),
         }
+    }
+}
+
+/// What cancelling a PaymentIntent came to.
+pub enum Cancelled {
+    Cancelled,
+    /// It had succeeded: the money was taken.
+    Succeeded(Box<Intent>),
+}
+
+/// What creating a PaymentIntent came to (no money moves either way).
+pub enum Created {
+    Intent(String),
+    /// No answer: another attempt creates another (unconfirmed, harmless) one.
+    Unknown(String),
+    /// Stripe refused the request itself: the shop's configuration or code is at fault.
+    Misconfigured(String),
+}
+
+/// A PaymentIntent's state after a confirmation whose answer was lost: settled (paid,
+/// waiting for the bank, refused) or not confirmed at all (`Unknown`: try again).
+fn settled_state(intent: Intent) -> Charge {
+    match intent.status.as_str() {
+        "requires_confirmation" => Charge::Unknown("the PaymentIntent was not confirmed".into()),
+        "requires_payment_method" if intent.last_payment_error.is_none() => {
+            Charge::Unknown("the PaymentIntent has no payment method yet".into())
+        }
+        _ => charge_of(intent),
     }
 }
 
@@ -255,7 +327,9 @@ fn card_refusal(error: &ErrorBody) -> Charge {
 
 fn charge_of(intent: Intent) -> Charge {
     match intent.status.as_str() {
-        "succeeded" => Charge::Succeeded { intent: intent.id },
+        "succeeded" => {
+            Charge::Succeeded { intent: intent.id, amount: intent.amount, currency: intent.currency }
+        }
         "requires_action" => match intent.client_secret {
             Some(client_secret) => Charge::NeedsAction { intent: intent.id, client_secret },
             None => Charge::Unknown("a PaymentIntent needing action came without its client secret".into()),

@@ -3,7 +3,8 @@
 //! constant time, `t` within the tolerance — see `shared::payments`); a refused one is a
 //! 400 and a log line. `payment_intent.succeeded` and `payment_intent.payment_failed`
 //! go to the order's shard with the event id, which applies each event once; other
-//! event types are acknowledged and ignored.
+//! event types, other objects, and signed payloads this shop cannot read are
+//! acknowledged (2xx) and ignored, so Stripe does not retry them for days.
 
 use crate::bindings;
 use crate::durable::Caller;
@@ -12,28 +13,34 @@ use crate::orders::{valid_number, Orders, PaymentUpdate};
 use crate::payments::secret;
 use serde::Deserialize;
 use shared::orders::Order;
-use shared::payments::{stripe_card_refusal, verify_stripe_webhook, DEFAULT_TOLERANCE_SECONDS};
+use shared::payments::{stripe_card_refusal, verify_stripe_webhook, PaymentEvent, DEFAULT_TOLERANCE_SECONDS};
 use worker::{console_warn, Env};
 
 /// The largest event payload read (Stripe's are a few KB).
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
+/// An event, read loosely: Stripe sends many types and objects, and a webhook this shop
+/// does not act on must still be acknowledged (2xx), or Stripe retries it for days.
 #[derive(Deserialize)]
 struct Event {
+    #[serde(default)]
     id: String,
-    #[serde(rename = "type")]
+    #[serde(default, rename = "type")]
     kind: String,
-    data: EventData,
+    #[serde(default)]
+    data: Option<EventData>,
 }
 
 #[derive(Deserialize)]
 struct EventData {
-    object: IntentObject,
+    object: serde_json::Value,
 }
 
+/// The PaymentIntent an event carries, when it carries one.
 #[derive(Deserialize)]
 struct IntentObject {
     id: String,
+    object: String,
     #[serde(default)]
     amount: Option<i64>,
     #[serde(default)]
@@ -83,17 +90,30 @@ pub async fn receive(
         console_warn!("Stripe webhook refused: {e}");
         return Err(AppError::BadRequest(format!("The webhook's signature was refused: {e}.")));
     }
-    let event: Event = serde_json::from_slice(payload).map_err(|e| {
-        AppError::BadRequest(format!("The webhook is not a payment event this shop reads: {e}."))
-    })?;
-    let intent = event.data.object;
-    let update = match event.kind.as_str() {
-        "payment_intent.succeeded" => PaymentUpdate::Succeeded {
-            reference: intent.id,
-            amount: intent.amount,
-            currency: intent.currency,
-        },
-        "payment_intent.payment_failed" => {
+    // Signed by Stripe, so acknowledged whatever it holds; only PaymentIntent successes
+    // and failures are acted on.
+    let Ok(event) = serde_json::from_slice::<Event>(payload) else {
+        console_warn!("Stripe webhook ignored: a signed payload that is not an event");
+        return Ok(Received::Ignored { event: String::new(), why: "not an event this shop reads" });
+    };
+    let kind = match event.kind.as_str() {
+        "payment_intent.succeeded" => PaymentEvent::Succeeded,
+        "payment_intent.payment_failed" => PaymentEvent::Failed,
+        _ => return Ok(Received::Ignored { event: event.id, why: "not a payment event this shop acts on" }),
+    };
+    let intent = match event.data.map(|d| serde_json::from_value::<IntentObject>(d.object)) {
+        Some(Ok(intent)) if intent.object == "payment_intent" => intent,
+        _ => return Ok(Received::Ignored { event: event.id, why: "its object is not a PaymentIntent" }),
+    };
+    let update = match kind {
+        PaymentEvent::Succeeded => {
+            let (Some(amount), Some(currency)) = (intent.amount, intent.currency) else {
+                console_warn!("Stripe webhook {}: a success without its amount; ignored", event.id);
+                return Ok(Received::Ignored { event: event.id, why: "a success without its amount" });
+            };
+            PaymentUpdate::Succeeded { reference: intent.id, amount, currency }
+        }
+        PaymentEvent::Failed => {
             let error = intent.last_payment_error.unwrap_or_default();
             let refusal = stripe_card_refusal(
                 error.code.as_deref().unwrap_or(""),
@@ -104,12 +124,12 @@ pub async fn receive(
                 note: format!("The payment failed: {}", refusal.message()),
             }
         }
-        _ => return Ok(Received::Ignored { event: event.id, why: "not a payment event this shop acts on" }),
     };
     let Some(number) = intent.metadata.order_number.filter(|n| valid_number(n)) else {
         return Ok(Received::Ignored { event: event.id, why: "not a payment for one of this shop's orders" });
     };
-    match Orders::new(env, caller)?.payment(&number, Some(&event.id), update).await? {
+    let event_id = (!event.id.is_empty()).then_some(event.id.as_str());
+    match Orders::new(env, caller)?.payment(&number, event_id, update).await? {
         (_, true) => Ok(Received::Duplicate { event: event.id }),
         (Some(order), false) => Ok(Received::Applied { event: event.id, order: Box::new(order) }),
         (None, false) => Ok(Received::Ignored { event: event.id, why: "no such order" }),

@@ -16,6 +16,7 @@ use crate::session::Session;
 use crate::timing::now_ms;
 use app::{render_document, CartLinkItem, CartLinkPage, CartPage, CartView};
 use leptos::prelude::*;
+use shared::cart::CartAction;
 use shared::review::Review;
 use shared::{format_money, Handle, Money, Quantity, Sku};
 use worker::{Env, Request, Response};
@@ -85,23 +86,23 @@ pub async fn form(
     env: &Env,
     catalog: &CatalogReader<'_>,
     session: &Session,
-    action: &str,
+    action: CartAction,
 ) -> AppResult<Response> {
     let form = security::read_form(&mut req, session).await?;
     let carts = Carts::new(env, catalog);
     let id = &session.id;
     let changed = match action {
-        "add" => return add(&req, catalog, &carts, session, &form).await,
-        "link" => return link(&req, catalog, &carts, session, &form).await,
-        "update" => carts.set_quantity(id, sku_field(&form)?, quantity_field(&form)?).await?,
-        "remove" => {
+        CartAction::Add => return add(&req, catalog, &carts, session, &form).await,
+        CartAction::Link => return link(&req, catalog, &carts, session, &form).await,
+        CartAction::Update => carts.set_quantity(id, sku_field(&form)?, quantity_field(&form)?).await?,
+        CartAction::Remove => {
             // Removing a line that is already gone (a second tab, a double submit) is done.
             let changed = carts.set_quantity(id, sku_field(&form)?, 0).await?;
             let refused = changed.refused.filter(|e| !matches!(e, AppError::Absent(_)));
             Changed { refused, ..changed }
         }
-        "clear" => carts.clear(id).await?,
-        _ => {
+        CartAction::Clear => carts.clear(id).await?,
+        CartAction::Discount => {
             let code = form.get("code").unwrap_or("").trim();
             match carts.set_discount(id, (!code.is_empty()).then_some(code)).await {
                 Err(AppError::Unprocessable(message)) => {

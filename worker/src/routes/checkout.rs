@@ -12,12 +12,14 @@ use crate::checkout::{self, Checkout, CompleteRequest, Outcome};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
 use crate::payments;
-use crate::random;
 use crate::security;
 use crate::session::Session;
 use app::{render_document, CheckoutPage, CheckoutStep, CheckoutView, PaymentForm};
 use leptos::prelude::*;
-use shared::checkout::{shippable_countries, AddressInput, Email, FieldError};
+use shared::checkout::{
+    shippable_countries, AddressInput, CheckoutAction, Email, FieldError, IdempotencyKey,
+};
+use shared::orders::PaymentProvider;
 use shared::review::{Review, Step};
 use worker::{Env, Request, Response};
 
@@ -48,11 +50,6 @@ fn page_step(step: Option<Step>) -> CheckoutStep {
         Some(Step::Shipping) => CheckoutStep::Shipping,
         None => CheckoutStep::Review,
     }
-}
-
-fn new_key() -> AppResult<String> {
-    let bytes = random::random_16().map_err(AppError::Internal)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn typed_address(review: &Review) -> AddressInput {
@@ -98,7 +95,7 @@ async fn render(
         chosen_rate: review.state.shipping_rate.clone(),
         errors: feedback.errors,
         notice: feedback.notice.or_else(|| review.discount_problem.clone()),
-        idempotency_key: new_key()?,
+        idempotency_key: review.state.checkout_key().to_string(),
         short: review.short.clone(),
         totals: review.totals.clone(),
         cart: review.cart,
@@ -116,10 +113,12 @@ async fn render(
 
 /// How the payment step takes the card, by the configured provider.
 fn payment_form(env: &Env) -> PaymentForm {
-    if payments::uses_stripe(env) {
-        PaymentForm::Stripe { publishable_key: payments::publishable_key(env) }
-    } else {
-        PaymentForm::TestCard
+    match payments::configured(env) {
+        Some(PaymentProvider::Stripe) => {
+            PaymentForm::Stripe { publishable_key: payments::publishable_key(env) }
+        }
+        Some(PaymentProvider::Test) => PaymentForm::TestCard,
+        None => PaymentForm::Unavailable,
     }
 }
 
@@ -146,17 +145,17 @@ pub async fn form(
     env: &Env,
     catalog: &CatalogReader<'_>,
     session: &Session,
-    step: &str,
+    action: CheckoutAction,
 ) -> AppResult<Response> {
     let form = security::read_form(&mut req, session).await?;
     if session.is_new {
         return http::see_other("/cart");
     }
-    match step {
-        "contact" => contact(&req, env, catalog, session, &form).await,
-        "address" => address(&req, env, catalog, session, &form).await,
-        "shipping" => shipping(&req, env, catalog, session, &form).await,
-        _ => complete(&req, env, catalog, session, &form).await,
+    match action {
+        CheckoutAction::Step(Step::Contact) => contact(&req, env, catalog, session, &form).await,
+        CheckoutAction::Step(Step::Address) => address(&req, env, catalog, session, &form).await,
+        CheckoutAction::Step(Step::Shipping) => shipping(&req, env, catalog, session, &form).await,
+        CheckoutAction::Complete => complete(&req, env, catalog, session, &form).await,
     }
 }
 
@@ -257,7 +256,8 @@ async fn complete(
         None => None,
     };
     let request = CompleteRequest {
-        idempotency_key: form.require("idempotency_key")?.to_string(),
+        idempotency_key: IdempotencyKey::parse(form.require("idempotency_key")?)
+            .map_err(|e| AppError::BadRequest(e.message))?,
         card: form.get("card").unwrap_or("").to_string(),
         payment_method: form.get("payment_method").filter(|m| !m.is_empty()).map(str::to_string),
         expected_total,

@@ -20,11 +20,12 @@ use crate::durable::Caller;
 use crate::error::{AppError, AppResult};
 use crate::inventory::Inventory;
 use crate::orders::protocol::{OrderReply, PaymentUpdate};
+use crate::payments::stripe::Cancelled;
 use crate::payments::{self, Provider};
 use crate::sql::{runtime_error, text};
 use serde::Deserialize;
-use shared::orders::{Order, OrderStatus};
-use shared::payments::{effect_of, Effect, PaymentEvent};
+use shared::orders::{Order, OrderStatus, PaymentProvider};
+use shared::payments::{effect_of, Effect, PaymentEvent, StripeAmount};
 use worker::{console_error, console_warn, Env, Result, SqlStorage, SqlStorageValue};
 
 /// How long an order waits for its payment unless `PAYMENT_PENDING_TTL_SECONDS` says.
@@ -99,7 +100,10 @@ impl OrderObject {
         };
         match update {
             PaymentUpdate::Attach { reference, client_secret } => {
-                if order.status == OrderStatus::PendingPayment && order.payment.reference.is_none() {
+                // The order's own PaymentIntent (known since it was stored) or, for orders
+                // stored before that, the first one reported.
+                let ours = order.payment.reference.as_ref().is_none_or(|known| *known == reference);
+                if order.status == OrderStatus::PendingPayment && ours {
                     order.payment.reference = Some(reference);
                     order.payment.client_secret = client_secret;
                     self.update(sql, &order)?;
@@ -108,12 +112,19 @@ impl OrderObject {
             }
             PaymentUpdate::Succeeded { reference, amount, currency } => {
                 let total = order.totals.total;
-                let wrong_amount = amount.is_some_and(|a| a != total.minor())
-                    || currency.as_deref().is_some_and(|c| !c.eq_ignore_ascii_case(total.currency().code()));
-                if wrong_amount {
+                let right_amount = match order.payment.provider {
+                    PaymentProvider::Stripe => StripeAmount::matches(total, amount, &currency),
+                    PaymentProvider::Test => {
+                        amount == total.minor() && currency.eq_ignore_ascii_case(total.currency().code())
+                    }
+                };
+                let other_intent = order.payment.reference.as_ref().is_some_and(|known| *known != reference);
+                if !right_amount || other_intent {
                     console_error!(
-                        "payment {reference} for order {number}: {amount:?} {currency:?} is not the order's total {}; left as it is",
-                        total.minor()
+                        "payment {reference} ({amount} {currency}) does not match order {number} ({} {}, payment {:?}); not marked paid",
+                        total.minor(),
+                        total.currency(),
+                        order.payment.reference
                     );
                     self.record_event(sql, event_id, number)?;
                     return Ok(OrderReply::Payment { order: Some(Box::new(order)), duplicate: false });
@@ -260,11 +271,25 @@ impl OrderObject {
             (&order.payment.reference, Provider::from_env(&self.env))
         {
             match client.cancel(&format!("cancel-{number}"), intent).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    let update =
-                        PaymentUpdate::Succeeded { reference: intent.clone(), amount: None, currency: None };
-                    self.apply_payment(sql, &number, None, update, caller).await?;
+                Ok(Cancelled::Cancelled) => {}
+                Ok(Cancelled::Succeeded(pi)) => {
+                    // Paid after all: the same checks as any success (amount, id).
+                    let update = PaymentUpdate::Succeeded {
+                        reference: pi.id,
+                        amount: pi.amount.unwrap_or(-1),
+                        currency: pi.currency.unwrap_or_default(),
+                    };
+                    let reply = self.apply_payment(sql, &number, None, update, caller).await?;
+                    let still_pending = matches!(&reply, OrderReply::Payment { order: Some(o), .. }
+                        if o.status == OrderStatus::PendingPayment);
+                    if !still_pending {
+                        return Ok(true);
+                    }
+                    // A success that is not this order's payment (logged): not paid.
+                    let note = "The payment that arrived did not match this order, so the order was \
+                                cancelled and its stock released; the merchant will review the payment.";
+                    let current = self.get(sql, &number)?.unwrap_or(order);
+                    self.cancel(sql, current, note, caller).await?;
                     return Ok(true);
                 }
                 Err(e) => {
