@@ -412,8 +412,7 @@ impl IdempotencyKey {
 
     /// A key made by the shop itself from a digest (always valid: `prefix` is letters).
     pub(crate) fn derived(prefix: &str, digest: &[u8]) -> IdempotencyKey {
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        IdempotencyKey(format!("{prefix}-{hex}"))
+        IdempotencyKey(format!("{prefix}-{}", crate::ids::hex(digest)))
     }
 
     pub fn as_str(&self) -> &str {

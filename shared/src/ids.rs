@@ -144,12 +144,7 @@ impl CartId {
     pub const LEN: usize = 32;
 
     pub fn from_random_bytes(bytes: [u8; 16]) -> Self {
-        let mut text = String::with_capacity(Self::LEN);
-        for b in bytes {
-            text.push(hex_digit(b >> 4));
-            text.push(hex_digit(b & 0x0f));
-        }
-        CartId(text)
+        CartId(hex(&bytes))
     }
 
     pub fn parse(text: &str) -> Result<Self, IdError> {
@@ -160,6 +155,17 @@ impl CartId {
             Err(IdError::CartId)
         }
     }
+}
+
+/// Bytes as lowercase hexadecimal, two digits each: the one hex encoder of the shop
+/// (cart ids, request ids, order tokens, derived keys).
+pub fn hex(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        text.push(hex_digit(b >> 4));
+        text.push(hex_digit(b & 0x0f));
+    }
+    text
 }
 
 fn hex_digit(nibble: u8) -> char {
@@ -217,6 +223,12 @@ impl fmt::Display for Quantity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_two_lowercase_digits_per_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(hex(&[]), "");
+    }
     use proptest::prelude::*;
 
     #[test]

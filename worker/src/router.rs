@@ -30,9 +30,7 @@ fn request_id(req: &Request) -> String {
     if let Ok(Some(ray)) = req.headers().get("cf-ray") {
         return ray;
     }
-    crate::random::random_16()
-        .map(|b| b[..8].iter().map(|x| format!("{x:02x}")).collect())
-        .unwrap_or_default()
+    crate::random::random_16().map(|b| shared::ids::hex(b.get(..8).unwrap_or_default())).unwrap_or_default()
 }
 
 /// Which route answered, for the log (no ids or query strings in it).

@@ -90,7 +90,7 @@ impl Signer {
 
     /// The secret token of an order's confirmation page.
     pub fn order_token(&self, number: &str) -> String {
-        self.tag("order-token", number)[..16].iter().map(|b| format!("{b:02x}")).collect()
+        shared::ids::hex(self.tag("order-token", number).get(..16).unwrap_or_default())
     }
 }
 

@@ -373,7 +373,7 @@ async fn place_then_charge(
 /// Sixteen random hex digits, making one attempt's idempotency key its own.
 fn nonce() -> AppResult<String> {
     let bytes = crate::random::random_16().map_err(AppError::Internal)?;
-    Ok(bytes.iter().take(8).map(|b| format!("{b:02x}")).collect())
+    Ok(shared::ids::hex(bytes.get(..8).unwrap_or_default()))
 }
 
 /// What Stripe's answer does to the pending order, and what the shopper is told.
