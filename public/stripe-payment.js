@@ -5,8 +5,10 @@
 // Payment step: the element is created in "deferred" mode (amount and currency from the
 // server's totals); on submit it creates a PaymentMethod and puts its id in the form,
 // which then posts as usual — the server creates and confirms the PaymentIntent.
-// Order page: `handleNextAction` with the intent's client secret, then a reload shows
-// the order as the webhook left it.
+// Order page of an order still waiting for its payment: `handleNextAction` with the
+// intent's client secret; a failed or abandoned check shows Stripe's message (no
+// reload), a finished one reloads to show the order as the webhook left it. The same
+// page's "pay with another card" form uses the Payment Element as above.
 (function () {
   "use strict";
   if (typeof Stripe !== "function") {
@@ -70,15 +72,28 @@
   if (authenticate) {
     var stripeForOrder = Stripe(authenticate.dataset.publishableKey);
     var button = authenticate.querySelector("button");
+    var authError = authenticate.querySelector("[data-authenticate-error]");
     var confirm = function () {
       button.disabled = true;
       stripeForOrder
         .handleNextAction({ clientSecret: authenticate.dataset.clientSecret })
-        .then(function () {
+        .then(function (result) {
+          if (result && result.error) {
+            // Failed or abandoned: say so, and leave both ways open (confirm again, or
+            // pay with another card below).
+            button.disabled = false;
+            showError(authError, (result.error.message || "Your bank did not confirm the payment.") +
+              " No money was taken; try again or pay with another card below.");
+            return;
+          }
           // The webhook decides; give it a moment, then show the order as it is.
           setTimeout(function () {
             window.location.reload();
           }, 1500);
+        })
+        .catch(function () {
+          button.disabled = false;
+          showError(authError, "Your bank's check could not start. Try again, or pay with another card below.");
         });
     };
     button.addEventListener("click", confirm);

@@ -12,7 +12,7 @@ pub use routes::cart::CartView;
 pub use routes::cart_link::{CartLinkItem, CartLinkPage};
 pub use routes::checkout::{CheckoutPage, CheckoutStep, CheckoutView, PaymentForm, STRIPE_JS};
 pub use routes::collection::{FacetView, ListingView};
-pub use routes::order::{Authentication, OrderLookupPage, OrderPage};
+pub use routes::order::{OrderLookupPage, OrderPage, PendingPayment};
 pub use routes::search::{SearchPage, SearchResults};
 pub use routes::{
     article::ArticlePage, cart::CartPage, collection::CollectionPage, error::ErrorPage, home::HomePage,

@@ -70,6 +70,14 @@ pub struct Lookup {
     pub number: String,
 }
 
+/// `POST /api/v1/orders/{number}/payment`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayAgain {
+    pub token: String,
+    pub payment_method: String,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stock {

@@ -128,6 +128,10 @@ pub struct PaymentInfo {
     /// their page finishes it with (never shown beyond the order's own page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
+    /// Why the last attempt to pay a pending order failed, in the shopper's words (shown
+    /// on the order's page, where they may pay again with another method).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// An order stored before payments were recorded was paid through the test provider.
@@ -143,6 +147,7 @@ impl Default for PaymentInfo {
             refunded_at_ms: None,
             refund: None,
             client_secret: None,
+            error: None,
         }
     }
 }

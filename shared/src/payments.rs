@@ -13,11 +13,19 @@ use sha2::Sha256;
 /// (Stripe's libraries use the same five minutes).
 pub const DEFAULT_TOLERANCE_SECONDS: i64 = 300;
 
+/// What the shopper reads when a payment was asked for and its outcome is not known yet.
+pub const UNCONFIRMED: &str =
+    "We could not confirm your payment yet. Trying again is safe and will not charge you twice.";
+
 /// What the provider says happened to an order's payment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaymentEvent {
     Succeeded,
-    Failed,
+    /// One attempt failed (a decline, a failed or abandoned bank check); the payment
+    /// can still be made with another payment method.
+    AttemptFailed,
+    /// The payment was cancelled or refused for good: it will never succeed.
+    Cancelled,
 }
 
 /// What an order does about a payment event.
@@ -27,6 +35,9 @@ pub enum Effect {
     Nothing,
     /// `pending_payment → paid`; the order is announced.
     MarkPaid,
+    /// The order stays `pending_payment`, with the provider's reason shown to the
+    /// shopper, who may pay again with another method until the order's deadline.
+    RecordFailure,
     /// `pending_payment → cancelled`; its stock is given back.
     Cancel,
     /// Money arrived for an order that was cancelled meanwhile (its stock is gone):
@@ -40,9 +51,14 @@ pub enum Effect {
 pub fn effect_of(status: OrderStatus, event: PaymentEvent) -> Effect {
     match (status, event) {
         (OrderStatus::PendingPayment, PaymentEvent::Succeeded) => Effect::MarkPaid,
-        (OrderStatus::PendingPayment, PaymentEvent::Failed) => Effect::Cancel,
+        (OrderStatus::PendingPayment, PaymentEvent::AttemptFailed) => Effect::RecordFailure,
+        (OrderStatus::PendingPayment, PaymentEvent::Cancelled) => Effect::Cancel,
         (OrderStatus::Cancelled, PaymentEvent::Succeeded) => Effect::Refund,
-        _ => Effect::Nothing,
+        (
+            OrderStatus::Paid | OrderStatus::Fulfilled | OrderStatus::Refunded,
+            PaymentEvent::Succeeded | PaymentEvent::AttemptFailed | PaymentEvent::Cancelled,
+        )
+        | (OrderStatus::Cancelled, PaymentEvent::AttemptFailed | PaymentEvent::Cancelled) => Effect::Nothing,
     }
 }
 
@@ -73,6 +89,10 @@ pub fn stripe_card_refusal(code: &str, decline_code: &str) -> Refusal {
     match (code, decline_code) {
         ("processing_error", _) | (_, "processing_error") | (_, "try_again_later") => Refusal::Retry(format!(
             "Your card could not be processed just now. {NOTHING_TAKEN}; please try again."
+        )),
+        // The bank's check (3-D Secure) failed or was abandoned.
+        ("payment_intent_authentication_failure", _) => Refusal::AuthenticationRequired(format!(
+            "Your bank did not confirm this payment. {NOTHING_TAKEN}; try again or use another card."
         )),
         ("authentication_required", _) | (_, "authentication_required") => {
             Refusal::AuthenticationRequired(format!(
@@ -365,6 +385,21 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn a_failed_attempt_leaves_the_order_payable_and_only_a_cancel_ends_it() {
+        use OrderStatus::*;
+        assert_eq!(effect_of(PendingPayment, PaymentEvent::AttemptFailed), Effect::RecordFailure);
+        assert_eq!(effect_of(PendingPayment, PaymentEvent::Cancelled), Effect::Cancel);
+        assert_eq!(effect_of(PendingPayment, PaymentEvent::Succeeded), Effect::MarkPaid);
+        assert_eq!(effect_of(Cancelled, PaymentEvent::Succeeded), Effect::Refund);
+        for status in [Paid, Fulfilled, Refunded] {
+            for event in [PaymentEvent::Succeeded, PaymentEvent::AttemptFailed, PaymentEvent::Cancelled] {
+                assert_eq!(effect_of(status, event), Effect::Nothing, "{status:?} {event:?}");
+            }
+        }
+        assert_eq!(effect_of(Cancelled, PaymentEvent::AttemptFailed), Effect::Nothing);
+    }
+
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -435,12 +470,12 @@ mod tests {
     #[test]
     fn payment_events_leave_one_correct_order_in_any_order() {
         use OrderStatus::*;
-        use PaymentEvent::*;
         // Every sequence of up to four events, from a pending order.
-        let events = [Succeeded, Failed];
+        let events = [PaymentEvent::Succeeded, PaymentEvent::AttemptFailed, PaymentEvent::Cancelled];
         for n in 1..=4u32 {
-            for bits in 0..(1u32 << n) {
-                let seq: Vec<PaymentEvent> = (0..n).map(|i| events[((bits >> i) & 1) as usize]).collect();
+            for code in 0..3u32.pow(n) {
+                let seq: Vec<PaymentEvent> =
+                    (0..n).map(|i| events[((code / 3u32.pow(i)) % 3) as usize]).collect();
                 let mut status = PendingPayment;
                 let mut refunds = 0;
                 for event in &seq {
@@ -451,23 +486,22 @@ mod tests {
                             status = Refunded;
                             refunds += 1;
                         }
+                        Effect::RecordFailure => assert_eq!(status, PendingPayment),
                         Effect::Nothing => {}
                     }
                 }
-                let first = seq[0];
-                let expected = match (first, seq.contains(&Succeeded)) {
-                    (Succeeded, _) => Paid,
-                    (Failed, true) => Refunded,
-                    (Failed, false) => Cancelled,
+                // The first decisive event (a success or a cancel) decides; failed
+                // attempts before it change nothing; money after a cancel goes back.
+                let first = seq.iter().find(|e| **e != PaymentEvent::AttemptFailed);
+                let expected = match (first, seq.contains(&PaymentEvent::Succeeded)) {
+                    (None, _) => PendingPayment,
+                    (Some(PaymentEvent::Succeeded), _) => Paid,
+                    (Some(_), true) => Refunded,
+                    (Some(_), false) => Cancelled,
                 };
                 assert_eq!(status, expected, "{seq:?}");
                 assert!(refunds <= 1, "{seq:?}");
             }
-        }
-        // Decided orders ignore payment events.
-        for status in [Paid, Fulfilled, Refunded] {
-            assert_eq!(effect_of(status, Succeeded), Effect::Nothing);
-            assert_eq!(effect_of(status, Failed), Effect::Nothing);
         }
     }
 

@@ -382,6 +382,12 @@ fn bodies() -> Vec<Body> {
             example: json!({ "email": "ada@example.com", "number": "FL-ABCDE-23456" }),
         },
         Body {
+            operation: "POST /orders/{number}/payment",
+            fields: fields_of::<api::PayAgain>,
+            parses: parses::<api::PayAgain>,
+            example: json!({ "token": "0123456789abcdef", "payment_method": "pm_card_visa" }),
+        },
+        Body {
             operation: "PUT /admin/stock/{sku}",
             fields: fields_of::<api::Stock>,
             parses: parses::<api::Stock>,

@@ -7,8 +7,9 @@
 //! Cases: success, decline, 3-D Secure then the webhook, a reply lost to the timeout and
 //! the retry with the same key, the webhook before the reply, the same webhook twice,
 //! failure then a late success (refunded), forged and stale signatures, the merchant's
-//! refund, orders whose payment never comes, and the payment page's Payment Element and
-//! CSP.
+//! refund, orders whose payment never comes (cancelled, lines back in the cart), a failed
+//! bank check then another card on the order page and through the API, and the payment
+//! page's Payment Element and CSP.
 
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
@@ -103,6 +104,10 @@ fn main() {
             the_payment_page_runs_the_payment_element_under_its_own_csp,
         ),
         ("an_order_whose_payment_never_comes_is_cancelled", an_order_whose_payment_never_comes_is_cancelled),
+        (
+            "a_failed_bank_check_lets_the_shopper_pay_with_another_card",
+            a_failed_bank_check_lets_the_shopper_pay_with_another_card,
+        ),
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -294,6 +299,12 @@ fn a_declined_card_cancels_the_order_and_gives_the_stock_back(w: &World) {
 
 /// Places an order with a card that needs 3-D Secure: (email, number, intent).
 fn pending_order(w: &World, api: &Api, label: &str) -> (String, String, Value) {
+    let (buyer, number, intent, _) = pending_order_from_cart(w, api, label);
+    (buyer, number, intent)
+}
+
+/// The same, with the cart it came from: (email, number, intent, (cart id, cart token)).
+fn pending_order_from_cart(w: &World, api: &Api, label: &str) -> (String, String, Value, (String, String)) {
     let buyer = email(label);
     let (id, token, total) = ready_cart(api, SKU, 1, &buyer);
     let (status, body) = pay(api, &id, &token, &key(label), "pm_card_authenticationRequired", total);
@@ -304,7 +315,7 @@ fn pending_order(w: &World, api: &Api, label: &str) -> (String, String, Value) {
     assert_eq!(intent["status"], "requires_action");
     assert_eq!(body["next_action"]["type"], "authenticate");
     assert_eq!(body["next_action"]["client_secret"], intent["client_secret"]);
-    (buyer, number, intent)
+    (buyer, number, intent, (id, token))
 }
 
 fn three_d_secure_leaves_the_order_pending_until_the_webhook(w: &World) {
@@ -509,13 +520,25 @@ fn a_failure_then_a_late_success_refunds_the_money(w: &World) {
     let (buyer, number, intent) = pending_order(w, &api, "late");
     let intent_id = intent["id"].as_str().unwrap().to_string();
     assert_eq!(stock_now(&api), 4);
-    // The bank's check fails: payment_intent.payment_failed cancels the order.
+    // The bank's check fails: payment_intent.payment_failed leaves the order payable,
+    // with the reason for the shopper; the order keeps its unit.
     let failed = w.stripe.finish_authentication(&intent_id, false).unwrap();
     let payload = event_payload(&key("evt-failed"), "payment_intent.payment_failed", &failed);
     let reply = deliver_reply(w, &payload, WEBHOOK_SECRET, now_seconds());
     assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(calls_of(w, &reply) <= 1, "a failed attempt calls its order's shard only");
+    let still = order(&api, &buyer, &number);
+    assert_eq!(still["status"], "pending_payment", "{still}");
+    assert!(still["payment"]["error"].as_str().unwrap().contains("bank did not confirm"), "{still}");
+    assert_eq!(stock_now(&api), 4);
+    // Then the PaymentIntent is cancelled at Stripe: the order is cancelled.
+    let mut canceled = failed.clone();
+    canceled["status"] = json!("canceled");
+    let payload = event_payload(&key("evt-canceled"), "payment_intent.canceled", &canceled);
+    let reply = deliver_reply(w, &payload, WEBHOOK_SECRET, now_seconds());
+    assert_eq!(reply.status, 200, "{}", reply.body);
     let calls = calls_of(w, &reply);
-    assert!(calls <= 2, "a failure on one inventory shard made {calls} Durable Object calls");
+    assert!(calls <= 2, "a cancel on one inventory shard made {calls} Durable Object calls");
     let cancelled = order(&api, &buyer, &number);
     assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
     assert_eq!(stock_now(&api), 5, "the cancelled order's unit is free again");
@@ -638,8 +661,9 @@ fn the_merchant_refunds_through_stripe_once(w: &World) {
     assert_eq!(status, 409, "{body}");
     assert!(body["message"].as_str().unwrap().contains("pending payment"), "{body}");
     // Settled now, so it does not fall due while a later case counts stock.
-    let failed = w.stripe.finish_authentication(intent["id"].as_str().unwrap(), false).unwrap();
-    let payload = event_payload(&key("evt-refund-pending"), "payment_intent.payment_failed", &failed);
+    let mut canceled = intent.clone();
+    canceled["status"] = json!("canceled");
+    let payload = event_payload(&key("evt-refund-pending"), "payment_intent.canceled", &canceled);
     assert_eq!(deliver(w, &payload, WEBHOOK_SECRET, now_seconds()).0, 200);
 }
 
@@ -709,8 +733,14 @@ fn the_payment_page_runs_the_payment_element_under_its_own_csp(w: &World) {
 fn an_order_whose_payment_never_comes_is_cancelled(w: &World) {
     let api = Api::new(&w.shop);
     set_stock(&api, SKU, 5);
-    let (buyer, number, intent) = pending_order(w, &api, "abandoned");
+    let (buyer, number, intent, (cart, cart_token)) = pending_order_from_cart(w, &api, "abandoned");
     assert_eq!(stock_now(&api), 4);
+    let lines = |api: &Api| {
+        let (status, body) = api.get(&format!("/carts/{cart}"), Some(cart_token.as_str()));
+        assert_eq!(status, 200, "{body}");
+        body["lines"].as_array().cloned().expect("the cart's lines")
+    };
+    assert!(lines(&api).is_empty(), "placing the order emptied the cart");
     // The shopper never finishes the bank's check. Once the order is overdue, the shard's
     // alarm cancels the PaymentIntent (so it cannot succeed later), then the order.
     std::thread::sleep(Duration::from_secs(PENDING_TTL_SECONDS + 1));
@@ -727,6 +757,121 @@ fn an_order_whose_payment_never_comes_is_cancelled(w: &World) {
     assert_eq!(w.stripe.intent(intent_id).unwrap()["status"], "canceled");
     assert_eq!(stock_now(&api), 5, "its unit is free again");
     assert!(order(&api, &buyer, &number)["payment"]["note"].as_str().unwrap().contains("No payment arrived"));
+    // Its lines go back to the cart it came from (through the order queue), once.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let back = loop {
+        let _ = api.post("/test/orders/settle", None, json!({}));
+        let now = lines(&api);
+        if !now.is_empty() {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "the cancelled order's lines never came back to its cart");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(back.len(), 1, "{back:?}");
+    assert_eq!(back[0]["sku"], SKU, "{back:?}");
+    assert_eq!(back[0]["quantity"], 1, "{back:?}");
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = api.post("/test/orders/settle", None, json!({}));
+    assert_eq!(lines(&api)[0]["quantity"], 1, "given back once");
+}
+
+/// 3-D Secure that fails: the order stays payable, its page says why and takes another
+/// card, which confirms the same PaymentIntent (HTML form and JSON API).
+fn a_failed_bank_check_lets_the_shopper_pay_with_another_card(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, SKU, 5);
+    let buyer = email("pay-again");
+    let (mut shopper, page) = shopper_at_payment(&w.shop, PRODUCT, SKU, &buyer);
+    let checkout_key = form_value(&page.body, "idempotency_key").unwrap();
+    let total = form_value(&page.body, "expected_total").unwrap();
+    let placed = shopper.post_form(
+        "/checkout/complete",
+        &[
+            ("idempotency_key", &checkout_key),
+            ("expected_total", &total),
+            ("payment_method", "pm_card_authenticationRequired"),
+        ],
+    );
+    assert_eq!(placed.status, 303, "{}", text(&placed.body));
+    let page_path = placed.header("location").unwrap().to_string();
+    let number = page_path.trim_start_matches("/orders/").split('?').next().unwrap().to_string();
+    let token = page_path.split("token=").nth(1).unwrap().to_string();
+    let page = shopper.get(&page_path);
+    assert!(page.body.contains("data-stripe-authenticate"), "the bank's check");
+    assert!(page.body.contains("data-pay-again"), "and another card, if the shopper prefers");
+    let intent = w.stripe.intent_for_order(&number).unwrap();
+    let intent_id = intent["id"].as_str().unwrap().to_string();
+    let charges_before = w.stripe.charges();
+    // The bank's check fails.
+    let failed = w.stripe.finish_authentication(&intent_id, false).unwrap();
+    let payload = event_payload(&key("evt-pay-again"), "payment_intent.payment_failed", &failed);
+    assert_eq!(deliver(w, &payload, WEBHOOK_SECRET, now_seconds()).0, 200);
+    assert_eq!(order(&api, &buyer, &number)["status"], "pending_payment");
+    assert_eq!(stock_now(&api), 4, "the order keeps its unit while it can still be paid");
+    let page = shopper.get(&page_path);
+    let words = text(&page.body);
+    assert!(words.contains("Your payment did not go through"), "{words}");
+    assert!(words.contains("bank did not confirm"), "{words}");
+    assert!(!page.body.contains("data-stripe-authenticate"), "no bank's check to finish any more");
+    let form =
+        element_containing(&page.body, &format!("action=\"/orders/{number}/pay\"")).expect("pay again form");
+    assert!(form.contains("data-stripe-payment"), "the Payment Element again");
+    assert!(page.header("content-security-policy").unwrap().contains("https://js.stripe.com"));
+    let pay_again = |shopper: &mut Shopper, token: &str, method: &str| {
+        shopper.post_form(&format!("/orders/{number}/pay"), &[("token", token), ("payment_method", method)])
+    };
+    // No card (the page's script did not run), or a wrong token: nothing happens.
+    let missing = pay_again(&mut shopper, &token, "");
+    assert_eq!(missing.status, 400, "{}", text(&missing.body));
+    assert!(text(&missing.body).contains("JavaScript"), "{}", text(&missing.body));
+    assert_eq!(pay_again(&mut shopper, "not-the-token", "pm_card_visa").status, 404);
+    // Another card that is declined: still payable, the page says why.
+    let declined = pay_again(&mut shopper, &token, "pm_card_chargeDeclinedInsufficientFunds");
+    assert_eq!(declined.status, 303, "{}", text(&declined.body));
+    let words = text(&shopper.get(&page_path).body);
+    assert!(words.contains("insufficient funds"), "{words}");
+    assert_eq!(order(&api, &buyer, &number)["status"], "pending_payment");
+    // A card that pays: the same PaymentIntent, charged once.
+    let paid = pay_again(&mut shopper, &token, "pm_card_visa");
+    assert_eq!(paid.status, 303, "{}", text(&paid.body));
+    assert_eq!(paid.header("location"), Some(page_path.as_str()));
+    let words = text(&shopper.get(&page_path).body);
+    assert!(words.contains("Paid"), "{words}");
+    assert!(!words.contains("did not go through"), "{words}");
+    assert_eq!(order(&api, &buyer, &number)["status"], "paid");
+    assert_eq!(w.stripe.intents_for_order(&number).len(), 1, "one PaymentIntent");
+    assert_eq!(w.stripe.charges() - charges_before, 1, "one charge");
+    assert_eq!(emails_for(&api, &number, Duration::from_secs(15)), 1, "announced once paid");
+    assert_eq!(stock_now(&api), 4);
+    // Paying a paid order again does nothing.
+    let again = pay_again(&mut shopper, &token, "pm_card_mastercard");
+    assert_eq!(again.status, 303);
+    assert_eq!(w.stripe.charges() - charges_before, 1, "still one charge");
+
+    // The JSON API: the same, with the bank's check asked again, then passed.
+    let (buyer, number, intent) = pending_order(w, &api, "pay-again-api");
+    let intent_id = intent["id"].as_str().unwrap().to_string();
+    let failed = w.stripe.finish_authentication(&intent_id, false).unwrap();
+    let payload = event_payload(&key("evt-pay-again-api"), "payment_intent.payment_failed", &failed);
+    assert_eq!(deliver(w, &payload, WEBHOOK_SECRET, now_seconds()).0, 200);
+    let token = order(&api, &buyer, &number)["token"].as_str().unwrap().to_string();
+    let path = format!("/orders/{number}/payment");
+    let (status, body) = api.post(&path, None, json!({ "token": "wrong", "payment_method": "pm_card_visa" }));
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = api.post(&path, None, json!({ "token": token, "payment_method": "card" }));
+    assert_eq!(status, 422, "{body}");
+    let (status, body) =
+        api.post(&path, None, json!({ "token": token, "payment_method": "pm_card_authenticationRequired" }));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["order"]["status"], "pending_payment", "{body}");
+    assert!(body["order"]["payment"]["error"].is_null(), "a new attempt clears the old error: {body}");
+    assert_eq!(body["client_secret"], w.stripe.intent(&intent_id).unwrap()["client_secret"]);
+    let succeeded = w.stripe.finish_authentication(&intent_id, true).unwrap();
+    let payload = event_payload(&key("evt-pay-again-ok"), "payment_intent.succeeded", &succeeded);
+    assert_eq!(deliver(w, &payload, WEBHOOK_SECRET, now_seconds()).0, 200);
+    assert_eq!(order(&api, &buyer, &number)["status"], "paid");
+    assert_eq!(w.stripe.intents_for_order(&number).len(), 1, "one PaymentIntent");
 }
 
 /// Stripe sends every event type an endpoint subscribes to, and objects of all kinds:

@@ -105,6 +105,9 @@ pub async fn handle(
         }
         (Method::Post, ["checkouts", id, "complete"]) => checkouts::complete(req, env, catalog, id).await,
         (Method::Post, ["orders", "lookup"]) => checkouts::lookup(req, env, catalog).await,
+        (Method::Post, ["orders", number, "payment"]) => {
+            checkouts::pay_again(req, env, catalog, number).await
+        }
         (_, ["admin", rest @ ..]) => admin::handle(req, env, catalog, rest).await,
         (Method::Post, ["test", rest @ ..]) if testing::enabled(env) => {
             testing::handle(req, env, ctx, catalog, rest).await
@@ -119,7 +122,7 @@ pub fn allowed_methods(segments: &[&str]) -> Option<&'static str> {
         ["openapi.json"] | ["products"] | ["products", _] | ["collections", _] | ["search"] => "GET",
         ["carts"] | ["checkouts"] | ["orders", "lookup"] => "POST",
         ["carts", _] | ["checkouts", _] => "GET",
-        ["carts", _, "lines"] | ["checkouts", _, "complete"] => "POST",
+        ["carts", _, "lines"] | ["checkouts", _, "complete"] | ["orders", _, "payment"] => "POST",
         ["carts", _, "lines", _] => "PATCH, DELETE",
         ["carts", _, "discount"] => "PUT, DELETE",
         ["checkouts", _, "contact" | "address" | "shipping"] => "PUT",

@@ -207,11 +207,7 @@ impl NotRun {
             NotRun::PaymentUnavailable => {
                 (503, "The payment service did not answer. Nothing was charged; please try again.".into())
             }
-            NotRun::PaymentUnconfirmed => (
-                503,
-                "We could not confirm your payment yet. Trying again is safe and will not charge you twice."
-                    .into(),
-            ),
+            NotRun::PaymentUnconfirmed => (503, shared::payments::UNCONFIRMED.into()),
         }
     }
 

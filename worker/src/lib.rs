@@ -18,6 +18,7 @@ mod limits;
 mod orders;
 mod page_cache;
 mod payments;
+mod queue;
 mod random;
 mod router;
 mod routes;

@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult};
 pub use protocol::PaymentUpdate;
 use protocol::{IndexCommand, OrderReply, ShardCommand};
 use shared::orders::{Order, OutboxEmail};
+use shared::CartId;
 use worker::Env;
 
 /// Number of order shards.
@@ -67,9 +68,16 @@ impl<'t> Orders<'t> {
     }
 
     /// Stores an order (or finds the one already stored under its number).
-    pub async fn create(&self, order: Order, origin: &str) -> AppResult<Order> {
+    /// `cart`: the cart it was placed from (its lines go back there if the order is
+    /// cancelled unpaid).
+    pub async fn create(&self, order: Order, origin: &str, cart: Option<&CartId>) -> AppResult<Order> {
         let number = order.number.clone();
-        self.one(&number, ShardCommand::Create { order: Box::new(order), origin: origin.to_string() })
+        let command = ShardCommand::Create {
+            order: Box::new(order),
+            origin: origin.to_string(),
+            cart: cart.map(|c| c.to_string()),
+        };
+        self.one(&number, command)
             .await?
             .ok_or_else(|| AppError::Internal("order shard stored nothing".into()))
     }
@@ -106,6 +114,28 @@ impl<'t> Orders<'t> {
         };
         match self.send(shard_of(number), &command).await? {
             OrderReply::Payment { order, duplicate } => Ok((order.map(|o| *o), duplicate)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Pays a pending order again with another payment method; answers the order as it
+    /// now is (`None`: no order with that number and token). A provider that does not
+    /// answer is a 503 that is safe to retry (the order has one payment, charged once).
+    pub async fn pay_again(
+        &self,
+        number: &str,
+        token: &str,
+        payment_method: &str,
+    ) -> AppResult<Option<Order>> {
+        let command = ShardCommand::PayAgain {
+            number: number.to_string(),
+            token: token.to_string(),
+            payment_method: payment_method.to_string(),
+        };
+        match self.send(shard_of(number), &command).await? {
+            OrderReply::Order { order } | OrderReply::Payment { order, .. } => Ok(order.map(|o| *o)),
+            OrderReply::Refused { message, unavailable: true } => Err(AppError::Unavailable(message)),
+            OrderReply::Refused { message, .. } => Err(AppError::Conflict(message)),
             other => Err(unexpected(&other)),
         }
     }

@@ -93,6 +93,10 @@ pub async fn handle(
             Method::Get | Method::Head => orders::lookup_form(&req, catalog).await,
             _ => Err(AppError::MethodNotAllowed("GET, HEAD, POST")),
         },
+        ["orders", number, "pay"] => {
+            only_post(&method)?;
+            orders::pay_again(req, env, catalog, session, number).await
+        }
         ["orders", number] => {
             only_get(&method)?;
             orders::confirmation(&req, env, catalog, number).await

@@ -8,7 +8,7 @@ use shared::checkout::{
     AddressInput, FieldError, Totals, TEST_CARD_APPROVED, TEST_CARD_DECLINED, TEST_CARD_TRANSIENT,
 };
 use shared::settings::ShippingRate;
-use shared::{format_money, PricedCart, Site};
+use shared::{format_money, Money, PricedCart, Site};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -256,14 +256,13 @@ fn test_card_field(view: &CheckoutView) -> impl IntoView {
 }
 
 /// Stripe's Payment Element: `/stripe-payment.js` mounts it, creates the PaymentMethod
-/// on submit and puts its id in the form, which then posts as usual.
-fn stripe_field(view: &CheckoutView, publishable_key: &str) -> impl IntoView {
-    let nonce = use_context::<crate::RenderContext>().map(|c| c.nonce).unwrap_or_default();
-    let error = view.errors.iter().find(|e| e.field == "payment_method").map(|e| e.message.clone());
+/// on submit and puts its id in the form, which then posts as usual. The page adds
+/// [`stripe_scripts`] once.
+pub fn stripe_card_field(publishable_key: &str, total: Money, error: Option<String>) -> impl IntoView {
     // Stripe.js takes the amount in Stripe's units for the currency, as the server sends it.
-    let (amount, currency) = match shared::payments::StripeAmount::from_money(view.totals.total) {
+    let (amount, currency) = match shared::payments::StripeAmount::from_money(total) {
         Ok(sent) => (sent.value, sent.currency),
-        Err(_) => (view.totals.total.minor(), view.totals.total.currency().code().to_ascii_lowercase()),
+        Err(_) => (total.minor(), total.currency().code().to_ascii_lowercase()),
     };
     view! {
         <div class="field" data-stripe-payment="" data-publishable-key=publishable_key.to_string()
@@ -274,8 +273,23 @@ fn stripe_field(view: &CheckoutView, publishable_key: &str) -> impl IntoView {
             <p class="field-error" data-payment-error="" role="alert">{error}</p>
             <noscript><p class="notice notice--warning">"Paying by card needs JavaScript: Stripe's secure card form runs in the page."</p></noscript>
         </div>
+    }
+}
+
+/// Stripe.js and the shop's script that drives it (the CSP allows them on Stripe pages).
+pub fn stripe_scripts() -> impl IntoView {
+    let nonce = use_context::<crate::RenderContext>().map(|c| c.nonce).unwrap_or_default();
+    view! {
         <script src=STRIPE_JS nonce=nonce.clone()></script>
         <script src="/stripe-payment.js" nonce=nonce defer=""></script>
+    }
+}
+
+fn stripe_field(view: &CheckoutView, publishable_key: &str) -> impl IntoView {
+    let error = view.errors.iter().find(|e| e.field == "payment_method").map(|e| e.message.clone());
+    view! {
+        {stripe_card_field(publishable_key, view.totals.total, error)}
+        {stripe_scripts()}
     }
 }
 

@@ -1,20 +1,59 @@
 //! The order confirmation page and the order lookup form.
 
 use crate::components::layout::{CsrfField, PageMeta, Shell};
+use crate::routes::checkout::{stripe_card_field, stripe_scripts};
 use leptos::prelude::*;
 use shared::orders::{Order, OrderStatus};
-
-/// What an order waiting for the shopper's bank needs on its page: Stripe.js finishes
-/// the authentication (3-D Secure) with the PaymentIntent's client secret.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Authentication {
-    pub publishable_key: String,
-    pub client_secret: String,
-}
 use shared::{format_money, Site};
 
+/// What the page of an order still waiting for its Stripe payment needs: the
+/// publishable key for Stripe.js, and while the bank asks the shopper to confirm
+/// (3-D Secure), the PaymentIntent's client secret that finishes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingPayment {
+    pub publishable_key: String,
+    pub client_secret: Option<String>,
+}
+
+/// While an order waits for its payment: why the last attempt failed, the bank's check
+/// if it is waiting for the shopper, and a form to pay with another card.
+fn pending_payment(order: &Order, pending: Option<PendingPayment>) -> impl IntoView {
+    let error = order.payment.error.clone().map(|e| {
+        view! {
+            <div class="notice notice--error" role="alert" data-payment-failed="">
+                <p><strong>"Your payment did not go through."</strong> " " {e}</p>
+            </div>
+        }
+    });
+    let payable = pending.map(|p| {
+        let authenticate = p.client_secret.map(|secret| view! {
+            <div class="notice notice--warning" data-stripe-authenticate="" data-publishable-key=p.publishable_key.clone()
+                data-client-secret=secret>
+                <p>"Your bank asks you to confirm this payment."</p>
+                <button class="button button--primary" type="button">"Confirm with your bank"</button>
+                <p class="field-error" data-authenticate-error="" role="alert"></p>
+                <noscript><p>"Confirming needs JavaScript: your bank's check runs in the page."</p></noscript>
+            </div>
+        });
+        let action = format!("/orders/{}/pay", order.number);
+        let pay = format!("Pay {} with another card", format_money(order.totals.total));
+        view! {
+            {authenticate}
+            <form class="checkout-form" method="post" action=action data-pay-again="">
+                <CsrfField/>
+                <h2>"Pay with another card"</h2>
+                <input type="hidden" name="token" value=order.token.clone()/>
+                {stripe_card_field(&p.publishable_key, order.totals.total, None)}
+                <button class="button button--primary" type="submit">{pay}</button>
+            </form>
+            {stripe_scripts()}
+        }
+    });
+    view! { {error} {payable} }
+}
+
 #[component]
-pub fn OrderPage(site: Site, order: Order, authenticate: Option<Authentication>) -> impl IntoView {
+pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> impl IntoView {
     let meta = PageMeta {
         title: format!("Order {}", order.number),
         description: "Your order confirmation.".into(),
@@ -24,16 +63,13 @@ pub fn OrderPage(site: Site, order: Order, authenticate: Option<Authentication>)
     let status = order.status.shopper_text();
     let state = order.status.as_str();
     let placed = !matches!(order.status, OrderStatus::Cancelled);
-    let nonce = use_context::<crate::RenderContext>().map(|c| c.nonce).unwrap_or_default();
-    let authenticate = authenticate.map(|a| view! {
-        <div class="notice notice--warning" data-stripe-authenticate="" data-publishable-key=a.publishable_key
-            data-client-secret=a.client_secret>
-            <p>"Your bank asks you to confirm this payment."</p>
-            <button class="button button--primary" type="button">"Confirm with your bank"</button>
-            <noscript><p>"Confirming needs JavaScript: your bank's check runs in the page."</p></noscript>
-        </div>
-        <script src=crate::STRIPE_JS nonce=nonce.clone()></script>
-        <script src="/stripe-payment.js" nonce=nonce defer=""></script>
+    let waiting = (order.status == OrderStatus::PendingPayment).then(|| pending_payment(&order, pending));
+    let cancelled_note = (order.status == OrderStatus::Cancelled).then(|| {
+        let note = order.payment.note.clone().unwrap_or_default();
+        view! {
+            <p class="order-note">{note}</p>
+            <p>"If the items came from your cart, they are back in it: " <a href="/cart">"view your cart"</a>"."</p>
+        }
     });
     let t = order.totals.clone();
     let lines = order
@@ -55,7 +91,8 @@ pub fn OrderPage(site: Site, order: Order, authenticate: Option<Authentication>)
                 <p class="order-number">"Order " <strong>{order.number.clone()}</strong></p>
                 {order.status.is_paid().then(|| view! { <p>{format!("A confirmation is on its way to {}.", order.email)}</p> })}
                 <p class="order-status" data-order-status=state>{status}</p>
-                {authenticate}
+                {cancelled_note}
+                {waiting}
                 <div class="checkout">
                     <div>
                         <h2>"Shipping to"</h2>

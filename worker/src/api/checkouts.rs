@@ -11,7 +11,7 @@ use crate::http::{self, CachePolicy};
 use crate::orders::Orders;
 use crate::payments;
 use serde_json::json;
-use shared::api::{Complete, Contact, Lookup, Rate, StartCheckout};
+use shared::api::{Complete, Contact, Lookup, PayAgain, Rate, StartCheckout};
 use shared::checkout::{card_digits, AddressInput, Email, FieldError, IdempotencyKey};
 use shared::payments::valid_payment_method;
 use shared::review::Step;
@@ -137,4 +137,34 @@ pub async fn lookup(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) ->
         Some(order) => ok(&json!({ "order": super::order_json(&order) })),
         None => Err(AppError::NotFound),
     }
+}
+
+/// `POST /orders/{number}/payment`: pays a pending order again with another payment
+/// method (its own PaymentIntent, confirmed again).
+pub async fn pay_again(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    number: &str,
+) -> AppResult<Response> {
+    if !crate::orders::valid_number(number) {
+        return Err(AppError::NotFound);
+    }
+    let body: PayAgain = http::read_json(&mut req).await?;
+    let method = body.payment_method.trim();
+    if !valid_payment_method(method) {
+        return Err(AppError::InvalidFields(vec![FieldError::new(
+            "payment_method",
+            "Give the Stripe PaymentMethod (pm_…) the shopper's card form created.",
+        )]));
+    }
+    let order = Orders::new(env, catalog.caller(env))?
+        .pay_again(number, &body.token, method)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut answer = json!({ "order": super::order_json(&order) });
+    if let Some(secret) = &order.payment.client_secret {
+        answer["client_secret"] = json!(secret);
+    }
+    ok(&answer)
 }

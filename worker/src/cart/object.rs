@@ -151,6 +151,10 @@ impl CartObject {
                 Ok(()) => Answer::Done,
                 Err(refusal) => refused(refusal),
             },
+            CartCommand::Restore { order } => {
+                store.restore(&order)?;
+                Answer::Done
+            }
             CartCommand::Clear => {
                 store.clear()?;
                 Answer::Done

@@ -63,6 +63,12 @@ pub enum CartCommand {
     },
     /// Places the order, exactly once per idempotency key (checkout context).
     Complete(Box<CompleteCommand>),
+    /// Gives back the lines of `order`, placed from this cart and since cancelled for
+    /// want of a payment: once, and only if that order emptied the cart (the order
+    /// queue's consumer sends it).
+    Restore {
+        order: String,
+    },
     /// Test routes only: hold every other request to this cart for `ms` (at most 20 s),
     /// as an overloaded object would.
     Stall {

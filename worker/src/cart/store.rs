@@ -17,6 +17,24 @@ use shared::{quantity_after_add, CartError, CartLine, Handle, Money, Quantity, S
 use std::cell::{Cell, RefCell};
 use worker::{Result, SqlStorage, SqlStorageValue, State};
 
+/// The meta key of the lines an order awaiting its payment took from the cart.
+const AWAITING_PAYMENT: &str = "awaiting_payment";
+
+/// The lines an order placed from this cart took, while its payment is awaited.
+#[derive(Serialize, Deserialize)]
+struct AwaitingPayment {
+    order: String,
+    lines: Vec<CartLine>,
+}
+
+/// Whether a finished completion placed an order.
+pub enum Placed<'a> {
+    No,
+    Paid,
+    /// Placed, its payment still awaited (this order number).
+    AwaitingPayment(&'a str),
+}
+
 /// How a completion attempt under an idempotency key may go on.
 pub enum Begin {
     /// Go ahead with this cart (the key is recorded as in flight).
@@ -349,9 +367,20 @@ impl CartStore {
 
     /// Stores a completion's outcome for replays and moves the checkout on to its next
     /// revision, so the next attempt is a new order (see `CartState::checkout_key`) with
-    /// a new stock hold; `placed` also empties the cart. One write either way.
-    pub fn finish(&self, key: &str, outcome: &serde_json::Value, placed: bool) -> Result<()> {
-        let seq = self.state()?.checkout_seq + 1;
+    /// a new stock hold; a placed order also empties the cart. An order placed but still
+    /// awaiting its payment keeps the lines it took aside, for [`CartStore::restore`].
+    pub fn finish(&self, key: &str, outcome: &serde_json::Value, placed: Placed<'_>) -> Result<()> {
+        let state = self.state()?;
+        let seq = state.checkout_seq + 1;
+        match placed {
+            Placed::AwaitingPayment(order) => {
+                let aside = AwaitingPayment { order: order.to_string(), lines: state.lines.clone() };
+                self.set_meta(AWAITING_PAYMENT, Some(&aside))?;
+            }
+            Placed::Paid => self.set_meta::<AwaitingPayment>(AWAITING_PAYMENT, None)?,
+            Placed::No => {}
+        }
+        let placed = !matches!(placed, Placed::No);
         let emptied = if placed {
             "DELETE FROM lines;
              DELETE FROM meta WHERE key IN ('discount_code', 'shipping_rate');"
@@ -377,6 +406,20 @@ impl CartStore {
         });
         self.set_flight(key, "", None);
         Ok(())
+    }
+
+    /// Puts back the lines order `order` took from this cart, if it is the order the
+    /// cart set them aside for (once: the lines are then forgotten); lines the cart
+    /// rules no longer allow are skipped. Answers whether anything came back.
+    pub fn restore(&self, order: &str) -> Result<bool> {
+        let Some(aside) = self.meta::<AwaitingPayment>(AWAITING_PAYMENT)?.filter(|a| a.order == order) else {
+            return Ok(false);
+        };
+        for line in aside.lines {
+            let _skipped_if_refused = self.add(line)?;
+        }
+        self.set_meta::<AwaitingPayment>(AWAITING_PAYMENT, None)?;
+        Ok(true)
     }
 
     /// Forgets a key whose attempt changed nothing for good, so it may be retried.

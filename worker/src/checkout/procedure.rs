@@ -41,7 +41,7 @@
 use crate::bindings;
 use crate::cart::object::{failed, ObjectContext};
 use crate::cart::protocol::Answer;
-use crate::cart::store::Begin;
+use crate::cart::store::{Begin, Placed};
 use crate::catalog::{self, CatalogReader};
 use crate::checkout::protocol::{CompleteCommand, Completed, NotRun, Outcome};
 use crate::error::{AppError, AppResult};
@@ -198,7 +198,16 @@ pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> work
         Ok(Ok(outcome)) => {
             let stored =
                 serde_json::to_value(outcome).map_err(|e| worker::Error::RustError(e.to_string()))?;
-            cx.store.finish(command.key.as_str(), &stored, matches!(outcome, Outcome::Placed { .. }))?;
+            let placed = match outcome {
+                Outcome::Placed { number, order: Some(order), .. }
+                    if order.status == OrderStatus::PendingPayment =>
+                {
+                    Placed::AwaitingPayment(number)
+                }
+                Outcome::Placed { .. } => Placed::Paid,
+                Outcome::Declined { .. } | Outcome::SoldOut { .. } => Placed::No,
+            };
+            cx.store.finish(command.key.as_str(), &stored, placed)?;
         }
         Ok(Err(_)) | Err(_) => cx.store.abort(command.key.as_str())?,
     }
@@ -283,7 +292,7 @@ async fn place_paid(
     }
     let mut order = order_of(cx, review)?;
     order.payment.paid_at_ms = Some(order.created_at_ms);
-    let stored = Orders::new(cx.env, cx.caller)?.create(order, &command.origin).await?;
+    let stored = Orders::new(cx.env, cx.caller)?.create(order, &command.origin, None).await?;
     Ok(Ok(placed(stored, None)))
 }
 
@@ -319,7 +328,7 @@ async fn place_then_charge(
     let intent = match cx.store.meta::<String>(&intent_meta)? {
         Some(intent) => intent,
         None => {
-            match client.create_intent(&format!("{number}:intent:{}", nonce()?), amount, &number).await? {
+            match client.create_intent(&stripe::attempt_key(&number, "intent")?, amount, &number).await? {
                 Created::Intent(intent) => {
                     cx.store.set_meta(&intent_meta, Some(&intent))?;
                     intent
@@ -353,7 +362,7 @@ async fn place_then_charge(
     };
     let orders = Orders::new(cx.env, cx.caller)?;
     // A retry finds the order as the first attempt (or a webhook since) left it.
-    let stored = orders.create(order, &command.origin).await?;
+    let stored = orders.create(order, &command.origin, Some(cx.cart)).await?;
     match stored.status {
         OrderStatus::PendingPayment => {}
         OrderStatus::Paid | OrderStatus::Fulfilled => return Ok(Ok(placed(stored, None))),
@@ -366,14 +375,8 @@ async fn place_then_charge(
     let Some(intent) = stored.payment.reference.clone() else {
         return Err(AppError::Internal(format!("pending order {number} has no PaymentIntent")));
     };
-    let charge = client.confirm(&format!("{number}:confirm:{}", nonce()?), &intent, method).await?;
+    let charge = client.confirm(&stripe::attempt_key(&number, "confirm")?, &intent, method).await?;
     settle_charge(&orders, stored, charge).await
-}
-
-/// Sixteen random hex digits, making one attempt's idempotency key its own.
-fn nonce() -> AppResult<String> {
-    let bytes = crate::random::random_16().map_err(AppError::Internal)?;
-    Ok(shared::ids::hex(bytes.get(..8).unwrap_or_default()))
 }
 
 /// What Stripe's answer does to the pending order, and what the shopper is told.
@@ -415,8 +418,10 @@ async fn settle_charge(
         }
         Charge::Refused(refusal) => {
             let message = refusal.message().to_string();
+            // Declined at checkout: the order ends here and the shopper, still in the
+            // checkout with the cart as it was, pays again (a new attempt, a new order).
             let update =
-                PaymentUpdate::Failed { reference: None, note: format!("The payment failed: {message}") };
+                PaymentUpdate::Cancelled { reference: None, note: format!("The payment failed: {message}") };
             orders.payment(&number, None, update).await?;
             Outcome::Declined { message }
         }

@@ -1,8 +1,9 @@
-//! The order queue: "order placed" goes to a Workers Queue — sent by the order shard's
-//! alarm once the order is stored — so side effects (the confirmation email, analytics)
-//! never sit on the shopper's path. The consumer, this same worker, writes the
-//! confirmation email to the merchant's outbox; the write is keyed by order number, so
-//! a redelivered or retried message changes nothing.
+//! The order queue: "order placed" and "order cancelled" go to a Workers Queue — sent
+//! by the order shard's alarm once the change is stored — so side effects never sit on
+//! the shopper's path. The consumer (`crate::queue`, this same worker) writes the
+//! confirmation email to the merchant's outbox, keyed by order number, and gives a
+//! cancelled order's lines back to its cart, once per order; so a redelivered or
+//! retried message changes nothing.
 
 use crate::bindings;
 use crate::catalog::CatalogReader;
@@ -11,7 +12,24 @@ use crate::orders::{Index, Orders};
 use crate::timing::{now_ms, Timing};
 use serde::{Deserialize, Serialize};
 use shared::orders::{confirmation_email, Order};
-use worker::{console_error, event, Context, Env, MessageBatch, MessageExt, Result};
+use worker::{console_error, Env, Result};
+
+/// One message on the order queue. Untagged, so messages sent before cancellations were
+/// announced still read as `Placed`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OrderEvent {
+    Cancelled(OrderCancelled),
+    Placed(OrderPlaced),
+}
+
+/// An order cancelled for want of a payment, whose lines go back to the cart it was
+/// placed from (the cart does it once per order, and only if that order emptied it).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OrderCancelled {
+    pub order_number: String,
+    pub return_to_cart: String,
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OrderPlaced {
@@ -23,8 +41,8 @@ pub struct OrderPlaced {
     pub order: Option<Box<Order>>,
 }
 
-/// Puts "order placed" events on the queue.
-pub async fn announce(env: &Env, events: &[OrderPlaced]) -> Result<()> {
+/// Puts events on the order queue.
+pub async fn announce(env: &Env, events: &[OrderEvent]) -> Result<()> {
     let queue = env.queue(bindings::ORDER_EVENTS)?;
     queue.send_batch(events.to_vec()).await
 }
@@ -53,20 +71,4 @@ pub async fn process(env: &Env, events: &[OrderPlaced]) -> AppResult<u32> {
         return Ok(0);
     }
     Index::new(env, catalog.caller(env))?.write_emails(emails).await
-}
-
-/// A batch of events at a time: one write to the outbox for all of them; if it fails,
-/// the whole batch is retried (the write is idempotent by order number).
-#[event(queue)]
-pub async fn consume(batch: MessageBatch<OrderPlaced>, env: Env, _ctx: Context) -> Result<()> {
-    let messages = batch.messages()?;
-    let events: Vec<OrderPlaced> = messages.iter().map(|m| m.body().clone()).collect();
-    match process(&env, &events).await {
-        Ok(_) => messages.iter().for_each(|m| m.ack()),
-        Err(e) => {
-            console_error!("{} order events: {e}; will retry", events.len());
-            messages.iter().for_each(|m| m.retry());
-        }
-    }
-    Ok(())
 }

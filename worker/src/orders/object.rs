@@ -16,7 +16,7 @@
 mod payment;
 
 use crate::durable::{self, Caller};
-use crate::orders::events::OrderPlaced;
+use crate::orders::events::{OrderEvent, OrderPlaced};
 use crate::orders::protocol::{OrderReply, ShardCommand};
 use crate::orders::Index;
 use crate::sql::{runtime_error, text};
@@ -86,14 +86,16 @@ impl OrderObject {
                 "indexed INTEGER NOT NULL DEFAULT 0",
                 "announced INTEGER NOT NULL DEFAULT 1",
                 "pay_by INTEGER",
+                "cart TEXT",
             ] {
                 let _ = sql.exec(&format!("ALTER TABLE orders ADD COLUMN {column}"), None);
             }
-            // Payment events handled (webhook event ids), and cancelled orders whose
-            // stock is still to be given back.
+            // Payment events handled (webhook event ids), cancelled orders whose stock
+            // is still to be given back, and those whose lines go back to their cart.
             sql.exec(
                 "CREATE TABLE IF NOT EXISTS payment_events (id TEXT PRIMARY KEY, number TEXT NOT NULL, at INTEGER NOT NULL);
-                 CREATE TABLE IF NOT EXISTS restocks (number TEXT PRIMARY KEY)",
+                 CREATE TABLE IF NOT EXISTS restocks (number TEXT PRIMARY KEY);
+                 CREATE TABLE IF NOT EXISTS cart_returns (number TEXT PRIMARY KEY, cart TEXT NOT NULL)",
                 None,
             )?;
             self.schema_ready.set(true);
@@ -109,11 +111,18 @@ impl OrderObject {
 
     /// Stores a new order; false if one with its number was stored before. An order
     /// pending payment is announced once paid, and cancelled if unpaid by `pay_by`.
-    fn insert(&self, sql: &SqlStorage, order: &Order, origin: &str, pay_by: Option<u64>) -> Result<bool> {
+    fn insert(
+        &self,
+        sql: &SqlStorage,
+        order: &Order,
+        origin: &str,
+        pay_by: Option<u64>,
+        cart: Option<&str>,
+    ) -> Result<bool> {
         let data = serde_json::to_string(order).map_err(runtime_error)?;
         let pending = order.status == OrderStatus::PendingPayment;
         let cursor = sql.exec(
-            "INSERT INTO orders (number, email, created_at, data, origin, indexed, announced, pay_by) VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+            "INSERT INTO orders (number, email, created_at, data, origin, indexed, announced, pay_by, cart) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)
              ON CONFLICT (number) DO NOTHING",
             vec![
                 text(order.number.clone()),
@@ -126,6 +135,7 @@ impl OrderObject {
                     Some(at) if pending => SqlStorageValue::from(at as i64),
                     _ => SqlStorageValue::Null,
                 },
+                cart.map_or(SqlStorageValue::Null, text),
             ],
         )?;
         Ok(cursor.rows_written() > 0)
@@ -177,9 +187,9 @@ impl OrderObject {
     async fn run(&self, command: ShardCommand, caller: Caller<'_>) -> Result<OrderReply> {
         let sql = self.sql()?;
         Ok(match command {
-            ShardCommand::Create { order, origin } => {
+            ShardCommand::Create { order, origin, cart } => {
                 let pay_by = order.created_at_ms + payment::pending_ttl_ms(&self.env);
-                let stored = if self.insert(&sql, &order, &origin, Some(pay_by))? {
+                let stored = if self.insert(&sql, &order, &origin, Some(pay_by), cart.as_deref())? {
                     if order.status == OrderStatus::PendingPayment {
                         self.arm_at(pay_by).await?;
                     }
@@ -210,6 +220,9 @@ impl OrderObject {
             ShardCommand::Payment { number, event_id, update } => {
                 self.apply_payment(&sql, &number, event_id.as_deref(), update, caller).await?
             }
+            ShardCommand::PayAgain { number, token, payment_method } => {
+                self.pay_again(&sql, &number, &token, &payment_method, caller).await?
+            }
             ShardCommand::Refund { number } => self.refund(&sql, &number).await?,
             ShardCommand::SettlePayments => OrderReply::Done { changed: self.settle(&sql, caller).await? },
         })
@@ -239,22 +252,26 @@ impl OrderObject {
                 vec![text(row.number.clone()), text(row.data.clone())],
             )?;
         }
-        let events: Vec<OrderPlaced> = pending
+        let events: Vec<OrderEvent> = pending
             .iter()
             .filter(|r| r.announced == 0)
-            .map(|r| OrderPlaced {
-                order_number: r.number.clone(),
-                origin: r.origin.clone().unwrap_or_default(),
-                order: serde_json::from_str(&r.data).ok(),
+            .map(|r| {
+                OrderEvent::Placed(OrderPlaced {
+                    order_number: r.number.clone(),
+                    origin: r.origin.clone().unwrap_or_default(),
+                    order: serde_json::from_str(&r.data).ok(),
+                })
             })
             .collect();
         if !events.is_empty() {
             crate::orders::events::announce(&self.env, &events).await.map_err(runtime_error)?;
             for event in &events {
-                sql.exec(
-                    "UPDATE orders SET announced = 1 WHERE number = ?",
-                    vec![text(event.order_number.clone())],
-                )?;
+                if let OrderEvent::Placed(placed) = event {
+                    sql.exec(
+                        "UPDATE orders SET announced = 1 WHERE number = ?",
+                        vec![text(placed.order_number.clone())],
+                    )?;
+                }
             }
         }
         Ok(pending.len() as u32)

@@ -9,9 +9,13 @@ use shared::orders::{Order, OutboxEmail};
 pub enum ShardCommand {
     /// Stores the order unless one with its number exists; answers the stored one.
     /// `origin` (scheme and host it was placed on) is kept for the email's link.
+    /// `cart`: the cart the order was placed from, whose lines go back to it if the
+    /// order is cancelled for want of a payment.
     Create {
         order: Box<Order>,
         origin: String,
+        #[serde(default)]
+        cart: Option<String>,
     },
     Get {
         number: String,
@@ -30,6 +34,13 @@ pub enum ShardCommand {
         event_id: Option<String>,
         update: PaymentUpdate,
     },
+    /// The shopper pays a pending order again, with another payment method, after an
+    /// attempt failed or was abandoned (`token`: the order page's secret).
+    PayAgain {
+        number: String,
+        token: String,
+        payment_method: String,
+    },
     /// The merchant refunds a paid order through its provider.
     Refund {
         number: String,
@@ -46,8 +57,12 @@ pub enum PaymentUpdate {
     /// against what charging the order's total sends: anything else is not a payment of
     /// this order).
     Succeeded { reference: String, amount: i64, currency: String },
-    /// The payment failed for good; `note` says why (for the merchant).
-    Failed { reference: Option<String>, note: String },
+    /// One attempt to pay failed (a decline, a failed or abandoned bank check): the order
+    /// stays payable and its page shows `message` (the shopper's words).
+    Failed { reference: Option<String>, message: String },
+    /// The payment will never come (declined at checkout, or cancelled at the provider);
+    /// `note` says why (for the merchant).
+    Cancelled { reference: Option<String>, note: String },
     /// The provider's reference (and the secret the shopper's page authenticates with)
     /// while the payment is pending.
     Attach { reference: String, client_secret: Option<String> },

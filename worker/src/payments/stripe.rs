@@ -15,6 +15,14 @@ use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestIni
 /// upgraded later does not change them).
 pub const API_VERSION: &str = "2024-06-20";
 
+/// A fresh idempotency key for one attempt at `what` (`intent`, `confirm`) for order
+/// `number`: the order's number and sixteen random hex digits. (A lost answer is
+/// resolved by reading the PaymentIntent, never by repeating the request.)
+pub fn attempt_key(number: &str, what: &str) -> AppResult<String> {
+    let bytes = crate::random::random_16().map_err(AppError::Internal)?;
+    Ok(format!("{number}:{what}:{}", shared::ids::hex(bytes.get(..8).unwrap_or_default())))
+}
+
 /// A Stripe account's API, as configured.
 pub struct Client {
     pub secret_key: String,

@@ -1,8 +1,10 @@
 //! Stripe's webhooks: `POST /webhooks/stripe`. The signature is checked before anything
 //! is read from the payload (HMAC-SHA256 of `t.payload` with the endpoint's secret, in
 //! constant time, `t` within the tolerance — see `shared::payments`); a refused one is a
-//! 400 and a log line. `payment_intent.succeeded` and `payment_intent.payment_failed`
-//! go to the order's shard with the event id, which applies each event once; other
+//! 400 and a log line. `payment_intent.succeeded`, `payment_intent.payment_failed` (one
+//! attempt failed: the order stays payable and its page says why) and
+//! `payment_intent.canceled` go to the order's shard with the event id, which applies
+//! each event once; other
 //! event types, other objects, and signed payloads this shop cannot read are
 //! acknowledged (2xx) and ignored, so Stripe does not retry them for days.
 
@@ -98,7 +100,8 @@ pub async fn receive(
     };
     let kind = match event.kind.as_str() {
         "payment_intent.succeeded" => PaymentEvent::Succeeded,
-        "payment_intent.payment_failed" => PaymentEvent::Failed,
+        "payment_intent.payment_failed" => PaymentEvent::AttemptFailed,
+        "payment_intent.canceled" => PaymentEvent::Cancelled,
         _ => return Ok(Received::Ignored { event: event.id, why: "not a payment event this shop acts on" }),
     };
     let intent = match event.data.map(|d| serde_json::from_value::<IntentObject>(d.object)) {
@@ -113,17 +116,19 @@ pub async fn receive(
             };
             PaymentUpdate::Succeeded { reference: intent.id, amount, currency }
         }
-        PaymentEvent::Failed => {
+        PaymentEvent::AttemptFailed => {
             let error = intent.last_payment_error.unwrap_or_default();
             let refusal = stripe_card_refusal(
                 error.code.as_deref().unwrap_or(""),
                 error.decline_code.as_deref().unwrap_or(""),
             );
-            PaymentUpdate::Failed {
-                reference: Some(intent.id),
-                note: format!("The payment failed: {}", refusal.message()),
-            }
+            PaymentUpdate::Failed { reference: Some(intent.id), message: refusal.message().to_string() }
         }
+        PaymentEvent::Cancelled => PaymentUpdate::Cancelled {
+            reference: Some(intent.id),
+            note: "The payment was cancelled at Stripe, so the order was cancelled and its stock released."
+                .into(),
+        },
     };
     let Some(number) = intent.metadata.order_number.filter(|n| valid_number(n)) else {
         return Ok(Received::Ignored { event: event.id, why: "not a payment for one of this shop's orders" });

@@ -10,10 +10,11 @@ use crate::payments;
 use crate::security;
 use crate::session::Session;
 use crate::signing::constant_time_eq;
-use app::{render_document, Authentication, OrderLookupPage, OrderPage, RenderContext};
+use app::{render_document, OrderLookupPage, OrderPage, PendingPayment, RenderContext};
 use leptos::prelude::*;
 use shared::checkout::Email;
-use shared::orders::{Order, OrderStatus};
+use shared::orders::{Order, OrderStatus, PaymentProvider};
+use shared::payments::valid_payment_method;
 use worker::{Env, Request, Response};
 
 fn context(req: &Request, catalog: &CatalogReader<'_>) -> RenderContext {
@@ -37,9 +38,9 @@ pub async fn confirmation(
         return Err(AppError::NotFound);
     }
     let site = (*catalog.site().await?).clone();
-    let authenticate = authentication(env, &order);
-    let stripe_page = authenticate.is_some();
-    let page = render_document(context(req, catalog), move || view! { <OrderPage site order authenticate/> });
+    let pending = pending_payment(env, &order);
+    let stripe_page = pending.is_some();
+    let page = render_document(context(req, catalog), move || view! { <OrderPage site order pending/> });
     let resp = http::html(page, 200, CachePolicy::NoStore)?;
     if stripe_page {
         resp.headers().set(security::STRIPE_PAGE, "1")?;
@@ -47,15 +48,43 @@ pub async fn confirmation(
     Ok(resp)
 }
 
-/// An order whose payment waits for the shopper's bank, with what Stripe.js needs.
-fn authentication(env: &Env, order: &Order) -> Option<Authentication> {
-    if order.status != OrderStatus::PendingPayment {
+/// A Stripe order still waiting for its payment, with what Stripe.js needs.
+fn pending_payment(env: &Env, order: &Order) -> Option<PendingPayment> {
+    if order.status != OrderStatus::PendingPayment || order.payment.provider != PaymentProvider::Stripe {
         return None;
     }
-    Some(Authentication {
+    Some(PendingPayment {
         publishable_key: payments::publishable_key(env)?,
-        client_secret: order.payment.client_secret.clone()?,
+        client_secret: order.payment.client_secret.clone(),
     })
+}
+
+/// `POST /orders/{number}/pay`: the shopper pays a pending order again with another
+/// card (the PaymentMethod the page's Stripe.js created), then sees the order as it is.
+pub async fn pay_again(
+    mut req: Request,
+    env: &Env,
+    catalog: &CatalogReader<'_>,
+    session: &Session,
+    number: &str,
+) -> AppResult<Response> {
+    if !orders::valid_number(number) {
+        return Err(AppError::NotFound);
+    }
+    let form = security::read_form(&mut req, session).await?;
+    let token = form.get("token").unwrap_or("");
+    let method = form.get("payment_method").unwrap_or("").trim();
+    if !valid_payment_method(method) {
+        return Err(AppError::BadRequest(
+            "No card came with the payment: the card form needs JavaScript. Go back, enter your card and pay again."
+                .into(),
+        ));
+    }
+    let order = Orders::new(env, catalog.caller(env))?
+        .pay_again(number, token, method)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    http::see_other(&format!("/orders/{}?token={}", order.number, order.token))
 }
 
 pub async fn lookup_form(req: &Request, catalog: &CatalogReader<'_>) -> AppResult<Response> {

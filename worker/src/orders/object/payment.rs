@@ -19,13 +19,15 @@ use crate::bindings;
 use crate::durable::Caller;
 use crate::error::{AppError, AppResult};
 use crate::inventory::Inventory;
+use crate::orders::events::{self, OrderCancelled, OrderEvent};
 use crate::orders::protocol::{OrderReply, PaymentUpdate};
-use crate::payments::stripe::Cancelled;
+use crate::payments::stripe::{self, Cancelled, Charge};
 use crate::payments::{self, Provider};
+use crate::signing::constant_time_eq;
 use crate::sql::{runtime_error, text};
 use serde::Deserialize;
 use shared::orders::{Order, OrderStatus, PaymentProvider};
-use shared::payments::{effect_of, Effect, PaymentEvent, StripeAmount};
+use shared::payments::{effect_of, Effect, PaymentEvent, StripeAmount, UNCONFIRMED};
 use worker::{console_error, console_warn, Env, Result, SqlStorage, SqlStorageValue};
 
 /// How long an order waits for its payment unless `PAYMENT_PENDING_TTL_SECONDS` says.
@@ -48,12 +50,27 @@ struct NumberRow {
 }
 
 #[derive(Deserialize)]
+struct ReturnRow {
+    number: String,
+    cart: String,
+}
+
+#[derive(Deserialize)]
 struct AtRow {
     at: Option<i64>,
 }
 
 fn now() -> u64 {
     worker::Date::now().as_millis()
+}
+
+/// Whether what the provider reported about `reference` is about this order's payment
+/// (its own PaymentIntent, or any for an order stored before it had one).
+fn is_ours(order: &Order, reference: Option<&str>) -> bool {
+    match (&order.payment.reference, reference) {
+        (Some(known), Some(reported)) => known == reported,
+        _ => true,
+    }
 }
 
 fn to_runtime(e: AppError) -> worker::Error {
@@ -102,10 +119,11 @@ impl OrderObject {
             PaymentUpdate::Attach { reference, client_secret } => {
                 // The order's own PaymentIntent (known since it was stored) or, for orders
                 // stored before that, the first one reported.
-                let ours = order.payment.reference.as_ref().is_none_or(|known| *known == reference);
+                let ours = is_ours(&order, Some(&reference));
                 if order.status == OrderStatus::PendingPayment && ours {
                     order.payment.reference = Some(reference);
                     order.payment.client_secret = client_secret;
+                    order.payment.error = None;
                     self.update(sql, &order)?;
                 }
                 self.record_event(sql, event_id, number)?;
@@ -149,8 +167,23 @@ impl OrderObject {
                     _ => self.record_event(sql, event_id, number)?,
                 }
             }
-            PaymentUpdate::Failed { reference, note } => {
-                if effect_of(order.status, PaymentEvent::Failed) == Effect::Cancel {
+            PaymentUpdate::Failed { reference, message } => {
+                // Another PaymentIntent's failure says nothing about this order's.
+                let ours = is_ours(&order, reference.as_deref());
+                match effect_of(order.status, PaymentEvent::AttemptFailed) {
+                    Effect::RecordFailure if ours => {
+                        order.payment.error = Some(message);
+                        // The bank's check is over: the page offers paying again instead.
+                        order.payment.client_secret = None;
+                        self.update(sql, &order)?;
+                        self.arm().await?;
+                    }
+                    _ => {}
+                }
+                self.record_event(sql, event_id, number)?;
+            }
+            PaymentUpdate::Cancelled { reference, note } => {
+                if is_ours(&order, reference.as_deref()) && effect_of(order.status, PaymentEvent::Cancelled) == Effect::Cancel {
                     if order.payment.reference.is_none() {
                         order.payment.reference = reference;
                     }
@@ -160,6 +193,83 @@ impl OrderObject {
             }
         }
         Ok(OrderReply::Payment { order: Some(Box::new(order)), duplicate: false })
+    }
+
+    /// Puts "order cancelled" on the queue for the cancelled orders whose lines go back
+    /// to their cart (the cart takes them back once per order).
+    async fn return_lines(&self, sql: &SqlStorage) -> Result<()> {
+        let rows: Vec<ReturnRow> =
+            sql.exec("SELECT number, cart FROM cart_returns LIMIT 100", None)?.to_array()?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let events: Vec<OrderEvent> = rows
+            .iter()
+            .map(|r| {
+                OrderEvent::Cancelled(OrderCancelled {
+                    order_number: r.number.clone(),
+                    return_to_cart: r.cart.clone(),
+                })
+            })
+            .collect();
+        events::announce(&self.env, &events).await?;
+        for row in rows {
+            sql.exec("DELETE FROM cart_returns WHERE number = ?", vec![text(row.number)])?;
+        }
+        Ok(())
+    }
+
+    /// The shopper pays a pending Stripe order again with another payment method (its
+    /// own PaymentIntent, confirmed again: one PaymentIntent, so at most one charge).
+    /// Answers the order as it now is; `Refused` when Stripe could not be asked or did
+    /// not answer (nothing changed; trying again is safe).
+    pub(super) async fn pay_again(
+        &self,
+        sql: &SqlStorage,
+        number: &str,
+        token: &str,
+        payment_method: &str,
+        caller: Caller<'_>,
+    ) -> Result<OrderReply> {
+        let order = match self.get(sql, number)? {
+            Some(order) if constant_time_eq(order.token.as_bytes(), token.as_bytes()) => order,
+            _ => return Ok(OrderReply::Order { order: None }),
+        };
+        let intent = match (&order.status, &order.payment.provider, &order.payment.reference) {
+            (OrderStatus::PendingPayment, PaymentProvider::Stripe, Some(intent)) => intent.clone(),
+            _ => return Ok(OrderReply::Order { order: Some(Box::new(order)) }),
+        };
+        let client = match Provider::from_env(&self.env) {
+            Ok(Provider::Stripe(client)) => client,
+            Ok(Provider::Test) => {
+                return Ok(OrderReply::Refused {
+                    message: "This order was paid through Stripe, which this shop no longer takes.".into(),
+                    unavailable: false,
+                })
+            }
+            Err(e) => return Ok(OrderReply::Refused { message: e.public_text().1, unavailable: true }),
+        };
+        let key = stripe::attempt_key(number, "confirm").map_err(to_runtime)?;
+        let unconfirmed = || OrderReply::Refused { message: UNCONFIRMED.into(), unavailable: true };
+        let update = match client.confirm(&key, &intent, payment_method).await {
+            Ok(Charge::Succeeded { intent, amount: Some(amount), currency: Some(currency) }) => {
+                PaymentUpdate::Succeeded { reference: intent, amount, currency }
+            }
+            Ok(Charge::NeedsAction { intent, client_secret }) => {
+                PaymentUpdate::Attach { reference: intent, client_secret: Some(client_secret) }
+            }
+            Ok(Charge::Processing { intent }) => {
+                PaymentUpdate::Attach { reference: intent, client_secret: None }
+            }
+            Ok(Charge::Refused(refusal)) => {
+                PaymentUpdate::Failed { reference: Some(intent), message: refusal.message().to_string() }
+            }
+            Ok(Charge::Succeeded { .. } | Charge::Unknown(_) | Charge::Misconfigured(_)) | Err(_) => {
+                console_warn!("order {number}: paying again with another method is not confirmed yet");
+                return Ok(unconfirmed());
+            }
+        };
+        self.apply_payment(sql, number, None, update, caller).await
     }
 
     /// Cancels a pending order: stored with a restock mark, then its stock given back.
@@ -176,6 +286,12 @@ impl OrderObject {
         self.update(sql, &order)?;
         sql.exec(
             "INSERT INTO restocks (number) VALUES (?) ON CONFLICT (number) DO NOTHING",
+            vec![text(order.number.clone())],
+        )?;
+        // Its lines go back to the cart it came from (the alarm sends that on the queue).
+        sql.exec(
+            "INSERT INTO cart_returns (number, cart) SELECT number, cart FROM orders
+             WHERE number = ? AND cart IS NOT NULL ON CONFLICT (number) DO NOTHING",
             vec![text(order.number.clone())],
         )?;
         self.arm().await?;
@@ -239,6 +355,7 @@ impl OrderObject {
     /// whose payment is overdue; answers how many orders changed.
     pub(super) async fn settle(&self, sql: &SqlStorage, caller: Caller<'_>) -> Result<u32> {
         let mut changed = 0;
+        self.return_lines(sql).await?;
         let owed: Vec<NumberRow> = sql.exec("SELECT number FROM restocks LIMIT 20", None)?.to_array()?;
         for row in owed {
             if let Some(order) = self.get(sql, &row.number)? {
@@ -314,7 +431,9 @@ impl OrderObject {
         if let Some(at) = next.first().and_then(|r| r.at) {
             self.arm_at(at.max(0) as u64).await?;
         }
-        let owed: Vec<NumberRow> = sql.exec("SELECT number FROM restocks LIMIT 1", None)?.to_array()?;
+        let owed: Vec<NumberRow> = sql
+            .exec("SELECT number FROM restocks UNION ALL SELECT number FROM cart_returns LIMIT 1", None)?
+            .to_array()?;
         if !owed.is_empty() {
             self.arm_at(now() + RESTOCK_RETRY_MS).await?;
         }
