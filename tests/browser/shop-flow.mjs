@@ -1,6 +1,7 @@
 // A shopper's path through the shop in a real headless Chromium (Debian's, driven by
 // playwright-core): home → category → filter → product → pick a variant → add to cart
-// → cart. Run with JavaScript ("js": islands hydrate, no reloads for the variant and the
+// → cart → checkout (contact, address, shipping, review and payment with the test
+// provider's card) → order confirmation. Run with JavaScript ("js": islands hydrate, no reloads for the variant and the
 // cart) or without ("nojs": plain links and forms). A screenshot of every step goes to
 // ARTIFACTS/<mode>/. Exits non-zero, saying which step failed, on any mismatch.
 //
@@ -111,6 +112,49 @@ try {
   check((await page.textContent('tr[data-sku="MCS-M-CHAR"] .cart-line__quantity')).trim() === '2', 'quantity 2');
   check((await page.textContent('.cart-subtotal')).trim() === '$196.00', 'subtotal 2 × $98.00');
   await shot('cart');
+
+  // 8. Checkout: contact.
+  await page.click('a:has-text("Check out")');
+  await page.waitForSelector('form[action="/checkout/contact"]');
+  const email = `browser-${mode}-${Date.now()}@example.com`;
+  await page.fill('#email', email);
+  await shot('checkout-contact');
+  await page.click('button:has-text("Continue to address")');
+
+  // 9. Address.
+  await page.waitForSelector('form[action="/checkout/address"]');
+  await page.fill('#name', 'Ada Lovelace');
+  await page.fill('#line1', '1 Main St');
+  await page.fill('#city', 'San Francisco');
+  await page.fill('#region', 'CA');
+  await page.fill('#postal_code', '94107');
+  await page.selectOption('#country', 'US');
+  await shot('checkout-address');
+  await page.click('button:has-text("Continue to shipping")');
+
+  // 10. Shipping: the first rate is chosen already.
+  await page.waitForSelector('form[action="/checkout/shipping"]');
+  check(await page.isChecked('input[name="rate"][value="standard"]'), 'standard shipping is preselected');
+  await shot('checkout-shipping');
+  await page.click('button:has-text("Continue to review")');
+
+  // 11. Review and pay with the test provider's card.
+  await page.waitForSelector('form[action="/checkout/complete"]');
+  const review = await page.textContent('.checkout-review');
+  check(review.includes(email) && review.includes('1 Main St'), `the review shows contact and address: ${review}`);
+  const total = (await page.textContent('.checkout-total')).match(/\$[\d,.]+/)?.[0];
+  check(total && total !== '$0.00', `a total to pay: ${total}`);
+  await page.fill('#card', '4242 4242 4242 4242');
+  await shot('checkout-payment');
+  await Promise.all([page.waitForURL(/\/orders\/FL-/), page.click(`button:has-text("Pay ${total}")`)]);
+
+  // 12. The confirmation: paid, the same total, the lines bought.
+  check((await page.textContent('h1')).includes('Thank you for your order'), 'confirmation heading');
+  check(await page.getAttribute('[data-order-status]', 'data-order-status') === 'paid', 'the order is paid');
+  check((await page.textContent('.order-total')).trim() === total, `the confirmation's total is ${total}`);
+  check((await page.textContent('[data-sku="MCS-M-CHAR"]')).includes('× 2'), 'the line bought');
+  check((await page.textContent('.order-confirmation')).includes(email), 'where the confirmation goes');
+  await shot('confirmation');
 
   check(problems.length === 0, problems.join('; '));
   console.log(`${mode}: the whole path works (${step} screenshots in ${dir})`);

@@ -101,7 +101,7 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
                             {(!a.line2.is_empty()).then(|| view! { {a.line2.clone()}<br/> })}
                             {format!("{} {} {}", a.city, a.region, a.postal_code)}<br/>{a.country.clone()}
                         </address>
-                        <p>{order.shipping_rate.clone()}</p>
+                        <p>{order.totals.shipping_name.clone().unwrap_or_else(|| order.shipping_rate.clone())}</p>
                     </div>
                     <aside class="order-summary" aria-label="Order summary">
                         <h2>"Summary"</h2>
