@@ -12,6 +12,12 @@
 (function () {
   "use strict";
   if (typeof Stripe !== "function") {
+    // Stripe.js did not load (blocked or offline): say so where the card form should be.
+    var slots = document.querySelectorAll("[data-payment-error], [data-authenticate-error]");
+    for (var i = 0; i < slots.length; i++) {
+      slots[i].textContent =
+        "The secure card form could not load. Check your connection, then reload the page. Nothing was charged.";
+    }
     return;
   }
 

@@ -1,22 +1,31 @@
 // A shopper's path through the shop in a real headless Chromium (Debian's, driven by
 // playwright-core): home → category → filter → product → pick a variant → add to cart
-// → cart → checkout (contact, address, shipping, review and payment with the test
-// provider's card) → order confirmation. Run with JavaScript ("js": islands hydrate, no reloads for the variant and the
-// cart) or without ("nojs": plain links and forms). A screenshot of every step goes to
-// ARTIFACTS/<mode>/. Exits non-zero, saying which step failed, on any mismatch.
+// → cart → checkout (contact, address, shipping, review and payment) → order
+// confirmation. Modes:
+// - "js": islands hydrate, no reloads for the variant and the cart; the test provider;
+// - "nojs": plain links and forms; the test provider;
+// - "stripe": with JavaScript against a shop whose provider is Stripe (its API a local
+//   stand-in). Stripe.js itself cannot load here, so the page gets a local stand-in at
+//   its address (tests/browser/stripe-js-standin.js) and the shop's own
+//   /stripe-payment.js drives it: a card that needs the bank's check, the check failing
+//   (the page says so and does not reload), then another card on the order page.
+// A screenshot of every step goes to ARTIFACTS/<mode>/. Exits non-zero, saying which
+// step failed, on any mismatch.
 //
-//   node tests/browser/shop-flow.mjs BASE_URL ARTIFACTS_DIR js|nojs
+//   node tests/browser/shop-flow.mjs BASE_URL ARTIFACTS_DIR js|nojs|stripe
 
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const [base, artifacts, mode] = process.argv.slice(2);
-if (!base || !artifacts || !['js', 'nojs'].includes(mode)) {
-  console.error('usage: shop-flow.mjs BASE_URL ARTIFACTS_DIR js|nojs');
+if (!base || !artifacts || !['js', 'nojs', 'stripe'].includes(mode)) {
+  console.error('usage: shop-flow.mjs BASE_URL ARTIFACTS_DIR js|nojs|stripe');
   process.exit(2);
 }
-const withJs = mode === 'js';
+const withJs = mode !== 'nojs';
+const stripe = mode === 'stripe';
 const dir = join(artifacts, mode);
 mkdirSync(dir, { recursive: true });
 
@@ -27,6 +36,11 @@ const browser = await chromium.launch({
 });
 const context = await browser.newContext({ javaScriptEnabled: withJs, viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
+if (stripe) {
+  const standIn = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'stripe-js-standin.js'), 'utf8');
+  await page.route('https://js.stripe.com/v3/', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/javascript', body: standIn }));
+}
 const problems = [];
 page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
@@ -138,17 +152,48 @@ try {
   await shot('checkout-shipping');
   await page.click('button:has-text("Continue to review")');
 
-  // 11. Review and pay with the test provider's card.
+  // 11. Review and pay.
   await page.waitForSelector('form[action="/checkout/complete"]');
   const review = await page.textContent('.checkout-review');
   check(review.includes(email) && review.includes('1 Main St'), `the review shows contact and address: ${review}`);
   const total = (await page.textContent('.checkout-total')).match(/\$[\d,.]+/)?.[0];
   check(total && total !== '$0.00', `a total to pay: ${total}`);
-  await page.fill('#card', '4242 4242 4242 4242');
+  if (stripe) {
+    // The shop's script mounted the Payment Element for the server's amount, cards only.
+    await page.waitForSelector('[data-standin-card]');
+    const options = await page.evaluate(() => window.__stripeStandIn.elements[0]);
+    const cents = String(Math.round(Number(total.replace(/[$,]/g, '')) * 100));
+    check(String(options.amount) === cents && options.currency === 'usd', `elements for ${JSON.stringify(options)}`);
+    check(JSON.stringify(options.paymentMethodTypes) === '["card"]', 'only cards');
+    await page.selectOption('[data-standin-card]', 'pm_card_authenticationRequired');
+  } else {
+    await page.fill('#card', '4242 4242 4242 4242');
+  }
   await shot('checkout-payment');
   await Promise.all([page.waitForURL(/\/orders\/FL-/), page.click(`button:has-text("Pay ${total}")`)]);
 
-  // 12. The confirmation: paid, the same total, the lines bought.
+  if (stripe) {
+    // 12. The bank asks the shopper to confirm; the check fails: the page says so and
+    // stays (no reload loop), and offers another card.
+    check(await page.getAttribute('[data-order-status]', 'data-order-status') === 'pending_payment', 'pending');
+    await page.evaluate(() => { window.__noReload = true; });
+    await page.click('button:has-text("Confirm with your bank")');
+    await page.waitForFunction(() => document.querySelector('[data-authenticate-error]')?.textContent.length > 0);
+    const said = await page.textContent('[data-authenticate-error]');
+    check(said.includes('unable to authenticate') && said.includes('another card'), `the failed check: ${said}`);
+    await page.waitForTimeout(2000);
+    check(await page.evaluate(() => window.__noReload === true), 'a failed check reloaded the page');
+    await shot('bank-check-failed');
+    // 13. Another card, from the order page: the same order is paid.
+    await page.selectOption('form[data-pay-again] [data-standin-card]', 'pm_card_visa');
+    await Promise.all([
+      page.waitForURL(/\/orders\/FL-/),
+      page.waitForSelector('[data-order-status="paid"]'),
+      page.click('button:has-text("with another card")'),
+    ]);
+  }
+
+  // The confirmation: paid, the same total, the lines bought.
   check((await page.textContent('h1')).includes('Thank you for your order'), 'confirmation heading');
   check(await page.getAttribute('[data-order-status]', 'data-order-status') === 'paid', 'the order is paid');
   check((await page.textContent('.order-total')).trim() === total, `the confirmation's total is ${total}`);

@@ -1,6 +1,9 @@
-//! Browser tests: a real headless Chromium (Debian's) walks the shopping path against a
-//! real `wrangler dev`, once with JavaScript and once without. The walk itself is
-//! `tests/browser/shop-flow.mjs`; screenshots land in `test-artifacts/browser/`.
+//! Browser tests: a real headless Chromium (Debian's) walks the shopping path, from the
+//! home page to the order confirmation, against a real `wrangler dev`: once with
+//! JavaScript and once without (test provider), and once with JavaScript against a shop
+//! whose provider is Stripe, its API a local stand-in (`fake_stripe`) and Stripe.js a
+//! local stand-in at its address. The walk itself is `tests/browser/shop-flow.mjs`;
+//! screenshots land in `test-artifacts/browser/<mode>/`.
 
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
@@ -8,7 +11,17 @@
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::process::Command;
 use std::sync::Arc;
+use storefront_tests::fake_stripe::FakeStripe;
 use storefront_tests::{project_root, Shop, TempDir};
+
+const SECRET_KEY: &str = "sk_test_browser_0123456789";
+
+/// The shops the walks run against: the test provider's, and Stripe's.
+struct Shops {
+    test: Shop,
+    stripe: Shop,
+    _stripe_api: FakeStripe,
+}
 
 fn walk(shop: &Shop, mode: &str) -> Result<(), Failed> {
     let root = project_root();
@@ -33,23 +46,37 @@ fn walk(shop: &Shop, mode: &str) -> Result<(), Failed> {
 
 fn main() {
     let args = Arguments::from_args();
-    let shop = if args.list {
+    let shops = if args.list {
         None
     } else {
         let state = TempDir::new("browser");
-        Some((Arc::new(Shop::start_fresh(&state)), state))
+        let test = Shop::start_fresh(&state);
+        let stripe_state = TempDir::new("browser-stripe");
+        let _ = storefront_tests::publish_sample_catalog(stripe_state.path());
+        let stripe_api = FakeStripe::start(SECRET_KEY);
+        let base = stripe_api.base_url();
+        let vars = [
+            ("PAYMENT_PROVIDER", "stripe"),
+            ("STRIPE_SECRET_KEY", SECRET_KEY),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_browser_0123456789"),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_test_browser_0123456789"),
+            ("STRIPE_API_BASE", base.as_str()),
+        ];
+        let stripe = Shop::start_with(stripe_state.path(), 200, &vars);
+        Some((Arc::new(Shops { test, stripe, _stripe_api: stripe_api }), state, stripe_state))
     };
-    let trials = ["js", "nojs"]
+    let trials = ["js", "nojs", "stripe"]
         .into_iter()
         .map(|mode| {
-            let shop = shop.as_ref().map(|(s, _)| Arc::clone(s));
-            Trial::test(format!("shopping_path_in_chromium_{mode}"), move || match shop {
-                Some(shop) => walk(&shop, mode),
+            let shops = shops.as_ref().map(|(s, _, _)| Arc::clone(s));
+            Trial::test(format!("shopping_path_in_chromium_{mode}"), move || match shops {
+                Some(shops) if mode == "stripe" => walk(&shops.stripe, mode),
+                Some(shops) => walk(&shops.test, mode),
                 None => Ok(()),
             })
         })
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
-    drop(shop);
+    drop(shops);
     conclusion.exit();
 }

@@ -62,7 +62,11 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
     };
     let status = order.status.shopper_text();
     let state = order.status.as_str();
-    let placed = !matches!(order.status, OrderStatus::Cancelled);
+    let heading = match order.status {
+        OrderStatus::PendingPayment => "Your order is waiting for its payment",
+        OrderStatus::Cancelled => "Your order was cancelled",
+        OrderStatus::Paid | OrderStatus::Fulfilled | OrderStatus::Refunded => "Thank you for your order",
+    };
     let waiting = (order.status == OrderStatus::PendingPayment).then(|| pending_payment(&order, pending));
     let cancelled_note = (order.status == OrderStatus::Cancelled).then(|| {
         let note = order.payment.note.clone().unwrap_or_default();
@@ -87,7 +91,7 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
     view! {
         <Shell site meta>
             <section class="order-confirmation">
-                <h1>{if placed { "Thank you for your order" } else { "Your order was cancelled" }}</h1>
+                <h1>{heading}</h1>
                 <p class="order-number">"Order " <strong>{order.number.clone()}</strong></p>
                 {order.status.is_paid().then(|| view! { <p>{format!("A confirmation is on its way to {}.", order.email)}</p> })}
                 <p class="order-status" data-order-status=state>{status}</p>
