@@ -66,6 +66,10 @@ fn main() {
             the_merchant_api_needs_its_token_and_fulfils_orders,
         ),
         ("order_emails_go_to_the_outbox_once", order_emails_go_to_the_outbox_once),
+        (
+            "unknown_steps_and_actions_are_refused_not_run_as_another",
+            unknown_steps_and_actions_are_refused_not_run_as_another,
+        ),
     ];
     let mut trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     trials.push(Trial::test("reservations_expire_by_alarm_and_sweeping_twice_changes_nothing", || {
@@ -366,6 +370,46 @@ fn the_html_checkout_places_an_order_without_javascript(w: &World) {
         text(&shopper.get("/cart").body).contains("Your cart is empty"),
         "the cart is emptied by the order"
     );
+}
+
+/// A step or action the shop does not have is a 4xx and changes nothing — never another
+/// step's handler (the forms and the API alike).
+fn unknown_steps_and_actions_are_refused_not_run_as_another(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, "POC-SET", 10);
+    let mut shopper = Shopper::new(&w.shop);
+    let added =
+        shopper.post_form("/cart/add", &[("product", "pour-over-coffee-set"), ("variant", "POC-SET")]);
+    assert_eq!(added.status, 303);
+    assert_eq!(shopper.post_form("/checkout/contact", &[("email", "steps@example.com")]).status, 303);
+    for path in [
+        "/checkout/complet",
+        "/checkout/Contact",
+        "/checkout/contact2",
+        "/checkout/review",
+        "/checkout/%63ontact",
+    ] {
+        let reply = shopper.post_form(path, &[("email", "other@example.com")]);
+        assert_eq!(reply.status, 404, "{path}: {}", text(&reply.body));
+    }
+    for path in ["/cart/ad", "/cart/Add", "/cart/remove-all", "/cart/clear2"] {
+        let reply = shopper.post_form(path, &[("product", "pour-over-coffee-set"), ("variant", "POC-SET")]);
+        assert!((400..500).contains(&reply.status), "{path}: {}", reply.status);
+    }
+    let contact = shopper.get("/checkout?step=contact");
+    assert!(contact.body.contains("steps@example.com"), "the contact is as it was");
+    let cart = shopper.get("/cart");
+    assert_eq!(cart_line_quantity(&cart.body, "POC-SET"), Some(1), "the cart is as it was");
+    // The API: an unknown step is a 404 (or 405 for a path it has), and changes nothing.
+    let (id, token, _) = ready_cart(&api, "POC-SET", 1, "steps-api@example.com");
+    for step in ["complete", "review", "Contact", "payment"] {
+        let (status, body) =
+            api.put(&format!("/checkouts/{id}/{step}"), Some(&token), json!({ "email": "x@example.com" }));
+        assert!(matches!(status, 404 | 405), "PUT {step}: {status} {body}");
+    }
+    let (status, body) = api.get(&format!("/checkouts/{id}"), Some(&token));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["email"], "steps-api@example.com", "{body}");
 }
 
 fn cart_line_quantity(html: &str, sku: &str) -> Option<u32> {

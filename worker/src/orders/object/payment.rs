@@ -183,7 +183,9 @@ impl OrderObject {
                 self.record_event(sql, event_id, number)?;
             }
             PaymentUpdate::Cancelled { reference, note } => {
-                if is_ours(&order, reference.as_deref()) && effect_of(order.status, PaymentEvent::Cancelled) == Effect::Cancel {
+                if is_ours(&order, reference.as_deref())
+                    && effect_of(order.status, PaymentEvent::Cancelled) == Effect::Cancel
+                {
                     if order.payment.reference.is_none() {
                         order.payment.reference = reference;
                     }
