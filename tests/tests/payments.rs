@@ -108,6 +108,11 @@ fn main() {
             "a_failed_bank_check_lets_the_shopper_pay_with_another_card",
             a_failed_bank_check_lets_the_shopper_pay_with_another_card,
         ),
+        // Last: it publishes other catalogs (and the sample one again after).
+        (
+            "amounts_in_zero_and_three_decimal_currencies_reach_stripe_right",
+            amounts_in_zero_and_three_decimal_currencies_reach_stripe_right,
+        ),
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -933,4 +938,60 @@ fn a_payment_that_is_not_the_orders_never_pays_it(w: &World) {
     let (status, body) = deliver(w, &payload, WEBHOOK_SECRET, now_seconds());
     assert_eq!(status, 200, "{body}");
     assert_eq!(order(&api, &buyer, &number)["status"], "paid");
+}
+
+/// A catalog priced in a zero-decimal (JPY) and a three-decimal currency (KWD), paid
+/// end to end: what reaches Stripe is in its units for the currency (whole yen; fils
+/// rounded half up to a multiple of ten, which the fake insists on as Stripe does), and
+/// the order is paid. Republishes the catalog it found afterwards (it runs last).
+fn amounts_in_zero_and_three_decimal_currencies_reach_stripe_right(w: &World) {
+    let api = Api::new(&w.shop);
+    let wait_for_currency = |code: &str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = api.get(&format!("/products/{PRODUCT}"), None);
+            if status == 200 && body.to_string().contains(&format!("\"currency\":\"{code}\"")) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the {code} catalog never went live: {body}");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    };
+    for code in ["JPY", "KWD"] {
+        let dir = TempDir::new(&format!("catalog-{code}"));
+        storefront_tests::copy_dir(&storefront_tests::project_root().join("catalog"), dir.path());
+        let store = dir.path().join("store.toml");
+        let settings = std::fs::read_to_string(&store).unwrap();
+        assert!(settings.contains("currency = \"USD\""), "the sample catalog's currency line");
+        std::fs::write(&store, settings.replace("currency = \"USD\"", &format!("currency = \"{code}\"")))
+            .unwrap();
+        storefront_tests::publish_catalog(dir.path(), &w.shop.state_dir);
+        wait_for_currency(code);
+        set_stock(&api, SKU, 5);
+        let buyer = email(&format!("currency-{code}"));
+        let (id, token, total) = ready_cart(&api, SKU, 1, &buyer);
+        let (status, body) = pay(&api, &id, &token, &key(code), "pm_card_visa", total);
+        assert_eq!(status, 201, "{code}: {body}");
+        assert_eq!(body["payment_status"], "paid", "{code}: {body}");
+        assert_eq!(body["order"]["totals"]["total"]["currency"], code, "{body}");
+        let number = body["number"].as_str().unwrap().to_string();
+        // Stripe's units: JPY is zero-decimal (minor units are whole yen); KWD has three
+        // decimals, sent rounded half up to a multiple of ten.
+        let expected = match code {
+            "KWD" => (total + 5) / 10 * 10,
+            _ => total,
+        };
+        let sent = create_requests(w, &number);
+        assert_eq!(sent.len(), 1, "{code}: one PaymentIntent");
+        assert_eq!(sent[0].param("amount"), Some(expected.to_string().as_str()), "{code}: total {total}");
+        assert_eq!(sent[0].param("currency"), Some(code.to_ascii_lowercase().as_str()));
+        let intent = w.stripe.intent_for_order(&number).unwrap();
+        assert_eq!(intent["status"], "succeeded", "{code}: {intent}");
+        assert_eq!(order(&api, &buyer, &number)["status"], "paid", "{code}");
+        if code == "KWD" {
+            assert_ne!(total % 10, 0, "the sample's KWD total ({total} fils) exercises the rounding");
+        }
+    }
+    storefront_tests::publish_sample_catalog(&w.shop.state_dir);
+    wait_for_currency("USD");
 }
