@@ -449,6 +449,25 @@ pub fn try_send(
     Ok(to_reply(Ok(result), &format!("{method} {path}")))
 }
 
+/// The status line and headers the shop answers to a request with this request line,
+/// sent byte for byte (paths an HTTP client library would refuse or normalise, such as
+/// backslashes), with `Host` and `Connection: close`.
+pub fn raw_request(base: &str, request_line: &str) -> String {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+        panic!("connecting to {host}");
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+    if let Err(e) = write!(stream, "{request_line}\r\nHost: {host}\r\nConnection: close\r\n\r\n") {
+        panic!("{request_line}: {e}");
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    text.split("\r\n\r\n").next().unwrap_or_default().to_string() + "\r\n"
+}
+
 /// The CSRF token in a page's forms (`<input type="hidden" name="csrf" value="…">`).
 pub fn csrf_in(html: &str) -> Option<String> {
     let at = html.find("name=\"csrf\"")?;

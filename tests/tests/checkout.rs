@@ -13,7 +13,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 use storefront_tests::commerce::{available, complete, new_cart, orders_for, ready_cart, set_stock};
 use storefront_tests::html::{element_containing, text};
-use storefront_tests::{Api, Shop, Shopper, TempDir, ADMIN_TOKEN};
+use storefront_tests::{raw_request, Api, Shop, Shopper, TempDir, ADMIN_TOKEN};
 
 struct World {
     shop: Shop,
@@ -593,19 +593,6 @@ fn the_api_describes_itself_and_answers_errors_as_json(w: &World) {
     let head = raw_request(&w.shop.base, "QUERY /api/v1/carts/abc HTTP/1.1");
     assert!(head.starts_with("HTTP/1.1 405"), "{head}");
     assert!(head.to_ascii_lowercase().contains("\r\nallow: get\r\n"), "{head}");
-}
-
-/// The status line and headers the shop answers to a request with this request line.
-fn raw_request(base: &str, request_line: &str) -> String {
-    use std::io::{Read, Write};
-    let host = base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(stream, "{request_line}\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    text.split("\r\n\r\n").next().unwrap_or_default().to_string() + "\r\n"
 }
 
 fn the_merchant_api_needs_its_token_and_fulfils_orders(w: &World) {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use storefront_tests::commerce::new_cart;
 use storefront_tests::html::{element_containing, text};
-use storefront_tests::{nonces_in, send_raw, Api, Reply, Shop, Shopper, TempDir};
+use storefront_tests::{nonces_in, raw_request, send_raw, Api, Reply, Shop, Shopper, TempDir};
 
 struct World {
     /// Plain http, the usual test settings, and a short Durable Object deadline.
@@ -74,11 +74,50 @@ fn main() {
         ),
         ("each_request_logs_one_json_line", each_request_logs_one_json_line),
         ("healthz_reports_the_catalog", healthz_reports_the_catalog),
+        ("redirects_never_leave_the_shop", redirects_never_leave_the_shop),
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
     drop(world);
     conclusion.exit();
+}
+
+/// Paths crafted to turn the trailing-slash redirect (or any other) into a redirect to
+/// another site: every `Location` the shop writes is a path on the shop.
+fn redirects_never_leave_the_shop(w: &World) {
+    let crafted = [
+        "//other.example/",
+        "//other.example/x/",
+        "///other.example/",
+        "/\\other.example/",
+        "/\\/other.example/",
+        "/%2F%2Fother.example/",
+        "/%2f/other.example/",
+        "/%5Cother.example/",
+        "/%5C%5Cother.example/",
+        "//other.example/?next=//evil.example/",
+        "/cart//",
+        "//",
+        "/%09/other.example/",
+    ];
+    let mut redirects = 0;
+    for path in crafted {
+        let head = raw_request(&w.shop.base, &format!("GET {path} HTTP/1.1"));
+        let status = head.split(' ').nth(1).unwrap_or_default().to_string();
+        assert!(!status.starts_with('5'), "{path}: {head}");
+        let location = head
+            .lines()
+            .find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")))
+            .map(str::to_string);
+        if let Some(location) = location {
+            redirects += 1;
+            assert!(location.starts_with('/'), "{path} → {location}");
+            let second = location.chars().nth(1);
+            assert!(!matches!(second, Some('/' | '\\')), "{path} → {location}: another site");
+            assert!(!location.contains("://"), "{path} → {location}");
+        }
+    }
+    assert!(redirects >= 5, "the trailing-slash redirect answered the crafted paths ({redirects})");
 }
 
 fn csp(reply: &Reply) -> &str {

@@ -230,16 +230,21 @@ pub fn not_modified(etag: &str, cache: CachePolicy) -> AppResult<Response> {
     Ok(Response::empty()?.with_status(304).with_headers(headers))
 }
 
+/// A redirect to a path on this shop (`shared::url::local_location`: never another
+/// site, whatever the path was built from). Every redirect the worker writes goes here.
+fn redirect(target: &str, status: u16, cache: CachePolicy) -> AppResult<Response> {
+    let location = shared::url::local_location(target);
+    let headers = base_headers(TEXT, cache)?;
+    headers.set("location", &location)?;
+    Ok(Response::ok(format!("See {location}"))?.with_status(status).with_headers(headers))
+}
+
 /// 303 See Other: the answer to a successful form POST.
 pub fn see_other(location: &str) -> AppResult<Response> {
-    let headers = base_headers(TEXT, CachePolicy::NoStore)?;
-    headers.set("location", location)?;
-    Ok(Response::ok(format!("See {location}"))?.with_status(303).with_headers(headers))
+    redirect(location, 303, CachePolicy::NoStore)
 }
 
 /// 308 to the same path without a trailing slash (query kept).
 pub fn permanent_redirect(location: &str) -> AppResult<Response> {
-    let headers = base_headers(TEXT, CachePolicy::Catalog)?;
-    headers.set("location", location)?;
-    Ok(Response::ok(format!("See {location}"))?.with_status(308).with_headers(headers))
+    redirect(location, 308, CachePolicy::Catalog)
 }
