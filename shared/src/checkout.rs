@@ -103,36 +103,27 @@ const US_STATES: &[&str] = &[
 ];
 const CA_PROVINCES: &[&str] = &["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"];
 
-fn digits(text: &str, n: usize) -> bool {
-    text.len() == n && text.bytes().all(|b| b.is_ascii_digit())
+/// Whether `code` has `pattern`'s shape, character by character (never by byte offset,
+/// so any text is safe): `9` a digit, `A` an upper-case letter, `X` a letter or digit,
+/// anything else itself.
+fn shaped(code: &str, pattern: &str) -> bool {
+    code.chars().count() == pattern.chars().count()
+        && code.chars().zip(pattern.chars()).all(|(c, p)| match p {
+            '9' => c.is_ascii_digit(),
+            'A' => c.is_ascii_uppercase(),
+            'X' => c.is_ascii_alphanumeric(),
+            other => c == other,
+        })
 }
 
 /// Whether `code` is a postal code of `country` (normalized: upper-case, single spaces).
 fn postal_code_ok(country: &str, code: &str) -> bool {
-    let b = code.as_bytes();
     match country {
-        "US" => {
-            digits(code, 5)
-                || (code.len() == 10 && digits(&code[..5], 5) && b[5] == b'-' && digits(&code[6..], 4))
-        }
-        "CA" => {
-            code.len() == 7
-                && b[3] == b' '
-                && [0, 2, 5].iter().all(|i| b[*i].is_ascii_uppercase())
-                && [1, 4, 6].iter().all(|i| b[*i].is_ascii_digit())
-        }
-        "DE" | "FR" | "ES" | "IT" => digits(code, 5),
-        "NL" => {
-            code.len() == 7
-                && digits(&code[..4], 4)
-                && b[4] == b' '
-                && b[5..].iter().all(u8::is_ascii_uppercase)
-        }
-        "IE" => {
-            code.len() == 8
-                && b[3] == b' '
-                && code.bytes().filter(|c| *c != b' ').all(|c| c.is_ascii_alphanumeric())
-        }
+        "US" => shaped(code, "99999") || shaped(code, "99999-9999"),
+        "CA" => shaped(code, "A9A 9A9"),
+        "DE" | "FR" | "ES" | "IT" => shaped(code, "99999"),
+        "NL" => shaped(code, "9999 AA"),
+        "IE" => shaped(code, "XXX XXXX"),
         "GB" => {
             (6..=8).contains(&code.len())
                 && code.contains(' ')
@@ -206,7 +197,7 @@ impl AddressInput {
                 if !codes.contains(&region.as_str()) {
                     errors.push(FieldError::new(
                         "region",
-                        format!("Enter the two-letter {kind} code, like {}.", codes[4]),
+                        format!("Enter the two-letter {kind} code, like {}.", codes.get(4).unwrap_or(&"CA")),
                     ));
                 }
             }
@@ -496,6 +487,71 @@ mod tests {
     use crate::cart::{PricedCart, PricedLine};
     use crate::ids::{Handle, Quantity, Sku};
     use proptest::prelude::*;
+
+    /// Text a hostile or unlucky shopper may type: any Unicode, and the kinds that break
+    /// byte-offset code (multi-byte letters, combining marks, bidi controls, NUL).
+    fn nasty_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            proptest::collection::vec(
+                prop_oneof![
+                    Just('é'),
+                    Just('\u{301}'),
+                    Just('\u{202E}'),
+                    Just('\u{0}'),
+                    Just('日'),
+                    Just('😀'),
+                    Just('1'),
+                    Just('A'),
+                    Just(' '),
+                    Just('-'),
+                ],
+                0..14,
+            )
+            .prop_map(|chars| chars.into_iter().collect()),
+        ]
+    }
+
+    proptest! {
+        /// Every field of the address form, for every country with its own postal-code
+        /// rule and one without: an answer (accepted or field errors), never a panic.
+        #[test]
+        fn any_address_text_is_answered_not_a_panic(
+            name in nasty_text(), line1 in nasty_text(), city in nasty_text(),
+            region in nasty_text(), postal_code in nasty_text(),
+            country in prop_oneof![Just("US"), Just("CA"), Just("DE"), Just("FR"), Just("ES"), Just("IT"),
+                                   Just("NL"), Just("IE"), Just("GB"), Just("JP")],
+        ) {
+            let shippable: Vec<String> =
+                ["US", "CA", "DE", "FR", "ES", "IT", "NL", "IE", "GB", "JP"].iter().map(|c| c.to_string()).collect();
+            let input = AddressInput {
+                name, line1, line2: String::new(), city, region, postal_code, country: country.to_string(),
+            };
+            if let Ok(address) = input.validate(&shippable) {
+                prop_assert!(!address.postal_code.chars().any(char::is_control));
+            }
+        }
+
+        /// A multi-byte character anywhere in an otherwise well-shaped postal code.
+        #[test]
+        fn postal_codes_with_wide_characters_are_refused(at in 0usize..10, wide in prop_oneof![Just('é'), Just('日'), Just('😀')]) {
+            for (country, good) in [("US", "94107-1234"), ("CA", "K1A 0B1"), ("NL", "1012 AB"), ("IE", "D02 X285"), ("DE", "10115")] {
+                let mut chars: Vec<char> = good.chars().collect();
+                let at = at.min(chars.len().saturating_sub(1));
+                chars[at] = wide;
+                let code: String = chars.into_iter().collect();
+                prop_assert!(!postal_code_ok(country, &code), "{country} {code}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_us_zip_plus_four_with_an_accent_was_a_panic() {
+        // "1234é5678" is ten bytes; slicing it at byte 5 split the é.
+        assert!(!postal_code_ok("US", "1234é5678"));
+        assert!(!postal_code_ok("NL", "123é AB"));
+        assert!(postal_code_ok("US", "94107-1234") && postal_code_ok("NL", "1012 AB"));
+    }
 
     fn usd(minor: i64) -> Money {
         Money::new(minor, Currency::USD)

@@ -101,8 +101,8 @@ impl Handle {
         let ok = !bytes.is_empty()
             && bytes.len() <= Self::MAX_LEN
             && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-            && bytes[0] != b'-'
-            && bytes[bytes.len() - 1] != b'-'
+            && !text.starts_with('-')
+            && !text.ends_with('-')
             && !text.contains("--");
         if ok {
             Ok(Handle(text.to_string()))
@@ -169,7 +169,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn hex_digit(nibble: u8) -> char {
-    char::from(b"0123456789abcdef"[usize::from(nibble & 0x0f)])
+    char::from_digit(u32::from(nibble & 0x0f), 16).unwrap_or('0')
 }
 
 string_newtype_serde!(CartId);

@@ -3,6 +3,10 @@
 //! Nothing in here knows about Leptos or Workers: it builds and is tested on the
 //! host and compiles unchanged to wasm32. Money is always integer minor units.
 
+// No byte-offset slicing of text and no unchecked indexing: every parser here sees text
+// from requests, and a panic in the worker resets its isolate for everyone on it.
+#![warn(clippy::string_slice, clippy::indexing_slicing)]
+
 pub mod api;
 pub mod cart;
 pub mod catalog;

@@ -203,8 +203,8 @@ impl ListingIndex {
             .filters
             .iter()
             .filter(|(_, values)| !values.is_empty())
-            .map(|(name, values)| match self.facets.iter().position(|f| &f.name == name) {
-                Some(i) => (i, self.positions_of(&self.facets[i], values)),
+            .map(|(name, values)| match self.facets.iter().enumerate().find(|(_, f)| &f.name == name) {
+                Some((i, facet)) => (i, self.positions_of(facet, values)),
                 None => (usize::MAX, Bits::empty(n)),
             })
             .collect();
@@ -423,31 +423,24 @@ pub struct ListingEntry {
 pub fn build_listing_index(entries: &[ListingEntry]) -> ListingIndex {
     let n = entries.len() as u32;
     let mut by_price: Vec<u32> = (0..n).collect();
-    by_price.sort_by_key(|&p| entries[p as usize].price);
+    let entry = |p: u32| entries.get(p as usize);
+    by_price.sort_by_key(|&p| entry(p).map(|e| e.price));
     let mut by_name: Vec<u32> = (0..n).collect();
-    by_name.sort_by_cached_key(|&p| entries[p as usize].title.to_lowercase());
+    by_name.sort_by_cached_key(|&p| entry(p).map(|e| e.title.to_lowercase()));
     let mut by_newest: Vec<u32> = (0..n).collect();
-    by_newest.sort_by(|&a, &b| entries[b as usize].created.cmp(&entries[a as usize].created));
+    by_newest.sort_by(|&a, &b| entry(b).map(|e| &e.created).cmp(&entry(a).map(|e| &e.created)));
 
     let mut facets: Vec<Facet> = Vec::new();
     for (position, entry) in entries.iter().enumerate() {
         for (name, value) in &entry.options {
-            let facet = match facets.iter().position(|f| &f.name == name) {
-                Some(i) => &mut facets[i],
-                None => {
-                    facets.push(Facet { name: name.clone(), values: Vec::new() });
-                    let last = facets.len() - 1;
-                    &mut facets[last]
-                }
-            };
-            let slot = match facet.values.iter().position(|v| &v.value == value) {
-                Some(i) => &mut facet.values[i],
-                None => {
-                    facet.values.push(FacetValue { value: value.clone(), positions: Vec::new() });
-                    let last = facet.values.len() - 1;
-                    &mut facet.values[last]
-                }
-            };
+            if !facets.iter().any(|f| &f.name == name) {
+                facets.push(Facet { name: name.clone(), values: Vec::new() });
+            }
+            let Some(facet) = facets.iter_mut().find(|f| &f.name == name) else { continue };
+            if !facet.values.iter().any(|v| &v.value == value) {
+                facet.values.push(FacetValue { value: value.clone(), positions: Vec::new() });
+            }
+            let Some(slot) = facet.values.iter_mut().find(|v| &v.value == value) else { continue };
             if slot.positions.last() != Some(&(position as u32)) {
                 slot.positions.push(position as u32);
             }
@@ -645,6 +638,7 @@ mod tests {
         }
     }
 
+    #[allow(clippy::string_slice)] // test helper over ASCII-encoded text
     fn percent_decode(text: &str) -> String {
         let bytes = text.as_bytes();
         let mut out = Vec::new();

@@ -315,9 +315,10 @@ fn hex_32(text: &str) -> Option<[u8; 32]> {
         return None;
     }
     let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks(2).enumerate() {
-        let digit = |b: u8| (b as char).to_digit(16);
-        out[i] = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
+    let digit = |b: u8| (b as char).to_digit(16);
+    for (slot, pair) in out.iter_mut().zip(bytes.chunks(2)) {
+        let [high, low] = pair else { return None };
+        *slot = u8::try_from(digit(*high)? * 16 + digit(*low)?).ok()?;
     }
     Some(out)
 }

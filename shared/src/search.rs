@@ -133,19 +133,23 @@ fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
     }
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        let mut row_min = current[0];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            current[j + 1] = (previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1);
-            row_min = row_min.min(current[j + 1]);
+        // One row of the table: `current[j]` is the distance between a[..=i] and b[..j].
+        let mut current = Vec::with_capacity(b.len() + 1);
+        current.push(i + 1);
+        let mut row_min = i + 1;
+        let mut left = i + 1;
+        for ((cb, diagonal), up) in b.iter().zip(previous.iter()).zip(previous.iter().skip(1)) {
+            let value = (diagonal + usize::from(ca != cb)).min(up + 1).min(left + 1);
+            current.push(value);
+            row_min = row_min.min(value);
+            left = value;
         }
         if row_min > max {
             return None;
         }
         previous = current;
     }
-    let distance = previous[b.len()];
+    let distance = previous.last().copied().unwrap_or(usize::MAX);
     (distance <= max).then_some(distance)
 }
 
@@ -172,21 +176,22 @@ fn match_term(term: &str, shard: &SearchShard) -> HashMap<u32, u32> {
     };
     // Exact and prefix matches: a contiguous run of the sorted terms.
     let start = shard.terms.partition_point(|t| t.as_str() < term);
-    for (i, candidate) in shard.terms[start..].iter().enumerate().take(200) {
+    let run = shard.terms.iter().zip(shard.postings.iter()).skip(start).take(200);
+    for (candidate, postings) in run {
         if !candidate.starts_with(term) {
             break;
         }
         let factor = if candidate == term { 4 } else { 2 };
-        add(&shard.postings[start + i], factor);
+        add(postings, factor);
     }
     let typos = allowed_typos(term);
     if typos > 0 {
-        for (i, candidate) in shard.terms.iter().enumerate() {
+        for (candidate, postings) in shard.terms.iter().zip(shard.postings.iter()) {
             if candidate.starts_with(term) {
                 continue;
             }
             if edit_distance_within(term, candidate, typos).is_some() {
-                add(&shard.postings[i], 1);
+                add(postings, 1);
             }
         }
     }

@@ -74,10 +74,12 @@ pub fn query_string(req: &Request) -> String {
 /// `scheme://host[:port]` of the request, for absolute URLs (sitemaps).
 pub fn origin(req: &Request) -> String {
     let url = req.inner().url();
-    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
-    match url[after_scheme..].find('/') {
-        Some(i) => url[..after_scheme + i].to_string(),
-        None => url,
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url.as_str()));
+    let host = rest.split('/').next().unwrap_or_default();
+    if scheme.is_empty() {
+        host.to_string()
+    } else {
+        format!("{scheme}://{host}")
     }
 }
 

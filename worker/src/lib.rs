@@ -4,6 +4,10 @@
 //! context owns its rules and its Durable Object protocol; `router` is the pipeline
 //! every request goes through. See ARCHITECTURE.md.
 
+// No byte-offset slicing of text and no unchecked indexing on request paths: a panic
+// (`panic = "abort"`) resets the isolate for every request on it.
+#![warn(clippy::string_slice, clippy::indexing_slicing)]
+
 mod api;
 mod bindings;
 mod cart;

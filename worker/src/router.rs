@@ -222,8 +222,8 @@ async fn respond(
     let built = if wants_json {
         let (heading, message) = error.public_text();
         let mut body = serde_json::json!({ "error": error.code(), "title": heading, "message": message });
-        if let Some(fields) = error.fields() {
-            body["fields"] = serde_json::to_value(fields).unwrap_or_default();
+        if let (Some(fields), Some(object)) = (error.fields(), body.as_object_mut()) {
+            object.insert("fields".into(), serde_json::to_value(fields).unwrap_or_default());
         }
         http::json(&body, error.status(), CachePolicy::NoStore)
     } else {

@@ -25,11 +25,12 @@ pub fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
         let chars = chunk.len() + 1;
         for i in 0..chars {
-            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            let sextet = ((n >> (18 - 6 * i)) & 63) as usize;
+            out.push(char::from(ALPHABET.get(sextet).copied().unwrap_or(b'A')));
         }
     }
     out
@@ -81,11 +82,14 @@ impl Signer {
     pub fn order_number(&self, cart: &CartId, idempotency_key: &str) -> String {
         let tag = self.tag("order", &format!("{cart}:{idempotency_key}"));
         let mut bits: u64 = 0;
-        for b in &tag[..8] {
+        for b in tag.iter().take(8) {
             bits = (bits << 8) | u64::from(*b);
         }
-        let chars: String = (0..10).map(|i| char::from(BASE32[((bits >> (i * 5)) & 31) as usize])).collect();
-        format!("FL-{}-{}", &chars[..5], &chars[5..])
+        let digit =
+            |i: u64| char::from(BASE32.get(((bits >> (i * 5)) & 31) as usize).copied().unwrap_or(b'A'));
+        let first: String = (0..5).map(digit).collect();
+        let second: String = (5..10).map(digit).collect();
+        format!("FL-{first}-{second}")
     }
 
     /// The secret token of an order's confirmation page.

@@ -32,7 +32,9 @@ pub async fn show(req: &Request, env: &Env, catalog: &CatalogReader<'_>, id: &st
     let cart = authorized_cart(req, env, id)?;
     let (snapshot, held) = Checkout::new(env, catalog).hold(&cart).await?;
     let mut body = review_json(&cart, &checkout::review(catalog, snapshot).await?);
-    body["stock_held"] = json!(held);
+    if let Some(fields) = body.as_object_mut() {
+        fields.insert("stock_held".into(), json!(held));
+    }
     ok(&body)
 }
 
@@ -163,8 +165,8 @@ pub async fn pay_again(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut answer = json!({ "order": super::order_json(&order) });
-    if let Some(secret) = &order.payment.client_secret {
-        answer["client_secret"] = json!(secret);
+    if let (Some(secret), Some(fields)) = (&order.payment.client_secret, answer.as_object_mut()) {
+        fields.insert("client_secret".into(), json!(secret));
     }
     ok(&answer)
 }
