@@ -712,6 +712,30 @@ fn reservations_expire_by_alarm_and_sweeping_twice_changes_nothing() {
     let (status, body) = complete(&api, &b, &b_token, "b-key-0002", "4242424242424242", Some(b_total));
     assert_eq!(status, 201, "B buys once A's hold lapsed: {body}");
     assert_eq!(available(&api, "heavyweight-pocket-tee", "HPT-M"), 0);
+
+    // A client that keeps reading its checkout does not keep the stock: reads never
+    // renew a hold, so it lapses on time and another shopper buys the unit.
+    set_stock(&api, "HPT-M", 1);
+    let (c, c_token, c_total) = ready_cart(&api, "HPT-M", 1, "c@example.com");
+    let poll = |api: &Api| api.get(&format!("/checkouts/{c}"), Some(&c_token)).1;
+    assert_eq!(poll(&api)["stock_held"], true);
+    let deadline = Instant::now() + Duration::from_millis(3_500);
+    while Instant::now() < deadline {
+        let _ = poll(&api);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(poll(&api)["stock_held"], false, "the hold lapsed although the checkout was read");
+    assert_eq!(
+        available(&api, "heavyweight-pocket-tee", "HPT-M"),
+        1,
+        "free for others while C keeps polling"
+    );
+    let (d, d_token, d_total) = ready_cart(&api, "HPT-M", 1, "d@example.com");
+    let (status, body) = complete(&api, &d, &d_token, "d-key-0001", "4242424242424242", Some(d_total));
+    assert_eq!(status, 201, "another shopper buys the unit: {body}");
+    let (status, body) = complete(&api, &c, &c_token, "c-key-0001", "4242424242424242", Some(c_total));
+    assert_eq!(status, 409, "the poller's payment finds it sold: {body}");
+    assert_eq!(available(&api, "heavyweight-pocket-tee", "HPT-M"), 0, "sold once");
 }
 
 fn orders_and_carts_survive_a_restart() {

@@ -123,7 +123,10 @@ pub async fn refresh(cx: &ObjectContext<'_>, version: &str) -> Answer {
 }
 
 /// Holds the stock of a cart that is ready to pay, for `RESERVATION_TTL_SECONDS`
-/// (refreshed on each call); a cart not ready, or short of stock, holds nothing.
+/// from the first time it is granted; a cart not ready, or short of stock, holds
+/// nothing. Reads never renew a hold: once a checkout revision's hold lapsed, that
+/// revision holds nothing more (paying still sells the units if they are free), so a
+/// client that keeps polling cannot keep stock from other shoppers.
 pub async fn hold(cx: &ObjectContext<'_>, version: &str) -> worker::Result<Answer> {
     Ok(match try_hold(cx, version).await {
         Ok(held) => Answer::Held { held },
@@ -144,6 +147,10 @@ async fn try_hold(cx: &ObjectContext<'_>, version: &str) -> AppResult<bool> {
     if cx.store.meta::<String>(SOLD_TO)?.is_some_and(|key| key == state.checkout_key().as_str()) {
         return Ok(true);
     }
+    // This revision's hold lapsed: reads do not renew it (see `hold`).
+    if cx.store.held_until()?.is_some_and(|until| until <= now_ms() as u64) {
+        return Ok(false);
+    }
     let priced = price(cx, version, state).await?;
     if !priced.review.ready_to_pay() {
         return Ok(false);
@@ -155,13 +162,20 @@ async fn try_hold(cx: &ObjectContext<'_>, version: &str) -> AppResult<bool> {
     if cx.store.completing(now_ms() as u64, takeover_ms(cx.env))? || cx.store.state()?.checkout_seq != seq {
         return Ok(false);
     }
+    let now = now_ms() as u64;
+    let expires = match cx.store.held_until()? {
+        Some(until) if until <= now => return Ok(false),
+        Some(until) => until,
+        None => now + ttl_ms(cx.env),
+    };
     let items = stock_items_of(&priced.review.state.lines, &priced.products);
     let name = hold_name(cx.cart, priced.review.state.checkout_seq);
-    let ttl = ttl_ms(cx.env);
+    // The same expiry as the hold's first grant (a changed cart holds its new lines).
+    let ttl = expires.saturating_sub(now).max(1);
     match Inventory::new(cx.env, cx.caller)?.reserve(&name, &items, ttl).await? {
         Stock::Granted(available) => {
             cx.remember(&available);
-            cx.store.set_held_until(Some(now_ms() as u64 + ttl))?;
+            cx.store.set_held_until(Some(expires))?;
             Ok(true)
         }
         Stock::Short(available) => {
