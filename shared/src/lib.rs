@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod ids;
 pub mod keys;
+pub mod limits;
 pub mod listing;
 pub mod money;
 pub mod orders;

@@ -323,9 +323,21 @@ fn hex_32(text: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
+/// The longest `Stripe-Signature` header read (Stripe's carry a timestamp and one `v1`
+/// per signing secret, about 80 bytes each).
+pub const MAX_SIGNATURE_HEADER_BYTES: usize = 1024;
+/// The most entries (`t`, `v1`, `v0`, …) a `Stripe-Signature` header may have: each `v1`
+/// costs an HMAC, so a header cannot make the shop compute many.
+pub const MAX_SIGNATURE_ENTRIES: usize = 8;
+
 /// The timestamp and the `v1` signatures of a `Stripe-Signature` header
-/// (`t=1700000000,v1=…,v1=…,v0=…`; other schemes are ignored).
+/// (`t=1700000000,v1=…,v1=…,v0=…`; other schemes are ignored). A header over
+/// [`MAX_SIGNATURE_HEADER_BYTES`] or with more than [`MAX_SIGNATURE_ENTRIES`] entries is
+/// refused before anything is computed.
 pub fn parse_signature_header(header: &str) -> Result<(i64, Vec<[u8; 32]>), SignatureError> {
+    if header.len() > MAX_SIGNATURE_HEADER_BYTES || header.split(',').count() > MAX_SIGNATURE_ENTRIES {
+        return Err(SignatureError::Malformed);
+    }
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for part in header.split(',') {
@@ -385,6 +397,23 @@ pub fn verify_stripe_webhook(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn oversized_signature_headers_are_refused_before_any_hmac() {
+        let payload = br#"{"id":"evt_1"}"#;
+        let good = header(b"whsec_x", 1_000, payload);
+        let many = format!("{good}{}", ",v1=00".repeat(MAX_SIGNATURE_ENTRIES));
+        assert_eq!(
+            verify_stripe_webhook(b"whsec_x", &many, payload, 1_000, 300),
+            Err(SignatureError::Malformed)
+        );
+        let long = format!("{good},v0={}", "a".repeat(MAX_SIGNATURE_HEADER_BYTES));
+        assert_eq!(
+            verify_stripe_webhook(b"whsec_x", &long, payload, 1_000, 300),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(verify_stripe_webhook(b"whsec_x", &good, payload, 1_000, 300), Ok(1_000));
+    }
 
     #[test]
     fn a_failed_attempt_leaves_the_order_payable_and_only_a_cancel_ends_it() {

@@ -75,6 +75,7 @@ fn main() {
         ("each_request_logs_one_json_line", each_request_logs_one_json_line),
         ("healthz_reports_the_catalog", healthz_reports_the_catalog),
         ("redirects_never_leave_the_shop", redirects_never_leave_the_shop),
+        ("limits_count_an_ipv6_64_and_the_merchant_api", limits_count_an_ipv6_64_and_the_merchant_api),
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -389,6 +390,58 @@ fn writes_over_the_limit_get_429_with_retry_after(w: &World) {
     assert_eq!(body["error"], "rate_limited", "{body}");
     assert_eq!(send_raw(&base, "GET", "/products", &api_client, b"").status, 200, "reads are not limited");
     println!("limit {limit} per {period} s: write {} answered 429, Retry-After {wait} s", limit + 1);
+}
+
+/// A client cannot step around the write limit by moving to another address of its own
+/// IPv6 /64; the merchant API is limited too (guessed tokens included), on its own count.
+fn limits_count_an_ipv6_64_and_the_merchant_api(w: &World) {
+    let (limit, period) = storefront_tests::write_limit();
+    let base = format!("{}/api/v1", w.strict.base);
+    start_of_a_window(period, 2 * limit + 10);
+    for i in 0..limit {
+        let address = format!("2001:db8:aa:1::{:x}", i + 1);
+        let headers = [("cf-connecting-ip", address.as_str()), ("content-type", "application/json")];
+        assert_eq!(
+            send_raw(&base, "POST", "/carts", &headers, b"{}").status,
+            201,
+            "write {i} from {address}"
+        );
+    }
+    let same_64 = [("cf-connecting-ip", "2001:db8:aa:1:ffff:1:2:3"), ("content-type", "application/json")];
+    assert_eq!(
+        send_raw(&base, "POST", "/carts", &same_64, b"{}").status,
+        429,
+        "another address of the same /64"
+    );
+    let next_64 = [("cf-connecting-ip", "2001:db8:aa:2::1"), ("content-type", "application/json")];
+    assert_eq!(
+        send_raw(&base, "POST", "/carts", &next_64, b"{}").status,
+        201,
+        "another /64 is another client"
+    );
+    // The merchant API: wrong tokens are counted, then even the right one waits.
+    let guesser = "203.0.113.50";
+    for i in 0..limit {
+        let guess = format!("Bearer guess-{i:032}");
+        let headers = [("cf-connecting-ip", guesser), ("authorization", guess.as_str())];
+        assert_eq!(send_raw(&base, "GET", "/admin/orders", &headers, b"").status, 401, "guess {i}");
+    }
+    let right = format!("Bearer {}", storefront_tests::ADMIN_TOKEN);
+    let limited = send_raw(
+        &base,
+        "GET",
+        "/admin/orders",
+        &[("cf-connecting-ip", guesser), ("authorization", &right)],
+        b"",
+    );
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.header("retry-after").is_some());
+    let elsewhere = [("cf-connecting-ip", "203.0.113.51"), ("authorization", right.as_str())];
+    assert_eq!(
+        send_raw(&base, "GET", "/admin/orders", &elsewhere, b"").status,
+        200,
+        "the merchant elsewhere"
+    );
 }
 
 fn oversized_bodies_get_413(w: &World) {

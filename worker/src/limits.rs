@@ -7,7 +7,8 @@
 //! Over the limit the request is answered `429` with `Retry-After` (the binding's
 //! period: it does not say when its window ends). The limiter fails open: if the binding
 //! is missing or errs, the write goes ahead and the problem is logged.
-//! `RATE_LIMITS = "off"` skips it (load tests send everything from one address).
+//! `RATE_LIMITS = "off"` skips it (load tests send everything from one address). The
+//! merchant API is counted too, under its own key per client.
 
 use crate::bindings;
 use crate::error::{AppError, AppResult};
@@ -18,12 +19,31 @@ use worker::{Env, Request};
 /// at most.
 pub const PERIOD_SECONDS: u32 = 60;
 
+/// What a limited request counts against: shoppers' writes, or the merchant API (its
+/// own count, so a merchant's tools and shoppers do not share one budget, and a guessed
+/// token costs a request like any other).
+#[derive(Clone, Copy)]
+pub enum Scope {
+    Write,
+    Admin,
+}
+
 /// Counts one write by the request's client; `429` when over the limit.
 pub async fn check_write(env: &Env, req: &Request) -> AppResult<()> {
+    check(env, req, Scope::Write).await
+}
+
+/// Counts one request of `scope` by the request's client (an IPv6 client by its /64,
+/// see `shared::limits::client_key`); `429` when over the limit.
+pub async fn check(env: &Env, req: &Request, scope: Scope) -> AppResult<()> {
     if bindings::is(env, bindings::RATE_LIMITS, "off") {
         return Ok(());
     }
-    let key = format!("ip:{}", http::client_ip(req));
+    let client = shared::limits::client_key(&http::client_ip(req));
+    let key = match scope {
+        Scope::Write => client,
+        Scope::Admin => format!("admin:{client}"),
+    };
     let outcome = match env.rate_limiter(bindings::WRITE_LIMITER) {
         Ok(limiter) => limiter.limit(key).await,
         Err(e) => Err(e),

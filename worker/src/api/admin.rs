@@ -65,6 +65,8 @@ pub async fn handle(
         path.extend_from_slice(segments);
         return Err(super::not_answered(&path));
     }
+    // Counted before the token is checked: guessing tokens costs requests too.
+    crate::limits::check(env, &req, crate::limits::Scope::Admin).await?;
     authorize(&req, env)?;
     match segments {
         ["stock", sku] => {
