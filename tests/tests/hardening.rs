@@ -460,6 +460,40 @@ fn oversized_bodies_get_413(w: &World) {
     let reply = send_raw(&base, "POST", &format!("/carts/{id}/lines"), &headers, body.as_bytes());
     assert_eq!(reply.status, 413, "{}", reply.body);
     assert_eq!(serde_json::from_str::<Value>(&reply.body).unwrap()["error"], "payload_too_large");
+    // Without a Content-Length (chunked), the cap holds as the body streams in: the JSON
+    // API, a form, and the webhook.
+    let big_json = json!({ "email": big, "number": "FL-AAAAA-AAAAA" }).to_string();
+    let head = chunked_post(&w.shop.base, "/api/v1/orders/lookup", "application/json", big_json.as_bytes());
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    let small = br#"{"email":"nobody@example.com","number":"FL-AAAAA-AAAAA"}"#;
+    let head = chunked_post(&w.shop.base, "/api/v1/orders/lookup", "application/json", small);
+    assert!(head.starts_with("HTTP/1.1 404"), "a small chunked body is read: {head}");
+    let head = chunked_post(&w.shop.base, "/webhooks/stripe", "application/json", &vec![b' '; 300 * 1024]);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+}
+
+/// Posts `body` with `Transfer-Encoding: chunked` (no Content-Length); answers the
+/// response's status line and headers.
+fn chunked_post(base: &str, path: &str, content_type: &str, body: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .into_bytes();
+    for chunk in body.chunks(4096) {
+        request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        request.extend_from_slice(chunk);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    let _ = stream.write_all(&request);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    text.split("\r\n\r\n").next().unwrap_or_default().to_string()
 }
 
 fn a_panic_does_not_take_later_requests_down(w: &World) {

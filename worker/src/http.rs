@@ -98,6 +98,33 @@ pub fn is_https(req: &Request) -> bool {
     req.inner().url().starts_with("https:")
 }
 
+/// The request's body, at most `max` bytes: a `Content-Length` over it is refused before
+/// anything is read, and a body without one (chunked) is refused as soon as what has
+/// streamed in passes `max` — never buffered whole first. 413 either way.
+pub async fn read_capped(req: &mut Request, max: usize) -> AppResult<Vec<u8>> {
+    use futures_util::StreamExt;
+    if let Some(length) = req.headers().get("content-length")? {
+        match length.trim().parse::<usize>() {
+            Ok(n) if n > max => return Err(AppError::PayloadTooLarge),
+            Ok(_) => {}
+            Err(_) => return Err(AppError::BadRequest("The Content-Length header is not a number.".into())),
+        }
+    }
+    // No body at all reads as an empty one.
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Vec::new());
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
+        if body.len().saturating_add(chunk.len()) > max {
+            return Err(AppError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Reads an urlencoded form body, refusing bodies over [`MAX_FORM_BYTES`] and other
 /// content types.
 pub async fn read_form(req: &mut Request) -> AppResult<Fields> {
@@ -108,19 +135,7 @@ pub async fn read_form(req: &mut Request) -> AppResult<Fields> {
             "Send this form as application/x-www-form-urlencoded (a normal HTML form).".into(),
         ));
     }
-    if let Some(length) = req.headers().get("content-length")? {
-        match length.trim().parse::<usize>() {
-            Ok(n) if n > MAX_FORM_BYTES => return Err(AppError::PayloadTooLarge),
-            Ok(_) => {}
-            Err(_) => return Err(AppError::BadRequest("The Content-Length header is not a number.".into())),
-        }
-    }
-    let body =
-        req.bytes().await.map_err(|_| AppError::BadRequest("The form body could not be read.".into()))?;
-    if body.len() > MAX_FORM_BYTES {
-        return Err(AppError::PayloadTooLarge);
-    }
-    Fields::parse(&body)
+    Fields::parse(&read_capped(req, MAX_FORM_BYTES).await?)
 }
 
 /// Reads a JSON body into `T`, refusing other content types and bodies over
@@ -131,16 +146,7 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> App
     if essence != "application/json" {
         return Err(AppError::UnsupportedMediaType("application/json"));
     }
-    if let Some(length) = req.headers().get("content-length")? {
-        if length.trim().parse::<usize>().map_or(true, |n| n > MAX_FORM_BYTES) {
-            return Err(AppError::PayloadTooLarge);
-        }
-    }
-    let body =
-        req.bytes().await.map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
-    if body.len() > MAX_FORM_BYTES {
-        return Err(AppError::PayloadTooLarge);
-    }
+    let body = read_capped(req, MAX_FORM_BYTES).await?;
     serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("The JSON body is not valid here: {e}.")))
 }

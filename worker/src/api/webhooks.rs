@@ -13,17 +13,8 @@ pub async fn stripe(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) ->
     if req.method() != Method::Post {
         return Err(AppError::MethodNotAllowed("POST"));
     }
-    if let Some(length) = req.headers().get("content-length")? {
-        if length.trim().parse::<usize>().map_or(true, |n| n > MAX_PAYLOAD_BYTES) {
-            return Err(AppError::PayloadTooLarge);
-        }
-    }
     let signature = req.headers().get("stripe-signature")?;
-    let payload =
-        req.bytes().await.map_err(|_| AppError::BadRequest("The webhook body could not be read.".into()))?;
-    if payload.len() > MAX_PAYLOAD_BYTES {
-        return Err(AppError::PayloadTooLarge);
-    }
+    let payload = crate::http::read_capped(&mut req, MAX_PAYLOAD_BYTES).await?;
     let body = match webhook::receive(env, catalog.caller(env), signature.as_deref(), &payload).await? {
         Received::Applied { event, order } => json!({ "received": true, "event": event, "result": "applied",
             "order": { "number": order.number, "status": order.status } }),
