@@ -23,6 +23,19 @@ use storefront_tests::{
 
 /// Markup payloads: each contains `<`, so finding one verbatim in a response means it
 /// was reflected unescaped.
+/// Text that breaks code which slices by byte offset or indexes unchecked.
+const NON_ASCII: [&str; 9] = [
+    "1234é5678",
+    "123é AB",
+    "日本語の住所",
+    "e\u{301}\u{301}\u{301}",
+    "\u{202E}gnp.exe\u{202C}",
+    "a\u{0}b",
+    "😀😀😀😀😀",
+    "\u{ff19}\u{ff14}\u{ff11}\u{ff10}\u{ff17}",
+    "Ｋ1Ａ ０Ｂ1",
+];
+
 const XSS: [&str; 6] = [
     "<script>alert(1)</script>",
     "\"><img src=x onerror=alert(1)>",
@@ -207,6 +220,85 @@ fn cases(t: &Target) -> Vec<Case> {
                 expect,
                 Some(payload),
             );
+        }
+    }
+
+    // 1b. Text that breaks byte-offset code in every text field of every form, and of
+    // the address in every position: multi-byte letters (one where a ZIP+4 is sliced),
+    // combining marks, bidi controls, NUL, emoji, full-width digits. Served or refused,
+    // never a 5xx (a panic would reset the isolate).
+    for (path, others, field, _) in &form_fields {
+        for text in NON_ASCII {
+            let mut fields = others.clone();
+            fields.push((field, text));
+            push(
+                "non-ASCII text",
+                format!("{path} {field}={text:?}"),
+                "POST",
+                t.form(path, &fields),
+                Expect::Either,
+                None,
+            );
+        }
+    }
+    for field in ["name", "line1", "line2", "city", "region", "postal_code", "country"] {
+        for text in NON_ASCII {
+            let fields: Vec<(&str, &str)> = valid_address()
+                .into_iter()
+                .map(|(n, v)| if n == field { (n, text) } else { (n, v) })
+                .collect();
+            push(
+                "non-ASCII text",
+                format!("/checkout/address {field}={text:?}"),
+                "POST",
+                t.form("/checkout/address", &fields),
+                Expect::Either,
+                None,
+            );
+        }
+    }
+    for text in NON_ASCII {
+        let s = serde_json::to_string(text).unwrap();
+        let address = |field: &str| {
+            let mut fields: serde_json::Map<String, Value> = valid_address()
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), Value::String(v.to_string())))
+                .collect();
+            fields.insert(field.to_string(), Value::String(text.to_string()));
+            Value::Object(fields).to_string()
+        };
+        let mut json_cases = vec![
+            (format!("{api}/lines"), format!("{{\"sku\": {s}}}")),
+            (format!("{api}/discount"), format!("{{\"code\": {s}}}")),
+            (format!("{checkout}/contact"), format!("{{\"email\": {s}}}")),
+            (format!("{checkout}/shipping"), format!("{{\"rate\": {s}}}")),
+            ("/orders/lookup".to_string(), format!("{{\"email\": {s}, \"number\": {s}}}")),
+            (
+                "/orders/FL-AAAAA-AAAAA/payment".to_string(),
+                format!("{{\"token\": {s}, \"payment_method\": {s}}}"),
+            ),
+        ];
+        for field in ["name", "line1", "line2", "city", "region", "postal_code", "country"] {
+            json_cases.push((format!("{checkout}/address"), address(field)));
+        }
+        for (path, body) in json_cases {
+            let method = if path.ends_with("/lines") || path.starts_with("/orders") { "POST" } else { "PUT" };
+            push(
+                "non-ASCII text",
+                format!("{method} {path} {body}"),
+                method,
+                json_to(path, &body, true),
+                Expect::Either,
+                None,
+            );
+        }
+        let e = enc(text);
+        for path in [
+            format!("/search?q={e}"),
+            format!("/api/v1/search?q={e}"),
+            format!("/collections/knitwear?filter.size={e}"),
+        ] {
+            push("non-ASCII text", path.clone(), "GET", get(path), Expect::Either, None);
         }
     }
 
