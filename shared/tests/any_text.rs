@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use storefront_shared::cart::CartAction;
-use storefront_shared::checkout::{card_digits, CheckoutAction, Email, IdempotencyKey};
+use storefront_shared::checkout::{card_digits, AddressInput, CheckoutAction, Email, IdempotencyKey};
 use storefront_shared::listing::{ListingParams, SortOrder};
 use storefront_shared::orders::PaymentProvider;
 use storefront_shared::payments::{parse_signature_header, valid_payment_method};
@@ -109,6 +109,25 @@ proptest! {
         let pairs = vec![(name.clone(), value.clone()), ("sort".to_string(), value.clone()),
                          ("price.min".to_string(), value.clone()), (format!("filter.{name}"), value)];
         let _ = ListingParams::parse(&pairs, Currency::USD);
+    }
+
+    /// Every field of the address form, for every country with its own postal-code rule
+    /// and one without: an answer (accepted or field errors), never a panic.
+    #[test]
+    fn any_address_text_is_answered_not_a_panic(
+        name in nasty_text(), line1 in nasty_text(), city in nasty_text(),
+        region in nasty_text(), postal_code in nasty_text(),
+        country in prop_oneof![Just("US"), Just("CA"), Just("DE"), Just("FR"), Just("ES"), Just("IT"),
+                               Just("NL"), Just("IE"), Just("GB"), Just("JP")],
+    ) {
+        let shippable: Vec<String> =
+            ["US", "CA", "DE", "FR", "ES", "IT", "NL", "IE", "GB", "JP"].iter().map(|c| c.to_string()).collect();
+        let input = AddressInput {
+            name, line1, line2: String::new(), city, region, postal_code, country: country.to_string(),
+        };
+        if let Ok(address) = input.validate(&shippable) {
+            prop_assert!(!address.postal_code.chars().any(char::is_control));
+        }
     }
 
     #[test]
