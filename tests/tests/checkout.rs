@@ -70,6 +70,7 @@ fn main() {
             "unknown_steps_and_actions_are_refused_not_run_as_another",
             unknown_steps_and_actions_are_refused_not_run_as_another,
         ),
+        ("one_client_cannot_hold_a_sku_with_many_carts", one_client_cannot_hold_a_sku_with_many_carts),
     ];
     let mut trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     trials.push(Trial::test("reservations_expire_by_alarm_and_sweeping_twice_changes_nothing", || {
@@ -736,6 +737,39 @@ fn reservations_expire_by_alarm_and_sweeping_twice_changes_nothing() {
     let (status, body) = complete(&api, &c, &c_token, "c-key-0001", "4242424242424242", Some(c_total));
     assert_eq!(status, 409, "the poller's payment finds it sold: {body}");
     assert_eq!(available(&api, "heavyweight-pocket-tee", "HPT-M"), 0, "sold once");
+}
+
+/// One address filling many carts holds no more of a SKU than one cart line could (99
+/// units, counted over its IPv6 /64); the shopper it refused can still pay, and another
+/// client gets the rest.
+fn one_client_cannot_hold_a_sku_with_many_carts(w: &World) {
+    let api = Api::new(&w.shop);
+    let (sku, product) = ("ALS-FOREST", "alpaca-scarf");
+    set_stock(&api, sku, 200);
+    let read_as = |id: &str, token: &str, address: &str| {
+        let (status, body) =
+            api.call("GET", &format!("/checkouts/{id}"), Some(token), &[("cf-connecting-ip", address)], None);
+        assert_eq!(status, 200, "{body}");
+        body["stock_held"].as_bool().unwrap()
+    };
+    let (first, first_token, _) = ready_cart(&api, sku, 99, "hoarder@example.com");
+    assert!(read_as(&first, &first_token, "2001:db8:77:1::1"), "one full line is held");
+    assert_eq!(available(&api, product, sku), 101);
+    let (second, second_token, second_total) = ready_cart(&api, sku, 1, "hoarder@example.com");
+    assert!(
+        !read_as(&second, &second_token, "2001:db8:77:1::2"),
+        "a second cart of the same client (the same /64) holds nothing more"
+    );
+    assert_eq!(available(&api, product, sku), 101, "the refused hold took nothing");
+    assert!(read_as(&first, &first_token, "2001:db8:77:1::3"), "the first cart still holds its own");
+    let (other, other_token, _) = ready_cart(&api, sku, 99, "other@example.com");
+    assert!(read_as(&other, &other_token, "2001:db8:77:2::1"), "another client holds what is left");
+    assert_eq!(available(&api, product, sku), 2);
+    // A hold is a courtesy, not a condition: the refused cart still buys a free unit.
+    let (status, body) =
+        complete(&api, &second, &second_token, "hoard-key-0001", "4242424242424242", Some(second_total));
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(available(&api, product, sku), 1);
 }
 
 fn orders_and_carts_survive_a_restart() {

@@ -114,10 +114,10 @@ impl<'a, 't> Checkout<'a, 't> {
         Ok(Changed { snapshot, refused })
     }
 
-    /// Holds the stock of a cart that is ready to pay (the payment step); returns the
-    /// cart and whether its stock is held.
-    pub async fn hold(&self, id: &CartId) -> AppResult<(Snapshot, bool)> {
-        let command = CartCommand::Hold { version: self.catalog.version().to_string() };
+    /// Holds the stock of a cart that is ready to pay (the payment step) for the client
+    /// `holder` (`limits::client`); returns the cart and whether its stock is held.
+    pub async fn hold(&self, id: &CartId, holder: String) -> AppResult<(Snapshot, bool)> {
+        let command = CartCommand::Hold { version: self.catalog.version().to_string(), holder };
         let (snapshot, answer) = self.cart(id)?.send(command).await?;
         Ok((snapshot, matches!(answer, Answer::Held { held: true })))
     }

@@ -50,6 +50,9 @@ pub enum Stock {
     Granted(BTreeMap<String, u32>),
     /// Nothing held or sold anywhere: what is free per SKU, for the short ones' shards.
     Short(BTreeMap<String, u32>),
+    /// Nothing held anywhere: the client holds as much of a SKU as one client may
+    /// (`object::MAX_UNITS_HELD_PER_CLIENT`); what is free per SKU on those shards.
+    Capped(BTreeMap<String, u32>),
 }
 
 /// The client of the inventory shards (from the worker or from a cart object).
@@ -109,13 +112,27 @@ impl<'t> Inventory<'t> {
         Ok(available)
     }
 
-    /// Holds every item under `id` for `ttl_ms`, or none: a shard that is short gives
-    /// back nothing, and the shards that held are released.
-    pub async fn reserve(&self, id: &str, items: &[StockItem], ttl_ms: u64) -> AppResult<Stock> {
+    /// Holds every item under `id` for `ttl_ms` for the client `holder` (`None`: not
+    /// counted against a client), or none: a shard that is short or capped gives back
+    /// nothing, and the shards that held are released.
+    pub async fn reserve(
+        &self,
+        id: &str,
+        holder: Option<&str>,
+        items: &[StockItem],
+        ttl_ms: u64,
+    ) -> AppResult<Stock> {
         forget(items);
         let now_ms = now_ms() as u64;
+        let holder = holder.map(str::to_string);
         let replies = self
-            .per_shard(items, |items| InventoryCommand::Reserve { id: id.to_string(), items, ttl_ms, now_ms })
+            .per_shard(items, |items| InventoryCommand::Reserve {
+                id: id.to_string(),
+                holder: holder.clone(),
+                items,
+                ttl_ms,
+                now_ms,
+            })
             .await;
         let mut held = Vec::new();
         let outcome = gather(replies, &mut held);
@@ -197,7 +214,8 @@ fn unexpected(reply: &InventoryReply) -> AppError {
 
 /// Folds per-shard replies of a hold or a sale; `granted` gets the shards that did it.
 fn gather(replies: Vec<(u32, AppResult<InventoryReply>)>, granted: &mut Vec<u32>) -> AppResult<Stock> {
-    let (mut available, mut short, mut failed) = (BTreeMap::new(), None::<BTreeMap<_, _>>, None);
+    let (mut available, mut short, mut capped, mut failed) =
+        (BTreeMap::new(), None::<BTreeMap<_, _>>, None::<BTreeMap<_, _>>, None);
     for (shard, reply) in replies {
         match reply {
             Ok(InventoryReply::Reserved { available: part }) => {
@@ -209,6 +227,9 @@ fn gather(replies: Vec<(u32, AppResult<InventoryReply>)>, granted: &mut Vec<u32>
             Ok(InventoryReply::SoldOut { available: part }) => {
                 short.get_or_insert_with(BTreeMap::new).extend(part)
             }
+            Ok(InventoryReply::Capped { available: part }) => {
+                capped.get_or_insert_with(BTreeMap::new).extend(part)
+            }
             Ok(other) => failed = Some(unexpected(&other)),
             Err(e) => failed = Some(e),
         }
@@ -218,6 +239,9 @@ fn gather(replies: Vec<(u32, AppResult<InventoryReply>)>, granted: &mut Vec<u32>
     }
     if let Some(short) = short {
         return Ok(Stock::Short(short));
+    }
+    if let Some(capped) = capped {
+        return Ok(Stock::Capped(capped));
     }
     Ok(Stock::Granted(available))
 }

@@ -28,6 +28,12 @@ pub enum Scope {
     Admin,
 }
 
+/// The key the request's client is counted under (an IPv6 client by its /64, see
+/// `shared::limits::client_key`): for rate limits, and for the stock it may hold.
+pub fn client(req: &Request) -> String {
+    shared::limits::client_key(&http::client_ip(req))
+}
+
 /// Counts one write by the request's client; `429` when over the limit.
 pub async fn check_write(env: &Env, req: &Request) -> AppResult<()> {
     check(env, req, Scope::Write).await
@@ -39,7 +45,7 @@ pub async fn check(env: &Env, req: &Request, scope: Scope) -> AppResult<()> {
     if bindings::is(env, bindings::RATE_LIMITS, "off") {
         return Ok(());
     }
-    let client = shared::limits::client_key(&http::client_ip(req));
+    let client = client(req);
     let key = match scope {
         Scope::Write => client,
         Scope::Admin => format!("admin:{client}"),

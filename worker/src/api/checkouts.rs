@@ -8,6 +8,7 @@ use crate::catalog::CatalogReader;
 use crate::checkout::{self, Checkout, CompleteRequest, Outcome};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy};
+use crate::limits;
 use crate::orders::Orders;
 use crate::payments;
 use serde_json::json;
@@ -30,7 +31,7 @@ pub async fn start(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> 
 /// The checkout; one that is ready to pay holds its stock while the buyer pays.
 pub async fn show(req: &Request, env: &Env, catalog: &CatalogReader<'_>, id: &str) -> AppResult<Response> {
     let cart = authorized_cart(req, env, id)?;
-    let (snapshot, held) = Checkout::new(env, catalog).hold(&cart).await?;
+    let (snapshot, held) = Checkout::new(env, catalog).hold(&cart, limits::client(req)).await?;
     let mut body = review_json(&cart, &checkout::review(catalog, snapshot).await?);
     if let Some(fields) = body.as_object_mut() {
         fields.insert("stock_held".into(), json!(held));

@@ -95,9 +95,10 @@ async fn hold_burst(
     let started = now_ms();
     let mut granted = 0;
     for wave in names.chunks(concurrency) {
-        let answers =
-            join_all(wave.iter().map(|name| inventory.reserve(name, std::slice::from_ref(&item), 1_000)))
-                .await;
+        let answers = join_all(
+            wave.iter().map(|name| inventory.reserve(name, None, std::slice::from_ref(&item), 1_000)),
+        )
+        .await;
         granted += answers.iter().filter(|a| matches!(a, Ok(Stock::Granted(_)))).count();
     }
     let ms = now_ms() - started;

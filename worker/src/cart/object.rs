@@ -196,7 +196,7 @@ impl CartObject {
             CartCommand::Add { line, stock, must_fit } => {
                 self.add(cart, line, stock, must_fit, caller).await?
             }
-            CartCommand::Hold { version } => procedure::hold(&context, &version).await?,
+            CartCommand::Hold { version, holder } => procedure::hold(&context, &version, &holder).await?,
             CartCommand::Complete(command) => procedure::complete(&context, &command).await?,
             other => self.change(store, other)?,
         };

@@ -60,6 +60,9 @@ pub enum CartCommand {
     /// Holds the cart's stock while the shopper pays (checkout context).
     Hold {
         version: String,
+        /// The client asking (`shared::limits::client_key`), whose holds are capped.
+        #[serde(default)]
+        holder: String,
     },
     /// Places the order, exactly once per idempotency key (checkout context).
     Complete(Box<CompleteCommand>),

@@ -126,15 +126,17 @@ pub async fn refresh(cx: &ObjectContext<'_>, version: &str) -> Answer {
 /// from the first time it is granted; a cart not ready, or short of stock, holds
 /// nothing. Reads never renew a hold: once a checkout revision's hold lapsed, that
 /// revision holds nothing more (paying still sells the units if they are free), so a
-/// client that keeps polling cannot keep stock from other shoppers.
-pub async fn hold(cx: &ObjectContext<'_>, version: &str) -> worker::Result<Answer> {
-    Ok(match try_hold(cx, version).await {
+/// client that keeps polling cannot keep stock from other shoppers. Nor can one client
+/// fill many carts: `holder` (the client's rate-limit key) holds at most
+/// `inventory::object::MAX_UNITS_HELD_PER_CLIENT` units of a SKU over all its carts.
+pub async fn hold(cx: &ObjectContext<'_>, version: &str, holder: &str) -> worker::Result<Answer> {
+    Ok(match try_hold(cx, version, holder).await {
         Ok(held) => Answer::Held { held },
         Err(e) => failed(&e),
     })
 }
 
-async fn try_hold(cx: &ObjectContext<'_>, version: &str) -> AppResult<bool> {
+async fn try_hold(cx: &ObjectContext<'_>, version: &str, holder: &str) -> AppResult<bool> {
     if cx.store.completing(now_ms() as u64, takeover_ms(cx.env))? {
         return Ok(false);
     }
@@ -172,13 +174,18 @@ async fn try_hold(cx: &ObjectContext<'_>, version: &str) -> AppResult<bool> {
     let name = hold_name(cx.cart, priced.review.state.checkout_seq);
     // The same expiry as the hold's first grant (a changed cart holds its new lines).
     let ttl = expires.saturating_sub(now).max(1);
-    match Inventory::new(cx.env, cx.caller)?.reserve(&name, &items, ttl).await? {
+    match Inventory::new(cx.env, cx.caller)?.reserve(&name, Some(holder), &items, ttl).await? {
         Stock::Granted(available) => {
             cx.remember(&available);
             cx.store.set_held_until(Some(expires))?;
             Ok(true)
         }
         Stock::Short(available) => {
+            cx.remember(&available);
+            Ok(false)
+        }
+        Stock::Capped(available) => {
+            worker::console_warn!("cart {}: no hold, its client {holder} holds as much as one may", cx.cart);
             cx.remember(&available);
             Ok(false)
         }

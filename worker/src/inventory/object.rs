@@ -16,10 +16,27 @@ use shared::review::StockItem;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use wasm_bindgen::JsValue;
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
+};
 
 /// Ids whose commit state is remembered before the memory is cleared.
 const MAX_KNOWN_IDS: usize = 100_000;
+
+/// How many units of one SKU one client (`shared::limits::client_key`) may hold at once
+/// over all its carts: as many as one cart line can have. Past it the hold is refused —
+/// the shopper can still pay, a sale needs only free units — so one address cannot keep
+/// a SKU from other shoppers by filling many carts.
+pub const MAX_UNITS_HELD_PER_CLIENT: i64 = shared::Quantity::MAX as i64;
+
+/// A live or lapsed hold of one SKU.
+struct Hold {
+    quantity: i64,
+    /// Ms since the epoch.
+    expires_at: i64,
+    /// The client it was held for (`None`: not counted against a client).
+    holder: Option<String>,
+}
 
 /// A SKU as this object knows it.
 #[derive(Default)]
@@ -27,8 +44,8 @@ struct SkuStock {
     /// `None`: no row in storage yet (the catalog's figure will make one).
     on_hand: Option<i64>,
     catalog_stock: Option<i64>,
-    /// Hold id → (units, expiry in ms since the epoch).
-    holds: HashMap<String, (i64, i64)>,
+    /// Hold id → the hold.
+    holds: HashMap<String, Hold>,
 }
 
 impl SkuStock {
@@ -37,10 +54,21 @@ impl SkuStock {
         let held: i64 = self
             .holds
             .iter()
-            .filter(|(id, (_, expires))| *expires > now && id.as_str() != except)
-            .map(|(_, (q, _))| q)
+            .filter(|(id, hold)| hold.expires_at > now && id.as_str() != except)
+            .map(|(_, hold)| hold.quantity)
             .sum();
         (self.on_hand.unwrap_or(0) - held).max(0)
+    }
+
+    /// Units `holder` holds live at `now`, not counting the hold `except`.
+    fn held_by(&self, now: i64, holder: &str, except: &str) -> i64 {
+        self.holds
+            .iter()
+            .filter(|(id, hold)| {
+                hold.expires_at > now && id.as_str() != except && hold.holder.as_deref() == Some(holder)
+            })
+            .map(|(_, hold)| hold.quantity)
+            .sum()
     }
 }
 
@@ -66,6 +94,7 @@ struct HoldRow {
     id: String,
     quantity: i64,
     expires_at: i64,
+    holder: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -114,6 +143,8 @@ impl InventoryObject {
                 )",
                 None,
             )?;
+            // Objects created before holds recorded their client.
+            let _ = sql.exec("ALTER TABLE reservations ADD COLUMN holder TEXT", None);
             sql.exec("CREATE INDEX IF NOT EXISTS reservations_by_sku ON reservations (sku)", None)?;
             sql.exec(
                 "CREATE TABLE IF NOT EXISTS committed (id TEXT PRIMARY KEY, at INTEGER NOT NULL, items TEXT)",
@@ -135,12 +166,15 @@ impl InventoryObject {
             .exec("SELECT on_hand, catalog_stock FROM stock WHERE sku = ?", vec![text(sku)])?
             .to_array()?;
         let holds: Vec<HoldRow> = sql
-            .exec("SELECT id, quantity, expires_at FROM reservations WHERE sku = ?", vec![text(sku)])?
+            .exec("SELECT id, quantity, expires_at, holder FROM reservations WHERE sku = ?", vec![text(sku)])?
             .to_array()?;
         let stock = SkuStock {
             on_hand: rows.first().map(|r| r.on_hand),
             catalog_stock: rows.first().and_then(|r| r.catalog_stock),
-            holds: holds.into_iter().map(|h| (h.id, (h.quantity, h.expires_at))).collect(),
+            holds: holds
+                .into_iter()
+                .map(|h| (h.id, Hold { quantity: h.quantity, expires_at: h.expires_at, holder: h.holder }))
+                .collect(),
         };
         self.skus.borrow_mut().insert(sku.to_string(), stock);
         Ok(())
@@ -230,6 +264,7 @@ impl InventoryObject {
         &self,
         sql: &SqlStorage,
         id: String,
+        holder: Option<String>,
         items: &[StockItem],
         expires_at: i64,
         now: i64,
@@ -244,14 +279,32 @@ impl InventoryObject {
         if short {
             return Ok(InventoryReply::SoldOut { available });
         }
+        if let Some(client) = holder.as_deref() {
+            let skus = self.skus.borrow();
+            let over = wanted.iter().any(|(sku, (quantity, _))| {
+                let held = skus.get(sku).map_or(0, |s| s.held_by(now, client, &id));
+                held.saturating_add(*quantity) > MAX_UNITS_HELD_PER_CLIENT
+            });
+            if over {
+                return Ok(InventoryReply::Capped { available });
+            }
+        }
         for (sku, (quantity, _)) in &wanted {
             sql.exec(
-                "INSERT INTO reservations (id, sku, quantity, expires_at) VALUES (?, ?, ?, ?)
-                 ON CONFLICT (id, sku) DO UPDATE SET quantity = excluded.quantity, expires_at = excluded.expires_at",
-                vec![text(id.clone()), text(sku.clone()), int(*quantity), int(expires_at)],
+                "INSERT INTO reservations (id, sku, quantity, expires_at, holder) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (id, sku) DO UPDATE SET quantity = excluded.quantity,
+                   expires_at = excluded.expires_at, holder = excluded.holder",
+                vec![
+                    text(id.clone()),
+                    text(sku.clone()),
+                    int(*quantity),
+                    int(expires_at),
+                    SqlStorageValue::from(holder.clone()),
+                ],
             )?;
             if let Some(s) = self.skus.borrow_mut().get_mut(sku) {
-                s.holds.insert(id.clone(), (*quantity, expires_at));
+                let hold = Hold { quantity: *quantity, expires_at, holder: holder.clone() };
+                s.holds.insert(id.clone(), hold);
             }
         }
         self.alarm_by(expires_at).await?;
@@ -350,7 +403,7 @@ impl InventoryObject {
     fn sweep(&self, sql: &SqlStorage, now: i64) -> Result<u32> {
         let cursor = sql.exec("DELETE FROM reservations WHERE expires_at <= ?", vec![int(now)])?;
         for stock in self.skus.borrow_mut().values_mut() {
-            stock.holds.retain(|_, (_, expires)| *expires > now);
+            stock.holds.retain(|_, hold| hold.expires_at > now);
         }
         Ok(cursor.rows_written() as u32)
     }
@@ -384,8 +437,8 @@ impl InventoryObject {
                 let (available, _) = self.free_for(&sql, &wanted, now_ms as i64, &except)?;
                 Ok(InventoryReply::Available { available })
             }
-            InventoryCommand::Reserve { id, items, ttl_ms, now_ms } => {
-                self.reserve(&sql, id, &items, (now_ms + ttl_ms) as i64, now_ms as i64).await
+            InventoryCommand::Reserve { id, holder, items, ttl_ms, now_ms } => {
+                self.reserve(&sql, id, holder, &items, (now_ms + ttl_ms) as i64, now_ms as i64).await
             }
             InventoryCommand::Commit { id, items, now_ms, hold } => {
                 let hold = hold.unwrap_or_else(|| id.clone());

@@ -16,9 +16,12 @@ pub enum InventoryCommand {
         except: String,
     },
     /// All or nothing: holds every item under `id` until `now_ms + ttl_ms` (replacing a
-    /// hold of the same name), or none if any is short.
+    /// hold of the same name), or none if any is short or `holder` (a client) would hold
+    /// more of a SKU than one client may.
     Reserve {
         id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        holder: Option<String>,
         items: Vec<StockItem>,
         ttl_ms: u64,
         now_ms: u64,
@@ -66,6 +69,10 @@ pub enum InventoryReply {
     },
     /// Nothing was held or sold; what is free per SKU.
     SoldOut {
+        available: BTreeMap<String, u32>,
+    },
+    /// Nothing was held: the client already holds as much of a SKU as one client may.
+    Capped {
         available: BTreeMap<String, u32>,
     },
     /// Sold (now or by an earlier commit of the same id).

@@ -11,6 +11,7 @@ use crate::catalog::CatalogReader;
 use crate::checkout::{self, Checkout, CompleteRequest, Outcome};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
+use crate::limits;
 use crate::payments;
 use crate::security;
 use crate::session::Session;
@@ -133,7 +134,7 @@ pub async fn show(
     if session.is_new {
         return http::see_other("/cart");
     }
-    let (snapshot, _) = Checkout::new(env, catalog).hold(&session.id).await?;
+    let (snapshot, _) = Checkout::new(env, catalog).hold(&session.id, limits::client(req)).await?;
     let query = Fields::parse(http::query_string(req).as_bytes())?;
     let feedback = Feedback { step: query.get("step").and_then(step_from), ..Default::default() };
     render(req, env, catalog, snapshot, feedback, 200).await
