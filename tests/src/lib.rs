@@ -152,8 +152,17 @@ fn shop_vars<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = &'a (&'
 /// The write limit `wrangler.toml` gives the `WRITE_LIMITER` binding: (limit, period in
 /// seconds).
 pub fn write_limit() -> (u32, u32) {
+    rate_limit("WRITE_LIMITER")
+}
+
+/// The limit `wrangler.toml` gives the Rate Limiting binding `name`: (limit, period in
+/// seconds).
+pub fn rate_limit(name: &str) -> (u32, u32) {
     let config = fs::read_to_string(project_root().join("wrangler.toml")).unwrap_or_default();
-    let section = config.split("[[ratelimits]]").nth(1).unwrap_or_default();
+    let section = config
+        .split("[[ratelimits]]")
+        .find(|section| section.contains(&format!("name = \"{name}\"")))
+        .unwrap_or_else(|| panic!("wrangler.toml: no [[ratelimits]] named {name}"));
     let number = |key: &str| -> u32 {
         let at = section
             .find(&format!("{key} = "))

@@ -23,6 +23,9 @@ struct World {
     strict: Shop,
 }
 
+/// The webhook signing secret of the strict shop.
+const STRICT_WEBHOOK_SECRET: &str = "whsec_hardening_0123456789";
+
 /// The Durable Object deadline of the main test shop.
 const DO_TIMEOUT_MS: u64 = 1_500;
 
@@ -45,7 +48,7 @@ fn main() {
         let strict = Shop::start_with_args(
             strict_state.path(),
             200,
-            &[("RATE_LIMITS", "on")],
+            &[("RATE_LIMITS", "on"), ("STRIPE_WEBHOOK_SECRET", STRICT_WEBHOOK_SECRET)],
             &["--upstream-protocol", "https"],
         );
         Some((Arc::new(World { shop, strict }), state, strict_state))
@@ -76,6 +79,10 @@ fn main() {
         ("healthz_reports_the_catalog", healthz_reports_the_catalog),
         ("redirects_never_leave_the_shop", redirects_never_leave_the_shop),
         ("limits_count_an_ipv6_64_and_the_merchant_api", limits_count_an_ipv6_64_and_the_merchant_api),
+        (
+            "webhook_deliveries_are_limited_before_any_signature_check",
+            webhook_deliveries_are_limited_before_any_signature_check,
+        ),
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -442,6 +449,53 @@ fn limits_count_an_ipv6_64_and_the_merchant_api(w: &World) {
         200,
         "the merchant elsewhere"
     );
+}
+
+/// Forged webhook deliveries from one address are counted on their own limiter before the
+/// body or the signature is looked at: past the limit even a delivery whose signature
+/// would be checked gets 429 (Stripe delivers again later), and other senders go on.
+fn webhook_deliveries_are_limited_before_any_signature_check(w: &World) {
+    let (limit, period) = storefront_tests::rate_limit("WEBHOOK_LIMITER");
+    let (write_limit, _) = storefront_tests::write_limit();
+    assert!(limit > write_limit / 2, "sized for bursts of payment events, not like a shopper's writes");
+    let base = w.strict.base.clone();
+    let forger = "198.51.100.90";
+    let signed = |address: &str| {
+        let headers = [
+            ("cf-connecting-ip", address),
+            ("content-type", "application/json"),
+            (
+                "stripe-signature",
+                "t=1700000000,v1=0000000000000000000000000000000000000000000000000000000000000000",
+            ),
+        ];
+        send_raw(
+            &base,
+            "POST",
+            "/webhooks/stripe",
+            &headers,
+            br#"{"id":"evt_forged","type":"payment_intent.succeeded"}"#,
+        )
+    };
+    // The next window, so all of these land in one.
+    let period_ms = u128::from(period) * 1000;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    std::thread::sleep(Duration::from_millis((period_ms - now % period_ms) as u64 + 100));
+    let started = Instant::now();
+    for i in 0..limit {
+        let reply = signed(forger);
+        assert_eq!(reply.status, 400, "delivery {i} is checked and refused: {}", reply.body);
+    }
+    let limited = signed(forger);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(u64::from(period)), "all in one window ({elapsed:?})");
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    let wait: u32 = limited.header("retry-after").expect("Retry-After").parse().unwrap();
+    assert_eq!(wait, period);
+    let body: Value = serde_json::from_str(&limited.body).unwrap();
+    assert_eq!(body["error"], "rate_limited", "{body}");
+    assert_eq!(signed("198.51.100.91").status, 400, "another sender is checked as before");
+    println!("webhooks: {limit} deliveries per {period} s per address, delivery {} got 429", limit + 1);
 }
 
 fn oversized_bodies_get_413(w: &World) {

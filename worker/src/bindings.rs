@@ -18,6 +18,8 @@ pub const ORDER_INDEX: &str = "ORDER_INDEX";
 pub const ORDER_EVENTS: &str = "ORDER_EVENTS";
 /// Rate Limiting binding counting writes per client (`[[ratelimits]]`).
 pub const WRITE_LIMITER: &str = "WRITE_LIMITER";
+/// Rate Limiting binding counting webhook deliveries per sending address.
+pub const WEBHOOK_LIMITER: &str = "WEBHOOK_LIMITER";
 /// Bearer token of the merchant API (a secret).
 pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
 /// How long checkout holds stock, in seconds (a var; 900 by default).

@@ -8,7 +8,8 @@
 //! period: it does not say when its window ends). The limiter fails open: if the binding
 //! is missing or errs, the write goes ahead and the problem is logged.
 //! `RATE_LIMITS = "off"` skips it (load tests send everything from one address). The
-//! merchant API is counted too, under its own key per client.
+//! merchant API is counted too, under its own key per client, and webhook deliveries on
+//! their own binding (`WEBHOOK_LIMITER`, sized for a payment provider's bursts).
 
 use crate::bindings;
 use crate::error::{AppError, AppResult};
@@ -18,14 +19,29 @@ use worker::{Env, Request};
 /// The binding's `period` in `wrangler.toml`, in seconds: how long a refused client waits
 /// at most.
 pub const PERIOD_SECONDS: u32 = 60;
+/// The `WEBHOOK_LIMITER` binding's `period`, in seconds.
+pub const WEBHOOK_PERIOD_SECONDS: u32 = 10;
 
-/// What a limited request counts against: shoppers' writes, or the merchant API (its
-/// own count, so a merchant's tools and shoppers do not share one budget, and a guessed
-/// token costs a request like any other).
+/// What a limited request counts against: shoppers' writes, the merchant API (its own
+/// count, so a merchant's tools and shoppers do not share one budget, and a guessed
+/// token costs a request like any other), or webhook deliveries (counted before any
+/// signature is checked, so forged deliveries cannot make the worker compute HMACs at
+/// will).
 #[derive(Clone, Copy)]
 pub enum Scope {
     Write,
     Admin,
+    Webhook,
+}
+
+impl Scope {
+    /// The binding that counts this scope, and the period it was given in `wrangler.toml`.
+    fn limiter(self) -> (&'static str, u32) {
+        match self {
+            Scope::Write | Scope::Admin => (bindings::WRITE_LIMITER, PERIOD_SECONDS),
+            Scope::Webhook => (bindings::WEBHOOK_LIMITER, WEBHOOK_PERIOD_SECONDS),
+        }
+    }
 }
 
 /// The key the request's client is counted under (an IPv6 client by its /64, see
@@ -47,18 +63,19 @@ pub async fn check(env: &Env, req: &Request, scope: Scope) -> AppResult<()> {
     }
     let client = client(req);
     let key = match scope {
-        Scope::Write => client,
+        Scope::Write | Scope::Webhook => client,
         Scope::Admin => format!("admin:{client}"),
     };
-    let outcome = match env.rate_limiter(bindings::WRITE_LIMITER) {
+    let (binding, period) = scope.limiter();
+    let outcome = match env.rate_limiter(binding) {
         Ok(limiter) => limiter.limit(key).await,
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(outcome) if !outcome.success => Err(AppError::TooManyRequests(PERIOD_SECONDS)),
+        Ok(outcome) if !outcome.success => Err(AppError::TooManyRequests(period)),
         Ok(_) => Ok(()),
         Err(e) => {
-            worker::console_warn!("write limiter unavailable, write allowed: {e}");
+            worker::console_warn!("rate limiter {binding} unavailable, request allowed: {e}");
             Ok(())
         }
     }

@@ -1,10 +1,13 @@
 //! `POST /webhooks/stripe`: the adapter over `payments::webhook` — the raw body and its
 //! `Stripe-Signature` in, a small JSON acknowledgement out (Stripe retries anything but
 //! a 2xx; a refused signature is a 400 and is not retried usefully, which is the point).
+//! Deliveries are counted per sending address before the body or the signature is read
+//! (`limits::Scope::Webhook`); over the limit Stripe gets a 429 and delivers again later.
 
 use super::ok;
 use crate::catalog::CatalogReader;
 use crate::error::{AppError, AppResult};
+use crate::limits::{self, Scope};
 use crate::payments::webhook::{self, Received, MAX_PAYLOAD_BYTES};
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
@@ -13,6 +16,7 @@ pub async fn stripe(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) ->
     if req.method() != Method::Post {
         return Err(AppError::MethodNotAllowed("POST"));
     }
+    limits::check(env, &req, Scope::Webhook).await?;
     let signature = req.headers().get("stripe-signature")?;
     let payload = crate::http::read_capped(&mut req, MAX_PAYLOAD_BYTES).await?;
     let body = match webhook::receive(env, catalog.caller(env), signature.as_deref(), &payload).await? {
