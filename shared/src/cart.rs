@@ -59,7 +59,7 @@ pub fn quantity_after_add(
     match existing {
         None if line_count >= MAX_LINES => Err(CartError::TooManyLines),
         None => Ok(added),
-        Some(held) => Quantity::new(held.get() + added.get())
+        Some(held) => Quantity::new(held.get().saturating_add(added.get()))
             .map_err(|_| CartError::TooManyOfOne { sku: sku.clone(), existing: held.get() }),
     }
 }

@@ -285,8 +285,8 @@ pub fn find_discount<'a>(
 
 /// `amount × rate`, rounded half up to the minor unit.
 pub fn apply_rate(amount: Money, rate: BasisPoints) -> Result<Money, MoneyError> {
-    let product = i128::from(amount.minor()) * i128::from(rate.0);
-    let rounded = (product + 5_000).div_euclid(10_000);
+    let product = i128::from(amount.minor()).checked_mul(i128::from(rate.0)).ok_or(MoneyError::Overflow)?;
+    let rounded = product.checked_add(5_000).ok_or(MoneyError::Overflow)?.div_euclid(10_000);
     let minor = i64::try_from(rounded).map_err(|_| MoneyError::Overflow)?;
     Ok(Money::new(minor, amount.currency()))
 }
@@ -306,6 +306,19 @@ pub struct Totals {
     pub shipping_name: Option<String>,
 }
 
+impl Totals {
+    /// The merchandise after its discount: what free shipping and tax are judged on.
+    pub fn goods(&self) -> Money {
+        goods(self.subtotal, self.discount)
+    }
+}
+
+/// `subtotal − discount` (a discount is never more than the subtotal; an impossible
+/// one counts as the whole subtotal).
+fn goods(subtotal: Money, discount: Money) -> Money {
+    Money::new(subtotal.minor().saturating_sub(discount.minor()).max(0), subtotal.currency())
+}
+
 /// The totals of a cart with an optional discount, shipping rate and tax rate. Tax is
 /// charged on the discounted merchandise; shipping is free from the rate's threshold
 /// (judged on the discounted subtotal) or with a free-shipping code.
@@ -323,7 +336,7 @@ pub fn compute_totals(
         Some(DiscountKind::Fixed { off }) => Money::new(off.minor().min(subtotal.minor()).max(0), currency),
         Some(DiscountKind::FreeShipping) | None => zero,
     };
-    let goods = Money::new(subtotal.minor() - discount_amount.minor(), currency);
+    let goods = goods(subtotal, discount_amount);
     let free_shipping = matches!(discount.map(|d| &d.kind), Some(DiscountKind::FreeShipping));
     let shipping_amount = match shipping {
         Some(_) if free_shipping => zero,
@@ -452,16 +465,12 @@ pub fn card_digits(text: &str) -> Result<String, FieldError> {
         .rev()
         .enumerate()
         .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 1 {
-                let doubled = d * 2;
-                if doubled > 9 {
-                    doubled - 9
-                } else {
-                    doubled
-                }
-            } else {
-                d
+            // ASCII digits only (checked above); doubling every second one, minus 9 past 9.
+            let d = char::from(b).to_digit(10).unwrap_or(0);
+            match (i % 2 == 1, d) {
+                (false, d) => d,
+                (true, d @ 0..=4) => d.saturating_mul(2),
+                (true, d) => d.saturating_mul(2).saturating_sub(9),
             }
         })
         .sum();

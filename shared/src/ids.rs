@@ -160,7 +160,7 @@ impl CartId {
 /// Bytes as lowercase hexadecimal, two digits each: the one hex encoder of the shop
 /// (cart ids, request ids, order tokens, derived keys).
 pub fn hex(bytes: &[u8]) -> String {
-    let mut text = String::with_capacity(bytes.len() * 2);
+    let mut text = String::with_capacity(bytes.len().saturating_mul(2));
     for b in bytes {
         text.push(hex_digit(b >> 4));
         text.push(hex_digit(b & 0x0f));

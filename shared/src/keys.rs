@@ -86,7 +86,9 @@ pub fn version_prefix(version: &str) -> String {
 /// `catalog:{version}:{kind}:{name}`.
 pub fn doc_key(version: &str, kind: DocKind, name: &str) -> String {
     let kind = kind.as_str();
-    let mut key = String::with_capacity(16 + version.len() + kind.len() + name.len());
+    let mut key = String::with_capacity(
+        16_usize.saturating_add(version.len()).saturating_add(kind.len()).saturating_add(name.len()),
+    );
     key.push_str("catalog:");
     key.push_str(version);
     key.push(':');

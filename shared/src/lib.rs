@@ -6,6 +6,9 @@
 // No byte-offset slicing of text and no unchecked indexing: every parser here sees text
 // from requests, and a panic in the worker resets its isolate for everyone on it.
 #![warn(clippy::string_slice, clippy::indexing_slicing)]
+// No arithmetic that can overflow, wrap or divide by zero unchecked: money, quantities
+// and rates come from requests and catalogs, and release builds wrap silently.
+#![cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
 
 pub mod api;
 pub mod cart;

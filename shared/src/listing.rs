@@ -124,7 +124,8 @@ impl Bits {
         let rest = n % 64;
         if rest != 0 {
             if let Some(last) = bits.0.last_mut() {
-                *last = (1_u64 << rest) - 1;
+                // The low `rest` bits (0 < rest < 64).
+                *last = u64::MAX >> (64_usize.saturating_sub(rest));
             }
         }
         bits
@@ -235,7 +236,7 @@ impl ListingIndex {
         let total = matching.count();
         let page_count = total.div_ceil(PAGE_SIZE).max(1) as u32;
         let page = query.page.max(1);
-        let skip = (page as usize - 1).saturating_mul(PAGE_SIZE);
+        let skip = (page as usize).saturating_sub(1).saturating_mul(PAGE_SIZE);
         let order: Box<dyn Iterator<Item = u32> + '_> = match query.sort {
             SortOrder::Featured => Box::new(0..n as u32),
             SortOrder::PriceAsc => Box::new(self.by_price.iter().copied()),

@@ -91,6 +91,14 @@ impl Currency {
         std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
 
+    /// Minor units in one major unit: 10 to the power of [`Currency::minor_digits`].
+    pub fn scale(&self) -> std::num::NonZeroU64 {
+        10_u64
+            .checked_pow(self.minor_digits())
+            .and_then(std::num::NonZeroU64::new)
+            .unwrap_or(std::num::NonZeroU64::MIN)
+    }
+
     /// Digits after the decimal point for this currency: its ISO 4217 exponent.
     pub fn minor_digits(&self) -> u32 {
         match ISO_4217.binary_search_by(|(code, _)| code.cmp(&self.0)) {
@@ -213,14 +221,15 @@ impl Money {
         let fraction: i64 = if padded.is_empty() { 0 } else { padded.parse().map_err(|_| bad())? };
         let minor =
             whole.checked_mul(scale).and_then(|w| w.checked_add(fraction)).ok_or(MoneyError::Overflow)?;
-        Ok(Money { minor: if negative { -minor } else { minor }, currency })
+        let minor = if negative { minor.checked_neg().ok_or(MoneyError::Overflow)? } else { minor };
+        Ok(Money { minor, currency })
     }
 }
 
 /// A plain decimal of the amount, as typed in forms: `20.00`, `1200` (yen), `-3.50`.
 pub fn format_decimal(money: Money) -> String {
     let digits = money.currency.minor_digits();
-    let scale = 10_u64.pow(digits);
+    let scale = money.currency.scale();
     let magnitude = money.minor.unsigned_abs();
     let sign = if money.minor < 0 { "-" } else { "" };
     if digits == 0 {
@@ -233,15 +242,15 @@ pub fn format_decimal(money: Money) -> String {
 /// The one place money becomes text: `$1,234.50`, `€9.00`, `¥1,200`, `CHF 12.00`.
 pub fn format_money(money: Money) -> String {
     let digits = money.currency.minor_digits();
-    let scale = 10_u64.pow(digits);
+    let scale = money.currency.scale();
     let magnitude = money.minor.unsigned_abs();
     let whole = magnitude / scale;
     let fraction = magnitude % scale;
 
     let whole_text = whole.to_string();
-    let mut grouped = String::with_capacity(whole_text.len() + whole_text.len() / 3);
+    let mut grouped = String::with_capacity(whole_text.len().saturating_add(whole_text.len() / 3));
     for (i, ch) in whole_text.chars().enumerate() {
-        if i > 0 && (whole_text.len() - i).is_multiple_of(3) {
+        if i > 0 && whole_text.len().saturating_sub(i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);

@@ -247,14 +247,14 @@ impl StripeAmount {
         let value = match units {
             StripeUnits::Minor => Some(minor),
             StripeUnits::Whole => {
-                let scale = 10_i64.pow(iso);
-                if minor % scale != 0 {
+                let scale = i64::try_from(currency.scale().get()).unwrap_or(1);
+                if minor.checked_rem(scale) != Some(0) {
                     return Err(StripeAmountError::NotWhole);
                 }
-                Some(minor / scale)
+                minor.checked_div(scale)
             }
             StripeUnits::TwoDecimalWhole => 10_i64.pow(2_u32.saturating_sub(iso)).checked_mul(minor),
-            StripeUnits::ThreeDecimalTens => minor.checked_add(5).map(|m| m / 10 * 10),
+            StripeUnits::ThreeDecimalTens => minor.checked_add(5).and_then(|m| (m / 10).checked_mul(10)),
         };
         match value {
             Some(value) if value <= 0 => {
@@ -318,7 +318,7 @@ fn hex_32(text: &str) -> Option<[u8; 32]> {
     let digit = |b: u8| (b as char).to_digit(16);
     for (slot, pair) in out.iter_mut().zip(bytes.chunks(2)) {
         let [high, low] = pair else { return None };
-        *slot = u8::try_from(digit(*high)? * 16 + digit(*low)?).ok()?;
+        *slot = u8::try_from(digit(*high)?.checked_mul(16)?.checked_add(digit(*low)?)?).ok()?;
     }
     Some(out)
 }

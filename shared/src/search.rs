@@ -134,12 +134,15 @@ fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
         // One row of the table: `current[j]` is the distance between a[..=i] and b[..j].
-        let mut current = Vec::with_capacity(b.len() + 1);
-        current.push(i + 1);
-        let mut row_min = i + 1;
-        let mut left = i + 1;
+        let mut current = Vec::with_capacity(b.len().saturating_add(1));
+        let first = i.saturating_add(1);
+        current.push(first);
+        let (mut row_min, mut left) = (first, first);
         for ((cb, diagonal), up) in b.iter().zip(previous.iter()).zip(previous.iter().skip(1)) {
-            let value = (diagonal + usize::from(ca != cb)).min(up + 1).min(left + 1);
+            let value = diagonal
+                .saturating_add(usize::from(ca != cb))
+                .min(up.saturating_add(1))
+                .min(left.saturating_add(1));
             current.push(value);
             row_min = row_min.min(value);
             left = value;

@@ -30,7 +30,7 @@ impl BasisPoints {
             fraction_text.push('0');
         }
         let fraction: u32 = fraction_text.parse().ok()?;
-        let bps = whole * 100 + fraction;
+        let bps = whole.checked_mul(100)?.checked_add(fraction)?;
         (bps <= 10_000).then_some(BasisPoints(bps))
     }
 }

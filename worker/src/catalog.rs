@@ -38,8 +38,8 @@ pub async fn all_products(catalog: &CatalogReader<'_>, page: u32) -> AppResult<O
     if page > pages {
         return Ok(None);
     }
-    let start = (page - 1) * PAGE_SIZE as u32;
-    let ordinals: Vec<u32> = (start..count.min(start + PAGE_SIZE as u32)).collect();
+    let start = page.saturating_sub(1).saturating_mul(PAGE_SIZE as u32);
+    let ordinals: Vec<u32> = (start..count.min(start.saturating_add(PAGE_SIZE as u32))).collect();
     let products = catalog.cards(&ordinals).await?;
     Ok(Some(Hits { total: count as usize, page, page_count: pages, products }))
 }
@@ -57,7 +57,7 @@ pub async fn ranked(catalog: &CatalogReader<'_>, query: &str) -> AppResult<Vec<u
 /// Page `page` of a search's results (empty past the last page).
 pub async fn search(catalog: &CatalogReader<'_>, query: &str, page: u32) -> AppResult<Hits> {
     let ranked = ranked(catalog, query).await?;
-    let start = (page.max(1) as usize - 1).saturating_mul(PAGE_SIZE);
+    let start = (page as usize).saturating_sub(1).saturating_mul(PAGE_SIZE);
     let ordinals: Vec<u32> = ranked.iter().skip(start).take(PAGE_SIZE).copied().collect();
     let products = catalog.cards(&ordinals).await?;
     Ok(Hits { total: ranked.len(), page, page_count: page_count(ranked.len()), products })

@@ -39,7 +39,7 @@ impl<'t> Caller<'t> {
 
     /// The same caller, waiting `extra_ms` longer (for a call that waits on a payment).
     pub fn patient(mut self, extra_ms: u64) -> Caller<'t> {
-        self.timeout_ms += extra_ms;
+        self.timeout_ms = self.timeout_ms.saturating_add(extra_ms);
         self
     }
 

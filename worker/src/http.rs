@@ -199,7 +199,7 @@ pub fn escape_markup(json: String) -> String {
     if !json.contains(['<', '>', '&']) {
         return json;
     }
-    let mut out = String::with_capacity(json.len() + 16);
+    let mut out = String::with_capacity(json.len().saturating_add(16));
     for c in json.chars() {
         match c {
             '<' => out.push_str("\\u003c"),

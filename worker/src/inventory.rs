@@ -201,7 +201,7 @@ impl<'t> Inventory<'t> {
             if let InventoryReply::Done { changed } =
                 self.send(shard, &InventoryCommand::Sweep { now_ms }).await?
             {
-                dropped += changed;
+                dropped = changed.saturating_add(dropped);
             }
         }
         Ok(dropped)

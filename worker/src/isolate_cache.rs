@@ -37,7 +37,7 @@ impl Lru {
         while self.bytes > target {
             let oldest = self.entries.iter().min_by_key(|(_, e)| e.last_used).map(|(k, _)| k.clone());
             match oldest.and_then(|k| self.entries.remove(&k)) {
-                Some(entry) => self.bytes -= entry.bytes,
+                Some(entry) => self.bytes = self.bytes.saturating_sub(entry.bytes),
                 None => break,
             }
         }
@@ -52,7 +52,7 @@ thread_local! {
 pub fn get<T: Any + Send + Sync>(key: &str) -> Option<Arc<T>> {
     CACHE.with(|cell| {
         let mut lru = cell.borrow_mut();
-        lru.clock += 1;
+        lru.clock = lru.clock.wrapping_add(1);
         let clock = lru.clock;
         let entry = lru.entries.get_mut(key)?;
         entry.last_used = clock;
@@ -67,12 +67,12 @@ pub fn put<T: Any + Send + Sync>(key: String, value: Arc<T>, bytes: usize) {
     }
     CACHE.with(|cell| {
         let mut lru = cell.borrow_mut();
-        lru.clock += 1;
+        lru.clock = lru.clock.wrapping_add(1);
         let clock = lru.clock;
         if let Some(old) = lru.entries.insert(key, Entry { value, bytes, last_used: clock }) {
-            lru.bytes -= old.bytes;
+            lru.bytes = lru.bytes.saturating_sub(old.bytes);
         }
-        lru.bytes += bytes;
+        lru.bytes = lru.bytes.saturating_add(bytes);
         if lru.bytes > BUDGET_BYTES {
             // Evict a little extra so eviction scans stay rare.
             lru.evict_to(BUDGET_BYTES - BUDGET_BYTES / 10);

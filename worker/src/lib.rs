@@ -6,7 +6,7 @@
 
 // No byte-offset slicing of text and no unchecked indexing on request paths: a panic
 // (`panic = "abort"`) resets the isolate for every request on it.
-#![warn(clippy::string_slice, clippy::indexing_slicing)]
+#![warn(clippy::string_slice, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod api;
 mod bindings;

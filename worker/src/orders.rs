@@ -153,10 +153,10 @@ impl<'t> Orders<'t> {
     /// Has every shard settle payments now (what their alarms do): overdue orders
     /// cancelled, owed stock given back; returns how many orders changed.
     pub async fn settle_all(&self) -> AppResult<u32> {
-        let mut changed = 0;
+        let mut changed: u32 = 0;
         for shard in 0..SHARDS {
             if let OrderReply::Done { changed: n } = self.send(shard, &ShardCommand::SettlePayments).await? {
-                changed += n;
+                changed = changed.saturating_add(n);
             }
         }
         Ok(changed)
@@ -165,10 +165,10 @@ impl<'t> Orders<'t> {
     /// Has every shard forward what waits for the index and the queue now (what their
     /// alarms do); returns how many orders went.
     pub async fn forward_all(&self) -> AppResult<u32> {
-        let mut forwarded = 0;
+        let mut forwarded: u32 = 0;
         for shard in 0..SHARDS {
             if let OrderReply::Done { changed } = self.send(shard, &ShardCommand::Forward).await? {
-                forwarded += changed;
+                forwarded = forwarded.saturating_add(changed);
             }
         }
         Ok(forwarded)

@@ -23,13 +23,18 @@ const BASE32: &[u8; 32] = b"ABCDEFGHJKMNPQRSTVWXYZ0123456789";
 
 pub fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
+    let mut out = String::with_capacity((bytes.len() / 3).saturating_add(1).saturating_mul(4));
     for chunk in bytes.chunks(3) {
         let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
         let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
-        let chars = chunk.len() + 1;
-        for i in 0..chars {
-            let sextet = ((n >> (18 - 6 * i)) & 63) as usize;
+        // Three bytes make four characters; one or two make two or three (no padding).
+        let shifts: &[u32] = match chunk.len() {
+            1 => &[18, 12],
+            2 => &[18, 12, 6],
+            _ => &[18, 12, 6, 0],
+        };
+        for shift in shifts {
+            let sextet = ((n >> shift) & 63) as usize;
             out.push(char::from(ALPHABET.get(sextet).copied().unwrap_or(b'A')));
         }
     }
@@ -86,9 +91,9 @@ impl Signer {
             bits = (bits << 8) | u64::from(*b);
         }
         let digit =
-            |i: u64| char::from(BASE32.get(((bits >> (i * 5)) & 31) as usize).copied().unwrap_or(b'A'));
-        let first: String = (0..5).map(digit).collect();
-        let second: String = (5..10).map(digit).collect();
+            |shift: u64| char::from(BASE32.get(((bits >> shift) & 31) as usize).copied().unwrap_or(b'A'));
+        let first: String = [0, 5, 10, 15, 20].into_iter().map(digit).collect();
+        let second: String = [25, 30, 35, 40, 45].into_iter().map(digit).collect();
         format!("FL-{first}-{second}")
     }
 

@@ -13,7 +13,12 @@ pub fn now_ms() -> f64 {
 /// Today's date in UTC, `YYYY-MM-DD` (discount expiry).
 pub fn today_utc() -> String {
     let date = worker::js_sys::Date::new_0();
-    format!("{:04}-{:02}-{:02}", date.get_utc_full_year(), date.get_utc_month() + 1, date.get_utc_date())
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.get_utc_full_year(),
+        date.get_utc_month().saturating_add(1),
+        date.get_utc_date()
+    )
 }
 
 /// How the full-page cache answered.
@@ -71,26 +76,31 @@ impl Timing {
     }
 
     pub fn add_kv(&self, reads: u32, ms: f64) {
-        self.kv_reads.set(self.kv_reads.get() + reads);
+        self.kv_reads.set(self.kv_reads.get().saturating_add(reads));
         self.kv_ms.set(self.kv_ms.get() + ms);
     }
 
     pub fn add_do(&self, ms: f64) {
-        self.do_calls.set(self.do_calls.get() + 1);
+        self.do_calls.set(self.do_calls.get().saturating_add(1));
         self.do_ms.set(self.do_ms.get() + ms);
     }
 
     /// Calls an object made while answering one of ours (their time is inside ours).
     pub fn add_nested_do(&self, calls: u32) {
-        self.do_calls.set(self.do_calls.get() + calls);
+        self.do_calls.set(self.do_calls.get().saturating_add(calls));
     }
 
     pub fn elapsed_ms(&self) -> f64 {
         now_ms() - self.started
     }
 
+    /// A document served from isolate memory instead of KV.
+    pub fn memory_hit(&self) {
+        self.memory_hits.set(self.memory_hits.get().saturating_add(1));
+    }
+
     pub fn lookup(&self) {
-        self.lookups.set(self.lookups.get() + 1);
+        self.lookups.set(self.lookups.get().saturating_add(1));
     }
 
     pub fn header_value(&self) -> String {

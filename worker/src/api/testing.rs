@@ -99,7 +99,8 @@ async fn hold_burst(
             wave.iter().map(|name| inventory.reserve(name, None, std::slice::from_ref(&item), 1_000)),
         )
         .await;
-        granted += answers.iter().filter(|a| matches!(a, Ok(Stock::Granted(_)))).count();
+        granted =
+            answers.iter().filter(|a| matches!(a, Ok(Stock::Granted(_)))).count().saturating_add(granted);
     }
     let ms = now_ms() - started;
     Ok(

@@ -311,7 +311,7 @@ impl CartStore {
     /// Whether a completion is running (started less than `takeover_ms` ago).
     pub fn completing(&self, now_ms: u64, takeover_ms: u64) -> Result<bool> {
         let now = now_ms as i64;
-        Ok(self.flights()?.iter().any(|f| now - f.started_at < takeover_ms as i64))
+        Ok(self.flights()?.iter().any(|f| now.saturating_sub(f.started_at) < takeover_ms as i64))
     }
 
     /// The idempotency rules: same key and request → the first outcome; same key,
@@ -320,7 +320,7 @@ impl CartStore {
     /// died): a retry with its key takes it over (every step after is idempotent).
     pub fn begin(&self, key: &str, fingerprint: &str, now_ms: u64, takeover_ms: u64) -> Result<Begin> {
         let now = now_ms as i64;
-        let fresh = |started: i64| now - started < takeover_ms as i64;
+        let fresh = |started: i64| now.saturating_sub(started) < takeover_ms as i64;
         let flights = self.flights()?;
         if let Some(flight) = flights.iter().find(|f| f.key == key) {
             if flight.fingerprint != fingerprint {
@@ -371,7 +371,7 @@ impl CartStore {
     /// awaiting its payment keeps the lines it took aside, for [`CartStore::restore`].
     pub fn finish(&self, key: &str, outcome: &serde_json::Value, placed: Placed<'_>) -> Result<()> {
         let state = self.state()?;
-        let seq = state.checkout_seq + 1;
+        let seq = state.checkout_seq.saturating_add(1);
         match placed {
             Placed::AwaitingPayment(order) => {
                 let aside = AwaitingPayment { order: order.to_string(), lines: state.lines.clone() };

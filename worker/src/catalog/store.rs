@@ -113,7 +113,7 @@ impl<'t> CatalogReader<'t> {
         let remembered = POINTER.with(|p| p.borrow().clone());
         let version = match remembered {
             Some(pointer) if now - pointer.read_at < POINTER_TTL_MS => {
-                timing.memory_hits.set(timing.memory_hits.get() + 1);
+                timing.memory_hit();
                 if pointer.stale {
                     timing.stale.set(true);
                 }
@@ -175,7 +175,7 @@ impl<'t> CatalogReader<'t> {
             serde_json::from_str(text).map_err(|e| AppError::internal(&format!("decoding {key}"), e))?,
         );
         // Parsed documents take roughly twice their JSON size in memory.
-        isolate_cache::put(key, Arc::clone(&value), text.len() * 2);
+        isolate_cache::put(key, Arc::clone(&value), text.len().saturating_mul(2));
         Ok(value)
     }
 
@@ -187,7 +187,7 @@ impl<'t> CatalogReader<'t> {
         self.timing.lookup();
         let key = doc_key(&self.version, kind, name);
         if let Some(value) = isolate_cache::get::<T>(&key) {
-            self.timing.memory_hits.set(self.timing.memory_hits.get() + 1);
+            self.timing.memory_hit();
             return Ok(Some(value));
         }
         let started = now_ms();
@@ -255,7 +255,7 @@ impl<'t> CatalogReader<'t> {
             let key = doc_key(&self.version, kind, name);
             match isolate_cache::get::<T>(&key) {
                 Some(value) => {
-                    self.timing.memory_hits.set(self.timing.memory_hits.get() + 1);
+                    self.timing.memory_hit();
                     found.insert(name.clone(), value);
                 }
                 None => missing.push((name.clone(), key)),

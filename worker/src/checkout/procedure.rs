@@ -81,8 +81,10 @@ pub fn takeover_ms(env: &Env) -> u64 {
 }
 
 fn ttl_ms(env: &Env) -> u64 {
-    bindings::number(env, bindings::RESERVATION_TTL_SECONDS).filter(|s| *s > 0).unwrap_or(DEFAULT_TTL_SECONDS)
-        * 1000
+    bindings::number(env, bindings::RESERVATION_TTL_SECONDS)
+        .filter(|s| *s > 0)
+        .unwrap_or(DEFAULT_TTL_SECONDS)
+        .saturating_mul(1000)
 }
 
 /// A cart priced from the catalog, with the product documents it was priced from.
@@ -168,7 +170,7 @@ async fn try_hold(cx: &ObjectContext<'_>, version: &str, holder: &str) -> AppRes
     let expires = match cx.store.held_until()? {
         Some(until) if until <= now => return Ok(false),
         Some(until) => until,
-        None => now + ttl_ms(cx.env),
+        None => now.saturating_add(ttl_ms(cx.env)),
     };
     let items = stock_items_of(&priced.review.state.lines, &priced.products);
     let name = hold_name(cx.cart, priced.review.state.checkout_seq);

@@ -57,7 +57,7 @@ impl SkuStock {
             .filter(|(id, hold)| hold.expires_at > now && id.as_str() != except)
             .map(|(_, hold)| hold.quantity)
             .sum();
-        (self.on_hand.unwrap_or(0) - held).max(0)
+        self.on_hand.unwrap_or(0).saturating_sub(held).max(0)
     }
 
     /// Units `holder` holds live at `now`, not counting the hold `except`.
@@ -116,7 +116,7 @@ fn wanted(items: &[StockItem]) -> BTreeMap<String, (i64, u32)> {
     let mut wanted: BTreeMap<String, (i64, u32)> = BTreeMap::new();
     for item in items {
         let slot = wanted.entry(item.sku.to_string()).or_insert((0, item.catalog_stock));
-        slot.0 += i64::from(item.quantity);
+        slot.0 = slot.0.saturating_add(i64::from(item.quantity));
     }
     wanted
 }
@@ -351,7 +351,7 @@ impl InventoryObject {
         let mut skus = self.skus.borrow_mut();
         for (sku, quantity) in &sold {
             if let Some(s) = skus.get_mut(sku) {
-                s.on_hand = s.on_hand.map(|n| n - quantity);
+                s.on_hand = s.on_hand.map(|n| n.saturating_sub(*quantity));
             }
         }
         drop(skus);
@@ -378,7 +378,7 @@ impl InventoryObject {
         let mut skus = self.skus.borrow_mut();
         for (sku, quantity) in &sold {
             if let Some(s) = skus.get_mut(sku) {
-                s.on_hand = s.on_hand.map(|n| n + quantity);
+                s.on_hand = s.on_hand.map(|n| n.saturating_add(*quantity));
             }
         }
         drop(skus);
@@ -438,7 +438,8 @@ impl InventoryObject {
                 Ok(InventoryReply::Available { available })
             }
             InventoryCommand::Reserve { id, holder, items, ttl_ms, now_ms } => {
-                self.reserve(&sql, id, holder, &items, (now_ms + ttl_ms) as i64, now_ms as i64).await
+                self.reserve(&sql, id, holder, &items, now_ms.saturating_add(ttl_ms) as i64, now_ms as i64)
+                    .await
             }
             InventoryCommand::Commit { id, items, now_ms, hold } => {
                 let hold = hold.unwrap_or_else(|| id.clone());

@@ -92,14 +92,14 @@ impl OrderIndexObject {
                 }
             }
             IndexCommand::WriteEmails { emails } => {
-                let mut new = 0;
+                let mut new: u32 = 0;
                 for email in &emails {
                     let data = serde_json::to_string(email).map_err(runtime_error)?;
                     let cursor = sql.exec(
                         "INSERT INTO outbox (order_number, created_at, data) VALUES (?, ?, ?) ON CONFLICT (order_number) DO NOTHING",
                         vec![text(email.order_number.clone()), SqlStorageValue::from(email.created_at_ms as i64), text(data)],
                     )?;
-                    new += u32::from(cursor.rows_written() > 0);
+                    new = new.saturating_add(u32::from(cursor.rows_written() > 0));
                 }
                 OrderReply::Done { changed: new }
             }

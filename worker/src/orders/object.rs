@@ -164,7 +164,7 @@ impl OrderObject {
 
     /// Makes sure the alarm will forward what was just marked.
     async fn arm(&self) -> Result<()> {
-        self.arm_at(worker::Date::now().as_millis() + FORWARD_DELAY_MS).await
+        self.arm_at(worker::Date::now().as_millis().saturating_add(FORWARD_DELAY_MS)).await
     }
 
     /// Makes sure the alarm rings by `at` (ms since the epoch).
@@ -188,7 +188,7 @@ impl OrderObject {
         let sql = self.sql()?;
         Ok(match command {
             ShardCommand::Create { order, origin, cart } => {
-                let pay_by = order.created_at_ms + payment::pending_ttl_ms(&self.env);
+                let pay_by = order.created_at_ms.saturating_add(payment::pending_ttl_ms(&self.env));
                 let stored = if self.insert(&sql, &order, &origin, Some(pay_by), cart.as_deref())? {
                     if order.status == OrderStatus::PendingPayment {
                         self.arm_at(pay_by).await?;
@@ -309,11 +309,11 @@ impl DurableObject for OrderObject {
         let forwards = matches!(command, ShardCommand::Forward);
         let timing = Timing::start();
         let reply = self.run(command, Caller::new(&self.env, &timing)).await?;
-        let index_calls = match &reply {
+        let index_calls: u32 = match &reply {
             OrderReply::Done { changed } if forwards && *changed > 0 => 1,
             _ => 0,
         };
-        durable::reply(&reply, index_calls + timing.do_calls.get())
+        durable::reply(&reply, index_calls.saturating_add(timing.do_calls.get()))
     }
 
     /// Forwards what is marked and settles payments; rings again while more is waiting

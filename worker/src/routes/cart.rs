@@ -18,14 +18,11 @@ use app::{render_document, CartLinkItem, CartLinkPage, CartPage, CartView};
 use leptos::prelude::*;
 use shared::cart::CartAction;
 use shared::review::Review;
-use shared::{format_money, Handle, Money, Quantity, Sku};
+use shared::{format_money, Handle, Quantity, Sku};
 use worker::{Env, Request, Response};
 
 fn cart_view(review: Review, notice: Option<String>) -> CartView {
-    let goods = Money::new(
-        review.totals.subtotal.minor() - review.totals.discount.minor(),
-        review.totals.subtotal.currency(),
-    );
+    let goods = review.totals.goods();
     CartView {
         discount_code: review.state.discount_code.clone(),
         discount: review.totals.discount,

@@ -250,7 +250,7 @@ async fn sitemap(catalog: &CatalogReader<'_>, origin: &str, file: &str) -> AppRe
         return Err(AppError::NotFound);
     }
     let shard = catalog.sitemap_shard(name).await?.ok_or(AppError::NotFound)?;
-    let mut xml = String::with_capacity(shard.paths.len() * 80 + 200);
+    let mut xml = String::with_capacity(shard.paths.len().saturating_mul(80).saturating_add(200));
     xml.push_str(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );

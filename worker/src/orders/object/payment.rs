@@ -41,7 +41,7 @@ pub fn pending_ttl_ms(env: &Env) -> u64 {
     bindings::number(env, bindings::PAYMENT_PENDING_TTL_SECONDS)
         .filter(|s| *s > 0)
         .unwrap_or(DEFAULT_PENDING_TTL_SECONDS)
-        * 1000
+        .saturating_mul(1000)
 }
 
 #[derive(Deserialize)]
@@ -299,7 +299,7 @@ impl OrderObject {
         self.arm().await?;
         if let Err(e) = self.give_back(sql, &order, caller).await {
             console_warn!("order {}: stock not given back yet ({e}); the alarm will", order.number);
-            self.arm_at(now() + RESTOCK_RETRY_MS).await?;
+            self.arm_at(now().saturating_add(RESTOCK_RETRY_MS)).await?;
         }
         Ok(order)
     }
@@ -356,13 +356,13 @@ impl OrderObject {
     /// Gives back the stock of cancelled orders that still owe it, and cancels orders
     /// whose payment is overdue; answers how many orders changed.
     pub(super) async fn settle(&self, sql: &SqlStorage, caller: Caller<'_>) -> Result<u32> {
-        let mut changed = 0;
+        let mut changed: u32 = 0;
         self.return_lines(sql).await?;
         let owed: Vec<NumberRow> = sql.exec("SELECT number FROM restocks LIMIT 20", None)?.to_array()?;
         for row in owed {
             if let Some(order) = self.get(sql, &row.number)? {
                 self.give_back(sql, &order, caller).await.map_err(to_runtime)?;
-                changed += 1;
+                changed = changed.saturating_add(1);
             }
         }
         let overdue: Vec<NumberRow> = sql
@@ -373,7 +373,7 @@ impl OrderObject {
             .to_array()?;
         for row in overdue {
             if let Some(order) = self.get(sql, &row.number)? {
-                changed += u32::from(self.expire(sql, order, caller).await?);
+                changed = changed.saturating_add(u32::from(self.expire(sql, order, caller).await?));
             }
         }
         Ok(changed)
@@ -415,7 +415,7 @@ impl OrderObject {
                     console_warn!("order {number}: its payment could not be cancelled yet ({e})");
                     sql.exec(
                         "UPDATE orders SET pay_by = ? WHERE number = ?",
-                        vec![SqlStorageValue::from((now() + 60_000) as i64), text(number)],
+                        vec![SqlStorageValue::from(now().saturating_add(60_000) as i64), text(number)],
                     )?;
                     return Ok(false);
                 }
@@ -437,7 +437,7 @@ impl OrderObject {
             .exec("SELECT number FROM restocks UNION ALL SELECT number FROM cart_returns LIMIT 1", None)?
             .to_array()?;
         if !owed.is_empty() {
-            self.arm_at(now() + RESTOCK_RETRY_MS).await?;
+            self.arm_at(now().saturating_add(RESTOCK_RETRY_MS)).await?;
         }
         Ok(())
     }
