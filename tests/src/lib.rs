@@ -531,7 +531,13 @@ impl Shopper {
     }
 
     fn remember(&mut self, reply: &Reply) {
-        if let Some(token) = csrf_in(&reply.body) {
+        let token = csrf_in(&reply.body);
+        // A new session without a page of its own (a first write): the token seen so far
+        // was none, so the next form is opened afresh, as a browser reloads after a post.
+        if token.is_none() && !reply.headers_named("set-cookie").is_empty() {
+            self.csrf = None;
+        }
+        if let Some(token) = token {
             self.csrf = Some(token);
         }
         for set in reply.headers_named("set-cookie") {
@@ -581,7 +587,8 @@ impl Shopper {
 
     /// POSTs a form with extra request headers (`accept`, …). Like a browser submitting a
     /// page's form, it sends the page's CSRF token (opening a page with a form first if
-    /// none was seen yet), unless `fields` has its own `csrf`.
+    /// none was seen yet), unless `fields` has its own `csrf`, and says the form came
+    /// from this origin (`Sec-Fetch-Site: same-origin`), unless `headers` say otherwise.
     pub fn post_form_with(&mut self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
         if self.csrf.is_none() {
             let page = self.get("/orders/lookup");
@@ -592,7 +599,11 @@ impl Shopper {
         if !fields.iter().any(|(n, _)| *n == "csrf") {
             all.push(("csrf", &token));
         }
-        self.post_raw(path, &all, headers)
+        let mut with_site: Vec<(&str, &str)> = headers.to_vec();
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("sec-fetch-site")) {
+            with_site.push(("sec-fetch-site", "same-origin"));
+        }
+        self.post_raw(path, &all, &with_site)
     }
 
     /// POSTs exactly these fields and headers (no token added): what a forger sends.

@@ -14,7 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use storefront_tests::commerce::new_cart;
 use storefront_tests::html::{element_containing, text};
-use storefront_tests::{nonces_in, raw_request, send_raw, Api, Reply, Shop, Shopper, TempDir};
+use storefront_tests::{
+    csrf_in, nonces_in, raw_request, send_raw, without_nonces, Api, Reply, Shop, Shopper, TempDir,
+};
 
 struct World {
     /// Plain http, the usual test settings, and a short Durable Object deadline.
@@ -66,6 +68,7 @@ fn main() {
             "every_form_needs_the_sessions_token_and_this_site",
             every_form_needs_the_sessions_token_and_this_site,
         ),
+        ("catalog_pages_start_no_session", catalog_pages_start_no_session),
         ("cookies_are_host_only_and_secure_over_https", cookies_are_host_only_and_secure_over_https),
         ("writes_over_the_limit_get_429_with_retry_after", writes_over_the_limit_get_429_with_retry_after),
         ("oversized_bodies_get_413", oversized_bodies_get_413),
@@ -309,9 +312,57 @@ fn every_form_needs_the_sessions_token_and_this_site(w: &World) {
     println!("{refused} forged or cross-site form posts refused with 403; the cart never changed");
 }
 
+/// A visitor without a cart gets catalog pages without a cookie, a cart id or a token:
+/// the same bytes as every other such visitor, but for the CSP nonce. Its first form
+/// post starts the session when the browser says it came from this origin, and is
+/// refused otherwise; from then on its forms need the session's token.
+fn catalog_pages_start_no_session(w: &World) {
+    for path in ["/", "/collections/knitwear", "/products/brass-pen", "/search?q=mug", "/pages/about"] {
+        let (mut a, mut b) = (Shopper::new(&w.shop), Shopper::new(&w.shop));
+        let (first, second) = (a.get(path), b.get(path));
+        assert_eq!(first.status, 200, "{path}");
+        assert!(first.header("set-cookie").is_none(), "{path} started a session");
+        assert_eq!(
+            without_nonces(&first.body),
+            without_nonces(&second.body),
+            "{path}: the same page for both"
+        );
+    }
+    let mut visitor = Shopper::new(&w.shop);
+    let page = visitor.get("/products/brass-pen");
+    assert_eq!(csrf_in(&page.body).as_deref(), Some(""), "no token without a session");
+    let add = [("product", "brass-pen"), ("variant", "BRP-1"), ("csrf", "")];
+    let mut forger = Shopper::new(&w.shop);
+    for (what, headers) in [
+        ("no word from the browser", vec![]),
+        ("a cross-site fetch", vec![("sec-fetch-site", "cross-site")]),
+        ("a same-site (sibling) fetch", vec![("sec-fetch-site", "same-site")]),
+        ("another site's Origin", vec![("origin", "https://evil.example")]),
+    ] {
+        let reply = forger.post_raw("/cart/add", &add, &headers);
+        assert_eq!(reply.status, 403, "a first write with {what}: {}", text(&reply.body));
+    }
+    let reply = visitor.post_raw("/cart/add", &add, &[("sec-fetch-site", "same-origin")]);
+    assert_eq!(reply.status, 303, "{}", text(&reply.body));
+    assert!(
+        reply.header("set-cookie").is_some_and(|c| c.starts_with("cart=")),
+        "the write started the session"
+    );
+    assert!(text(&visitor.get("/cart").body).contains("Subtotal (1 item)"), "the line is in the new cart");
+    let page = visitor.get("/products/brass-pen");
+    let token = csrf_in(&page.body).unwrap();
+    assert!(!token.is_empty(), "the session's pages carry its token");
+    let reply = visitor.post_raw("/cart/add", &add, &[("sec-fetch-site", "same-origin")]);
+    assert_eq!(reply.status, 403, "a session's forms need its token: {}", text(&reply.body));
+    let with_token = [("product", "brass-pen"), ("variant", "BRP-1"), ("csrf", token.as_str())];
+    assert_eq!(visitor.post_raw("/cart/add", &with_token, &[]).status, 303);
+    assert!(text(&visitor.get("/cart").body).contains("Subtotal (2 items)"));
+}
+
 fn cookies_are_host_only_and_secure_over_https(w: &World) {
     let mut shopper = Shopper::new(&w.strict);
-    let page = shopper.get("/products/brass-pen");
+    // The cart page starts a session (catalog pages do not).
+    let page = shopper.get("/cart");
     let cookie = page.header("set-cookie").expect("a session cookie");
     assert!(cookie.starts_with("__Host-cart="), "{cookie}");
     for flag in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {

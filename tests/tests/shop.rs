@@ -227,20 +227,25 @@ fn add_to_cart_redirects_to_cart_with_a_cookie_and_a_server_total(w: &World) {
     let product = w.catalog.product("stoneware-mug");
     let variant = &product.variants[1];
     let mut shopper = Shopper::new(&w.shop);
-    // The first page starts the session: its cookie names the cart, its forms carry its token.
+    // A catalog page starts no session; the first add does: its cookie names the cart.
     let page = shopper.get("/products/stoneware-mug");
-    let cookie = page.header("set-cookie").expect("a cart cookie");
+    assert!(page.header("set-cookie").is_none(), "a catalog page starts no session");
+    assert_eq!(shopper.csrf(), Some(""), "no token before there is a session");
+    let line = [("product", "stoneware-mug"), ("variant", variant.sku.as_str()), ("quantity", "2")];
+    let reply = shopper.post_form("/cart/add", &line);
+    assert_eq!(reply.status, 303);
+    assert_eq!(reply.header("location"), Some("/cart"));
+    let cookie = reply.header("set-cookie").expect("a cart cookie");
     assert!(cookie.starts_with("cart="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");
-    assert!(shopper.csrf().is_some(), "the product form carries a CSRF token");
-    let reply = shopper.post_form(
-        "/cart/add",
-        &[("product", "stoneware-mug"), ("variant", variant.sku.as_str()), ("quantity", "3")],
-    );
+    // The session's pages carry its token; the next add keeps the session.
+    shopper.get("/products/stoneware-mug");
+    assert!(shopper.csrf().is_some_and(|t| !t.is_empty()), "the product form carries the session's token");
+    let one_more = [("product", "stoneware-mug"), ("variant", variant.sku.as_str()), ("quantity", "1")];
+    let reply = shopper.post_form("/cart/add", &one_more);
     assert_eq!(reply.status, 303);
-    assert_eq!(reply.header("location"), Some("/cart"));
     assert!(reply.header("set-cookie").is_none(), "the session is kept, not replaced");
 
     let cart = shopper.get("/cart");

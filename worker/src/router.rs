@@ -58,8 +58,16 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     }
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
 
-    // The API authenticates with bearer tokens; everything else has a cookie session.
-    let session = if is_api { None } else { Signer::from_env(&env).and_then(|s| Session::of(&req, &s)).ok() };
+    // The API authenticates with bearer tokens; catalog pages read a cookie session but
+    // never start one (the same page for every visitor without a cart); everything else
+    // has one, new if need be.
+    let session = if is_api {
+        None
+    } else if crate::routes::is_catalog_page(&segments) {
+        Signer::from_env(&env).ok().and_then(|s| Session::existing(&req, &s))
+    } else {
+        Signer::from_env(&env).and_then(|s| Session::of(&req, &s)).ok()
+    };
     let (catalog, open_error) = match CatalogReader::open(&env, &timing).await {
         Ok(catalog) => (Some(catalog), None),
         Err(e) => (None, Some(e)),
@@ -189,8 +197,6 @@ async fn dispatch(
     if !known_method {
         return Err(AppError::MethodNotAllowed("GET, HEAD, POST"));
     }
-    let session =
-        session.ok_or_else(|| AppError::Internal("no session: SIGNING_SECRET is not configured".into()))?;
     crate::routes::handle(req, env, ctx, catalog, segments, session).await
 }
 
@@ -281,8 +287,9 @@ async fn finish(
     let headers = response.headers();
     security::apply_headers(headers, https, html, nonce.as_deref())
         .map_err(|e| worker::Error::RustError(e.to_string()))?;
-    // A new session starts with the first page (whose forms carry its token).
-    if let Some(cookie) = session.and_then(|s| s.new_cookie.as_deref()).filter(|_| html) {
+    // A new session starts with the response that made it: a page whose forms carry its
+    // token, or the visitor's first write.
+    if let Some(cookie) = session.and_then(|s| s.new_cookie.as_deref()) {
         headers.append("set-cookie", cookie)?;
     }
     headers.set("server-timing", &timing.header_value())?;

@@ -33,6 +33,12 @@ fn only_post(method: &Method) -> AppResult<()> {
     }
 }
 
+/// Whether `segments` is a catalog page: the same for every visitor without a cart, so
+/// no session is started for it.
+pub fn is_catalog_page(segments: &[&str]) -> bool {
+    catalog_page(segments).is_some()
+}
+
 /// The page-cached catalog routes.
 fn catalog_page(segments: &[&str]) -> Option<CatalogPage> {
     Some(match segments {
@@ -55,13 +61,15 @@ pub async fn handle(
     ctx: &Context,
     catalog: &CatalogReader<'_>,
     segments: &[&str],
-    session: &Session,
+    session: Option<&Session>,
 ) -> AppResult<Response> {
     let method = req.method();
     if let Some(page) = catalog_page(segments) {
         only_get(&method)?;
         return pages::cached(&req, env, ctx, catalog, page).await;
     }
+    let session =
+        session.ok_or_else(|| AppError::Internal("no session: SIGNING_SECRET is not configured".into()))?;
     if method == Method::Post {
         limits::check_write(env, &req).await?;
     }

@@ -7,7 +7,11 @@
 //!   `'wasm-unsafe-eval'` for the Wasm).
 //! - **CSRF.** Every state-changing form carries a token bound to the visitor's session
 //!   (an HMAC of the session id, filled into pages per response like the nonce), and
-//!   requests whose `Sec-Fetch-Site` or `Origin` shows another site are refused.
+//!   requests whose `Sec-Fetch-Site` or `Origin` shows another site are refused. A
+//!   visitor without a session (catalog pages start none) has no token to send: its
+//!   first write is taken only when the browser says the form came from this very
+//!   origin (`Sec-Fetch-Site: same-origin`, or an `Origin` equal to ours), as OWASP's
+//!   Fetch Metadata defence describes, and that write starts the session.
 //! - **Headers**: `X-Content-Type-Options`, `Referrer-Policy`, `frame-ancestors` and
 //!   `X-Frame-Options`, `Permissions-Policy`, `Cross-Origin-Opener-Policy`, and HSTS
 //!   over https.
@@ -125,7 +129,15 @@ pub async fn read_form(req: &mut Request, session: &Session) -> AppResult<Fields
     Ok(form)
 }
 
-/// Refuses a form POST from another site or without this session's token.
+/// Whether the browser itself says the request came from this origin.
+fn same_origin_proven(req: &Request) -> bool {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    header("sec-fetch-site").is_some_and(|site| site == "same-origin")
+        || header("origin").is_some_and(|origin| origin == http::origin(req))
+}
+
+/// Refuses a form POST from another site, or without this session's token (a new
+/// session's first write: without the browser's word that it came from this origin).
 fn check_form(req: &Request, form: &Fields, session: &Session) -> AppResult<()> {
     if !same_site(req) {
         return Err(AppError::Forbidden(
@@ -133,7 +145,12 @@ fn check_form(req: &Request, form: &Fields, session: &Session) -> AppResult<()> 
         ));
     }
     let token = form.get("csrf").unwrap_or("");
-    if session.is_new || !constant_time_eq(token.as_bytes(), session.csrf.as_bytes()) {
+    let accepted = if session.is_new {
+        same_origin_proven(req)
+    } else {
+        constant_time_eq(token.as_bytes(), session.csrf.as_bytes())
+    };
+    if !accepted {
         return Err(AppError::Forbidden(
             "Your session expired or this form is out of date. Go back, reload the page, and try again."
                 .into(),

@@ -1,7 +1,9 @@
 //! The visitor's session: the cart id, in a signed cookie (`{id}.{HMAC}`; `__Host-cart`
 //! with `Secure` over https, else `cart`), HttpOnly and SameSite=Lax. A forged or
-//! tampered cookie is ignored and a new session starts; its cookie is set by the first
-//! page of the session (whose forms carry its CSRF token).
+//! tampered cookie is ignored. Catalog pages only read a session ([`Session::existing`]):
+//! a visitor without one gets the same page as every other, and nothing is minted. The
+//! other pages and the forms start one ([`Session::of`]); the response that started it
+//! sets its cookie.
 
 use crate::error::{AppError, AppResult};
 use crate::http;
@@ -22,15 +24,21 @@ pub struct Session {
 }
 
 impl Session {
+    /// The session the request's cookie carries, if it is genuine; never a new one.
+    pub fn existing(req: &Request, signer: &Signer) -> Option<Session> {
+        let id =
+            http::cookie(req, cookie_name(http::is_https(req))).and_then(|v| signer.verify_cart_token(&v))?;
+        Some(Session { csrf: signer.csrf_token(&id), id, is_new: false, new_cookie: None })
+    }
+
+    /// The request's session, or a new one whose cookie the response sets.
     pub fn of(req: &Request, signer: &Signer) -> AppResult<Session> {
-        let https = http::is_https(req);
-        let known = http::cookie(req, cookie_name(https)).and_then(|v| signer.verify_cart_token(&v));
-        let (id, is_new) = match known {
-            Some(id) => (id, false),
-            None => (CartId::from_random_bytes(random::random_16().map_err(AppError::Internal)?), true),
-        };
-        let new_cookie = is_new.then(|| cookie_value(https, signer, &id));
-        Ok(Session { csrf: signer.csrf_token(&id), id, is_new, new_cookie })
+        if let Some(session) = Session::existing(req, signer) {
+            return Ok(session);
+        }
+        let id = CartId::from_random_bytes(random::random_16().map_err(AppError::Internal)?);
+        let new_cookie = Some(cookie_value(http::is_https(req), signer, &id));
+        Ok(Session { csrf: signer.csrf_token(&id), id, is_new: true, new_cookie })
     }
 }
 
