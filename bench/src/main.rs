@@ -292,20 +292,24 @@ fn profile_of(log: &str, route: &str) -> Profile {
     profile_where(log, |v| v["route"] == route)
 }
 
-/// Averages of the worker's JSON log lines that `pick` picks.
+/// Averages of the worker's JSON log lines that `pick` picks, each line weighted by the
+/// requests it stands for (`sample`: the shop logs one page-cache hit in several).
 fn profile_where(log: &str, pick: impl Fn(&Value) -> bool) -> Profile {
     let mut p = Profile::default();
+    let mut weight = 0.0;
     for v in storefront_tests::budgets::log_lines(log).filter(|v| pick(v)) {
-        p.requests += 1;
-        p.worker_ms += v["ms"].as_f64().unwrap_or(0.0);
+        let n = v["sample"].as_f64().filter(|n| *n >= 1.0).unwrap_or(1.0);
+        weight += n;
+        p.requests += n as usize;
+        p.worker_ms += n * v["ms"].as_f64().unwrap_or(0.0);
         let calls = v["do_calls"].as_f64().unwrap_or(0.0);
-        p.do_calls += calls;
+        p.do_calls += n * calls;
         p.max_do_calls = p.max_do_calls.max(calls as u32);
-        p.do_ms += v["do_ms"].as_f64().unwrap_or(0.0);
-        p.kv_reads += v["kv_reads"].as_f64().unwrap_or(0.0);
-        p.kv_ms += v["kv_ms"].as_f64().unwrap_or(0.0);
+        p.do_ms += n * v["do_ms"].as_f64().unwrap_or(0.0);
+        p.kv_reads += n * v["kv_reads"].as_f64().unwrap_or(0.0);
+        p.kv_ms += n * v["kv_ms"].as_f64().unwrap_or(0.0);
     }
-    let n = p.requests.max(1) as f64;
+    let n = if weight > 0.0 { weight } else { 1.0 };
     Profile {
         requests: p.requests,
         worker_ms: p.worker_ms / n,
@@ -837,14 +841,15 @@ mod tests {
     #[test]
     fn profiles_average_the_log_lines_of_one_route() {
         let log = "noise\n\
-            [wrangler:info] {\"cache\":\"hit\",\"route\":\"products\",\"ms\":2.0,\"do_calls\":1,\"do_ms\":1.0,\"kv_reads\":0,\"kv_ms\":0}\n\
-            {\"cache\":\"miss\",\"route\":\"products\",\"ms\":4.0,\"do_calls\":3,\"do_ms\":3.0,\"kv_reads\":2,\"kv_ms\":5.0}\n\
-            {\"cache\":\"bypass\",\"route\":\"cart\",\"ms\":100.0}\n";
+            [wrangler:info] {\"request_id\":\"a\",\"cache\":\"hit\",\"route\":\"products\",\"ms\":2.0,\"do_calls\":1,\"do_ms\":1.0,\"kv_reads\":0,\"kv_ms\":0,\"sample\":3}\n\
+            {\"request_id\":\"b\",\"cache\":\"miss\",\"route\":\"products\",\"ms\":6.0,\"do_calls\":5,\"do_ms\":3.0,\"kv_reads\":4,\"kv_ms\":8.0}\n\
+            {\"request_id\":\"c\",\"cache\":\"bypass\",\"route\":\"cart\",\"ms\":100.0}\n";
         let p = profile_of(log, "products");
-        assert_eq!(p.requests, 2);
+        assert_eq!(p.requests, 4, "a sampled line stands for its sample");
         assert_eq!(p.worker_ms, 3.0);
         assert_eq!(p.do_calls, 2.0);
+        assert_eq!(p.max_do_calls, 5);
         assert_eq!(p.kv_reads, 1.0);
-        assert_eq!(p.kv_ms, 2.5);
+        assert_eq!(p.kv_ms, 2.0);
     }
 }

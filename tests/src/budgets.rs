@@ -67,8 +67,8 @@ pub fn shards_of(skus: &[&str]) -> u32 {
 /// The worker's JSON log lines in `log` (the text `wrangler dev` printed).
 pub fn log_lines(log: &str) -> impl Iterator<Item = Value> + '_ {
     log.lines().filter_map(|line| {
-        let start = line.find("{\"cache\"")?;
-        serde_json::from_str::<Value>(&line[start..]).ok()
+        let start = line.find('{')?;
+        serde_json::from_str::<Value>(&line[start..]).ok().filter(|v| v.get("request_id").is_some())
     })
 }
 

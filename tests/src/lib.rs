@@ -136,12 +136,14 @@ pub fn shared_trials<W: Send + Sync + 'static>(
 /// test turns it back on, with the limit `wrangler.toml` gives it). The shipped
 /// configuration names no payment provider (a deployed shop takes no payments until the
 /// merchant chooses one), so tests choose the test provider explicitly.
-pub const TEST_VARS: [(&str, &str); 5] = [
+pub const TEST_VARS: [(&str, &str); 6] = [
     ("PAYMENT_PROVIDER", "test"),
     ("SIGNING_SECRET", "test-signing-secret-0123456789abcdef"),
     ("ADMIN_TOKEN", ADMIN_TOKEN),
     ("ENABLE_TEST_ROUTES", "1"),
     ("RATE_LIMITS", "off"),
+    // Every request's log line, full-page-cache hits too (deployed, one hit in ten).
+    ("LOG_HITS_EVERY", "1"),
 ];
 
 /// [`TEST_VARS`] with `vars` added, a var in `vars` replacing the test default.

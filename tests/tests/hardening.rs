@@ -28,6 +28,9 @@ struct World {
 /// The webhook signing secret of the strict shop.
 const STRICT_WEBHOOK_SECRET: &str = "whsec_hardening_0123456789";
 
+/// How many full-page-cache hits one log line of the strict shop stands for.
+const STRICT_LOG_HITS_EVERY: usize = 10;
+
 /// The Durable Object deadline of the main test shop.
 const DO_TIMEOUT_MS: u64 = 1_500;
 
@@ -50,7 +53,11 @@ fn main() {
         let strict = Shop::start_with_args(
             strict_state.path(),
             200,
-            &[("RATE_LIMITS", "on"), ("STRIPE_WEBHOOK_SECRET", STRICT_WEBHOOK_SECRET)],
+            &[
+                ("RATE_LIMITS", "on"),
+                ("STRIPE_WEBHOOK_SECRET", STRICT_WEBHOOK_SECRET),
+                ("LOG_HITS_EVERY", &STRICT_LOG_HITS_EVERY.to_string()),
+            ],
             &["--upstream-protocol", "https"],
         );
         Some((Arc::new(World { shop, strict }), state, strict_state))
@@ -79,6 +86,7 @@ fn main() {
             an_overloaded_durable_object_answers_503_not_a_hang,
         ),
         ("each_request_logs_one_json_line", each_request_logs_one_json_line),
+        ("page_cache_hits_are_logged_one_in_n", page_cache_hits_are_logged_one_in_n),
         ("healthz_reports_the_catalog", healthz_reports_the_catalog),
         ("redirects_never_leave_the_shop", redirects_never_leave_the_shop),
         ("limits_count_an_ipv6_64_and_the_merchant_api", limits_count_an_ipv6_64_and_the_merchant_api),
@@ -749,6 +757,56 @@ fn each_request_logs_one_json_line(w: &World) {
     let add_id = add.header("x-request-id").unwrap();
     let add_line = log.lines().find(|l| l.contains(add_id)).unwrap();
     assert!(!add_line.contains("\"do_calls\":0"), "DO calls are counted: {add_line}");
+}
+
+/// Full-page-cache hits, the cheapest requests, are logged one in `LOG_HITS_EVERY`, each
+/// sampled line saying how many it stands for; a 404 and a write always log.
+fn page_cache_hits_are_logged_one_in_n(w: &World) {
+    let mut shopper = Shopper::new(&w.strict);
+    let path = "/collections/kitchen";
+    assert_eq!(shopper.get(path).status, 200);
+    let hits: Vec<Reply> = (0..2 * STRICT_LOG_HITS_EVERY).map(|_| shopper.get(path)).collect();
+    for hit in &hits {
+        assert_eq!(hit.page_cache().as_deref(), Some("hit"), "{path} is served from the page cache");
+    }
+    let missing = shopper.get("/products/not-a-product-here");
+    assert_eq!(missing.status, 404);
+    // A write from an address of its own (the strict shop limits writes per client).
+    let headers = [("cf-connecting-ip", "198.51.100.77"), ("content-type", "application/json")];
+    let add = send_raw(&format!("{}/api/v1", w.strict.base), "POST", "/carts", &headers, b"{}");
+    assert_eq!(add.status, 201, "{}", add.body);
+    // The warm-up may itself have been a hit (counted in the isolate's tally, which
+    // earlier tests moved on too); however the tally stood, twenty hits make two lines.
+    let lines_of = |replies: &[&Reply], expected: usize| -> Vec<Value> {
+        let ids: HashSet<&str> = replies.iter().filter_map(|r| r.header("x-request-id")).collect();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let log = w.strict.log();
+            let lines: Vec<Value> = storefront_tests::budgets::log_lines(&log)
+                .filter(|l| l["request_id"].as_str().is_some_and(|id| ids.contains(id)))
+                .collect();
+            if lines.len() >= expected || Instant::now() > deadline {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let always = lines_of(&[&missing, &add], 2);
+    assert_eq!(always.len(), 2, "a 404 and a write each log: {always:?}");
+    for line in &always {
+        assert!(line.get("sample").is_none(), "an unsampled line: {line}");
+    }
+    let hit_lines = lines_of(&hits.iter().collect::<Vec<_>>(), 2);
+    assert_eq!(
+        hit_lines.len(),
+        2,
+        "{} hits, one line per {STRICT_LOG_HITS_EVERY}: {hit_lines:?}",
+        hits.len()
+    );
+    for line in &hit_lines {
+        assert_eq!(line["sample"], STRICT_LOG_HITS_EVERY, "{line}");
+        assert_eq!(line["cache"], "hit", "{line}");
+    }
 }
 
 fn healthz_reports_the_catalog(w: &World) {

@@ -37,6 +37,9 @@ pub const RATE_LIMITS: &str = "RATE_LIMITS";
 pub const PAGE_CACHE: &str = "PAGE_CACHE";
 /// "off" drops the one-line JSON log of each request (a var; on by default).
 pub const REQUEST_LOG: &str = "REQUEST_LOG";
+/// How many full-page-cache hits one log line stands for (a var; 10 by default, `1` logs
+/// every hit). Errors, misses, writes and API calls are always logged.
+pub const LOG_HITS_EVERY: &str = "LOG_HITS_EVERY";
 /// `test` (the built-in provider, by card number) or `stripe` (a var).
 pub const PAYMENT_PROVIDER: &str = "PAYMENT_PROVIDER";
 /// Stripe's secret API key (`sk_live_…` / `sk_test_…`; a secret).

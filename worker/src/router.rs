@@ -101,7 +101,8 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     let error_code = result.as_ref().err().map(AppError::code);
     let response = respond(result, catalog.as_ref(), &timing, &origin, wants_json).await?;
     let response = finish(response, session.as_ref(), https, catalog.as_ref(), &timing, &id).await?;
-    if request_log_enabled(&env) {
+    let sample = if response.status_code() == 200 && timing.was_hit() { logged_hit(&env) } else { Some(1) };
+    if let Some(sample) = sample.filter(|_| request_log_enabled(&env)) {
         console_log!(
             "{}",
             timing.log_line(
@@ -110,12 +111,41 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
                 &path,
                 &route_name(&segments),
                 response.status_code(),
-                error_code
+                error_code,
+                sample,
             )
         );
     }
     Ok(response)
 }
+
+thread_local! {
+    /// Full-page-cache hits this isolate served since it last logged one.
+    static HITS_UNLOGGED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether this full-page-cache hit gets a log line: one in `LOG_HITS_EVERY` (10 by
+/// default) does, standing for that many (`Some(n)`). A hit is the cheapest request the
+/// shop serves, and writing its line cost more than serving it; errors, misses, writes
+/// and API calls are always logged.
+fn logged_hit(env: &Env) -> Option<u32> {
+    let every = crate::bindings::number(env, crate::bindings::LOG_HITS_EVERY)
+        .filter(|n| *n >= 1)
+        .map_or(DEFAULT_LOG_HITS_EVERY, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    HITS_UNLOGGED.with(|unlogged| {
+        let seen = unlogged.get().saturating_add(1);
+        if seen >= every {
+            unlogged.set(0);
+            Some(every)
+        } else {
+            unlogged.set(seen);
+            None
+        }
+    })
+}
+
+/// See [`logged_hit`].
+const DEFAULT_LOG_HITS_EVERY: u32 = 10;
 
 /// Whether every request gets its JSON log line (`REQUEST_LOG = "off"` turns them off;
 /// warnings and errors are logged either way).

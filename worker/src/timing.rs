@@ -118,7 +118,14 @@ impl Timing {
         )
     }
 
-    /// One structured log line for the request.
+    /// Whether the request was answered from the full-page cache (not stale).
+    pub fn was_hit(&self) -> bool {
+        !self.stale.get() && self.page_cache.get() == PageCache::Hit
+    }
+
+    /// One structured log line for the request, written straight into one string (no
+    /// JSON tree is built); `sample` > 1 marks a line that stands for that many requests.
+    #[allow(clippy::too_many_arguments)]
     pub fn log_line(
         &self,
         request_id: &str,
@@ -127,22 +134,41 @@ impl Timing {
         route: &str,
         status: u16,
         error: Option<&str>,
+        sample: u32,
     ) -> String {
-        serde_json::json!({
-            "request_id": request_id,
-            "method": method,
-            "path": path,
-            "route": route,
-            "status": status,
-            "ms": (self.elapsed_ms() * 10.0).round() / 10.0,
-            "cache": if self.stale.get() { "stale" } else { self.page_cache.get().as_str() },
-            "kv_reads": self.kv_reads.get(),
-            "kv_ms": self.kv_ms.get(),
-            "do_calls": self.do_calls.get(),
-            "do_ms": self.do_ms.get(),
-            "render_ms": self.render_ms.get(),
-            "error": error,
-        })
-        .to_string()
+        use std::fmt::Write;
+        // Text from the request (its path) is escaped by serde_json; the rest is ours.
+        let quoted = |text: &str| serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into());
+        let cache = if self.stale.get() { "stale" } else { self.page_cache.get().as_str() };
+        let mut line = String::with_capacity(256);
+        let _ = write!(
+            line,
+            "{{\"request_id\":{},\"method\":{},\"path\":{},\"route\":{},\"status\":{status},\"ms\":{},\"cache\":\"{cache}\",\"kv_reads\":{},\"kv_ms\":{},\"do_calls\":{},\"do_ms\":{},\"render_ms\":{},\"error\":{}",
+            quoted(request_id),
+            quoted(method),
+            quoted(path),
+            quoted(route),
+            number((self.elapsed_ms() * 10.0).round() / 10.0),
+            self.kv_reads.get(),
+            number(self.kv_ms.get()),
+            self.do_calls.get(),
+            number(self.do_ms.get()),
+            number(self.render_ms.get()),
+            error.map_or_else(|| "null".to_string(), quoted),
+        );
+        if sample > 1 {
+            let _ = write!(line, ",\"sample\":{sample}");
+        }
+        line.push('}');
+        line
+    }
+}
+
+/// A duration as a JSON number (a non-finite one, which JSON cannot hold, as 0).
+fn number(ms: f64) -> String {
+    if ms.is_finite() {
+        format!("{ms}")
+    } else {
+        "0".into()
     }
 }
