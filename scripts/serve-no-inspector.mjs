@@ -6,7 +6,8 @@
 //
 //   node scripts/serve-no-inspector.mjs PORT STATE_DIR [NAME=VALUE ...]
 //
-// NAME=VALUE pairs become plain-text vars. Prints "ready" once the shop answers, then
+// NAME=VALUE pairs become plain-text vars. SERVE_CONFIG names another wrangler.toml
+// (the bench's no-op worker, `bench/noop/wrangler.toml`); the shop's is the default. Prints "ready" once the shop answers, then
 // runs until it gets SIGINT or SIGTERM.
 import { unstable_startWorker } from "wrangler";
 
@@ -26,7 +27,7 @@ for (const pair of pairs) {
 }
 
 const worker = await unstable_startWorker({
-  config: "wrangler.toml",
+  config: process.env.SERVE_CONFIG || "wrangler.toml",
   bindings,
   dev: {
     inspector: false,

@@ -10,9 +10,11 @@
 //! `BENCH_SCALE=sample` skips the generated catalogs (the 100k publish takes minutes the
 //! first time; its local state is kept under `target/bench/` and reused);
 //! `BENCH_SCALE=writes` runs only the write path on the runtime alone and writes its
-//! results under `target/bench/writes/`.
+//! results under `target/bench/writes/`; `BENCH_SCALE=platform` only the comparison with
+//! a no-op JavaScript worker (`platform.rs`), under `target/bench/platform/`.
 
 mod cpu;
+mod platform;
 mod report;
 mod writes;
 mod wrk;
@@ -92,7 +94,8 @@ impl Server {
         request_log: bool,
         inspector: bool,
     ) -> Server {
-        let mut vars = vec![("RESERVATION_TTL_SECONDS", "900")];
+        // Page-cache hits are logged as shipped (one in ten): an empty var is an unset one.
+        let mut vars = vec![("RESERVATION_TTL_SECONDS", "900"), ("LOG_HITS_EVERY", "")];
         if !page_cache {
             vars.push(("PAGE_CACHE", "off"));
         }
@@ -104,6 +107,18 @@ impl Server {
         } else {
             Shop::start_without_inspector(state, &vars)
         };
+        Server::of(shop, catalog, page_cache, request_log, inspector)
+    }
+
+    /// The bench's no-op JavaScript worker (`bench/noop`), the platform's floor.
+    fn noop(state: &Path, inspector: bool) -> Server {
+        let shop = Shop::start_worker(&project_root().join("bench/noop/wrangler.toml"), state, inspector);
+        Server::of(shop, "none", false, false, inspector)
+    }
+
+    /// A started server and its processes: the runtime (the workerd whose own port
+    /// answers `/livez` with `ok`) and what is in front of it.
+    fn of(shop: Shop, catalog: &str, page_cache: bool, request_log: bool, inspector: bool) -> Server {
         let public_port: u16 = shop.base.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
         let processes = shop.process_group().map(cpu::group).unwrap_or_default();
         let mut runtime = Vec::new();
@@ -192,10 +207,29 @@ impl Bench {
         );
     }
 
-    /// Warms up with `warmup` requests, then measures `load` (CPU read around it).
+    /// Warms up with `warmup` requests, then measures `load` (CPU read around it); the
+    /// result is printed and kept.
     #[allow(clippy::too_many_arguments)]
     fn measure(
         &mut self,
+        server: &Server,
+        key: &str,
+        name: &str,
+        via_runtime: bool,
+        load: Load,
+        warmup: Option<Load>,
+        profile_route: Option<&str>,
+    ) -> Option<Scenario> {
+        let scenario = self.run(server, key, name, via_runtime, load, warmup, profile_route)?;
+        print_scenario(&scenario);
+        self.scenarios.push(scenario.clone());
+        Some(scenario)
+    }
+
+    /// [`Bench::measure`] without printing or keeping the result (one round of several).
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
         server: &Server,
         key: &str,
         name: &str,
@@ -250,8 +284,6 @@ impl Bench {
             outcome,
             profile,
         };
-        print_scenario(&scenario);
-        self.scenarios.push(scenario.clone());
         Some(scenario)
     }
 }
@@ -272,7 +304,7 @@ impl Scenario {
     }
 }
 
-fn print_scenario(s: &Scenario) {
+pub(crate) fn print_scenario(s: &Scenario) {
     let o = &s.outcome;
     println!(
         "  {:<44} {:>7.0} req/s  p50 {:>6.1}  p95 {:>6.1}  p99 {:>6.1} ms  err {:>5.1}%  cpu {:>5.2} ms runtime + {:>4.2} front",
@@ -783,7 +815,11 @@ fn main() {
         // Only the write path on the runtime alone, for quick comparisons; results go to
         // target/bench so the committed full run stays as it is.
         no_inspector_shop(&mut bench, &mut results);
+    } else if scale == "platform" {
+        // Only the comparison with the no-op worker, likewise into target/bench.
+        platform::compare(&mut bench, &mut results);
     } else {
+        platform::compare(&mut bench, &mut results);
         sample_shop(&mut bench, &mut results);
         render_shop(&mut bench);
         quiet_shop(&mut bench);
@@ -795,8 +831,8 @@ fn main() {
     }
     results.insert("scenarios".into(), json!(bench.scenarios));
     results.insert("bench_seconds".into(), json!(started.elapsed().as_secs()));
-    let out_dir: PathBuf = if scale == "writes" {
-        project_root().join("target/bench/writes")
+    let out_dir: PathBuf = if scale == "writes" || scale == "platform" {
+        project_root().join("target/bench").join(&scale)
     } else {
         project_root().join("bench")
     };

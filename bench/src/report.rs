@@ -17,6 +17,19 @@ const ADD_TO_CART_RATIO_BUDGET: f64 = 3.0;
 const COMPLETION_RATIO_BUDGET: f64 = 5.0;
 const HOT_SKU_HOLDS_BUDGET: f64 = 1_000.0;
 const BARE_CHECKOUT_P99_BUDGET_MS: f64 = 250.0;
+/// Runtime CPU per request over the no-op JavaScript worker's, on the runtime alone with
+/// wrangler's inspector off, the shop logging as shipped.
+const PLATFORM_BUDGETS: [(&str, &str, f64); 7] = [
+    ("platform:livez", "shop /livez", 1.5),
+    ("platform:product_cached", "product page from the full-page cache", 2.5),
+    ("platform:collection_cached", "collection page from the full-page cache", 2.5),
+    ("platform:search_cached", "search page from the full-page cache", 2.5),
+    ("platform:product_rendered", "product page rendered from the isolate cache", 3.5),
+    ("platform:collection_rendered", "collection page rendered from the isolate cache", 3.5),
+    ("platform:search_rendered", "search page rendered from the isolate cache", 3.5),
+];
+const NO_INSPECTOR: &str = "runtime, no inspector";
+const WRANGLER_DEV: &str = "wrangler dev";
 
 fn command_text(program: &str, args: &[&str]) -> String {
     Command::new(program)
@@ -64,6 +77,83 @@ fn ratios(page: &Scenario, floor: &Scenario) -> (f64, f64) {
     )
 }
 
+/// `; N× the no-op JS worker (its X ms)`: a load's runtime CPU against the platform's
+/// floor measured the same way (`via`), when this run measured it.
+fn against_platform(scenarios: &[Scenario], load: &Scenario, via: &str) -> String {
+    crate::platform::floor(scenarios, via)
+        .map(|noop| {
+            format!(
+                "; {:.2}× the no-op JS worker ({:.2} ms, {via})",
+                load.cpu_runtime_ms / noop.cpu_runtime_ms.max(1e-9),
+                noop.cpu_runtime_ms
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// The shop's CPU per request against the no-op JavaScript worker's, on the runtime
+/// without the inspector, with the same under `wrangler dev` beside it.
+fn platform_verdicts(scenarios: &[Scenario]) -> Vec<Verdict> {
+    use crate::platform::{find, floor};
+    let ratio = |key: &str, via: &str| -> Option<(f64, &Scenario, &Scenario)> {
+        let (load, noop) = (find(scenarios, key, via)?, floor(scenarios, via)?);
+        Some((load.cpu_runtime_ms / noop.cpu_runtime_ms.max(1e-9), load, noop))
+    };
+    let over_livez = |load: &Scenario, via: &str| {
+        find(scenarios, "platform:livez", via)
+            .map(|livez| {
+                format!(", {:.2}× the shop's /livez", load.cpu_runtime_ms / livez.cpu_runtime_ms.max(1e-9))
+            })
+            .unwrap_or_default()
+    };
+    PLATFORM_BUDGETS
+        .iter()
+        .map(|(key, name, budget)| {
+            let budget_text = format!("≤ {budget}× the no-op JS worker's runtime CPU, inspector off");
+            let Some((r, load, noop)) = ratio(key, NO_INSPECTOR) else {
+                return Verdict {
+                    name: format!("{name}, against the platform"),
+                    budget: budget_text,
+                    actual: "—".into(),
+                    met: None,
+                    note: String::new(),
+                };
+            };
+            let under_dev = ratio(key, WRANGLER_DEV)
+                .map(|(d, l, n)| {
+                    format!(
+                        "; under plain `wrangler dev`: {d:.2}× ({:.2} vs {:.2} ms{})",
+                        l.cpu_runtime_ms,
+                        n.cpu_runtime_ms,
+                        over_livez(l, WRANGLER_DEV)
+                    )
+                })
+                .unwrap_or_default();
+            let met = r <= *budget;
+            Verdict {
+                name: format!("{name}, against the platform"),
+                budget: budget_text,
+                actual: format!(
+                    "{r:.2}× ({:.2} vs {:.2} ms runtime CPU per request, medians of alternating rounds{}){under_dev}",
+                    load.cpu_runtime_ms,
+                    noop.cpu_runtime_ms,
+                    over_livez(load, NO_INSPECTOR)
+                ),
+                met: Some(met),
+                note: if met {
+                    String::new()
+                } else {
+                    format!(
+                        "over by {:.0} % ({:.2} ms per request above the no-op worker)",
+                        (r / budget - 1.0) * 100.0,
+                        load.cpu_runtime_ms - noop.cpu_runtime_ms
+                    )
+                },
+            }
+        })
+        .collect()
+}
+
 /// One budget's verdict.
 struct Verdict {
     name: String,
@@ -88,7 +178,9 @@ impl std::fmt::Display for Verdict {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn ratio_verdict(
+    scenarios: &[Scenario],
     name: &str,
     page: Option<&Scenario>,
     floor: Option<&Scenario>,
@@ -142,15 +234,17 @@ fn ratio_verdict(
         name: name.into(),
         budget: format!("≤ {budget}× the floor's CPU"),
         actual: format!(
-            "{ratio:.2}× ({:.2} vs {:.2} ms runtime CPU per request; {with_proxy:.2}× counting wrangler's proxy)",
-            page.cpu_runtime_ms, floor.cpu_runtime_ms
+            "{ratio:.2}× ({:.2} vs {:.2} ms runtime CPU per request; {with_proxy:.2}× counting wrangler's proxy{})",
+            page.cpu_runtime_ms,
+            floor.cpu_runtime_ms,
+            against_platform(scenarios, page, &page.via)
         ),
         met: Some(met),
         note,
     }
 }
 
-fn verdicts(results: &BTreeMap<String, Value>, scenarios: &[Scenario]) -> Vec<Verdict> {
+fn verdicts_of(results: &BTreeMap<String, Value>, scenarios: &[Scenario]) -> Vec<Verdict> {
     let mut out = Vec::new();
     let gzip = results["sizes"]["worker_wasm_gzip_bytes"].as_f64().unwrap_or(0.0);
     out.push(Verdict {
@@ -171,6 +265,7 @@ fn verdicts(results: &BTreeMap<String, Value>, scenarios: &[Scenario]) -> Vec<Ve
         ))
     };
     out.push(ratio_verdict(
+        scenarios,
         "product page from the in-isolate catalog cache",
         find(scenarios, "product_rendered", "wrangler dev", "sample", false, true),
         find(scenarios, "floor", "wrangler dev", "sample", false, true),
@@ -182,6 +277,7 @@ fn verdicts(results: &BTreeMap<String, Value>, scenarios: &[Scenario]) -> Vec<Ve
          come from memory and availability from a 10 s in-isolate cache",
     ));
     let mut cached = ratio_verdict(
+        scenarios,
         "product page from the full-page cache",
         find(scenarios, "product_cached", "wrangler dev", "sample", true, true),
         find(scenarios, "floor", "wrangler dev", "sample", true, true),
@@ -397,8 +493,10 @@ fn write_cpu_verdict(scenarios: &[Scenario], key: &str, name: &str, budget: f64,
         name: name.into(),
         budget: format!("≤ {budget}× the floor's CPU, on the runtime alone"),
         actual: format!(
-            "{ratio:.2}× ({:.2} vs {:.2} ms of runtime CPU per request, the floor measured next to it){under_dev}",
-            load.cpu_runtime_ms, floor.cpu_runtime_ms
+            "{ratio:.2}× ({:.2} vs {:.2} ms of runtime CPU per request, the floor measured next to it{}){under_dev}",
+            load.cpu_runtime_ms,
+            floor.cpu_runtime_ms,
+            against_platform(scenarios, load, NO_INSPECTOR)
         ),
         met: Some(met),
         note: if met {
@@ -547,6 +645,55 @@ fn svg(scenarios: &[Scenario]) -> String {
     s
 }
 
+/// The shop's loads next to the no-op JavaScript worker, both ways they were measured.
+fn platform_table(md: &mut String, results: &BTreeMap<String, Value>, scenarios: &[Scenario]) {
+    use crate::platform::{find, floor, LOADS};
+    if floor(scenarios, NO_INSPECTOR).is_none() && floor(scenarios, WRANGLER_DEV).is_none() {
+        return;
+    }
+    let _ = writeln!(md, "\n## Against the platform's floor\n");
+    let _ = writeln!(
+        md,
+        "Runtime CPU per request of the shop next to a no-op JavaScript module worker (`bench/noop`, a constant \
+         2-byte response) served by the same wrangler and workerd, in alternating rounds (each figure the median \
+         round; every round's figure is in `results.json`, `platform_rounds`). The shop logs as shipped (every \
+         request but one page-cache hit in ten). *Inspector off*: sent to the runtime's own port with wrangler's \
+         inspector off, the nearest to deployed here; *wrangler dev*: through `wrangler dev` as a developer \
+         reaches it.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| load | inspector off, ms | × no-op | × /livez | wrangler dev, ms | × no-op | × /livez |"
+    );
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|");
+    let cells = |key: &str, via: &str| -> String {
+        match (find(scenarios, key, via), floor(scenarios, via), find(scenarios, "platform:livez", via)) {
+            (Some(load), Some(noop), Some(livez)) => format!(
+                "{:.3} | {:.2} | {:.2}",
+                load.cpu_runtime_ms,
+                load.cpu_runtime_ms / noop.cpu_runtime_ms.max(1e-9),
+                load.cpu_runtime_ms / livez.cpu_runtime_ms.max(1e-9)
+            ),
+            _ => "— | — | —".into(),
+        }
+    };
+    for (key, name, ..) in LOADS {
+        let _ = writeln!(md, "| {name} | {} | {} |", cells(key, NO_INSPECTOR), cells(key, WRANGLER_DEV));
+    }
+    if let Some(rounds) = results.get("platform_rounds").and_then(Value::as_object) {
+        let spread: Vec<String> = rounds
+            .iter()
+            .filter_map(|(key, by_via)| {
+                let cpu: Vec<f64> =
+                    by_via[NO_INSPECTOR].as_array()?.iter().filter_map(Value::as_f64).collect();
+                let (lo, hi) = (cpu.first()?, cpu.last()?);
+                Some(format!("{} {lo:.2}–{hi:.2}", key.trim_start_matches("platform:")))
+            })
+            .collect();
+        let _ = writeln!(md, "\nSpread of the rounds, inspector off (ms): {}.", spread.join(", "));
+    }
+}
+
 fn summary(results: &BTreeMap<String, Value>, scenarios: &[Scenario], verdicts: &[Verdict]) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmark summary\n");
@@ -565,6 +712,7 @@ fn summary(results: &BTreeMap<String, Value>, scenarios: &[Scenario], verdicts: 
     for v in verdicts {
         let _ = writeln!(md, "- {v}");
     }
+    platform_table(&mut md, results, scenarios);
     let _ = writeln!(md, "\n## Loads\n");
     let _ = writeln!(
         md,
@@ -710,7 +858,8 @@ pub fn write(dir: &Path, mut results: BTreeMap<String, Value>) -> Result<Vec<Str
     if let Some(ratio) = hit_ratio(&scenarios) {
         results.insert("page_cache_hit_ratio".into(), json!(ratio));
     }
-    let mut verdicts = verdicts(&results, &scenarios);
+    let mut verdicts = platform_verdicts(&scenarios);
+    verdicts.extend(verdicts_of(&results, &scenarios));
     verdicts.extend(write_path_verdicts(&results, &scenarios));
     results.insert(
         "budgets".into(),

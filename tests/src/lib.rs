@@ -250,6 +250,29 @@ impl Shop {
         Shop::spawn(command, state_dir, port, 200, false)
     }
 
+    /// Starts another worker from its own `wrangler.toml` (such as the bench's no-op
+    /// worker, `bench/noop/wrangler.toml`), under `wrangler dev` or, with `inspector`
+    /// false, through `scripts/serve-no-inspector.mjs`; ready once `/` answers 200.
+    pub fn start_worker(config: &Path, state_dir: &Path, inspector: bool) -> Shop {
+        let port = free_port();
+        let mut command;
+        if inspector {
+            command = Command::new("npx");
+            command
+                .args(["--no-install", "wrangler", "dev", "--ip", "127.0.0.1", "-c"])
+                .arg(config)
+                .args(["--port", &port.to_string(), "--inspector-port", &free_port().to_string()])
+                .arg("--persist-to")
+                .arg(state_dir)
+                .args(["--log-level", "log", "--show-interactive-dev-session=false"]);
+        } else {
+            command = Command::new("node");
+            command.arg("scripts/serve-no-inspector.mjs").arg(port.to_string()).arg(state_dir);
+            command.env("SERVE_CONFIG", config);
+        }
+        Shop::spawn(command, state_dir, port, 200, false)
+    }
+
     /// Runs `command` (a dev server listening on `port`) in its own process group with
     /// its output in a log file, and waits until it serves; `rebuilds`: it runs
     /// wrangler's startup rebuild, which is waited for too.
