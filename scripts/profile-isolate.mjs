@@ -6,8 +6,10 @@
 //   npx wrangler dev --port 8787 --inspector-port 9229
 //   node scripts/profile-isolate.mjs 9229 wrk -t2 -c10 -d6s http://127.0.0.1:8787/products/merino-crew-sweater
 //
-// Run `make build` afterwards to get the stripped worker back.
+// Run `make build` afterwards to get the stripped worker back. With PROFILE_OUT set, the
+// whole profile is also written there (a .cpuprofile for Chrome DevTools).
 import { execSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 
 const [port, ...command] = process.argv.slice(2);
@@ -47,6 +49,8 @@ execSync(command.join(' '), { stdio: ['ignore', 'ignore', 'inherit'] });
 const { result } = await call('Profiler.stop');
 socket.close();
 
+// PROFILE_OUT=file.cpuprofile keeps the whole profile (Chrome DevTools opens it).
+if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(result.profile));
 const { nodes, samples } = result.profile;
 const byId = new Map(nodes.map((n) => [n.id, n]));
 const parentOf = new Map();

@@ -110,9 +110,9 @@ impl Server {
         Server::of(shop, catalog, page_cache, request_log, inspector)
     }
 
-    /// The bench's no-op JavaScript worker (`bench/noop`), the platform's floor.
-    fn noop(state: &Path, inspector: bool) -> Server {
-        let shop = Shop::start_worker(&project_root().join("bench/noop/wrangler.toml"), state, inspector);
+    /// The bench's no-op JavaScript worker (`bench/noop`, its config `config` there).
+    fn noop(config: &str, state: &Path, inspector: bool) -> Server {
+        let shop = Shop::start_worker(&project_root().join("bench/noop").join(config), state, inspector);
         Server::of(shop, "none", false, false, inspector)
     }
 

@@ -1,5 +1,7 @@
 //! The platform's floor: the shop's CPU per request next to a no-op JavaScript worker
-//! (`bench/noop`, a constant 2-byte response) served by the same wrangler and workerd.
+//! (`bench/noop`, a constant 2-byte response) served by the same wrangler and workerd,
+//! behind the same static-asset router as the shop (which on this runtime is a worker
+//! every request passes first); the same worker without assets is measured beside it.
 //!
 //! Every load runs in rounds that alternate between the no-op worker and the shop's
 //! loads, and each keeps its median round: this machine's speed drifts by tens of
@@ -18,7 +20,10 @@ const ROUNDS: usize = 3;
 /// Which server a load goes to.
 #[derive(Clone, Copy)]
 enum Target {
+    /// The no-op worker behind the shop's static assets: the floor.
     Noop,
+    /// The no-op worker alone.
+    NoopBare,
     /// The shop with its full-page cache on.
     Cached,
     /// The shop with its full-page cache off: pages rendered from the in-isolate cache.
@@ -26,8 +31,9 @@ enum Target {
 }
 
 /// One load of the comparison: its key (`platform:…`), name, target, path and size.
-pub const LOADS: [(&str, &str, &str, u64); 8] = [
-    ("platform:noop", "no-op JS worker, 2-byte response (platform floor)", "/", 4000),
+pub const LOADS: [(&str, &str, &str, u64); 9] = [
+    ("platform:noop", "no-op JS worker behind static assets (platform floor)", "/livez", 4000),
+    ("platform:noop_bare", "no-op JS worker, no static assets", "/livez", 4000),
     ("platform:livez", "shop /livez", "/livez", 4000),
     ("platform:product_cached", "product page, full-page cache", "/products/merino-crew-sweater", 3000),
     (
@@ -50,6 +56,8 @@ pub const LOADS: [(&str, &str, &str, u64); 8] = [
 fn target_of(key: &str) -> Target {
     if key == "platform:noop" {
         Target::Noop
+    } else if key == "platform:noop_bare" {
+        Target::NoopBare
     } else if key.ends_with("_rendered") {
         Target::Rendered
     } else {
@@ -76,15 +84,18 @@ pub fn compare(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
     let mut rounds: BTreeMap<String, Value> = BTreeMap::new();
     for inspector in [false, true] {
         let noop_state = TempDir::new("bench-noop");
+        let bare_state = TempDir::new("bench-noop-bare");
         let cached_state = TempDir::new("bench-platform-cached");
         let rendered_state = TempDir::new("bench-platform-rendered");
         publish_catalog(&project_root().join("catalog"), cached_state.path());
         publish_catalog(&project_root().join("catalog"), rendered_state.path());
-        let noop = Server::noop(noop_state.path(), inspector);
+        let noop = Server::noop("wrangler.toml", noop_state.path(), inspector);
+        let bare = Server::noop("bare.toml", bare_state.path(), inspector);
         let cached = Server::start_with(cached_state.path(), "sample", true, true, inspector);
         let rendered = Server::start_with(rendered_state.path(), "sample", false, true, inspector);
         let server = |target: Target| match target {
             Target::Noop => &noop,
+            Target::NoopBare => &bare,
             Target::Cached => &cached,
             Target::Rendered => &rendered,
         };

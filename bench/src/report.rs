@@ -656,8 +656,11 @@ fn platform_table(md: &mut String, results: &BTreeMap<String, Value>, scenarios:
         md,
         "Runtime CPU per request of the shop next to a no-op JavaScript module worker (`bench/noop`, a constant \
          2-byte response) served by the same wrangler and workerd, in alternating rounds (each figure the median \
-         round; every round's figure is in `results.json`, `platform_rounds`). The shop logs as shipped (every \
-         request but one page-cache hit in ten). *Inspector off*: sent to the runtime's own port with wrangler's \
+         round; every round's figure is in `results.json`, `platform_rounds`). The floor is that worker behind the \
+         same static-asset router as the shop: on this runtime the router is a JavaScript worker of its own that \
+         every request passes before the user's worker (deployed, Cloudflare runs it outside the worker's billed \
+         CPU); the same worker without assets is the row below it. The shop logs as shipped (every request but \
+         one page-cache hit in ten). *Inspector off*: sent to the runtime's own port with wrangler's \
          inspector off, the nearest to deployed here; *wrangler dev*: through `wrangler dev` as a developer \
          reaches it.\n"
     );
