@@ -53,9 +53,8 @@ where
     drop(owner);
     // Leptos marks text-node boundaries with `<!>`, which parses as an empty comment but
     // is a "bogus comment" to validators; `<!---->` is the same node, written validly.
-    let mut html = String::with_capacity(body.len() + body.len() / 20 + 16);
-    html.push_str("<!DOCTYPE html>");
-    html.push_str(&body.replace("<!>", "<!---->"));
+    let mut html = String::from("<!DOCTYPE html>");
+    html.push_str(&shared::text::replace_all(&body, &[("<!>", "<!---->")]));
     html
 }
 

@@ -24,6 +24,7 @@ pub mod payments;
 pub mod review;
 pub mod search;
 pub mod settings;
+pub mod text;
 pub mod url;
 pub mod variants;
 

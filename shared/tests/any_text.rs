@@ -11,6 +11,7 @@ use storefront_shared::orders::PaymentProvider;
 use storefront_shared::payments::{parse_signature_header, valid_payment_method};
 use storefront_shared::review::Step;
 use storefront_shared::search::{query_terms, shards_for, terms};
+use storefront_shared::text::replace_all;
 use storefront_shared::url::local_location;
 use storefront_shared::{CartId, Currency, Handle, Money, Quantity, Sku};
 
@@ -49,6 +50,16 @@ fn nasty_text() -> impl Strategy<Value = String> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn splicing_text_agrees_with_std_replace(text in nasty_text(), from in nasty_text(), to in nasty_text()) {
+        // A pattern taken from inside the text half of the time, so it is found.
+        let chars: Vec<char> = text.chars().collect();
+        let inner: String = chars.iter().skip(chars.len() / 3).take(2).collect();
+        for pattern in [from.as_str(), inner.as_str()].into_iter().filter(|p| !p.is_empty()) {
+            prop_assert_eq!(replace_all(&text, &[(pattern, to.as_str())]), text.replace(pattern, &to));
+        }
+    }
 
     #[test]
     fn identifiers_accept_only_their_own_alphabet(text in nasty_text()) {

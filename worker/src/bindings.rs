@@ -1,6 +1,9 @@
 //! Names of the Cloudflare bindings and vars declared in `wrangler.toml`, in one place,
-//! and the two ways vars are read (a number, or a switch).
+//! and how vars and secrets are read (text, a number, or a switch).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use worker::Env;
 
 /// Workers KV namespace holding the published catalog.
@@ -61,12 +64,35 @@ pub const PAYMENT_PENDING_TTL_SECONDS: &str = "PAYMENT_PENDING_TTL_SECONDS";
 /// "1" enables the routes only tests use (a var; off by default).
 pub const ENABLE_TEST_ROUTES: &str = "ENABLE_TEST_ROUTES";
 
+thread_local! {
+    /// Vars and secrets as this isolate first read them. They are fixed for its lifetime
+    /// (a deploy or a new secret starts new isolates), and each read from `env` crosses
+    /// into JavaScript: the requests after the first read them from here.
+    static READ: RefCell<HashMap<String, Option<Rc<str>>>> = RefCell::new(HashMap::new());
+}
+
+/// A secret's or var's text (a secret set with `wrangler secret put`, or a var — locally
+/// `.dev.vars` or `--var`), if it is set.
+pub fn text(env: &Env, name: &str) -> Option<Rc<str>> {
+    if let Some(known) = READ.with(|read| read.borrow().get(name).cloned()) {
+        return known;
+    }
+    let value: Option<Rc<str>> = env
+        .secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .map(Rc::from);
+    READ.with(|read| read.borrow_mut().insert(name.to_string(), value.clone()));
+    value
+}
+
 /// A var holding a whole number, if it is set to one.
 pub fn number(env: &Env, name: &str) -> Option<u64> {
-    env.var(name).ok().and_then(|v| v.to_string().trim().parse::<u64>().ok())
+    text(env, name).and_then(|v| v.trim().parse::<u64>().ok())
 }
 
 /// Whether a var is set to exactly `value`.
 pub fn is(env: &Env, name: &str, value: &str) -> bool {
-    env.var(name).is_ok_and(|v| v.to_string() == value)
+    text(env, name).is_some_and(|v| &*v == value)
 }

@@ -167,12 +167,12 @@ pub fn cookie(req: &Request, name: &str) -> Option<String> {
     })
 }
 
+/// A response's own headers; the security headers every response gets are added on the
+/// way out (`security::apply_headers`, in the router's last step).
 fn base_headers(content_type: &str, cache: CachePolicy) -> AppResult<Headers> {
     let headers = Headers::new();
     headers.set("content-type", content_type)?;
     headers.set("cache-control", cache.header_value())?;
-    headers.set("x-content-type-options", "nosniff")?;
-    headers.set("referrer-policy", "strict-origin-when-cross-origin")?;
     Ok(headers)
 }
 

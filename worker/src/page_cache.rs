@@ -30,7 +30,7 @@ fn remember(key: &str, content_type: &str, body: &str) {
 /// Whether the full-page cache is in use: `PAGE_CACHE = "off"` renders every page from
 /// the documents (benchmarks use it to measure rendering; stale copies are not kept then).
 pub fn enabled(env: &worker::Env) -> bool {
-    env.var(crate::bindings::PAGE_CACHE).map(|v| v.to_string() != "off").unwrap_or(true)
+    !crate::bindings::is(env, crate::bindings::PAGE_CACHE, "off")
 }
 
 /// How long the cache keeps a page. Keys are versioned, so this only bounds storage.

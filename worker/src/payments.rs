@@ -33,18 +33,14 @@ pub enum Provider {
 
 /// A secret, set with `wrangler secret put` (or `.dev.vars` / `--var` locally).
 pub fn secret(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
-        .filter(|s| !s.trim().is_empty())
+    bindings::text(env, name).filter(|s| !s.trim().is_empty()).map(|s| s.to_string())
 }
 
 /// The provider `PAYMENT_PROVIDER` names, or `None` when it names none: then the shop
 /// takes no payments at all (fails closed), rather than falling back to the test
 /// provider, which approves cards without charging them.
 pub fn configured(env: &Env) -> Option<PaymentProvider> {
-    env.var(bindings::PAYMENT_PROVIDER).ok().and_then(|v| PaymentProvider::parse(&v.to_string()))
+    bindings::text(env, bindings::PAYMENT_PROVIDER).and_then(|v| PaymentProvider::parse(&v))
 }
 
 /// Whether the shop takes payments through Stripe.
@@ -54,7 +50,9 @@ pub fn uses_stripe(env: &Env) -> bool {
 
 /// The publishable key the payment page gives Stripe.js (a var, not a secret).
 pub fn publishable_key(env: &Env) -> Option<String> {
-    env.var(bindings::STRIPE_PUBLISHABLE_KEY).ok().map(|v| v.to_string()).filter(|k| k.starts_with("pk_"))
+    bindings::text(env, bindings::STRIPE_PUBLISHABLE_KEY)
+        .filter(|k| k.starts_with("pk_"))
+        .map(|k| k.to_string())
 }
 
 impl Provider {

@@ -64,7 +64,11 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     let session = if is_api {
         None
     } else if crate::routes::is_catalog_page(&segments) {
-        Signer::from_env(&env).ok().and_then(|s| Session::existing(&req, &s))
+        // Most catalog visitors have no cart: no key is derived for them.
+        Session::existing_cookie(&req)
+            .then(|| Signer::from_env(&env).ok())
+            .flatten()
+            .and_then(|s| Session::existing(&req, &s))
     } else {
         Signer::from_env(&env).and_then(|s| Session::of(&req, &s)).ok()
     };

@@ -43,9 +43,10 @@ pub fn fresh_nonce() -> AppResult<String> {
     Ok(crate::signing::base64url(&bytes))
 }
 
-/// Fills a page's placeholders for this response.
+/// Fills a page's placeholders for this response (one pass, one new string: it runs for
+/// every page served).
 pub fn finish_page(body: &str, nonce: &str, csrf: &str) -> String {
-    body.replace(NONCE_PLACEHOLDER, nonce).replace(CSRF_PLACEHOLDER, csrf)
+    shared::text::replace_all(body, &[(NONCE_PLACEHOLDER, nonce), (CSRF_PLACEHOLDER, csrf)])
 }
 
 /// Set by a handler whose page runs Stripe.js (the payment step, an order awaiting the
@@ -157,4 +158,26 @@ fn check_form(req: &Request, form: &Fields, session: &Session) -> AppResult<()> 
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_get_every_placeholder_filled_and_nothing_else_changed() {
+        let page = format!(
+            "<script nonce=\"{NONCE_PLACEHOLDER}\">1</script><form><input value=\"{CSRF_PLACEHOLDER}\">\
+             </form>é<script nonce=\"{NONCE_PLACEHOLDER}\">2</script><input value=\"{CSRF_PLACEHOLDER}\">end"
+        );
+        assert_eq!(
+            finish_page(&page, "N0nce", "t0ken"),
+            "<script nonce=\"N0nce\">1</script><form><input value=\"t0ken\"></form>é<script nonce=\"N0nce\">2</script><input value=\"t0ken\">end"
+        );
+        assert_eq!(finish_page("no placeholders, ünïcode", "n", "c"), "no placeholders, ünïcode");
+        assert_eq!(finish_page("", "n", "c"), "");
+        assert_eq!(finish_page(CSRF_PLACEHOLDER, "n", ""), "");
+        let both = format!("{CSRF_PLACEHOLDER}{NONCE_PLACEHOLDER}{NONCE_PLACEHOLDER}{CSRF_PLACEHOLDER}");
+        assert_eq!(finish_page(&both, "n", "c"), "cnnc");
+    }
 }

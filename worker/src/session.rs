@@ -31,6 +31,11 @@ impl Session {
         Some(Session { csrf: signer.csrf_token(&id), id, is_new: false, new_cookie: None })
     }
 
+    /// Whether the request carries a session cookie at all (genuine or not).
+    pub fn existing_cookie(req: &Request) -> bool {
+        http::cookie(req, cookie_name(http::is_https(req))).is_some()
+    }
+
     /// The request's session, or a new one whose cookie the response sets.
     pub fn of(req: &Request, signer: &Signer) -> AppResult<Session> {
         if let Some(session) = Session::existing(req, signer) {

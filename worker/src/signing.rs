@@ -43,11 +43,8 @@ pub fn base64url(bytes: &[u8]) -> String {
 
 impl Signer {
     pub fn from_env(env: &Env) -> AppResult<Signer> {
-        let secret = env
-            .secret(SECRET_BINDING)
-            .map(|s| s.to_string())
-            .or_else(|_| env.var(SECRET_BINDING).map(|v| v.to_string()))
-            .map_err(|_| AppError::Internal(format!("{SECRET_BINDING} is not configured")))?;
+        let secret = crate::bindings::text(env, SECRET_BINDING)
+            .ok_or_else(|| AppError::Internal(format!("{SECRET_BINDING} is not configured")))?;
         if secret.len() < 16 {
             return Err(AppError::Internal(format!("{SECRET_BINDING} must be at least 16 characters")));
         }

@@ -17,13 +17,9 @@ use shared::Sku;
 use worker::{Env, Method, Request, Response};
 
 fn authorize(req: &Request, env: &Env) -> AppResult<()> {
-    let expected = env
-        .secret(bindings::ADMIN_TOKEN)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(bindings::ADMIN_TOKEN).map(|v| v.to_string()))
-        .map_err(|_| {
-            AppError::Unauthorized("The merchant API is not configured (set ADMIN_TOKEN).".into())
-        })?;
+    let expected = bindings::text(env, bindings::ADMIN_TOKEN).ok_or_else(|| {
+        AppError::Unauthorized("The merchant API is not configured (set ADMIN_TOKEN).".into())
+    })?;
     let given = http::bearer(req).unwrap_or_default();
     if expected.len() >= 16 && constant_time_eq(expected.as_bytes(), given.as_bytes()) {
         Ok(())
