@@ -319,18 +319,9 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
 
 /// 64-bit FNV-1a over every document: same content, same version id.
 fn content_version(documents: &[(DocKind, String, String)]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
+    let mut hash = shared::hash::Fnv64::new();
     for (kind, name, json) in documents {
-        eat(format!("{kind:?}").as_bytes());
-        eat(name.as_bytes());
-        eat(json.as_bytes());
-        eat(b"\0");
+        hash.write(format!("{kind:?}").as_bytes()).write(name.as_bytes()).write(json.as_bytes()).write(b"\0");
     }
-    format!("{hash:016x}")
+    hash.hex()
 }

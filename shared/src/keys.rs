@@ -52,12 +52,7 @@ pub const SKU_SHARDS: u32 = 64;
 
 /// The SKU-index shard holding a SKU.
 pub fn sku_shard(sku: &str) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in sku.bytes() {
-        hash ^= u32::from(b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash % SKU_SHARDS
+    crate::hash::shard(sku, SKU_SHARDS)
 }
 
 impl DocKind {

@@ -14,6 +14,7 @@ pub mod api;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
+pub mod hash;
 pub mod ids;
 pub mod keys;
 pub mod limits;

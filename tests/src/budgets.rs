@@ -48,12 +48,7 @@ pub const ALL: [Budget; 6] = [ADD_TO_CART, CART_CHANGE, CHECKOUT_STEP, HOLD, COM
 
 /// The inventory shard of a SKU: the worker's hash (32-bit FNV-1a) over its 16 shards.
 pub fn inventory_shard(sku: &str) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in sku.bytes() {
-        hash ^= u32::from(b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash % 16
+    shared::hash::shard(sku, 16)
 }
 
 /// Distinct inventory shards of these SKUs.

@@ -49,16 +49,11 @@ pub struct CompleteRequest {
 
 /// 64-bit FNV-1a of the request's meaningful fields (the card is hashed, not stored).
 fn fingerprint(card: &str, payment_method: Option<&str>, expected_total: Option<i64>) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let rest = match payment_method {
         Some(method) => format!("{expected_total:?}|{method}"),
         None => format!("{expected_total:?}"),
     };
-    for b in card.bytes().chain(b"|".iter().copied()).chain(rest.bytes()) {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
+    shared::hash::Fnv64::new().write(card.as_bytes()).write(b"|").write(rest.as_bytes()).hex()
 }
 
 /// The checkout service of one request.

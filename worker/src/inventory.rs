@@ -35,12 +35,7 @@ const AVAILABILITY_TTL_MS: f64 = 10_000.0;
 
 /// Which shard holds a SKU.
 pub fn shard_of(sku: &Sku) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in sku.as_str().bytes() {
-        hash ^= u32::from(b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash % SHARDS
+    shared::hash::shard(sku.as_str(), SHARDS)
 }
 
 /// How a hold or a sale went.

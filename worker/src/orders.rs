@@ -27,12 +27,7 @@ pub const SHARDS: u32 = 8;
 const INDEX_NAME: &str = "orders-index";
 
 pub fn shard_of(number: &str) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in number.bytes() {
-        hash ^= u32::from(b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash % SHARDS
+    shared::hash::shard(number, SHARDS)
 }
 
 /// Order numbers look like `FL-XXXXX-XXXXX`.

@@ -36,21 +36,11 @@ pub fn enabled(env: &worker::Env) -> bool {
 /// How long the cache keeps a page. Keys are versioned, so this only bounds storage.
 const STORED_MAX_AGE_S: u32 = 86_400;
 
-/// 64-bit FNV-1a, for short stable ids.
-fn fnv(parts: &[&str]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.as_bytes().iter().chain(b"\0") {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
-}
-
 /// A weak validator: the same catalog version and canonical URL give the same page.
 pub fn etag(version: &str, path: &str, canonical_query: &str) -> String {
-    format!("W/\"{version}-{:016x}\"", fnv(&[path, canonical_query]))
+    let mut hash = shared::hash::Fnv64::new();
+    hash.write(path.as_bytes()).write(b"\0").write(canonical_query.as_bytes()).write(b"\0");
+    format!("W/\"{version}-{}\"", hash.hex())
 }
 
 /// Whether the request's `If-None-Match` names this ETag (or `*`).

@@ -39,14 +39,11 @@ const SUGGESTIONS: usize = 6;
 
 /// Which SKUs can be bought: part of a product page's cache key, so selling out changes it.
 fn availability_mark(available: &BTreeMap<String, u32>) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut hash = shared::hash::Fnv64::new();
     for (sku, n) in available {
-        for b in sku.bytes().chain([u8::from(*n > 0), 0]) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+        hash.write(sku.as_bytes()).write(&[u8::from(*n > 0), 0]);
     }
-    format!("{hash:016x}")
+    hash.hex()
 }
 
 impl CatalogPage {
