@@ -38,7 +38,19 @@ pub enum AppError {
     Internal(String),
 }
 
+/// How long a client is asked to wait after a `503`, in seconds.
+pub const UNAVAILABLE_RETRY_AFTER_S: u32 = 5;
+
 impl AppError {
+    /// The `Retry-After` of this error's response, in seconds, if it has one.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            Self::TooManyRequests(seconds) => Some(*seconds),
+            Self::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_S),
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> u16 {
         match self {
             Self::NotFound | Self::Absent(_) => 404,

@@ -254,11 +254,7 @@ async fn respond(
         AppError::MethodNotAllowed(methods) => Some(*methods),
         _ => None,
     };
-    let retry_after = match &error {
-        AppError::TooManyRequests(seconds) => Some(seconds.to_string()),
-        AppError::Unavailable(_) => Some("5".to_string()),
-        _ => None,
-    };
+    let retry_after = error.retry_after();
     let built = if wants_json {
         let (heading, message) = error.public_text();
         let mut body = serde_json::json!({ "error": error.code(), "title": heading, "message": message });
@@ -282,7 +278,7 @@ async fn respond(
     match built {
         Ok(resp) => {
             if let Some(seconds) = retry_after {
-                resp.headers().set("retry-after", &seconds)?;
+                resp.headers().set("retry-after", &seconds.to_string())?;
             }
             if let Some(methods) = allow {
                 resp.headers().set("allow", methods)?;

@@ -275,7 +275,7 @@ async fn complete(
     let feedback = Feedback { step: Some(CheckoutStep::Review), notice: Some(notice), ..Default::default() };
     let resp = render(req, env, catalog, snapshot, feedback, status).await?;
     if status == 503 {
-        resp.headers().set("retry-after", "5")?;
+        resp.headers().set("retry-after", &crate::error::UNAVAILABLE_RETRY_AFTER_S.to_string())?;
     }
     Ok(resp)
 }
