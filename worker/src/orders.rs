@@ -11,6 +11,7 @@ pub mod events;
 pub mod index;
 pub mod object;
 mod protocol;
+pub mod webhook;
 
 use crate::bindings;
 use crate::durable::{self, Caller};

@@ -12,7 +12,6 @@
 //! one correct order.
 
 pub mod stripe;
-pub mod webhook;
 
 use crate::bindings;
 use crate::error::{AppError, AppResult};

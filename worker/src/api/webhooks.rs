@@ -1,4 +1,4 @@
-//! `POST /webhooks/stripe`: the adapter over `payments::webhook` — the raw body and its
+//! `POST /webhooks/stripe`: the adapter over `orders::webhook` — the raw body and its
 //! `Stripe-Signature` in, a small JSON acknowledgement out (Stripe retries anything but
 //! a 2xx; a refused signature is a 400 and is not retried usefully, which is the point).
 //! Deliveries are counted per sending address before the body or the signature is read
@@ -8,7 +8,7 @@ use super::ok;
 use crate::catalog::CatalogReader;
 use crate::error::{AppError, AppResult};
 use crate::limits::{self, Scope};
-use crate::payments::webhook::{self, Received, MAX_PAYLOAD_BYTES};
+use crate::orders::webhook::{self, Received, MAX_PAYLOAD_BYTES};
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 

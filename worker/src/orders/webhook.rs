@@ -1,4 +1,5 @@
-//! Stripe's webhooks: `POST /webhooks/stripe`. The signature is checked before anything
+//! Stripe's webhooks: `POST /webhooks/stripe` — how a payment event settles an order
+//! (in the orders context, which depends on payments and never the other way round). The signature is checked before anything
 //! is read from the payload (HMAC-SHA256 of `t.payload` with the endpoint's secret, in
 //! constant time, `t` within the tolerance — see `shared::payments`); a refused one is a
 //! 400 and a log line. `payment_intent.succeeded`, `payment_intent.payment_failed` (one
@@ -8,10 +9,10 @@
 //! event types, other objects, and signed payloads this shop cannot read are
 //! acknowledged (2xx) and ignored, so Stripe does not retry them for days.
 
+use super::{valid_number, Orders, PaymentUpdate};
 use crate::bindings;
 use crate::durable::Caller;
 use crate::error::{AppError, AppResult};
-use crate::orders::{valid_number, Orders, PaymentUpdate};
 use crate::payments::secret;
 use serde::Deserialize;
 use shared::orders::Order;
@@ -50,7 +51,7 @@ struct IntentObject {
     #[serde(default)]
     metadata: Metadata,
     #[serde(default)]
-    last_payment_error: Option<super::stripe::ErrorBody>,
+    last_payment_error: Option<crate::payments::stripe::ErrorBody>,
 }
 
 #[derive(Default, Deserialize)]
