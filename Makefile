@@ -41,9 +41,11 @@ lint: setup
 	cargo clippy -p storefront-worker --target wasm32-unknown-unknown --release -- -D warnings
 	cargo clippy -p storefront-islands --target wasm32-unknown-unknown --release --target-dir target/islands -- -D warnings
 
-# Host unit and property tests, then the integration tests, which start their own
+# The worker's own unit tests on the host (its pure parts and the architecture
+# invariants), the host crates' unit and property tests, then the integration tests, which start their own
 # `wrangler dev` against the worker built above (STOREFRONT_PREBUILT skips rebuilding).
 test: build lint
+	cargo test -p storefront-worker --lib
 	STOREFRONT_PREBUILT=1 cargo test --no-fail-fast $(HOST_CRATES) --features storefront-app/ssr
 
 lighthouse: build

@@ -9,6 +9,8 @@
 #![warn(clippy::string_slice, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod api;
+#[cfg(test)]
+mod architecture;
 mod bindings;
 mod cart;
 mod catalog;
