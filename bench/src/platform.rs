@@ -30,53 +30,79 @@ enum Target {
     Rendered,
 }
 
-/// One load of the comparison: its key (`platform:…`), name, target, path and size.
-pub const LOADS: [(&str, &str, &str, u64); 9] = [
-    ("platform:noop", "no-op JS worker behind static assets (platform floor)", "/livez", 4000),
-    ("platform:noop_bare", "no-op JS worker, no static assets", "/livez", 4000),
-    ("platform:livez", "shop /livez", "/livez", 4000),
-    ("platform:product_cached", "product page, full-page cache", "/products/merino-crew-sweater", 3000),
-    (
+/// One load of the comparison.
+pub struct PlatformLoad {
+    /// `platform:…`, as results and budgets name it.
+    pub key: &'static str,
+    pub name: &'static str,
+    target: Target,
+    path: &'static str,
+    requests: u64,
+    /// The route of its log lines, for its profile.
+    route: Option<&'static str>,
+}
+
+const fn load(
+    key: &'static str,
+    name: &'static str,
+    target: Target,
+    path: &'static str,
+    requests: u64,
+    route: Option<&'static str>,
+) -> PlatformLoad {
+    PlatformLoad { key, name, target, path, requests, route }
+}
+
+const PRODUCT: &str = "/products/merino-crew-sweater";
+const COLLECTION: &str = "/collections/knitwear?filter.size=M&sort=price-asc";
+const SEARCH: &str = "/search?q=wool";
+
+pub const LOADS: [PlatformLoad; 9] = [
+    load(
+        "platform:noop",
+        "no-op JS worker behind static assets (platform floor)",
+        Target::Noop,
+        "/livez",
+        4000,
+        None,
+    ),
+    load("platform:noop_bare", "no-op JS worker, no static assets", Target::NoopBare, "/livez", 4000, None),
+    load("platform:livez", "shop /livez", Target::Cached, "/livez", 4000, None),
+    load(
+        "platform:product_cached",
+        "product page, full-page cache",
+        Target::Cached,
+        PRODUCT,
+        3000,
+        Some("products"),
+    ),
+    load(
         "platform:collection_cached",
         "collection + filters, full-page cache",
-        "/collections/knitwear?filter.size=M&sort=price-asc",
+        Target::Cached,
+        COLLECTION,
         3000,
+        Some("collections"),
     ),
-    ("platform:search_cached", "search, full-page cache", "/search?q=wool", 3000),
-    ("platform:product_rendered", "product page, rendered", "/products/merino-crew-sweater", 2000),
-    (
+    load("platform:search_cached", "search, full-page cache", Target::Cached, SEARCH, 3000, Some("search")),
+    load(
+        "platform:product_rendered",
+        "product page, rendered",
+        Target::Rendered,
+        PRODUCT,
+        2000,
+        Some("products"),
+    ),
+    load(
         "platform:collection_rendered",
         "collection + filters, rendered",
-        "/collections/knitwear?filter.size=M&sort=price-asc",
+        Target::Rendered,
+        COLLECTION,
         2000,
+        Some("collections"),
     ),
-    ("platform:search_rendered", "search, rendered", "/search?q=wool", 2000),
+    load("platform:search_rendered", "search, rendered", Target::Rendered, SEARCH, 2000, Some("search")),
 ];
-
-fn target_of(key: &str) -> Target {
-    if key == "platform:noop" {
-        Target::Noop
-    } else if key == "platform:noop_bare" {
-        Target::NoopBare
-    } else if key.ends_with("_rendered") {
-        Target::Rendered
-    } else {
-        Target::Cached
-    }
-}
-
-/// The log route of a load's pages, for its profile.
-fn route_of(key: &str) -> Option<&'static str> {
-    if key.contains("product") {
-        Some("products")
-    } else if key.contains("collection") {
-        Some("collections")
-    } else if key.contains("search") {
-        Some("search")
-    } else {
-        None
-    }
-}
 
 /// Runs the comparison without and with wrangler's inspector; keeps each load's median
 /// round in the bench and every round's CPU in `results["platform_rounds"]`.
@@ -111,24 +137,24 @@ pub fn compare(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
             // Each round starts one load further on, so no load always follows the same one.
             for step in 0..LOADS.len() {
                 let i = (step + round) % LOADS.len();
-                let (key, name, path, requests) = LOADS[i];
+                let Some(load) = LOADS.get(i) else { continue };
                 let warm = if round == 0 { 300 } else { 100 };
-                let target = server(target_of(key));
+                let target = server(load.target);
                 if let Some(s) = bench.run(
                     target,
-                    key,
-                    name,
+                    load.key,
+                    load.name,
                     via_runtime,
-                    gets(path, requests),
-                    warmup(path, warm),
-                    route_of(key),
+                    gets(load.path, load.requests),
+                    warmup(load.path, warm),
+                    load.route,
                 ) {
                     measured[i].push(s);
                 }
             }
         }
         for (i, mut runs) in measured.into_iter().enumerate() {
-            let (key, ..) = LOADS[i];
+            let key = LOADS.get(i).map_or("", |l| l.key);
             runs.sort_by(|a, b| a.cpu_runtime_ms.total_cmp(&b.cpu_runtime_ms));
             let cpu: Vec<f64> = runs.iter().map(|s| s.cpu_runtime_ms).collect();
             let Some(median) = runs.get(runs.len() / 2).cloned() else {

@@ -680,7 +680,7 @@ fn platform_table(md: &mut String, results: &BTreeMap<String, Value>, scenarios:
             _ => "— | — | —".into(),
         }
     };
-    for (key, name, ..) in LOADS {
+    for crate::platform::PlatformLoad { key, name, .. } in LOADS {
         let _ = writeln!(md, "| {name} | {} | {} |", cells(key, NO_INSPECTOR), cells(key, WRANGLER_DEV));
     }
     if let Some(rounds) = results.get("platform_rounds").and_then(Value::as_object) {

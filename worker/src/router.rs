@@ -65,10 +65,9 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
         None
     } else if crate::routes::is_catalog_page(&segments) {
         // Most catalog visitors have no cart: no key is derived for them.
-        Session::existing_cookie(&req)
-            .then(|| Signer::from_env(&env).ok())
-            .flatten()
-            .and_then(|s| Session::existing(&req, &s))
+        Session::cookie(&req).and_then(|value| {
+            Signer::from_env(&env).ok().and_then(|signer| Session::from_cookie(&value, &signer))
+        })
     } else {
         Signer::from_env(&env).and_then(|s| Session::of(&req, &s)).ok()
     };

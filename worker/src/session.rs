@@ -26,14 +26,18 @@ pub struct Session {
 impl Session {
     /// The session the request's cookie carries, if it is genuine; never a new one.
     pub fn existing(req: &Request, signer: &Signer) -> Option<Session> {
-        let id =
-            http::cookie(req, cookie_name(http::is_https(req))).and_then(|v| signer.verify_cart_token(&v))?;
-        Some(Session { csrf: signer.csrf_token(&id), id, is_new: false, new_cookie: None })
+        Session::cookie(req).and_then(|value| Session::from_cookie(&value, signer))
     }
 
-    /// Whether the request carries a session cookie at all (genuine or not).
-    pub fn existing_cookie(req: &Request) -> bool {
-        http::cookie(req, cookie_name(http::is_https(req))).is_some()
+    /// The request's session cookie, genuine or not, if it carries one.
+    pub fn cookie(req: &Request) -> Option<String> {
+        http::cookie(req, cookie_name(http::is_https(req)))
+    }
+
+    /// The session a cookie value carries, if it is genuine.
+    pub fn from_cookie(value: &str, signer: &Signer) -> Option<Session> {
+        let id = signer.verify_cart_token(value)?;
+        Some(Session { csrf: signer.csrf_token(&id), id, is_new: false, new_cookie: None })
     }
 
     /// The request's session, or a new one whose cookie the response sets.

@@ -1,13 +1,13 @@
 //! Stripe's webhooks: `POST /webhooks/stripe` — how a payment event settles an order
-//! (in the orders context, which depends on payments and never the other way round). The signature is checked before anything
-//! is read from the payload (HMAC-SHA256 of `t.payload` with the endpoint's secret, in
-//! constant time, `t` within the tolerance — see `shared::payments`); a refused one is a
-//! 400 and a log line. `payment_intent.succeeded`, `payment_intent.payment_failed` (one
-//! attempt failed: the order stays payable and its page says why) and
-//! `payment_intent.canceled` go to the order's shard with the event id, which applies
-//! each event once; other
-//! event types, other objects, and signed payloads this shop cannot read are
-//! acknowledged (2xx) and ignored, so Stripe does not retry them for days.
+//! (in the orders context, which depends on payments and never the other way round).
+//! The signature is checked before anything is read from the payload (HMAC-SHA256 of
+//! `t.payload` with the endpoint's secret, in constant time, `t` within the tolerance —
+//! see `shared::payments`); a refused one is a 400 and a log line.
+//! `payment_intent.succeeded`, `payment_intent.payment_failed` (one attempt failed: the
+//! order stays payable and its page says why) and `payment_intent.canceled` go to the
+//! order's shard with the event id, which applies each event once; other event types,
+//! other objects, and signed payloads this shop cannot read are acknowledged (2xx) and
+//! ignored, so Stripe does not retry them for days.
 
 use super::{valid_number, Orders, PaymentUpdate};
 use crate::bindings;
