@@ -1,6 +1,7 @@
 //! The module-dependency invariants of ARCHITECTURE.md, checked on the source: a host
-//! test reads each bounded context's files and looks for the imports it must not have.
+//! test reads each module's files and looks for the imports it must not have.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -19,9 +20,85 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// The crate's top-level modules: every `src/*.rs` but the crate root and this file.
+fn top_level_modules() -> Vec<String> {
+    let mut modules: Vec<String> = fs::read_dir(src())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.path().file_stem()?.to_str().map(str::to_string))
+        .filter(|name| entry_is_module(name))
+        .collect();
+    modules.sort();
+    modules.dedup();
+    modules
+}
+
+fn entry_is_module(name: &str) -> bool {
+    src().join(format!("{name}.rs")).is_file() && name != "lib" && name != "architecture"
+}
+
+/// The top-level modules each one names as `crate::{module}` in its code.
+fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let modules = top_level_modules();
+    let mut graph = BTreeMap::new();
+    for module in &modules {
+        let mut targets = BTreeSet::new();
+        for (_, text) in sources_of(module) {
+            for other in modules.iter().filter(|other| *other != module) {
+                let path = format!("crate::{other}");
+                let named = uses(&text, &path).iter().any(|line| {
+                    line.match_indices(&path).any(|(at, _)| {
+                        !line[at + path.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                    })
+                });
+                if named {
+                    targets.insert(other.clone());
+                }
+            }
+        }
+        graph.insert(module.clone(), targets);
+    }
+    graph
+}
+
+/// A cycle in `graph`, as the modules along it, if there is one.
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        done: &mut BTreeSet<String>,
+        path: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_string());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, done, path) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph.keys().find_map(|node| visit(node, graph, &mut done, &mut Vec::new()))
+}
+
 /// Every source file of a context: `src/{context}.rs` and everything under `src/{context}/`.
 fn sources_of(context: &str) -> Vec<(PathBuf, String)> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = src();
     let mut files = vec![src.join(format!("{context}.rs"))];
     rust_files(&src.join(context), &mut files);
     let sources: Vec<(PathBuf, String)> = files
@@ -62,4 +139,28 @@ fn payments_never_depend_on_orders() {
         let found = uses(&text, "crate::orders");
         assert!(found.is_empty(), "{} uses orders (orders depend on payments): {found:?}", path.display());
     }
+}
+
+#[test]
+fn no_module_depends_on_itself_through_others() {
+    let graph = module_graph();
+    // The scan sees the known edges (so an empty graph cannot pass).
+    assert!(graph["checkout"].contains("cart") && graph["orders"].contains("payments"), "{graph:?}");
+    assert!(!graph["cart"].contains("cart"), "a module's own paths are not edges");
+    assert_eq!(find_cycle(&graph), None, "module cycle in {graph:#?}");
+}
+
+#[test]
+fn the_cycle_finder_finds_cycles() {
+    let edges = |pairs: &[(&str, &str)]| {
+        let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (from, to) in pairs {
+            graph.entry(from.to_string()).or_default().insert(to.to_string());
+            graph.entry(to.to_string()).or_default();
+        }
+        graph
+    };
+    assert_eq!(find_cycle(&edges(&[("a", "b"), ("b", "c"), ("a", "c")])), None);
+    let cycle = find_cycle(&edges(&[("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]));
+    assert_eq!(cycle, Some(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
 }

@@ -1,4 +1,5 @@
-//! The cart context: what a shopper chose, in one `CartObject` per cart (see [`object`]).
+//! The cart context: what a shopper chose, in one `CartObject` per cart (its cart half
+//! is [`object`]).
 //! Add, change a quantity, remove, empty, discount codes and cart links; at most 99 of
 //! one item per line and 50 lines per cart. A line remembers the price seen when it was
 //! added; prices and totals are always computed from the catalog (see `checkout::review`).
@@ -15,7 +16,9 @@ use crate::bindings;
 use crate::catalog::{self, CatalogReader};
 use crate::durable::{self, Caller};
 use crate::error::{AppError, AppResult};
-use protocol::{Answer, CartCommand, CartReply, CartRequest, Refusal, Snapshot};
+use protocol::{Answer, CartCommand, CartReply, CartRequest, Refusal, Snapshot, CART_PATH};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use shared::review::StockItem;
 use shared::{CartId, CartLine, Handle, Product, Quantity, Sku};
 use std::sync::Arc;
@@ -36,15 +39,21 @@ impl<'t> CartClient<'t> {
         Ok(CartClient { id: id.clone(), stub: durable::stub(env, bindings::CART, id.as_str())?, caller })
     }
 
-    /// Sends a command; a failure the object met on the way becomes the same error here.
+    /// Sends a cart command; a failure the object met on the way becomes the same error here.
     pub async fn send(&self, command: CartCommand) -> AppResult<(Snapshot, Answer)> {
+        self.send_at(CART_PATH, command).await
+    }
+
+    /// Sends a command of the context whose protocol is at `path` in the object (the
+    /// checkout's, see `checkout::object`).
+    pub async fn send_at<C: Serialize, A: DeserializeOwned>(
+        &self,
+        path: &str,
+        command: C,
+    ) -> AppResult<(Snapshot, A)> {
         let request = CartRequest { cart: self.id.clone(), command };
-        let reply: CartReply = self.caller.call(&self.stub, "cart", &request).await?;
-        match reply.answer {
-            Answer::Failed { unavailable: true, message } => Err(AppError::Unavailable(message)),
-            Answer::Failed { unavailable: false, message } => Err(AppError::Internal(message)),
-            answer => Ok((reply.snapshot, answer)),
-        }
+        let reply: CartReply<A> = self.caller.call_at(&self.stub, "cart", path, &request).await?;
+        Ok((reply.snapshot, reply.answer?))
     }
 
     /// Sends a command that either changes the cart or is refused.

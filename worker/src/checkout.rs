@@ -7,6 +7,7 @@
 //! [`Checkout`] is the service both front doors call; [`review`] prices what a cart
 //! object answered from the current catalog (no Durable Object involved).
 
+pub mod object;
 pub mod procedure;
 pub mod protocol;
 
@@ -17,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::payments::Provider;
 use crate::timing::today_utc;
 use futures_util::future::join;
-use protocol::{CompleteCommand, Completed};
+use protocol::{CheckoutAnswer, CheckoutCommand, CompleteCommand, Completed, CHECKOUT_PATH};
 pub use protocol::{NotRun, Outcome};
 use shared::checkout::{card_digits, rates_for, shippable_countries, AddressInput, Email, IdempotencyKey};
 use shared::payments::valid_payment_method;
@@ -112,9 +113,9 @@ impl<'a, 't> Checkout<'a, 't> {
     /// Holds the stock of a cart that is ready to pay (the payment step) for the client
     /// `holder` (`limits::client`); returns the cart and whether its stock is held.
     pub async fn hold(&self, id: &CartId, holder: String) -> AppResult<(Snapshot, bool)> {
-        let command = CartCommand::Hold { version: self.catalog.version().to_string(), holder };
-        let (snapshot, answer) = self.cart(id)?.send(command).await?;
-        Ok((snapshot, matches!(answer, Answer::Held { held: true })))
+        let command = CheckoutCommand::Hold { version: self.catalog.version().to_string(), holder };
+        let (snapshot, answer) = self.cart(id)?.send_at(CHECKOUT_PATH, command).await?;
+        Ok((snapshot, matches!(answer, CheckoutAnswer::Held { held: true })))
     }
 
     /// Places the order, exactly once per idempotency key (see [`procedure`]).
@@ -151,9 +152,9 @@ impl<'a, 't> Checkout<'a, 't> {
         // The cart's object waits for the payment provider: so does this call.
         let client =
             CartClient::new(self.env, self.catalog.caller(self.env).patient(provider.patience_ms()), id)?;
-        match client.send(CartCommand::Complete(Box::new(command))).await?.1 {
-            Answer::Completed { completed: Completed::Outcome { outcome } } => Ok(Ok(outcome)),
-            Answer::Completed { completed: Completed::NotRun { reason } } => Ok(Err(reason)),
+        match client.send_at(CHECKOUT_PATH, CheckoutCommand::Complete(Box::new(command))).await?.1 {
+            CheckoutAnswer::Completed { completed: Completed::Outcome { outcome } } => Ok(Ok(outcome)),
+            CheckoutAnswer::Completed { completed: Completed::NotRun { reason } } => Ok(Err(reason)),
             other => Err(AppError::Internal(format!("unexpected completion answer {other:?}"))),
         }
     }

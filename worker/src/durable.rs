@@ -54,7 +54,18 @@ impl<'t> Caller<'t> {
         what: &str,
         command: &C,
     ) -> AppResult<R> {
-        let mut resp = self.send(stub, what, command).await?;
+        self.call_at(stub, what, "/", command).await
+    }
+
+    /// The same, at `path` in the object (an object serving several protocols).
+    pub async fn call_at<C: Serialize, R: DeserializeOwned>(
+        &self,
+        stub: &Stub,
+        what: &str,
+        path: &str,
+        command: &C,
+    ) -> AppResult<R> {
+        let mut resp = self.send(stub, what, path, command).await?;
         if resp.status_code() != 200 {
             return Err(AppError::Internal(format!("the {what} answered {}", resp.status_code())));
         }
@@ -67,11 +78,14 @@ impl<'t> Caller<'t> {
             .map_err(|e| AppError::internal(&format!("decoding the {what}'s reply"), e))
     }
 
-    async fn send<C: Serialize>(&self, stub: &Stub, what: &str, command: &C) -> AppResult<Response> {
-        let body = serde_json::to_string(command).map_err(|e| AppError::internal("encoding a command", e))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(JsValue::from_str(&body)));
-        let req = Request::new_with_init("https://object.internal/", &init)?;
+    async fn send<C: Serialize>(
+        &self,
+        stub: &Stub,
+        what: &str,
+        path: &str,
+        command: &C,
+    ) -> AppResult<Response> {
+        let req = command_request(path, command)?;
         let started = now_ms();
         let fetch = Box::pin(stub.fetch_with_request(req));
         let deadline = Box::pin(Delay::from(Duration::from_millis(self.timeout_ms)));
@@ -94,6 +108,14 @@ impl<'t> Caller<'t> {
             ))),
         }
     }
+}
+
+/// The request carrying `command` to `path` in an object.
+pub fn command_request<C: Serialize>(path: &str, command: &C) -> AppResult<Request> {
+    let body = serde_json::to_string(command).map_err(|e| AppError::internal("encoding a command", e))?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(JsValue::from_str(&body)));
+    Ok(Request::new_with_init(&format!("https://object.internal{path}"), &init)?)
 }
 
 /// The stub of the object named `name` in the namespace `binding`.

@@ -34,7 +34,7 @@ mod signing;
 mod sql;
 mod timing;
 
-pub use cart::object::CartObject;
+pub use checkout::object::CartObject;
 pub use inventory::object::InventoryObject;
 pub use orders::index::OrderIndexObject;
 pub use orders::object::OrderObject;

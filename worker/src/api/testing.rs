@@ -5,8 +5,8 @@
 use super::bodies::{HoldBurst, Outage, Process, Stall};
 use super::ok;
 use crate::bindings;
-use crate::cart::protocol::{CartCommand, CartRequest};
 use crate::catalog::{simulate_kv_outage, CatalogReader};
+use crate::checkout::object::{Stall as StallObject, STALL_PATH};
 use crate::error::{AppError, AppResult};
 use crate::http;
 use crate::inventory::{Inventory, Stock};
@@ -17,8 +17,7 @@ use serde_json::json;
 use shared::review::StockItem;
 use shared::CartId;
 use shared::Sku;
-use wasm_bindgen::JsValue;
-use worker::{Context, Env, Method, Request, RequestInit, Response};
+use worker::{Context, Env, Request, Response};
 
 pub fn enabled(env: &Env) -> bool {
     bindings::is(env, bindings::ENABLE_TEST_ROUTES, "1")
@@ -111,11 +110,7 @@ async fn hold_burst(
 /// Sends the stall command and moves on: the stalled object holds its own answer too.
 fn stall(env: &Env, ctx: &Context, cart: CartId, ms: u64) -> AppResult<()> {
     let stub = crate::durable::stub(env, bindings::CART, cart.as_str())?;
-    let command = serde_json::to_string(&CartRequest { cart, command: CartCommand::Stall { ms } })
-        .map_err(|e| AppError::internal("encoding a command", e))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(JsValue::from_str(&command)));
-    let stall = Request::new_with_init("https://object.internal/", &init)?;
+    let stall = crate::durable::command_request(STALL_PATH, &StallObject { ms })?;
     ctx.wait_until(async move {
         let _ = stub.fetch_with_request(stall).await;
     });

@@ -1,9 +1,8 @@
-//! `CartObject`: one per cart, the single consistent writer of the cart and its
-//! checkout, so no change to one cart is ever lost. Cart commands change the stored
-//! choices (see [`CartStore`]); the checkout context's commands — holding stock and
-//! placing the order — run here too (see `checkout::procedure`), so the object holds
-//! the checkout's state and talks to inventory and orders itself: the worker makes one
-//! call per shopper action.
+//! The cart's half of its `CartObject` (the object itself, which also runs the
+//! checkout's commands, is `checkout::object`): the cart's storage ([`CartStore`]), the
+//! units it knows to be free for its lines, and the cart commands. One object per cart
+//! is the single consistent writer of the cart and its checkout, so no change to a cart
+//! is ever lost.
 //!
 //! A command's storage work is synchronous. Where a command awaits another object (an
 //! availability read before adding, a hold, a completion), other commands to this cart
@@ -11,49 +10,65 @@
 //! and while an order is being placed, changes to the cart are refused rather than
 //! lost.
 
+use crate::bindings;
 use crate::cart::protocol::{Answer, CartCommand, CartReply, CartRequest, Refusal, Snapshot};
 use crate::cart::store::CartStore;
-use crate::checkout::procedure;
-use crate::durable::{self, Caller};
+use crate::catalog::{self, CatalogReader};
+use crate::durable::Caller;
 use crate::error::{AppError, AppResult};
 use crate::inventory::Inventory;
 use crate::timing::{now_ms, Timing};
-use shared::review::StockItem;
+use shared::review::{stock_items_of, StockItem};
 use shared::{CartId, CartLine};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use worker::{Env, Result, State};
 
 /// How long the object trusts the availability it read for its lines.
 const AVAILABILITY_TTL_MS: f64 = 10_000.0;
+/// How long an unfinished completion blocks its cart and key unless
+/// `CHECKOUT_TAKEOVER_MS` says otherwise.
+const DEFAULT_TAKEOVER_MS: u64 = 60_000;
 
-#[durable_object]
-pub struct CartObject {
-    state: State,
+/// The name of a cart's current stock hold (one per checkout of the cart).
+pub fn hold_name(cart: &CartId, checkout_seq: u64) -> String {
+    format!("{cart}:{checkout_seq}")
+}
+
+/// How long an unfinished completion blocks changes to its cart and retries of its key
+/// (`CHECKOUT_TAKEOVER_MS`).
+pub fn takeover_ms(env: &Env) -> u64 {
+    bindings::number(env, bindings::CHECKOUT_TAKEOVER_MS)
+        .filter(|ms| *ms >= 1_000)
+        .unwrap_or(DEFAULT_TAKEOVER_MS)
+}
+
+/// The cart's half of its object.
+pub struct CartCore {
     env: Env,
     store: CartStore,
     /// SKU → (units free for this cart, when read).
     available: RefCell<HashMap<String, (u32, f64)>>,
 }
 
-/// What the checkout procedures get from the object they run in.
+/// What a command gets from the object it runs in (the checkout's commands too).
 pub struct ObjectContext<'a> {
     pub cart: &'a CartId,
     pub store: &'a CartStore,
     pub env: &'a Env,
     pub caller: Caller<'a>,
-    object: &'a CartObject,
+    core: &'a CartCore,
 }
 
 impl ObjectContext<'_> {
     /// Remembers what inventory said is free for this cart.
     pub fn remember(&self, available: &BTreeMap<String, u32>) {
-        self.object.remember(available);
+        self.core.remember(available);
     }
 
     /// Whether the object knows (recently) what is free of this SKU.
     pub fn knows(&self, sku: &str) -> bool {
-        self.object.known(sku).is_some()
+        self.core.known(sku).is_some()
     }
 }
 
@@ -61,7 +76,39 @@ fn refused(refusal: Refusal) -> Answer {
     Answer::Refused { refusal }
 }
 
-impl CartObject {
+impl CartCore {
+    pub fn new(state: &State, env: Env) -> CartCore {
+        CartCore { store: CartStore::new(state), env, available: RefCell::new(HashMap::new()) }
+    }
+
+    /// Runs `command` for the cart `cart` with the object's context, and answers it with
+    /// the cart as it is afterwards (the checkout's commands are answered the same way).
+    pub async fn answer<A, F>(&self, cart: &CartId, timing: &Timing, command: F) -> Result<CartReply<A>>
+    where
+        F: AsyncFnOnce(&ObjectContext<'_>) -> AppResult<A>,
+    {
+        let store = self.store.open()?;
+        let context =
+            ObjectContext { cart, store, env: &self.env, caller: Caller::new(&self.env, timing), core: self };
+        let answer = command(&context).await.map_err(Into::into);
+        Ok(CartReply { snapshot: self.snapshot(store)?, answer })
+    }
+
+    /// Answers a cart command.
+    pub async fn run(&self, request: CartRequest, timing: &Timing) -> Result<CartReply> {
+        let CartRequest { cart, command } = request;
+        self.answer(&cart, timing, async |cx| match command {
+            CartCommand::Get { refresh: Some(version) } => {
+                refresh(cx, &version).await;
+                Ok(Answer::Done)
+            }
+            CartCommand::Get { refresh: None } => Ok(Answer::Done),
+            CartCommand::Add { line, stock, must_fit } => self.add(cx, line, stock, must_fit).await,
+            other => Ok(self.change(cx.store, other)?),
+        })
+        .await
+    }
+
     fn remember(&self, available: &BTreeMap<String, u32>) {
         let now = now_ms();
         let mut known = self.available.borrow_mut();
@@ -86,30 +133,29 @@ impl CartObject {
     }
 
     /// Units of `stock`'s SKU free for this cart: remembered, or read from its shard.
-    async fn free_units(&self, cart: &CartId, stock: &StockItem, caller: Caller<'_>) -> AppResult<u32> {
+    async fn free_units(&self, cx: &ObjectContext<'_>, stock: &StockItem) -> AppResult<u32> {
         if let Some(n) = self.known(stock.sku.as_str()) {
             return Ok(n);
         }
-        let hold = procedure::hold_name(cart, self.store.open()?.state()?.checkout_seq);
+        let hold = hold_name(cx.cart, self.store.open()?.state()?.checkout_seq);
         let available =
-            Inventory::new(&self.env, caller)?.availability(std::slice::from_ref(stock), &hold).await?;
+            Inventory::new(&self.env, cx.caller)?.availability(std::slice::from_ref(stock), &hold).await?;
         self.remember(&available);
         Ok(available.get(stock.sku.as_str()).copied().unwrap_or(0))
     }
 
     async fn add(
         &self,
-        cart: &CartId,
+        cx: &ObjectContext<'_>,
         line: CartLine,
         stock: StockItem,
         must_fit: bool,
-        caller: Caller<'_>,
-    ) -> Result<Answer> {
-        let free = match self.free_units(cart, &stock, caller).await {
+    ) -> AppResult<Answer> {
+        let free = match self.free_units(cx, &stock).await {
             Ok(free) => Some(free),
-            Err(e) if must_fit => return Ok(failed(&e)),
+            Err(e) if must_fit => return Err(e),
             Err(e) => {
-                worker::console_warn!("cart {cart}: availability of {} unknown: {e}", stock.sku);
+                worker::console_warn!("cart {}: availability of {} unknown: {e}", cx.cart, stock.sku);
                 None
             }
         };
@@ -122,7 +168,7 @@ impl CartObject {
         }
         // After the await: the cart as it is now.
         let store = self.store.open()?;
-        if store.completing(now_ms() as u64, procedure::takeover_ms(&self.env))? {
+        if store.completing(now_ms() as u64, takeover_ms(&self.env))? {
             return Ok(refused(Refusal::Busy));
         }
         Ok(match store.add(line)? {
@@ -133,7 +179,7 @@ impl CartObject {
 
     /// The cart commands that only touch this cart's storage.
     fn change(&self, store: &CartStore, command: CartCommand) -> Result<Answer> {
-        if store.completing(now_ms() as u64, procedure::takeover_ms(&self.env))? {
+        if store.completing(now_ms() as u64, takeover_ms(&self.env))? {
             return Ok(refused(Refusal::Busy));
         }
         Ok(match command {
@@ -181,58 +227,27 @@ impl CartObject {
                     country => refused(Refusal::RateNotOffered { country }),
                 }
             }
-            _ => Answer::Done,
+            CartCommand::Get { .. } | CartCommand::Add { .. } => Answer::Done,
         })
     }
-
-    async fn run(&self, request: CartRequest, timing: &Timing) -> Result<CartReply> {
-        let caller = Caller::new(&self.env, timing);
-        let cart = &request.cart;
-        let store = self.store.open()?;
-        let context = ObjectContext { cart, store, env: &self.env, caller, object: self };
-        let answer = match request.command {
-            CartCommand::Get { refresh: Some(version) } => procedure::refresh(&context, &version).await,
-            CartCommand::Get { refresh: None } | CartCommand::Stall { .. } => Answer::Done,
-            CartCommand::Add { line, stock, must_fit } => {
-                self.add(cart, line, stock, must_fit, caller).await?
-            }
-            CartCommand::Hold { version, holder } => procedure::hold(&context, &version, &holder).await?,
-            CartCommand::Complete(command) => procedure::complete(&context, &command).await?,
-            other => self.change(store, other)?,
-        };
-        Ok(CartReply { snapshot: self.snapshot(store)?, answer })
-    }
 }
 
-/// A failure of a service the object called, as an answer the worker turns back into
-/// the same error.
-pub fn failed(error: &AppError) -> Answer {
-    match error {
-        AppError::Unavailable(message) => Answer::Failed { unavailable: true, message: message.clone() },
-        other => Answer::Failed { unavailable: false, message: other.to_string() },
-    }
-}
-
-impl DurableObject for CartObject {
-    fn new(state: State, env: Env) -> Self {
-        CartObject { store: CartStore::new(&state), state, env, available: RefCell::new(HashMap::new()) }
-    }
-
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let request = match durable::read_command::<CartRequest>(&mut req, "cart").await? {
-            Ok(request) => request,
-            Err(refused) => return Ok(refused),
-        };
-        if let CartCommand::Stall { ms } = &request.command {
-            let ms = (*ms).min(20_000);
-            // The gate holds from this call on; nothing needs to await it.
-            let _gate = self.state.block_concurrency_while(async move {
-                worker::Delay::from(std::time::Duration::from_millis(ms)).await;
-                Ok(())
-            });
+/// Reads availability again for the lines the object no longer knows. A read that
+/// fails leaves them unknown: the cart still shows.
+async fn refresh(cx: &ObjectContext<'_>, version: &str) {
+    let outcome = async {
+        let state = cx.store.state()?;
+        let stale: Vec<_> = state.lines.iter().filter(|l| !cx.knows(l.sku.as_str())).cloned().collect();
+        if stale.is_empty() {
+            return Ok(());
         }
-        let timing = Timing::start();
-        let reply = self.run(request, &timing).await?;
-        durable::reply(&reply, timing.do_calls.get())
+        let catalog = CatalogReader::at_version(cx.env, cx.caller.timing(), version)?;
+        let items = stock_items_of(&stale, &catalog::load_products(&catalog, &stale).await?);
+        let own = hold_name(cx.cart, state.checkout_seq);
+        cx.remember(&Inventory::new(cx.env, cx.caller)?.availability(&items, &own).await?);
+        Ok::<(), AppError>(())
+    };
+    if let Err(e) = outcome.await {
+        worker::console_warn!("cart {}: availability not refreshed: {e}", cx.cart);
     }
 }

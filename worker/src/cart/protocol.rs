@@ -1,19 +1,24 @@
-//! What is said to a `CartObject` and what it answers. One object per cart serves two
-//! contexts: the cart commands below are the cart context's; `Hold` and `Complete` are
-//! the checkout context's (see `checkout::protocol`), run by the same single writer.
+//! What the cart context says to a cart's object and what it answers. One object per
+//! cart serves two contexts (see `checkout::object`): the cart commands below, at
+//! [`CART_PATH`], and the checkout context's, at its own path (`checkout::protocol`).
+//! Every command to the object, of either context, is a [`CartRequest`] and is answered
+//! by a [`CartReply`]: the cart as it is, and the command's answer or a [`Failure`].
 
-use crate::checkout::protocol::{CompleteCommand, Completed};
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use shared::checkout::Address;
 use shared::review::{CartState, StockItem};
 use shared::{CartId, CartLine, Sku};
 use std::collections::BTreeMap;
 
+/// Where the cart's commands are sent in its object.
+pub const CART_PATH: &str = "/cart";
+
 /// A command for the cart `cart` (the object learns its own name from it).
 #[derive(Debug, Serialize, Deserialize)]
-pub struct CartRequest {
+pub struct CartRequest<C = CartCommand> {
     pub cart: CartId,
-    pub command: CartCommand,
+    pub command: C,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -57,25 +62,11 @@ pub enum CartCommand {
         rate: String,
         offered_in: Vec<String>,
     },
-    /// Holds the cart's stock while the shopper pays (checkout context).
-    Hold {
-        version: String,
-        /// The client asking (`shared::limits::client_key`), whose holds are capped.
-        #[serde(default)]
-        holder: String,
-    },
-    /// Places the order, exactly once per idempotency key (checkout context).
-    Complete(Box<CompleteCommand>),
     /// Gives back the lines of `order`, placed from this cart and since cancelled for
     /// want of a payment: once, and only if that order emptied the cart (the order
     /// queue's consumer sends it).
     Restore {
         order: String,
-    },
-    /// Test routes only: hold every other request to this cart for `ms` (at most 20 s),
-    /// as an overloaded object would.
-    Stall {
-        ms: u64,
     },
 }
 
@@ -122,21 +113,39 @@ pub enum Answer {
     Skipped {
         skus: Vec<String>,
     },
-    Held {
-        held: bool,
-    },
-    Completed {
-        completed: Completed,
-    },
-    /// A service the object called failed (`unavailable`: it may be retried).
-    Failed {
-        unavailable: bool,
-        message: String,
-    },
 }
 
+/// A service the object called failed: the worker turns it back into the same error.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct CartReply {
+pub struct Failure {
+    /// It may be retried in a moment (`AppError::Unavailable`).
+    pub unavailable: bool,
+    pub message: String,
+}
+
+impl From<AppError> for Failure {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Unavailable(message) => Failure { unavailable: true, message },
+            other => Failure { unavailable: false, message: other.to_string() },
+        }
+    }
+}
+
+impl From<Failure> for AppError {
+    fn from(failure: Failure) -> Self {
+        if failure.unavailable {
+            AppError::Unavailable(failure.message)
+        } else {
+            AppError::Internal(failure.message)
+        }
+    }
+}
+
+/// What the object answers a command: the cart after it, and its answer (`A`: the
+/// answers of the command's context).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CartReply<A = Answer> {
     pub snapshot: Snapshot,
-    pub answer: Answer,
+    pub answer: Result<A, Failure>,
 }

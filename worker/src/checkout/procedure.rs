@@ -1,5 +1,5 @@
-//! The checkout steps that run inside the cart's object (see `cart::object`): reading
-//! availability again, holding the stock while the shopper pays, and placing the order.
+//! The checkout steps that run inside the cart's object (see [`super::object`]): holding
+//! the stock while the shopper pays, and placing the order.
 //! The object prices the cart itself from the catalog version the worker's request read
 //! (KV documents, no Durable Object), and talks to inventory and orders directly — so a
 //! completion is one call from the worker, plus one per inventory shard its lines touch,
@@ -39,8 +39,7 @@
 //! same key simply retries.
 
 use crate::bindings;
-use crate::cart::object::{failed, ObjectContext};
-use crate::cart::protocol::Answer;
+use crate::cart::object::{hold_name, takeover_ms, ObjectContext};
 use crate::cart::store::{Begin, Placed};
 use crate::catalog::{self, CatalogReader};
 use crate::checkout::protocol::{CompleteCommand, Completed, NotRun, Outcome};
@@ -55,30 +54,15 @@ use futures_util::future::join;
 use shared::orders::{Order, OrderLine, OrderStatus, PaymentInfo, PaymentProvider};
 use shared::payments::StripeAmount;
 use shared::review::{review_cart, stock_items_of, CartState, Review};
-use shared::{CartId, Product};
+use shared::Product;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use worker::Env;
 
-/// How long an unfinished completion blocks its cart and key unless
-/// `CHECKOUT_TAKEOVER_MS` says otherwise.
-const DEFAULT_TAKEOVER_MS: u64 = 60_000;
 /// The checkout attempt whose stock was sold to its (pending) order, in the cart's meta.
 const SOLD_TO: &str = "sold_to";
 /// How long a hold lasts unless `RESERVATION_TTL_SECONDS` says otherwise.
 const DEFAULT_TTL_SECONDS: u64 = 900;
-
-/// The name of a cart's current stock hold (one per checkout of the cart).
-pub fn hold_name(cart: &CartId, checkout_seq: u64) -> String {
-    format!("{cart}:{checkout_seq}")
-}
-
-/// How long an unfinished completion blocks retries of its key (`CHECKOUT_TAKEOVER_MS`).
-pub fn takeover_ms(env: &Env) -> u64 {
-    bindings::number(env, bindings::CHECKOUT_TAKEOVER_MS)
-        .filter(|ms| *ms >= 1_000)
-        .unwrap_or(DEFAULT_TAKEOVER_MS)
-}
 
 fn ttl_ms(env: &Env) -> u64 {
     bindings::number(env, bindings::RESERVATION_TTL_SECONDS)
@@ -103,27 +87,6 @@ async fn price(cx: &ObjectContext<'_>, version: &str, state: CartState) -> AppRe
     Ok(Priced { review, products })
 }
 
-/// Reads availability again for the lines the object no longer knows. A read that
-/// fails leaves them unknown: the cart still shows.
-pub async fn refresh(cx: &ObjectContext<'_>, version: &str) -> Answer {
-    let outcome = async {
-        let state = cx.store.state()?;
-        let stale: Vec<_> = state.lines.iter().filter(|l| !cx.knows(l.sku.as_str())).cloned().collect();
-        if stale.is_empty() {
-            return Ok(());
-        }
-        let catalog = CatalogReader::at_version(cx.env, cx.caller.timing(), version)?;
-        let items = stock_items_of(&stale, &catalog::load_products(&catalog, &stale).await?);
-        let own = hold_name(cx.cart, state.checkout_seq);
-        cx.remember(&Inventory::new(cx.env, cx.caller)?.availability(&items, &own).await?);
-        Ok::<(), AppError>(())
-    };
-    if let Err(e) = outcome.await {
-        worker::console_warn!("cart {}: availability not refreshed: {e}", cx.cart);
-    }
-    Answer::Done
-}
-
 /// Holds the stock of a cart that is ready to pay, for `RESERVATION_TTL_SECONDS`
 /// from the first time it is granted; a cart not ready, or short of stock, holds
 /// nothing. Reads never renew a hold: once a checkout revision's hold lapsed, that
@@ -131,14 +94,7 @@ pub async fn refresh(cx: &ObjectContext<'_>, version: &str) -> Answer {
 /// client that keeps polling cannot keep stock from other shoppers. Nor can one client
 /// fill many carts: `holder` (the client's rate-limit key) holds at most
 /// `inventory::object::MAX_UNITS_HELD_PER_CLIENT` units of a SKU over all its carts.
-pub async fn hold(cx: &ObjectContext<'_>, version: &str, holder: &str) -> worker::Result<Answer> {
-    Ok(match try_hold(cx, version, holder).await {
-        Ok(held) => Answer::Held { held },
-        Err(e) => failed(&e),
-    })
-}
-
-async fn try_hold(cx: &ObjectContext<'_>, version: &str, holder: &str) -> AppResult<bool> {
+pub async fn hold(cx: &ObjectContext<'_>, version: &str, holder: &str) -> AppResult<bool> {
     if cx.store.completing(now_ms() as u64, takeover_ms(cx.env))? {
         return Ok(false);
     }
@@ -195,8 +151,8 @@ async fn try_hold(cx: &ObjectContext<'_>, version: &str, holder: &str) -> AppRes
 }
 
 /// Places the order of the cart, exactly once per idempotency key (see the module).
-pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> worker::Result<Answer> {
-    let not_run = |reason| Answer::Completed { completed: Completed::NotRun { reason } };
+pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> AppResult<Completed> {
+    let not_run = |reason| Completed::NotRun { reason };
     let state = match cx.store.begin(
         command.key.as_str(),
         &command.fingerprint,
@@ -205,10 +161,10 @@ pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> work
     )? {
         Begin::Proceed(state) => state,
         Begin::Replay(stored) => {
-            return Ok(match serde_json::from_value::<Outcome>(stored) {
-                Ok(outcome) => Answer::Completed { completed: Completed::Outcome { outcome } },
-                Err(e) => failed(&AppError::internal("decoding a stored outcome", e)),
-            })
+            return match serde_json::from_value::<Outcome>(stored) {
+                Ok(outcome) => Ok(Completed::Outcome { outcome }),
+                Err(e) => Err(AppError::internal("decoding a stored outcome", e)),
+            }
         }
         Begin::InFlight => return Ok(not_run(NotRun::InFlight)),
         Begin::KeyReused => return Ok(not_run(NotRun::KeyReused)),
@@ -220,7 +176,7 @@ pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> work
     match &result {
         Ok(Ok(outcome)) => {
             let stored =
-                serde_json::to_value(outcome).map_err(|e| worker::Error::RustError(e.to_string()))?;
+                serde_json::to_value(outcome).map_err(|e| AppError::internal("encoding an outcome", e))?;
             let placed = match outcome {
                 Outcome::Placed { number, order: Some(order), .. }
                     if order.status == OrderStatus::PendingPayment =>
@@ -234,11 +190,11 @@ pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> work
         }
         Ok(Err(_)) | Err(_) => cx.store.abort(command.key.as_str())?,
     }
-    Ok(match result {
-        Ok(Ok(outcome)) => Answer::Completed { completed: Completed::Outcome { outcome } },
-        Ok(Err(reason)) => not_run(reason),
-        Err(e) => failed(&e),
-    })
+    match result {
+        Ok(Ok(outcome)) => Ok(Completed::Outcome { outcome }),
+        Ok(Err(reason)) => Ok(not_run(reason)),
+        Err(e) => Err(e),
+    }
 }
 
 /// Why a priced cart cannot be paid for as it is.

@@ -1,9 +1,35 @@
-//! The checkout context's commands to a cart's object, and what a completion answers.
+//! The checkout context's commands to a cart's object (see `checkout::object`), sent at
+//! [`CHECKOUT_PATH`] in a `cart::protocol::CartRequest` and answered, like the cart's,
+//! by a `CartReply`; and what a completion answers.
 
 use serde::{Deserialize, Serialize};
 use shared::checkout::IdempotencyKey;
 use shared::orders::Order;
 use std::collections::BTreeMap;
+
+/// Where the checkout's commands are sent in a cart's object.
+pub const CHECKOUT_PATH: &str = "/checkout";
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum CheckoutCommand {
+    /// Holds the cart's stock while the shopper pays.
+    Hold {
+        version: String,
+        /// The client asking (`shared::limits::client_key`), whose holds are capped.
+        #[serde(default)]
+        holder: String,
+    },
+    /// Places the order, exactly once per idempotency key.
+    Complete(Box<CompleteCommand>),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum CheckoutAnswer {
+    Held { held: bool },
+    Completed { completed: Completed },
+}
 
 /// Completing the checkout of the cart the command is sent to.
 #[derive(Debug, Serialize, Deserialize)]
