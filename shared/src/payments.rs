@@ -1,12 +1,15 @@
-//! Payments, provider-neutral where it can be: what a payment event does to an order
-//! (the state machine behind `pending_payment → paid`), how a provider's refusal reads
-//! to a shopper, and Stripe's webhook signature (`Stripe-Signature`: HMAC-SHA256 of
-//! `"{t}.{payload}"` under the endpoint's secret, compared in constant time, with a
-//! tolerance window on `t`).
+//! Payments, provider-neutral where it can be: how the shopper pays ([`PaymentChoice`],
+//! checked once where a request is read), the built-in test provider, what a payment
+//! event does to an order (the state machine behind `pending_payment → paid`), how a
+//! provider's refusal reads to a shopper, and Stripe's webhook signature
+//! (`Stripe-Signature`: HMAC-SHA256 of `"{t}.{payload}"` under the endpoint's secret,
+//! compared in constant time, with a tolerance window on `t`).
 
+use crate::checkout::FieldError;
 use crate::money::{Currency, Money};
-use crate::orders::OrderStatus;
+use crate::orders::{OrderStatus, PaymentProvider};
 use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 /// How far a webhook's timestamp may be from now, unless configured otherwise
@@ -16,6 +19,109 @@ pub const DEFAULT_TOLERANCE_SECONDS: i64 = 300;
 /// What the shopper reads when a payment was asked for and its outcome is not known yet.
 pub const UNCONFIRMED: &str =
     "We could not confirm your payment yet. Trying again is safe and will not charge you twice.";
+
+/// How the shopper pays, for the provider the shop uses: checked once, where the
+/// request is read, and carried as it is to the cart's object that charges it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "provider", rename_all = "snake_case")]
+pub enum PaymentChoice {
+    /// The test provider: the card's digits (they passed the Luhn check).
+    Test { card: String },
+    /// Stripe: the PaymentMethod (`pm_…`) the shopper's payment form created.
+    Stripe { payment_method: String },
+}
+
+impl PaymentChoice {
+    /// The choice a request makes for `provider`: the card number it typed (test
+    /// provider) or the PaymentMethod its payment form created (Stripe); otherwise the
+    /// field to fix.
+    pub fn parse(
+        provider: PaymentProvider,
+        card: Option<&str>,
+        payment_method: Option<&str>,
+    ) -> Result<PaymentChoice, FieldError> {
+        match provider {
+            PaymentProvider::Test => card_digits(card.unwrap_or("")).map(|card| PaymentChoice::Test { card }),
+            PaymentProvider::Stripe => match payment_method.map(str::trim) {
+                Some(method) if valid_payment_method(method) => {
+                    Ok(PaymentChoice::Stripe { payment_method: method.to_string() })
+                }
+                _ => Err(FieldError::new(
+                    "payment_method",
+                    "This shop takes cards through Stripe: pay with the card form, which creates the \
+                     PaymentMethod (pm_…) the payment needs.",
+                )),
+            },
+        }
+    }
+
+    pub fn provider(&self) -> PaymentProvider {
+        match self {
+            PaymentChoice::Test { .. } => PaymentProvider::Test,
+            PaymentChoice::Stripe { .. } => PaymentProvider::Stripe,
+        }
+    }
+}
+
+/// Longest card number accepted as typed, spaces and dashes included.
+pub const MAX_CARD_CHARS: usize = 32;
+
+/// Test card numbers, as shown to shoppers on the payment step.
+pub const TEST_CARD_APPROVED: &str = "4242 4242 4242 4242";
+pub const TEST_CARD_DECLINED: &str = "4000 0000 0000 0002";
+pub const TEST_CARD_TRANSIENT: &str = "4000 0000 0000 0119";
+
+/// Digits of a card number, if it passes the Luhn check.
+pub fn card_digits(text: &str) -> Result<String, FieldError> {
+    let digits: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let bad =
+        || FieldError::new("card", "Enter a card number (use a test card, such as 4242 4242 4242 4242).");
+    let typed_ok = text.chars().count() <= MAX_CARD_CHARS;
+    if !typed_ok || !(12..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            // ASCII digits only (checked above); doubling every second one, minus 9 past 9.
+            let d = char::from(b).to_digit(10).unwrap_or(0);
+            match (i % 2 == 1, d) {
+                (false, d) => d,
+                (true, d @ 0..=4) => d.saturating_mul(2),
+                (true, d) => d.saturating_mul(2).saturating_sub(9),
+            }
+        })
+        .sum();
+    if sum.is_multiple_of(10) {
+        Ok(digits)
+    } else {
+        Err(bad())
+    }
+}
+
+/// What the built-in test provider answers a card.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TestCharge {
+    Approved,
+    /// Refused for good; `TEST_DECLINED` is what the shopper reads.
+    Declined,
+    /// The provider could not answer; nothing was charged and the shopper may retry.
+    Unavailable,
+}
+
+/// What a shopper reads when the test provider declines their card.
+pub const TEST_DECLINED: &str = "Your card was declined. No money was taken; try another card.";
+
+/// The test provider: the card number decides (any other valid number is approved).
+pub fn charge_test_card(card_digits: &str) -> TestCharge {
+    match card_digits {
+        "4000000000000002" => TestCharge::Declined,
+        "4000000000000119" => TestCharge::Unavailable,
+        _ => TestCharge::Approved,
+    }
+}
 
 /// What the provider says happened to an order's payment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -399,6 +505,40 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn test_cards_decide_the_outcome() {
+        let card = |n: &str| charge_test_card(&card_digits(n).unwrap());
+        assert_eq!(card(TEST_CARD_APPROVED), TestCharge::Approved);
+        assert_eq!(card(TEST_CARD_DECLINED), TestCharge::Declined);
+        assert_eq!(card(TEST_CARD_TRANSIENT), TestCharge::Unavailable);
+        assert!(card_digits("4242 4242 4242 4241").is_err(), "Luhn");
+        assert!(card_digits("abcd").is_err());
+    }
+
+    #[test]
+    fn a_payment_choice_is_what_the_provider_needs() {
+        use PaymentProvider::{Stripe, Test};
+        let card = Some(TEST_CARD_APPROVED);
+        assert_eq!(
+            PaymentChoice::parse(Test, card, Some("pm_x")),
+            Ok(PaymentChoice::Test { card: "4242424242424242".into() })
+        );
+        assert_eq!(PaymentChoice::parse(Test, None, Some("pm_card_visa")).unwrap_err().field, "card");
+        assert_eq!(
+            PaymentChoice::parse(Stripe, card, Some(" pm_card_visa ")),
+            Ok(PaymentChoice::Stripe { payment_method: "pm_card_visa".into() })
+        );
+        for method in [None, Some(""), Some("card"), Some("pm_"), Some("pm_é")] {
+            let e = PaymentChoice::parse(Stripe, card, method).unwrap_err();
+            assert_eq!(e.field, "payment_method", "{method:?}");
+        }
+        let choice = PaymentChoice::Stripe { payment_method: "pm_1".into() };
+        assert_eq!(choice.provider(), Stripe);
+        let wire = serde_json::to_value(&choice).unwrap();
+        assert_eq!(wire, serde_json::json!({ "provider": "stripe", "payment_method": "pm_1" }));
+        assert_eq!(serde_json::from_value::<PaymentChoice>(wire).unwrap(), choice);
+    }
+
+    #[test]
     fn oversized_signature_headers_are_refused_before_any_hmac() {
         let payload = br#"{"id":"evt_1"}"#;
         let good = header(b"whsec_x", 1_000, payload);
@@ -594,6 +734,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn luhn_valid_numbers_round_trip(body in "[0-9]{15}") {
+            // Append the check digit that makes the number valid.
+            let check = (0..10).find(|d| card_digits(&format!("{body}{d}")).is_ok());
+            prop_assert!(check.is_some());
+        }
+
         /// For every currency of the ISO table and any amount: Stripe either refuses it
         /// with a reason, or gets an amount that follows its rules for the currency and
         /// stands for the same sum (exactly, or within half a ten of the last digit for

@@ -5,9 +5,10 @@
 
 use proptest::prelude::*;
 use storefront_shared::cart::CartAction;
-use storefront_shared::checkout::{card_digits, AddressInput, CheckoutAction, Email, IdempotencyKey};
+use storefront_shared::checkout::{AddressInput, CheckoutAction, Email, IdempotencyKey};
 use storefront_shared::listing::{ListingParams, SortOrder};
 use storefront_shared::orders::PaymentProvider;
+use storefront_shared::payments::card_digits;
 use storefront_shared::payments::{parse_signature_header, valid_payment_method};
 use storefront_shared::review::Step;
 use storefront_shared::search::{query_terms, shards_for, terms};

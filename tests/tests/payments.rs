@@ -723,8 +723,8 @@ fn the_payment_page_runs_the_payment_element_under_its_own_csp(w: &World) {
     let (k, total) = (field("idempotency_key"), field("expected_total"));
     let missing =
         shopper.post_form("/checkout/complete", &[("idempotency_key", &k), ("expected_total", &total)]);
-    assert_eq!(missing.status, 400, "no PaymentMethod: nothing to charge");
-    assert!(text(&missing.body).contains("payment_method"), "{}", text(&missing.body));
+    assert_eq!(missing.status, 422, "no PaymentMethod: a field to fix, nothing to charge");
+    assert!(text(&missing.body).contains("pay with the card form"), "{}", text(&missing.body));
     let paid = shopper.post_form(
         "/checkout/complete",
         &[("idempotency_key", &k), ("expected_total", &total), ("payment_method", "pm_card_visa")],

@@ -20,8 +20,8 @@ use crate::timing::today_utc;
 use futures_util::future::join;
 use protocol::{CheckoutAnswer, CheckoutCommand, CompleteCommand, Completed, CHECKOUT_PATH};
 pub use protocol::{NotRun, Outcome};
-use shared::checkout::{card_digits, rates_for, shippable_countries, AddressInput, Email, IdempotencyKey};
-use shared::payments::valid_payment_method;
+use shared::checkout::{rates_for, shippable_countries, AddressInput, Email, FieldError, IdempotencyKey};
+use shared::payments::PaymentChoice;
 use shared::review::{countries_offering, review_cart, Review};
 use shared::CartId;
 use worker::Env;
@@ -38,10 +38,8 @@ pub async fn review(catalog: &CatalogReader<'_>, snapshot: Snapshot) -> AppResul
 #[derive(Clone, Debug)]
 pub struct CompleteRequest {
     pub idempotency_key: IdempotencyKey,
-    /// The card number, for the test provider.
-    pub card: String,
-    /// The Stripe PaymentMethod the payment page created, for Stripe.
-    pub payment_method: Option<String>,
+    /// How the shopper pays (see [`Checkout::payment_choice`]).
+    pub payment: PaymentChoice,
     /// The total the shopper saw; if the server's differs, nothing is charged.
     pub expected_total: Option<i64>,
     /// Scheme and host, for the link in the confirmation email.
@@ -49,12 +47,47 @@ pub struct CompleteRequest {
 }
 
 /// 64-bit FNV-1a of the request's meaningful fields (the card is hashed, not stored).
-fn fingerprint(card: &str, payment_method: Option<&str>, expected_total: Option<i64>) -> String {
-    let rest = match payment_method {
-        Some(method) => format!("{expected_total:?}|{method}"),
-        None => format!("{expected_total:?}"),
+fn fingerprint(payment: &PaymentChoice, expected_total: Option<i64>) -> String {
+    let (card, rest) = match payment {
+        PaymentChoice::Test { card } => (card.as_str(), format!("{expected_total:?}")),
+        PaymentChoice::Stripe { payment_method } => ("", format!("{expected_total:?}|{payment_method}")),
     };
     shared::hash::Fnv64::new().write(card.as_bytes()).write(b"|").write(rest.as_bytes()).hex()
+}
+
+/// Why a completion stored no outcome: it did not run (nothing happened under the key;
+/// it may be fixed or retried), or a service it needed failed.
+#[derive(Debug)]
+pub enum CompleteError {
+    NotRun(NotRun),
+    Failed(AppError),
+}
+
+impl From<NotRun> for CompleteError {
+    fn from(reason: NotRun) -> Self {
+        CompleteError::NotRun(reason)
+    }
+}
+
+impl From<AppError> for CompleteError {
+    fn from(error: AppError) -> Self {
+        CompleteError::Failed(error)
+    }
+}
+
+impl From<worker::Error> for CompleteError {
+    fn from(error: worker::Error) -> Self {
+        CompleteError::Failed(error.into())
+    }
+}
+
+impl From<CompleteError> for AppError {
+    fn from(error: CompleteError) -> Self {
+        match error {
+            CompleteError::NotRun(reason) => reason.into(),
+            CompleteError::Failed(e) => e,
+        }
+    }
 }
 
 /// The checkout service of one request.
@@ -118,34 +151,25 @@ impl<'a, 't> Checkout<'a, 't> {
         Ok((snapshot, matches!(answer, CheckoutAnswer::Held { held: true })))
     }
 
-    /// Places the order, exactly once per idempotency key (see [`procedure`]).
-    pub async fn complete(
+    /// How a request pays with this shop's provider: the card it typed (test provider)
+    /// or the PaymentMethod its payment form created (Stripe). `Ok(Err(field))`: the
+    /// field to fix; `Err`: the shop takes no payments now (no provider set up).
+    pub fn payment_choice(
         &self,
-        id: &CartId,
-        request: &CompleteRequest,
-    ) -> AppResult<Result<Outcome, NotRun>> {
+        card: Option<&str>,
+        payment_method: Option<&str>,
+    ) -> AppResult<Result<PaymentChoice, FieldError>> {
+        Ok(PaymentChoice::parse(crate::payments::provider_kind(self.env)?, card, payment_method))
+    }
+
+    /// Places the order, exactly once per idempotency key (see [`procedure`]).
+    pub async fn complete(&self, id: &CartId, request: &CompleteRequest) -> Result<Outcome, CompleteError> {
         let provider = Provider::from_env(self.env)?;
-        let (card, payment_method) = match &provider {
-            Provider::Test => match card_digits(&request.card) {
-                Ok(card) => (card, None),
-                Err(e) => return Ok(Err(NotRun::Invalid { message: e.message })),
-            },
-            Provider::Stripe(_) => match request.payment_method.as_deref().map(str::trim) {
-                Some(method) if valid_payment_method(method) => (String::new(), Some(method.to_string())),
-                _ => {
-                    let message = "Choose how to pay: this shop takes cards through Stripe, and the payment \
-                                   needs the `payment_method` (pm_…) its payment form created."
-                        .to_string();
-                    return Ok(Err(NotRun::Invalid { message }));
-                }
-            },
-        };
         let command = CompleteCommand {
             version: self.catalog.version().to_string(),
             key: request.idempotency_key.clone(),
-            fingerprint: fingerprint(&card, payment_method.as_deref(), request.expected_total),
-            card,
-            payment_method,
+            fingerprint: fingerprint(&request.payment, request.expected_total),
+            payment: request.payment.clone(),
             expected_total: request.expected_total,
             origin: request.origin.clone(),
         };
@@ -153,9 +177,9 @@ impl<'a, 't> Checkout<'a, 't> {
         let client =
             CartClient::new(self.env, self.catalog.caller(self.env).patient(provider.patience_ms()), id)?;
         match client.send_at(CHECKOUT_PATH, CheckoutCommand::Complete(Box::new(command))).await?.1 {
-            CheckoutAnswer::Completed { completed: Completed::Outcome { outcome } } => Ok(Ok(outcome)),
-            CheckoutAnswer::Completed { completed: Completed::NotRun { reason } } => Ok(Err(reason)),
-            other => Err(AppError::Internal(format!("unexpected completion answer {other:?}"))),
+            CheckoutAnswer::Completed { completed: Completed::Outcome { outcome } } => Ok(outcome),
+            CheckoutAnswer::Completed { completed: Completed::NotRun { reason } } => Err(reason.into()),
+            other => Err(AppError::Internal(format!("unexpected completion answer {other:?}")).into()),
         }
     }
 }
@@ -183,38 +207,26 @@ impl Outcome {
     }
 }
 
-impl NotRun {
-    /// The status and message of a completion that did not run.
-    pub fn status_and_message(self) -> (u16, String) {
-        match self {
-            NotRun::Invalid { message } => (400, message),
-            NotRun::KeyReused => (
-                422,
+/// What a completion that did not run is to a client.
+impl From<NotRun> for AppError {
+    fn from(reason: NotRun) -> Self {
+        match reason {
+            NotRun::Invalid { message } => AppError::BadRequest(message),
+            NotRun::KeyReused => AppError::Unprocessable(
                 "This payment form was already used for a different order. Reload the page and try again."
                     .into(),
             ),
             NotRun::InFlight => {
-                (409, "Your order is already being placed. Wait a moment, then reload.".into())
+                AppError::Conflict("Your order is already being placed. Wait a moment, then reload.".into())
             }
-            NotRun::CartBusy => {
-                (409, "Another payment for this cart is in progress. Wait a moment, then reload.".into())
-            }
-            NotRun::NotReady { message } => (409, message),
-            NotRun::PaymentUnavailable => {
-                (503, "The payment service did not answer. Nothing was charged; please try again.".into())
-            }
-            NotRun::PaymentUnconfirmed => (503, shared::payments::UNCONFIRMED.into()),
-        }
-    }
-
-    /// The same, as an error (for the JSON API).
-    pub fn into_error(self) -> AppError {
-        let (status, message) = self.status_and_message();
-        match status {
-            400 => AppError::BadRequest(message),
-            422 => AppError::Unprocessable(message),
-            503 => AppError::Unavailable(message),
-            _ => AppError::Conflict(message),
+            NotRun::CartBusy => AppError::Conflict(
+                "Another payment for this cart is in progress. Wait a moment, then reload.".into(),
+            ),
+            NotRun::NotReady { message } => AppError::Conflict(message),
+            NotRun::PaymentUnavailable => AppError::Unavailable(
+                "The payment service did not answer. Nothing was charged; please try again.".into(),
+            ),
+            NotRun::PaymentUnconfirmed => AppError::Unavailable(shared::payments::UNCONFIRMED.into()),
         }
     }
 }

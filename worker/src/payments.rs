@@ -15,7 +15,6 @@ pub mod stripe;
 
 use crate::bindings;
 use crate::error::{AppError, AppResult};
-use shared::checkout::{test_provider_charge, PaymentOutcome};
 use shared::orders::PaymentProvider;
 use worker::Env;
 
@@ -42,11 +41,6 @@ pub fn configured(env: &Env) -> Option<PaymentProvider> {
     bindings::text(env, bindings::PAYMENT_PROVIDER).and_then(|v| PaymentProvider::parse(&v))
 }
 
-/// Whether the shop takes payments through Stripe.
-pub fn uses_stripe(env: &Env) -> bool {
-    configured(env) == Some(PaymentProvider::Stripe)
-}
-
 /// The publishable key the payment page gives Stripe.js (a var, not a secret).
 pub fn publishable_key(env: &Env) -> Option<String> {
     bindings::text(env, bindings::STRIPE_PUBLISHABLE_KEY)
@@ -54,23 +48,27 @@ pub fn publishable_key(env: &Env) -> Option<String> {
         .map(|k| k.to_string())
 }
 
+/// The provider `PAYMENT_PROVIDER` names. None named (a shop deployed before the
+/// merchant chose one) is a configuration error: logged, and a 503 for the shopper, with
+/// nothing charged.
+pub fn provider_kind(env: &Env) -> AppResult<PaymentProvider> {
+    configured(env).ok_or_else(|| {
+        worker::console_error!(
+            "payment refused: PAYMENT_PROVIDER is not set to \"stripe\" or \"test\" (see the README, Payments)"
+        );
+        AppError::Unavailable(
+            "Payments are not set up in this shop yet. Nothing was charged; please try again later.".into(),
+        )
+    })
+}
+
 impl Provider {
-    /// The provider `PAYMENT_PROVIDER` names. None named (a shop deployed before the
-    /// merchant chose one), or Stripe without its secret key, is a configuration error:
-    /// logged, and a 503 for the shopper, with nothing charged.
+    /// The provider `PAYMENT_PROVIDER` names ([`provider_kind`]); Stripe without its
+    /// secret key is a configuration error too.
     pub fn from_env(env: &Env) -> AppResult<Provider> {
-        match configured(env) {
-            Some(PaymentProvider::Test) => return Ok(Provider::Test),
-            Some(PaymentProvider::Stripe) => {}
-            None => {
-                worker::console_error!(
-                    "payment refused: PAYMENT_PROVIDER is not set to \"stripe\" or \"test\" (see the README, Payments)"
-                );
-                return Err(AppError::Unavailable(
-                    "Payments are not set up in this shop yet. Nothing was charged; please try again later."
-                        .into(),
-                ));
-            }
+        match provider_kind(env)? {
+            PaymentProvider::Test => return Ok(Provider::Test),
+            PaymentProvider::Stripe => {}
         }
         let Some(secret_key) = secret(env, bindings::STRIPE_SECRET_KEY) else {
             worker::console_error!("PAYMENT_PROVIDER is \"stripe\" but STRIPE_SECRET_KEY is not set");
@@ -96,26 +94,6 @@ impl Provider {
             Provider::Test => 0,
             Provider::Stripe(client) => client.timeout_ms,
         }
-    }
-}
-
-/// What the test provider says about a card.
-pub enum Authorization {
-    Approved,
-    /// Refused for good; the message is for the shopper.
-    Declined(String),
-    /// The provider did not answer; nothing was charged and the shopper may retry.
-    Unavailable,
-}
-
-/// The test provider: the card number decides (see `shared::checkout::test_provider_charge`).
-pub fn authorize_test_card(card_digits: &str) -> Authorization {
-    match test_provider_charge(card_digits) {
-        PaymentOutcome::Approved => Authorization::Approved,
-        PaymentOutcome::Declined => {
-            Authorization::Declined("Your card was declined. No money was taken; try another card.".into())
-        }
-        PaymentOutcome::TransientFailure => Authorization::Unavailable,
     }
 }
 

@@ -4,9 +4,8 @@
 
 use crate::components::layout::{CsrfField, PageMeta, Shell};
 use leptos::prelude::*;
-use shared::checkout::{
-    AddressInput, FieldError, Totals, TEST_CARD_APPROVED, TEST_CARD_DECLINED, TEST_CARD_TRANSIENT,
-};
+use shared::checkout::{AddressInput, FieldError, Totals};
+use shared::payments::{TEST_CARD_APPROVED, TEST_CARD_DECLINED, TEST_CARD_TRANSIENT};
 use shared::settings::ShippingRate;
 use shared::{format_money, Money, PricedCart, Site};
 use std::collections::BTreeMap;

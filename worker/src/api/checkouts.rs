@@ -10,10 +10,9 @@ use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy};
 use crate::limits;
 use crate::orders::Orders;
-use crate::payments;
 use serde_json::json;
 use shared::api::{Complete, Contact, Lookup, PayAgain, Rate, StartCheckout};
-use shared::checkout::{card_digits, AddressInput, Email, FieldError, IdempotencyKey};
+use shared::checkout::{AddressInput, Email, FieldError, IdempotencyKey};
 use shared::payments::valid_payment_method;
 use shared::review::Step;
 use worker::{Env, Request, Response};
@@ -77,17 +76,15 @@ pub async fn complete(
     })?;
     let key = IdempotencyKey::parse(&key).map_err(|e| AppError::BadRequest(e.message))?;
     let body: Complete = http::read_json(&mut req).await?;
+    let checkout = Checkout::new(env, catalog);
     // A payment that cannot be one is a field to fix (422), like a bad email.
-    let (card, payment_method) = payment_fields(env, body.card, body.payment_method)?;
+    let payment = checkout
+        .payment_choice(body.card.as_deref(), body.payment_method.as_deref())?
+        .map_err(|e| AppError::InvalidFields(vec![e]))?;
     let origin = http::origin(&req);
-    let request = CompleteRequest {
-        idempotency_key: key,
-        card,
-        payment_method,
-        expected_total: body.expected_total,
-        origin,
-    };
-    match Checkout::new(env, catalog).complete(&cart, &request).await? {
+    let request =
+        CompleteRequest { idempotency_key: key, payment, expected_total: body.expected_total, origin };
+    match checkout.complete(&cart, &request).await {
         Ok(Outcome::Placed { number, token, total, currency, order, client_secret }) => {
             let order = match order {
                 Some(order) => Some(*order),
@@ -101,35 +98,14 @@ pub async fn complete(
                              "payment_status": payment_status, "next_action": next_action,
                              "confirmation_url": url, "order": order.as_ref().map(super::order_json) }))
         }
-        Ok(outcome @ Outcome::Declined { .. }) => Err(AppError::PaymentRequired(outcome.message())),
         Ok(Outcome::SoldOut { available }) => {
             let message = Outcome::SoldOut { available: available.clone() }.message();
             let body = json!({ "error": "sold_out", "message": message, "available": available });
             http::json(&body, 409, CachePolicy::NoStore)
         }
-        Err(reason) => Err(reason.into_error()),
+        Ok(Outcome::Declined { message }) => Err(AppError::PaymentRequired(message)),
+        Err(e) => Err(e.into()),
     }
-}
-
-/// The card (test provider) or the PaymentMethod (Stripe) the provider needs, or the
-/// field to fix.
-fn payment_fields(
-    env: &Env,
-    card: Option<String>,
-    payment_method: Option<String>,
-) -> AppResult<(String, Option<String>)> {
-    if payments::uses_stripe(env) {
-        return match payment_method {
-            Some(method) if valid_payment_method(method.trim()) => Ok((String::new(), Some(method))),
-            _ => Err(AppError::InvalidFields(vec![FieldError::new(
-                "payment_method",
-                "This shop takes cards through Stripe: send the PaymentMethod (pm_…) Stripe.js created.",
-            )])),
-        };
-    }
-    let card = card.unwrap_or_default();
-    card_digits(&card).map_err(|e| AppError::InvalidFields(vec![e]))?;
-    Ok((card, None))
 }
 
 pub async fn lookup(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {

@@ -43,16 +43,17 @@ use crate::cart::object::{hold_name, takeover_ms, ObjectContext};
 use crate::cart::store::{Begin, Placed};
 use crate::catalog::{self, CatalogReader};
 use crate::checkout::protocol::{CompleteCommand, Completed, NotRun, Outcome};
+use crate::checkout::CompleteError;
 use crate::error::{AppError, AppResult};
 use crate::inventory::{Inventory, Stock};
 use crate::orders::{Orders, PaymentUpdate};
 use crate::payments::stripe::{self, Charge, Created};
-use crate::payments::{authorize_test_card, Authorization, Provider};
+use crate::payments::Provider;
 use crate::signing::Signer;
 use crate::timing::{now_ms, today_utc};
 use futures_util::future::join;
 use shared::orders::{Order, OrderLine, OrderStatus, PaymentInfo, PaymentProvider};
-use shared::payments::StripeAmount;
+use shared::payments::{charge_test_card, PaymentChoice, StripeAmount, TestCharge, TEST_DECLINED};
 use shared::review::{review_cart, stock_items_of, CartState, Review};
 use shared::Product;
 use std::collections::BTreeMap;
@@ -174,7 +175,7 @@ pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> AppR
     // An outcome is stored for replays; anything else forgets the key (nothing happened
     // under it, or every step already done is idempotent), so the same key may retry.
     match &result {
-        Ok(Ok(outcome)) => {
+        Ok(outcome) => {
             let stored =
                 serde_json::to_value(outcome).map_err(|e| AppError::internal("encoding an outcome", e))?;
             let placed = match outcome {
@@ -188,12 +189,12 @@ pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> AppR
             };
             cx.store.finish(command.key.as_str(), &stored, placed)?;
         }
-        Ok(Err(_)) | Err(_) => cx.store.abort(command.key.as_str())?,
+        Err(_) => cx.store.abort(command.key.as_str())?,
     }
     match result {
-        Ok(Ok(outcome)) => Ok(Completed::Outcome { outcome }),
-        Ok(Err(reason)) => Ok(not_run(reason)),
-        Err(e) => Err(e),
+        Ok(outcome) => Ok(Completed::Outcome { outcome }),
+        Err(CompleteError::NotRun(reason)) => Ok(not_run(reason)),
+        Err(CompleteError::Failed(e)) => Err(e),
     }
 }
 
@@ -218,18 +219,26 @@ async fn place(
     cx: &ObjectContext<'_>,
     command: &CompleteCommand,
     state: CartState,
-) -> AppResult<Result<Outcome, NotRun>> {
+) -> Result<Outcome, CompleteError> {
     if state.lines.is_empty() {
-        return Ok(Err(NotRun::NotReady { message: "Your cart is empty.".into() }));
+        return Err(NotRun::NotReady { message: "Your cart is empty.".into() }.into());
     }
     let provider = Provider::from_env(cx.env)?;
     let priced = price(cx, &command.version, state).await?;
     if let Some(message) = not_ready(&priced.review, command.expected_total) {
-        return Ok(Err(NotRun::NotReady { message }));
+        return Err(NotRun::NotReady { message }.into());
     }
-    match provider {
-        Provider::Test => place_paid(cx, command, &priced).await,
-        Provider::Stripe(client) => place_then_charge(cx, command, &priced, &client).await,
+    match (provider, &command.payment) {
+        (Provider::Test, PaymentChoice::Test { card }) => place_paid(cx, command, card, &priced).await,
+        (Provider::Stripe(client), PaymentChoice::Stripe { payment_method }) => {
+            place_then_charge(cx, command, payment_method, &priced, &client).await
+        }
+        // The shop's provider changed since the request was read.
+        (Provider::Test, PaymentChoice::Stripe { .. })
+        | (Provider::Stripe(_), PaymentChoice::Test { .. }) => {
+            let message = "How this shop takes payments changed: reload the page and pay again.".into();
+            Err(NotRun::Invalid { message }.into())
+        }
     }
 }
 
@@ -248,31 +257,32 @@ fn placed(order: Order, client_secret: Option<String>) -> Outcome {
 async fn place_paid(
     cx: &ObjectContext<'_>,
     command: &CompleteCommand,
+    card: &str,
     priced: &Priced,
-) -> AppResult<Result<Outcome, NotRun>> {
+) -> Result<Outcome, CompleteError> {
     let review = &priced.review;
     let items = stock_items_of(&review.state.lines, &priced.products);
     let hold = hold_name(cx.cart, review.state.checkout_seq);
     let inventory = Inventory::new(cx.env, cx.caller)?;
-    match authorize_test_card(&command.card) {
-        Authorization::Approved => {}
-        Authorization::Declined(message) => {
+    match charge_test_card(card) {
+        TestCharge::Approved => {}
+        TestCharge::Declined => {
             release_hold(cx, &inventory, &hold, &items).await?;
-            return Ok(Ok(Outcome::Declined { message }));
+            return Ok(Outcome::Declined { message: TEST_DECLINED.into() });
         }
-        Authorization::Unavailable => {
+        TestCharge::Unavailable => {
             release_hold(cx, &inventory, &hold, &items).await?;
-            return Ok(Err(NotRun::PaymentUnavailable));
+            return Err(NotRun::PaymentUnavailable.into());
         }
     }
     if let Stock::Short(available) = inventory.commit(&hold, None, &items).await? {
         cx.remember(&available);
-        return Ok(Ok(Outcome::SoldOut { available }));
+        return Ok(Outcome::SoldOut { available });
     }
     let mut order = order_of(cx, review)?;
     order.payment.paid_at_ms = Some(order.created_at_ms);
     let stored = Orders::new(cx.env, cx.caller)?.create(order, &command.origin, None).await?;
-    Ok(Ok(placed(stored, None)))
+    Ok(placed(stored, None))
 }
 
 /// Stripe: a PaymentIntent made for the order (no money moves), the stock sold to the
@@ -282,19 +292,16 @@ async fn place_paid(
 async fn place_then_charge(
     cx: &ObjectContext<'_>,
     command: &CompleteCommand,
+    method: &str,
     priced: &Priced,
     client: &stripe::Client,
-) -> AppResult<Result<Outcome, NotRun>> {
-    let Some(method) = command.payment_method.as_deref() else {
-        let message = "Choose how to pay: this shop takes cards through Stripe (`payment_method`).".into();
-        return Ok(Err(NotRun::Invalid { message }));
-    };
+) -> Result<Outcome, CompleteError> {
     let review = &priced.review;
     let amount = match StripeAmount::from_money(review.totals.total) {
         Ok(amount) => amount,
         Err(e) => {
             let message = format!("This order cannot be paid by card: {e}.");
-            return Ok(Err(NotRun::NotReady { message }));
+            return Err(NotRun::NotReady { message }.into());
         }
     };
     let items = stock_items_of(&review.state.lines, &priced.products);
@@ -314,11 +321,11 @@ async fn place_then_charge(
                 }
                 Created::Unknown(why) => {
                     worker::console_warn!("order {number}: no PaymentIntent yet ({why})");
-                    return Ok(Err(NotRun::PaymentUnavailable));
+                    return Err(NotRun::PaymentUnavailable.into());
                 }
                 Created::Misconfigured(why) => {
                     worker::console_error!("order {number}: {why}");
-                    return Ok(Err(NotRun::PaymentUnavailable));
+                    return Err(NotRun::PaymentUnavailable.into());
                 }
             }
         }
@@ -328,7 +335,7 @@ async fn place_then_charge(
         Inventory::new(cx.env, cx.caller)?.commit(&number, Some(&hold), &items).await?
     {
         cx.remember(&available);
-        return Ok(Ok(Outcome::SoldOut { available }));
+        return Ok(Outcome::SoldOut { available });
     }
     cx.store.set_meta(SOLD_TO, Some(&review.state.checkout_key().to_string()))?;
     order.status = OrderStatus::PendingPayment;
@@ -344,30 +351,26 @@ async fn place_then_charge(
     let stored = orders.create(order, &command.origin, Some(cx.cart)).await?;
     match stored.status {
         OrderStatus::PendingPayment => {}
-        OrderStatus::Paid | OrderStatus::Fulfilled => return Ok(Ok(placed(stored, None))),
+        OrderStatus::Paid | OrderStatus::Fulfilled => return Ok(placed(stored, None)),
         OrderStatus::Cancelled | OrderStatus::Refunded => {
             let message =
                 stored.payment.note.clone().unwrap_or_else(|| "This payment did not go through.".into());
-            return Ok(Ok(Outcome::Declined { message }));
+            return Ok(Outcome::Declined { message });
         }
     }
     let Some(intent) = stored.payment.reference.clone() else {
-        return Err(AppError::Internal(format!("pending order {number} has no PaymentIntent")));
+        return Err(AppError::Internal(format!("pending order {number} has no PaymentIntent")).into());
     };
     let charge = client.confirm(&stripe::attempt_key(&number, "confirm")?, &intent, method).await?;
     settle_charge(&orders, stored, charge).await
 }
 
 /// What Stripe's answer does to the pending order, and what the shopper is told.
-async fn settle_charge(
-    orders: &Orders<'_>,
-    stored: Order,
-    charge: Charge,
-) -> AppResult<Result<Outcome, NotRun>> {
+async fn settle_charge(orders: &Orders<'_>, stored: Order, charge: Charge) -> Result<Outcome, CompleteError> {
     let number = stored.number.clone();
     let total = stored.totals.total;
     let settled = |order: Option<Order>| order.unwrap_or_else(|| stored.clone());
-    Ok(Ok(match charge {
+    Ok(match charge {
         Charge::Succeeded { intent, amount: Some(amount), currency: Some(currency) } => {
             let update = PaymentUpdate::Succeeded { reference: intent, amount, currency };
             let order = settled(orders.payment(&number, None, update).await?.0);
@@ -379,12 +382,12 @@ async fn settle_charge(
                     total.minor(),
                     order.status.as_str()
                 );
-                return Ok(Err(NotRun::PaymentUnconfirmed));
+                return Err(NotRun::PaymentUnconfirmed.into());
             }
         }
         Charge::Succeeded { intent, .. } => {
             worker::console_error!("order {number}: Stripe's success for {intent} came without its amount");
-            return Ok(Err(NotRun::PaymentUnconfirmed));
+            return Err(NotRun::PaymentUnconfirmed.into());
         }
         Charge::NeedsAction { intent, client_secret } => {
             let update =
@@ -408,13 +411,13 @@ async fn settle_charge(
             worker::console_warn!(
                 "order {number}: Stripe's answer is unknown ({why}); a retry resumes the same payment"
             );
-            return Ok(Err(NotRun::PaymentUnconfirmed));
+            return Err(NotRun::PaymentUnconfirmed.into());
         }
         Charge::Misconfigured(why) => {
             worker::console_error!("order {number}: {why}");
-            return Ok(Err(NotRun::PaymentUnconfirmed));
+            return Err(NotRun::PaymentUnconfirmed.into());
         }
-    }))
+    })
 }
 
 /// Gives back the cart's hold, if one is live.

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use shared::checkout::IdempotencyKey;
 use shared::orders::Order;
+use shared::payments::PaymentChoice;
 use std::collections::BTreeMap;
 
 /// Where the checkout's commands are sent in a cart's object.
@@ -41,11 +42,8 @@ pub struct CompleteCommand {
     pub key: IdempotencyKey,
     /// What makes two requests under one key the same (the card is hashed, not stored).
     pub fingerprint: String,
-    /// The card's digits, for the test provider.
-    pub card: String,
-    /// The Stripe PaymentMethod (`pm_…`) the shopper's page created, for Stripe.
-    #[serde(default)]
-    pub payment_method: Option<String>,
+    /// How the shopper pays.
+    pub payment: PaymentChoice,
     /// The total the shopper saw; if the server's differs, nothing is charged.
     pub expected_total: Option<i64>,
     /// Scheme and host, for the link in the confirmation email.
@@ -75,16 +73,6 @@ pub enum Outcome {
     SoldOut {
         available: BTreeMap<String, u32>,
     },
-}
-
-impl Outcome {
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Outcome::Placed { .. } => 201,
-            Outcome::Declined { .. } => 402,
-            Outcome::SoldOut { .. } => 409,
-        }
-    }
 }
 
 /// Why a completion did not run (nothing stored under the key; it may be retried).

@@ -8,7 +8,7 @@
 use crate::cart::protocol::Snapshot;
 use crate::cart::Carts;
 use crate::catalog::CatalogReader;
-use crate::checkout::{self, Checkout, CompleteRequest, Outcome};
+use crate::checkout::{self, Checkout, CompleteError, CompleteRequest, Outcome};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
 use crate::limits;
@@ -256,26 +256,38 @@ async fn complete(
         }
         None => None,
     };
-    let request = CompleteRequest {
-        idempotency_key: IdempotencyKey::parse(form.require("idempotency_key")?)
-            .map_err(|e| AppError::BadRequest(e.message))?,
-        card: form.get("card").unwrap_or("").to_string(),
-        payment_method: form.get("payment_method").filter(|m| !m.is_empty()).map(str::to_string),
-        expected_total,
-        origin: http::origin(req),
-    };
-    let (status, notice) = match Checkout::new(env, catalog).complete(&session.id, &request).await? {
-        Ok(Outcome::Placed { number, token, .. }) => {
-            return http::see_other(&format!("/orders/{number}?token={token}"));
+    let idempotency_key = IdempotencyKey::parse(form.require("idempotency_key")?)
+        .map_err(|e| AppError::BadRequest(e.message))?;
+    let checkout = Checkout::new(env, catalog);
+    let method = form.get("payment_method").filter(|m| !m.is_empty());
+    let mut feedback = Feedback { step: Some(CheckoutStep::Review), ..Default::default() };
+    let refusal = match checkout.payment_choice(form.get("card"), method)? {
+        // A payment that cannot be one is a field to fix, shown next to it.
+        Err(field) => {
+            feedback.errors.push(field);
+            AppError::InvalidFields(feedback.errors.clone())
         }
-        Ok(outcome) => (outcome.http_status(), outcome.message()),
-        Err(reason) => reason.status_and_message(),
+        Ok(payment) => {
+            let request =
+                CompleteRequest { idempotency_key, payment, expected_total, origin: http::origin(req) };
+            match checkout.complete(&session.id, &request).await {
+                Ok(Outcome::Placed { number, token, .. }) => {
+                    return http::see_other(&format!("/orders/{number}?token={token}"));
+                }
+                Ok(Outcome::Declined { message }) => AppError::PaymentRequired(message),
+                Ok(sold_out @ Outcome::SoldOut { .. }) => AppError::Conflict(sold_out.message()),
+                Err(CompleteError::NotRun(reason)) => reason.into(),
+                Err(CompleteError::Failed(e)) => return Err(e),
+            }
+        }
     };
+    if feedback.errors.is_empty() {
+        feedback.notice = Some(refusal.public_text().1);
+    }
     let snapshot = Carts::new(env, catalog).view(&session.id, false).await?;
-    let feedback = Feedback { step: Some(CheckoutStep::Review), notice: Some(notice), ..Default::default() };
-    let resp = render(req, env, catalog, snapshot, feedback, status).await?;
-    if status == 503 {
-        resp.headers().set("retry-after", &crate::error::UNAVAILABLE_RETRY_AFTER_S.to_string())?;
+    let resp = render(req, env, catalog, snapshot, feedback, refusal.status()).await?;
+    if let Some(seconds) = refusal.retry_after() {
+        resp.headers().set("retry-after", &seconds.to_string())?;
     }
     Ok(resp)
 }
