@@ -29,7 +29,7 @@ pub enum AppError {
     /// Form or JSON fields that need fixing, each with its message.
     InvalidFields(Vec<FieldError>),
     /// The path exists but not for this method; the value is its `Allow` header.
-    MethodNotAllowed(&'static str),
+    MethodNotAllowed(String),
     PayloadTooLarge,
     UnsupportedMediaType(&'static str),
     /// A dependency is down for a moment; retry (answered with `Retry-After`).

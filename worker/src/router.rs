@@ -228,7 +228,7 @@ async fn dispatch(
         return crate::api::webhooks::stripe(req, env, catalog).await;
     }
     if !known_method {
-        return Err(AppError::MethodNotAllowed("GET, HEAD, POST"));
+        return Err(crate::routes::not_answered(segments));
     }
     crate::routes::handle(req, env, ctx, catalog, segments, session).await
 }
@@ -250,7 +250,7 @@ async fn respond(
         console_error!("internal error: {detail}");
     }
     let allow = match &error {
-        AppError::MethodNotAllowed(methods) => Some(*methods),
+        AppError::MethodNotAllowed(methods) => Some(methods.clone()),
         _ => None,
     };
     let retry_after = error.retry_after();
@@ -280,7 +280,7 @@ async fn respond(
                 resp.headers().set("retry-after", &seconds.to_string())?;
             }
             if let Some(methods) = allow {
-                resp.headers().set("allow", methods)?;
+                resp.headers().set("allow", &methods)?;
             }
             Ok(resp)
         }

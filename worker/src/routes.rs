@@ -18,21 +18,6 @@ use shared::cart::CartAction;
 use shared::checkout::CheckoutAction;
 use worker::{Context, Env, Method, Request, Response};
 
-/// GET and HEAD are the reads; anything else on a page is refused with 405.
-fn only_get(method: &Method) -> AppResult<()> {
-    match method {
-        Method::Get | Method::Head => Ok(()),
-        _ => Err(AppError::MethodNotAllowed("GET, HEAD")),
-    }
-}
-
-fn only_post(method: &Method) -> AppResult<()> {
-    match method {
-        Method::Post => Ok(()),
-        _ => Err(AppError::MethodNotAllowed("POST")),
-    }
-}
-
 /// Whether `segments` is a catalog page: the same for every visitor without a cart, so
 /// no session is started for it.
 pub fn is_catalog_page(segments: &[&str]) -> bool {
@@ -55,6 +40,58 @@ fn catalog_page(segments: &[&str]) -> Option<CatalogPage> {
     })
 }
 
+/// Every page and form of the shop, with what its path names.
+enum Page<'a> {
+    Catalog(CatalogPage),
+    Cart,
+    CartForm(CartAction),
+    CartLink(&'a str),
+    Checkout,
+    CheckoutForm(CheckoutAction),
+    LookupForm,
+    Lookup,
+    PayAgain(&'a str),
+    Order(&'a str),
+}
+
+/// The shop's route table: the page or form a method and path ask for, if there is
+/// one. The `Allow` header of every path comes from here too ([`allowed_methods`]).
+fn route<'a>(method: &Method, segments: &'a [&'a str]) -> Option<Page<'a>> {
+    use Method::{Get, Head, Post};
+    if let Some(page) = catalog_page(segments) {
+        return matches!(method, Get | Head).then_some(Page::Catalog(page));
+    }
+    Some(match (method, segments) {
+        (Get | Head, ["cart"]) => Page::Cart,
+        (Post, ["cart", name]) => Page::CartForm(CartAction::parse(name)?),
+        (Get | Head, ["cart", items]) if CartAction::parse(items).is_none() => Page::CartLink(items),
+        (Get | Head, ["checkout"]) => Page::Checkout,
+        (Post, ["checkout", name]) => Page::CheckoutForm(CheckoutAction::parse(name)?),
+        (Get | Head, ["orders", "lookup"]) => Page::LookupForm,
+        (Post, ["orders", "lookup"]) => Page::Lookup,
+        (Post, ["orders", number, "pay"]) => Page::PayAgain(number),
+        (Get | Head, ["orders", number]) => Page::Order(number),
+        _ => return None,
+    })
+}
+
+/// The methods a page answers, in `Allow` order.
+const METHODS: [Method; 3] = [Method::Get, Method::Head, Method::Post];
+
+/// The methods a path answers (its `Allow` header), from the route table, or `None`
+/// for no such page.
+pub fn allowed_methods(segments: &[&str]) -> Option<String> {
+    let allowed: Vec<&str> =
+        METHODS.iter().filter(|method| route(method, segments).is_some()).map(Method::as_ref).collect();
+    (!allowed.is_empty()).then(|| allowed.join(", "))
+}
+
+/// A page asked with a method it does not answer (405 with `Allow`), or no such page
+/// (404).
+pub fn not_answered(segments: &[&str]) -> AppError {
+    allowed_methods(segments).map_or(AppError::NotFound, AppError::MethodNotAllowed)
+}
+
 pub async fn handle(
     req: Request,
     env: &Env,
@@ -64,51 +101,44 @@ pub async fn handle(
     session: Option<&Session>,
 ) -> AppResult<Response> {
     let method = req.method();
-    if let Some(page) = catalog_page(segments) {
-        only_get(&method)?;
-        return pages::cached(&req, env, ctx, catalog, page).await;
-    }
+    let page = route(&method, segments).ok_or_else(|| not_answered(segments))?;
+    // Catalog pages start no session (the router makes one for every other page).
     let session =
-        session.ok_or_else(|| AppError::Internal("no session: SIGNING_SECRET is not configured".into()))?;
+        || session.ok_or_else(|| AppError::Internal("no session: SIGNING_SECRET is not configured".into()));
     if method == Method::Post {
         limits::check_write(env, &req).await?;
     }
-    match segments {
-        ["cart"] => {
-            only_get(&method)?;
-            cart::show(&req, env, catalog, session).await
-        }
-        ["cart", name] if CartAction::parse(name).is_some() => {
-            only_post(&method)?;
-            let action = CartAction::parse(name).ok_or(AppError::NotFound)?;
-            cart::form(req, env, catalog, session, action).await
-        }
-        ["cart", items] => {
-            only_get(&method)?;
-            cart::permalink(&req, env, catalog, items).await
-        }
-        ["checkout"] => {
-            only_get(&method)?;
-            checkout::show(&req, env, catalog, session).await
-        }
-        ["checkout", name] => {
-            let action = CheckoutAction::parse(name).ok_or(AppError::NotFound)?;
-            only_post(&method)?;
-            checkout::form(req, env, catalog, session, action).await
-        }
-        ["orders", "lookup"] => match method {
-            Method::Post => orders::lookup(req, env, catalog, session).await,
-            Method::Get | Method::Head => orders::lookup_form(&req, catalog).await,
-            _ => Err(AppError::MethodNotAllowed("GET, HEAD, POST")),
-        },
-        ["orders", number, "pay"] => {
-            only_post(&method)?;
-            orders::pay_again(req, env, catalog, session, number).await
-        }
-        ["orders", number] => {
-            only_get(&method)?;
-            orders::confirmation(&req, env, catalog, number).await
-        }
-        _ => Err(AppError::NotFound),
+    match page {
+        Page::Catalog(page) => pages::cached(&req, env, ctx, catalog, page).await,
+        Page::Cart => cart::show(&req, env, catalog, session()?).await,
+        Page::CartForm(action) => cart::form(req, env, catalog, session()?, action).await,
+        Page::CartLink(items) => cart::permalink(&req, env, catalog, items).await,
+        Page::Checkout => checkout::show(&req, env, catalog, session()?).await,
+        Page::CheckoutForm(action) => checkout::form(req, env, catalog, session()?, action).await,
+        Page::LookupForm => orders::lookup_form(&req, catalog).await,
+        Page::Lookup => orders::lookup(req, env, catalog, session()?).await,
+        Page::PayAgain(number) => orders::pay_again(req, env, catalog, session()?, number).await,
+        Page::Order(number) => orders::confirmation(&req, env, catalog, number).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_route_table_gives_every_page_its_allow_header() {
+        let allow = |path: &str| allowed_methods(&path.split('/').collect::<Vec<_>>());
+        assert_eq!(allow("").as_deref(), Some("GET, HEAD"), "home");
+        assert_eq!(allow("products/tee").as_deref(), Some("GET, HEAD"));
+        assert_eq!(allow("cart").as_deref(), Some("GET, HEAD"));
+        assert_eq!(allow("cart/add").as_deref(), Some("POST"), "a cart form");
+        assert_eq!(allow("cart/BRP-1:2").as_deref(), Some("GET, HEAD"), "a cart link");
+        assert_eq!(allow("checkout/complete").as_deref(), Some("POST"));
+        assert_eq!(allow("checkout/nothing"), None);
+        assert_eq!(allow("orders/lookup").as_deref(), Some("GET, HEAD, POST"));
+        assert_eq!(allow("orders/N1").as_deref(), Some("GET, HEAD"));
+        assert_eq!(allow("orders/N1/pay").as_deref(), Some("POST"));
+        assert_eq!(allow("nothing/here/at/all"), None);
     }
 }

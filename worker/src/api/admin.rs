@@ -41,53 +41,61 @@ fn settled(order: &Order, status: OrderStatus, verb: &str) -> AppResult<Response
     )))
 }
 
+/// The merchant API's operations (its part of the API's route table).
+pub enum Operation<'a> {
+    SetStock(&'a str),
+    Orders,
+    Fulfil(&'a str),
+    Refund(&'a str),
+    Outbox,
+}
+
+/// The merchant operation a method and path (after `admin/`) ask for.
+pub fn route<'a>(method: &Method, segments: &'a [&'a str]) -> Option<Operation<'a>> {
+    Some(match (method, segments) {
+        (Method::Put, ["stock", sku]) => Operation::SetStock(sku),
+        (Method::Get, ["orders"]) => Operation::Orders,
+        (Method::Post, ["orders", number, "fulfil"]) => Operation::Fulfil(number),
+        (Method::Post, ["orders", number, "refund"]) => Operation::Refund(number),
+        (Method::Get, ["outbox"]) => Operation::Outbox,
+        _ => return None,
+    })
+}
+
 pub async fn handle(
     mut req: Request,
     env: &Env,
     catalog: &CatalogReader<'_>,
-    segments: &[&str],
+    operation: Operation<'_>,
 ) -> AppResult<Response> {
-    let method = req.method();
-    let known = matches!(
-        (&method, segments),
-        (Method::Put, ["stock", _])
-            | (Method::Get, ["orders"])
-            | (Method::Post, ["orders", _, "fulfil"])
-            | (Method::Post, ["orders", _, "refund"])
-            | (Method::Get, ["outbox"])
-    );
-    if !known {
-        let mut path = vec!["admin"];
-        path.extend_from_slice(segments);
-        return Err(super::not_answered(&path));
-    }
     // Counted before the token is checked: guessing tokens costs requests too.
     crate::limits::check(env, &req, crate::limits::Scope::Admin).await?;
     authorize(&req, env)?;
-    match segments {
-        ["stock", sku] => {
+    match operation {
+        Operation::SetStock(sku) => {
             let sku = Sku::parse(sku).map_err(|e| AppError::BadRequest(e.to_string()))?;
             let body: Stock = http::read_json(&mut req).await?;
             Inventory::new(env, catalog.caller(env))?.set_stock(&sku, body.on_hand).await?;
             ok(&json!({ "sku": sku, "on_hand": body.on_hand }))
         }
-        ["orders"] => {
+        Operation::Orders => {
             let fields = Fields::parse(http::query_string(&req).as_bytes())?;
             let limit = super::whole_number(&fields, "limit", 1, shared::orders::MAX_LIST)?.unwrap_or(50);
             let orders = Index::new(env, catalog.caller(env))?.list(limit).await?;
             ok(&json!({ "orders": orders.iter().map(super::order_json).collect::<Vec<_>>() }))
         }
-        ["orders", number, "fulfil"] => {
+        Operation::Fulfil(number) => {
             let orders = Orders::new(env, catalog.caller(env))?;
             let order = orders.fulfil(number, now_ms() as u64).await?.ok_or(AppError::NotFound)?;
             settled(&order, OrderStatus::Fulfilled, "fulfilled")
         }
-        ["orders", number, "refund"] => {
+        Operation::Refund(number) => {
             let order =
                 Orders::new(env, catalog.caller(env))?.refund(number).await?.ok_or(AppError::NotFound)?;
             settled(&order, OrderStatus::Refunded, "refunded")
         }
-        ["outbox"] => ok(&json!({ "emails": Index::new(env, catalog.caller(env))?.outbox(100).await? })),
-        _ => Err(AppError::NotFound),
+        Operation::Outbox => {
+            ok(&json!({ "emails": Index::new(env, catalog.caller(env))?.outbox(100).await? }))
+        }
     }
 }

@@ -14,7 +14,7 @@ use worker::{Env, Method, Request, Response};
 
 pub async fn stripe(mut req: Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
     if req.method() != Method::Post {
-        return Err(AppError::MethodNotAllowed("POST"));
+        return Err(AppError::MethodNotAllowed("POST".into()));
     }
     limits::check(env, &req, Scope::Webhook).await?;
     let signature = req.headers().get("stripe-signature")?;
