@@ -150,6 +150,70 @@ fn no_module_depends_on_itself_through_others() {
     assert_eq!(find_cycle(&graph), None, "module cycle in {graph:#?}");
 }
 
+/// Every module of the crate (`cart::object` for `src/cart/object.rs`) with its source,
+/// but the crate root and this file.
+fn all_modules() -> BTreeMap<String, String> {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let relative = path.strip_prefix(src()).ok()?.with_extension("");
+            let name = relative.to_str()?.replace(std::path::MAIN_SEPARATOR, "::");
+            let text = fs::read_to_string(&path).ok()?;
+            (name != "lib" && name != "architecture").then_some((name, text))
+        })
+        .collect()
+}
+
+/// The modules a path written in `module` names: `crate::a::b::Item`, `super::x`, and
+/// each entry of a `{…}` group, resolved to the longest prefix that is a module.
+fn named_modules(module: &str, line: &str, modules: &BTreeMap<String, String>) -> BTreeSet<String> {
+    let parent: Vec<&str> =
+        module.rsplit_once("::").map(|(p, _)| p.split("::").collect()).unwrap_or_default();
+    let mut found = BTreeSet::new();
+    for (root, base) in [("crate::", Vec::new()), ("super::", parent)] {
+        for (at, _) in line.match_indices(root) {
+            let rest = &line[at + root.len()..];
+            let path: String =
+                rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+            let mut paths = vec![path.trim_end_matches(':').to_string()];
+            if (path.is_empty() || path.ends_with("::")) && rest[path.len()..].starts_with('{') {
+                let group: String = rest[path.len() + 1..].chars().take_while(|c| *c != '}').collect();
+                paths = group
+                    .split(',')
+                    .map(|entry| format!("{path}{}", entry.trim().split("::").next().unwrap_or("")))
+                    .collect();
+            }
+            for path in paths {
+                let mut parts: Vec<&str> = base.clone();
+                parts.extend(path.split("::").filter(|p| !p.is_empty() && *p != "self"));
+                let named =
+                    (1..=parts.len()).rev().map(|n| parts[..n].join("::")).find(|m| modules.contains_key(m));
+                if let Some(named) = named.filter(|named| named != module) {
+                    found.insert(named);
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_file_depends_on_itself_through_others() {
+    let modules = all_modules();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, text) in &modules {
+        let code = text.lines().map(str::trim).filter(|line| !line.starts_with("//"));
+        let targets = code.flat_map(|line| named_modules(module, line, &modules)).collect();
+        graph.insert(module.clone(), targets);
+    }
+    // The scan resolves paths to files (so an empty graph cannot pass).
+    assert!(graph["checkout::procedure"].contains("cart::object"), "{graph:#?}");
+    assert!(graph["routes::pages"].contains("routes::product"), "super:: groups: {graph:#?}");
+    assert_eq!(find_cycle(&graph), None, "file cycle in {graph:#?}");
+}
+
 #[test]
 fn the_cycle_finder_finds_cycles() {
     let edges = |pairs: &[(&str, &str)]| {

@@ -176,6 +176,9 @@ fn base_headers(content_type: &str, cache: CachePolicy) -> AppResult<Headers> {
     Ok(headers)
 }
 
+/// A rendered body: its content type and text.
+pub type Rendered = (&'static str, String);
+
 pub const HTML: &str = "text/html; charset=utf-8";
 pub const XML: &str = "application/xml; charset=utf-8";
 pub const TEXT: &str = "text/plain; charset=utf-8";

@@ -4,10 +4,16 @@
 //! fixing). Catalog pages go through the cache layers (see [`pages`]); everything with
 //! a session is `no-store`. Form posts count against the write limit first.
 
+mod article;
 mod cart;
 mod checkout;
+mod collection;
+mod home;
 mod orders;
 mod pages;
+mod product;
+mod search;
+mod sitemaps;
 
 use crate::catalog::CatalogReader;
 use crate::error::{AppError, AppResult};

@@ -1,23 +1,17 @@
-//! Catalog pages: home, collections, products, content pages, search, suggestions,
-//! sitemaps and robots.txt. Each reads its critical documents in parallel (a missing one
-//! is a 404) and renders. All of them are anonymous and go through the full-page cache.
+//! Catalog pages through the cache layers: home, collections, products, content pages,
+//! search, suggestions, sitemaps and robots.txt. Each is the same for every visitor
+//! without a cart, so it goes through the full-page cache; its own module (mirroring
+//! `app/src/routes/`) reads its critical documents in parallel (a missing one is a 404)
+//! and renders it.
 
+use super::{article, collection, home, product, search, sitemaps};
 use crate::catalog::{self, CatalogReader};
 use crate::error::{AppError, AppResult};
-use crate::http::{self, CachePolicy, Fields};
+use crate::http::{self, CachePolicy, Fields, Rendered};
 use crate::page_cache;
 use crate::timing::{now_ms, PageCache};
-use app::islands::Suggestion;
-use app::{
-    render_document, ArticlePage, CollectionPage, FacetView, HomePage, ListingView, ProductPage,
-    RenderContext, SearchPage, SearchResults,
-};
-use futures_util::future::join;
-use leptos::prelude::*;
-use shared::listing::{facet_key, ListingParams};
-use shared::search::MAX_QUERY_CHARS;
-use shared::{format_money, Currency, Handle, Sku};
-use std::collections::BTreeMap;
+use shared::listing::ListingParams;
+use shared::{Currency, Handle, Sku};
 use worker::{Context, Env, Request, Response};
 
 /// The page-cached routes.
@@ -34,18 +28,6 @@ pub enum CatalogPage {
     Robots,
 }
 
-/// Most suggestions returned while typing.
-const SUGGESTIONS: usize = 6;
-
-/// Which SKUs can be bought: part of a product page's cache key, so selling out changes it.
-fn availability_mark(available: &BTreeMap<String, u32>) -> String {
-    let mut hash = shared::hash::Fnv64::new();
-    for (sku, n) in available {
-        hash.write(sku.as_bytes()).write(&[u8::from(*n > 0), 0]);
-    }
-    hash.hex()
-}
-
 impl CatalogPage {
     /// What, besides the catalog version and URL, the page depends on: a product page
     /// shows live availability. Empty for every other page.
@@ -57,7 +39,7 @@ impl CatalogPage {
             return Ok(String::new());
         };
         match catalog::product_with_availability(env, catalog, &handle).await? {
-            Some((_, available)) => Ok(availability_mark(&available)),
+            Some((_, available)) => Ok(product::availability_mark(&available)),
             None => Ok(String::new()),
         }
     }
@@ -89,7 +71,7 @@ impl CatalogPage {
             }
             CatalogPage::Search | CatalogPage::Suggest => {
                 let fields = Fields::parse(raw.as_bytes())?;
-                let query = tidy_query(fields.get("q").unwrap_or(""));
+                let query = search::tidy_query(fields.get("q").unwrap_or(""));
                 let mut pairs = vec![("q".to_string(), query)];
                 if matches!(self, CatalogPage::Search) {
                     match fields.get("page").filter(|p| !p.is_empty()) {
@@ -120,14 +102,6 @@ async fn listing_currency(pairs: &[(String, String)], catalog: &CatalogReader<'_
     }
 }
 
-/// A search as typed, trimmed, blanks collapsed, bounded.
-fn tidy_query(raw: &str) -> String {
-    raw.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_QUERY_CHARS).collect()
-}
-
-/// A rendered page: content type and body.
-type Rendered = (&'static str, String);
-
 /// Renders a page from its documents.
 async fn render(
     page: &CatalogPage,
@@ -140,186 +114,22 @@ async fn render(
     let fields = Fields::pairs(canonical_query.as_bytes());
     let param = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
     match page {
-        CatalogPage::Home => {
-            let (site, home) = join(catalog.site(), catalog.home()).await;
-            let (site, home) = ((*site?).clone(), (*home?).clone());
-            Ok((http::HTML, render_document(ctx, move || view! { <HomePage site home/> })))
-        }
-        CatalogPage::Collection(handle) => collection(catalog, ctx, handle, &fields).await,
+        CatalogPage::Home => home::render(catalog, ctx).await,
+        CatalogPage::Collection(handle) => collection::render(catalog, ctx, handle, &fields).await,
         CatalogPage::Product(handle) => {
             let selected = param("variant").and_then(|v| Sku::parse(&v).ok());
-            product(env, catalog, ctx, handle, selected).await
+            product::render(env, catalog, ctx, handle, selected).await
         }
-        CatalogPage::Content(handle) => {
-            let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
-            let (site, page) = join(catalog.site(), catalog.page(&handle)).await;
-            let (site, page) = ((*site?).clone(), (*page?.ok_or(AppError::NotFound)?).clone());
-            Ok((http::HTML, render_document(ctx, move || view! { <ArticlePage site page/> })))
-        }
+        CatalogPage::Content(handle) => article::render(catalog, ctx, handle).await,
         CatalogPage::Search => {
             let page: u32 = param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-            search(catalog, ctx, param("q").unwrap_or_default(), page).await
+            search::render(catalog, ctx, param("q").unwrap_or_default(), page).await
         }
-        CatalogPage::Suggest => suggest(catalog, param("q").unwrap_or_default()).await,
-        CatalogPage::SitemapIndex => sitemap_index(catalog, origin).await,
-        CatalogPage::Sitemap(file) => sitemap(catalog, origin, file).await,
-        CatalogPage::Robots => Ok((http::TEXT, robots(origin))),
+        CatalogPage::Suggest => search::suggest(catalog, param("q").unwrap_or_default()).await,
+        CatalogPage::SitemapIndex => sitemaps::index(catalog, origin).await,
+        CatalogPage::Sitemap(file) => sitemaps::shard(catalog, origin, file).await,
+        CatalogPage::Robots => Ok((http::TEXT, sitemaps::robots(origin))),
     }
-}
-
-async fn product(
-    env: &Env,
-    catalog: &CatalogReader<'_>,
-    ctx: RenderContext,
-    handle: &str,
-    selected: Option<Sku>,
-) -> AppResult<Rendered> {
-    let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
-    let (site, found) = join(catalog.site(), catalog::product_with_availability(env, catalog, &handle)).await;
-    let (product, available) = found?.ok_or(AppError::NotFound)?;
-    let (site, mut product) = ((*site?).clone(), (*product).clone());
-    // Availability comes from inventory, not from the catalog's stock figures.
-    for variant in &mut product.variants {
-        variant.stock = available.get(variant.sku.as_str()).copied().unwrap_or(0);
-    }
-    // Related products are deferred data: if they cannot be read, the page goes without.
-    let related = match catalog.cards(&product.related).await {
-        Ok(cards) => cards.iter().map(|c| (**c).clone()).collect(),
-        Err(e) => {
-            worker::console_warn!("related products of {handle} left out: {e}");
-            Vec::new()
-        }
-    };
-    Ok((http::HTML, render_document(ctx, move || view! { <ProductPage site product selected related/> })))
-}
-
-async fn search(
-    catalog: &CatalogReader<'_>,
-    ctx: RenderContext,
-    query: String,
-    page: u32,
-) -> AppResult<Rendered> {
-    let (site, hits) = join(catalog.site(), catalog::search(catalog, &query, page)).await;
-    let (site, hits) = ((*site?).clone(), hits?);
-    if page > hits.page_count {
-        return Err(AppError::NotFound);
-    }
-    let products = hits.products.iter().map(|c| (**c).clone()).collect();
-    let results = SearchResults { query, total: hits.total, page, page_count: hits.page_count };
-    Ok((http::HTML, render_document(ctx, move || view! { <SearchPage site results products/> })))
-}
-
-async fn suggest(catalog: &CatalogReader<'_>, query: String) -> AppResult<Rendered> {
-    let suggestions: Vec<Suggestion> = catalog::suggestions(catalog, &query, SUGGESTIONS)
-        .await?
-        .iter()
-        .map(|c| Suggestion {
-            title: c.title.clone(),
-            href: format!("/products/{}", c.handle),
-            price: format_money(c.price),
-        })
-        .collect();
-    let body = serde_json::json!({ "query": query, "suggestions": suggestions });
-    Ok((http::JSON, http::escape_markup(body.to_string())))
-}
-
-async fn sitemap_index(catalog: &CatalogReader<'_>, origin: &str) -> AppResult<Rendered> {
-    let index = catalog.sitemap_index().await?;
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for shard in &index.shards {
-        xml.push_str(&format!(
-            "<sitemap><loc>{}/sitemaps/{}.xml</loc></sitemap>\n",
-            xml_escape(origin),
-            xml_escape(shard)
-        ));
-    }
-    xml.push_str("</sitemapindex>\n");
-    Ok((http::XML, xml))
-}
-
-async fn sitemap(catalog: &CatalogReader<'_>, origin: &str, file: &str) -> AppResult<Rendered> {
-    let name = file.strip_suffix(".xml").ok_or(AppError::NotFound)?;
-    let valid =
-        !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !valid {
-        return Err(AppError::NotFound);
-    }
-    let shard = catalog.sitemap_shard(name).await?.ok_or(AppError::NotFound)?;
-    let mut xml = String::with_capacity(shard.paths.len().saturating_mul(80).saturating_add(200));
-    xml.push_str(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for path in &shard.paths {
-        xml.push_str(&format!("<url><loc>{}{}</loc></url>\n", xml_escape(origin), xml_escape(path)));
-    }
-    xml.push_str("</urlset>\n");
-    Ok((http::XML, xml))
-}
-
-fn robots(origin: &str) -> String {
-    format!(
-        "User-agent: *\n\
-         Disallow: /cart\n\
-         Disallow: /search\n\
-         Disallow: /*?*sort=\n\
-         Disallow: /*?*filter.\n\
-         Disallow: /*?*price.\n\
-         Disallow: /*?*in_stock=\n\
-         Disallow: /*?*variant=\n\
-         \n\
-         Sitemap: {origin}/sitemap.xml\n"
-    )
-}
-
-async fn collection(
-    catalog: &CatalogReader<'_>,
-    ctx: RenderContext,
-    handle: &str,
-    pairs: &[(String, String)],
-) -> AppResult<Rendered> {
-    let handle = Handle::parse(handle).map_err(|_| AppError::NotFound)?;
-    let listing = catalog::collection(catalog, &handle, pairs).await?;
-    let currency = listing.site.store.currency;
-    let facets = listing
-        .index
-        .facets
-        .iter()
-        .zip(&listing.page.facet_counts)
-        .map(|(facet, counts)| {
-            let key = facet_key(&facet.name);
-            let chosen = listing.params.filters.get(&key);
-            FacetView {
-                name: facet.name.clone(),
-                values: facet
-                    .values
-                    .iter()
-                    .zip(counts)
-                    .take(60)
-                    .map(|(v, n)| (v.value.clone(), *n, chosen.is_some_and(|c| c.contains(&v.value))))
-                    .collect(),
-                key,
-            }
-        })
-        .collect();
-    let view = ListingView {
-        price_bounds: listing.index.price_bounds(),
-        params: listing.params,
-        currency,
-        page_count: listing.page.page_count,
-        total: listing.page.total,
-        facets,
-    };
-    let (site, category, products) = ((*listing.site).clone(), (*listing.category).clone(), listing.products);
-    Ok((
-        http::HTML,
-        render_document(ctx, move || view! { <CollectionPage site category products listing=view/> }),
-    ))
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// A catalog page through the cache layers: the client's copy (ETag → 304), the
