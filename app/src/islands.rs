@@ -5,10 +5,12 @@
 //! live cart count and a cart drawer, and search suggestions as you type.
 //! Pages without an island ship no JavaScript or Wasm at all.
 
+use crate::components::price::Price;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use shared::variants::option_groups;
-use shared::{format_money, ProductOption, Variant};
+use shared::api::{AddedToCart, Suggestion};
+use shared::variants::{option_groups, resolve_among};
+use shared::{ProductOption, Variant};
 
 /// What the buy box needs: the product's options and variants, and the choice shown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,16 +33,9 @@ pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
     let (selected_sku, set_selected_sku) = signal(selected);
     let current = Memo::new(move |_| {
         let sku = selected_sku.get();
-        variants.with_value(|vs| {
-            let wanted = shared::Sku::parse(&sku).ok();
-            // The shell of `resolve` without a full product: requested, else first in stock.
-            wanted
-                .as_ref()
-                .and_then(|w| vs.iter().find(|v| &v.sku == w))
-                .or_else(|| vs.iter().find(|v| v.stock > 0))
-                .or_else(|| vs.first())
-                .cloned()
-        })
+        let wanted = shared::Sku::parse(&sku).ok();
+        // The same choice the server made: requested, else first in stock, else first.
+        variants.with_value(|vs| resolve_among(vs, wanted.as_ref()).cloned())
     });
     let available = move || current.get().is_some_and(|v| v.stock > 0);
     let (status, set_status) = signal(String::new());
@@ -48,25 +43,7 @@ pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
     let (busy, set_busy) = signal(false);
     let quantity_input = NodeRef::<leptos::html::Input>::new();
 
-    let price = move || {
-        current.get().map(|v| {
-            let now = format_money(v.price);
-            match v.sale_from() {
-                Some(was) => view! {
-                    <span class="price price--sale">
-                        <span class="visually-hidden">"Sale price "</span>
-                        {now}
-                        <s class="price__was">
-                            <span class="visually-hidden">"Regular price "</span>
-                            {format_money(was)}
-                        </s>
-                    </span>
-                }
-                .into_any(),
-                None => view! { <span class="price">{now}</span> }.into_any(),
-            }
-        })
-    };
+    let price = move || current.get().map(|v| view! { <Price price=v.price compare_at=v.sale_from()/> });
     let groups = move || {
         let Some(chosen) = current.get() else {
             return Vec::new();
@@ -196,23 +173,6 @@ pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
     }
 }
 
-/// What `POST /cart/add` answers to a script (`Accept: application/json`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AddedToCart {
-    pub item_count: u32,
-    pub subtotal: String,
-    /// "Merino Crew Sweater (M / Oat) × 2".
-    pub line: String,
-}
-
-/// One predictive-search suggestion (`GET /search/suggest?q=`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Suggestion {
-    pub title: String,
-    pub href: String,
-    pub price: String,
-}
-
 /// The search box of the search page, suggesting products as you type.
 #[island]
 pub fn PredictiveSearch(query: String) -> impl IntoView {
@@ -284,7 +244,7 @@ fn show_variant(sku: &shared::Sku) {
 /// Browser calls; on the server (which never runs event handlers) they do nothing.
 #[cfg(feature = "hydrate")]
 mod client {
-    use super::{AddedToCart, Suggestion};
+    use shared::api::{AddedToCart, Suggestion};
     use wasm_bindgen_futures::JsFuture;
     use web_sys::wasm_bindgen::JsCast;
 
@@ -373,7 +333,7 @@ mod client {
 
 #[cfg(not(feature = "hydrate"))]
 mod client {
-    use super::{AddedToCart, Suggestion};
+    use shared::api::{AddedToCart, Suggestion};
 
     pub fn replace_query(_query: &str) {}
 

@@ -1,11 +1,30 @@
 //! The JSON bodies API v1 accepts (described in `worker/src/openapi.json`, which
 //! `tests/tests/contract.rs` checks against these types): typed, refusing unknown
 //! fields, so a misspelt field is a 400 that says so rather than a silent default. The
-//! address body is [`crate::checkout::AddressInput`].
+//! address body is [`crate::checkout::AddressInput`]. Also the bodies the shop's own
+//! pages answer their islands' scripts ([`AddedToCart`], [`Suggestion`]), written by the
+//! worker and read by the islands bundle.
 
 use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// What `POST /cart/add` answers to a script (`Accept: application/json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AddedToCart {
+    pub item_count: u32,
+    pub subtotal: String,
+    /// "Merino Crew Sweater (M / Oat) × 2".
+    pub line: String,
+}
+
+/// One predictive-search suggestion (`GET /search/suggest?q=`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub title: String,
+    pub href: String,
+    pub price: String,
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -193,15 +193,6 @@ mod tests {
     use crate::catalog::fixtures::*;
     use proptest::prelude::*;
 
-    fn line(product: &str, sku: &str, qty: u32) -> CartLine {
-        CartLine {
-            product: Handle::parse(product).unwrap(),
-            sku: Sku::parse(sku).unwrap(),
-            quantity: Quantity::new(qty).unwrap(),
-            added_at_price: None,
-        }
-    }
-
     #[test]
     fn prices_lines_from_the_catalog() {
         let tee = product("tee", vec![variant("T-S", &["S"], 2500, 3), variant("T-M", &["M"], 2700, 3)]);

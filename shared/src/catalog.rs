@@ -95,9 +95,9 @@ impl Product {
         self.variants.iter().find(|v| &v.sku == sku)
     }
 
-    /// The variant shown first: the first one in stock, else the first one.
+    /// The variant shown first (see `variants::default_among`).
     pub fn default_variant(&self) -> Option<&Variant> {
-        self.variants.iter().find(|v| v.stock > 0).or_else(|| self.variants.first())
+        crate::variants::default_among(&self.variants)
     }
 
     /// "M / Oat" for a variant of a product with options; `None` for single-variant products.
@@ -205,6 +205,18 @@ pub struct HomeData {
 #[cfg(test)]
 pub(crate) mod fixtures {
     use super::*;
+    use crate::cart::CartLine;
+    use crate::ids::Quantity;
+
+    /// A cart line of `qty` of `sku`, with no price seen.
+    pub fn line(product: &str, sku: &str, qty: u32) -> CartLine {
+        CartLine {
+            product: Handle::parse(product).unwrap(),
+            sku: Sku::parse(sku).unwrap(),
+            quantity: Quantity::new(qty).unwrap(),
+            added_at_price: None,
+        }
+    }
 
     pub fn money(minor: i64) -> Money {
         Money::new(minor, Currency::USD)

@@ -12,6 +12,8 @@ pub enum IdError {
     Sku(String),
     CartId,
     Quantity(String),
+    /// A line's new quantity, where 0 (remove the line) is allowed too.
+    NewQuantity(String),
 }
 
 impl fmt::Display for IdError {
@@ -33,6 +35,12 @@ impl fmt::Display for IdError {
             Self::Quantity(q) => write!(
                 f,
                 "`{}` is not a valid quantity: use a whole number from 1 to {}",
+                truncate_for_message(q),
+                Quantity::MAX
+            ),
+            Self::NewQuantity(q) => write!(
+                f,
+                "`{}` is not a valid quantity: use a whole number from 0 (to remove the item) to {}",
                 truncate_for_message(q),
                 Quantity::MAX
             ),
@@ -193,18 +201,34 @@ impl Quantity {
 
     /// Reads what a shopper typed: surrounding blanks are ignored, nothing else is.
     pub fn parse(text: &str) -> Result<Self, IdError> {
-        let trimmed = text.trim();
         let refuse = || IdError::Quantity(text.to_string());
-        if trimmed.is_empty() || trimmed.len() > 6 || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(refuse());
-        }
-        let value: u32 = trimmed.parse().map_err(|_| refuse())?;
-        Quantity::new(value).map_err(|_| refuse())
+        Quantity::new(typed_number(text).ok_or_else(refuse)?).map_err(|_| refuse())
+    }
+
+    /// A line's new quantity: 0 (remove the line) to [`Quantity::MAX`].
+    pub fn check_change(value: u32) -> Result<u32, IdError> {
+        (value <= Self::MAX).then_some(value).ok_or_else(|| IdError::NewQuantity(value.to_string()))
+    }
+
+    /// A line's new quantity as typed: digits only (no signs, exponents or fractions),
+    /// surrounding blanks ignored, 0 to [`Quantity::MAX`].
+    pub fn parse_change(text: &str) -> Result<u32, IdError> {
+        let refuse = || IdError::NewQuantity(text.to_string());
+        Self::check_change(typed_number(text).ok_or_else(refuse)?).map_err(|_| refuse())
     }
 
     pub fn get(self) -> u32 {
         self.0
     }
+}
+
+/// A whole number as typed: blanks around it ignored, at most six digits, nothing else.
+fn typed_number(text: &str) -> Option<u32> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.len() > 6 || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    trimmed.parse().ok()
 }
 
 impl<'de> Deserialize<'de> for Quantity {
@@ -223,6 +247,19 @@ impl fmt::Display for Quantity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_quantity_may_be_zero() {
+        assert_eq!(Quantity::parse_change(" 0 "), Ok(0));
+        assert_eq!(Quantity::parse_change("99"), Ok(99));
+        assert_eq!(Quantity::check_change(99), Ok(99));
+        for bad in ["100", "-1", "+1", "1e2", "1.0", "", "٣", "0x1"] {
+            let e = Quantity::parse_change(bad).unwrap_err();
+            assert!(e.to_string().contains("from 0 (to remove the item) to 99"), "{bad}: {e}");
+        }
+        assert!(Quantity::check_change(100).is_err());
+        assert!(Quantity::parse("0").is_err(), "a line holds at least one");
+    }
 
     #[test]
     fn hex_is_two_lowercase_digits_per_byte() {

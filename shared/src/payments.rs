@@ -502,6 +502,7 @@ pub fn verify_stripe_webhook(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::hex;
     use proptest::prelude::*;
 
     #[test]
@@ -568,10 +569,6 @@ mod tests {
             }
         }
         assert_eq!(effect_of(Cancelled, PaymentEvent::AttemptFailed), Effect::Nothing);
-    }
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     fn header(secret: &[u8], t: i64, payload: &[u8]) -> String {

@@ -215,15 +215,6 @@ mod tests {
     use crate::settings::{ShippingZone, TaxRate};
     use proptest::prelude::*;
 
-    fn line(product: &str, sku: &str, qty: u32) -> CartLine {
-        CartLine {
-            product: Handle::parse(product).unwrap(),
-            sku: Sku::parse(sku).unwrap(),
-            quantity: Quantity::new(qty).unwrap(),
-            added_at_price: None,
-        }
-    }
-
     fn settings() -> Arc<StoreSettings> {
         let rate = |id: &str, price: i64| ShippingRate {
             id: id.into(),

@@ -27,7 +27,18 @@ pub struct OptionGroup {
 
 /// The variant a page shows: the one asked for if it exists, else the default.
 pub fn resolve<'a>(product: &'a Product, requested: Option<&Sku>) -> Option<&'a Variant> {
-    requested.and_then(|sku| product.variant(sku)).or_else(|| product.default_variant())
+    resolve_among(&product.variants, requested)
+}
+
+/// The same over a product's variants alone (what the picker island holds): the one
+/// asked for if it exists, else the first in stock, else the first.
+pub fn resolve_among<'a>(variants: &'a [Variant], requested: Option<&Sku>) -> Option<&'a Variant> {
+    requested.and_then(|sku| variants.iter().find(|v| &v.sku == sku)).or_else(|| default_among(variants))
+}
+
+/// The variant shown first: the first one in stock, else the first one.
+pub fn default_among(variants: &[Variant]) -> Option<&Variant> {
+    variants.iter().find(|v| v.stock > 0).or_else(|| variants.first())
 }
 
 /// Every option with its values, relative to `selected`.

@@ -22,6 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
+use shared::ids::hex;
 
 /// The API version the fake claims (answered in `Stripe-Version` unless the client
 /// asked for another).
@@ -1114,9 +1115,6 @@ fn now() -> i64 {
 }
 
 /// Lowercase hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// Locks the state; a poisoned lock is still usable (the fake has no invariants a
 /// panic mid-update could break badly enough to matter in a test).

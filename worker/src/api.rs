@@ -183,12 +183,10 @@ const METHODS: [Method; 5] = [Method::Get, Method::Post, Method::Put, Method::Pa
 /// The methods each API path answers (its `Allow` header), from the route table, or
 /// `None` for no such path. The test routes are not advertised.
 pub fn allowed_methods(segments: &[&str]) -> Option<String> {
-    let allowed: Vec<&str> = METHODS
-        .iter()
-        .filter(|method| matches!(route(method, segments), Some(op) if !matches!(op, Operation::Test(_))))
-        .map(Method::as_ref)
-        .collect();
-    (!allowed.is_empty()).then(|| allowed.join(", "))
+    http::allow(
+        &METHODS,
+        |method| matches!(route(method, segments), Some(op) if !matches!(op, Operation::Test(_))),
+    )
 }
 
 /// A path the API has, asked with a method it does not answer (405 with `Allow`), or

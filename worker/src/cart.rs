@@ -20,7 +20,7 @@ use protocol::{Answer, CartCommand, CartReply, CartRequest, Refusal, Snapshot, C
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::review::StockItem;
-use shared::{CartId, CartLine, Handle, Product, Quantity, Sku};
+use shared::{CartId, CartLine, Handle, Product, Quantity, Sku, Variant};
 use std::sync::Arc;
 use worker::Env;
 
@@ -186,9 +186,7 @@ impl<'a, 't> Carts<'a, 't> {
 
     /// Sets a line's quantity (0 removes it).
     pub async fn set_quantity(&self, id: &CartId, sku: Sku, quantity: u32) -> AppResult<Changed> {
-        if quantity > Quantity::MAX {
-            return Err(AppError::BadRequest(format!("`quantity` must be from 0 to {}.", Quantity::MAX)));
-        }
+        let quantity = Quantity::check_change(quantity).map_err(|e| AppError::BadRequest(format!("{e}.")))?;
         self.client(id)?.change(CartCommand::SetQuantity { sku, quantity }).await
     }
 
@@ -210,6 +208,24 @@ impl<'a, 't> Carts<'a, 't> {
         self.client(id)?.change(CartCommand::SetDiscount { code }).await
     }
 
+    /// The items of a cart link as the catalog sells them, and the SKUs no product sells.
+    pub async fn resolve_link(&self, wanted: &[(Sku, Quantity)]) -> AppResult<LinkItems> {
+        let skus: Vec<Sku> = wanted.iter().map(|(s, _)| s.clone()).collect();
+        let products = catalog::products_of_skus(self.catalog, &skus).await?;
+        let mut items = LinkItems::default();
+        for (sku, quantity) in wanted {
+            match products.get(sku.as_str()).and_then(|p| Some((p, p.variant(sku)?))) {
+                Some((product, variant)) => items.found.push(LinkItem {
+                    product: Arc::clone(product),
+                    variant: variant.clone(),
+                    quantity: *quantity,
+                }),
+                None => items.unknown.push(sku.to_string()),
+            }
+        }
+        Ok(items)
+    }
+
     /// Adds the items of a cart link; returns the cart and the SKUs left out (unknown,
     /// or refused by the cart rules).
     pub async fn add_link(
@@ -217,37 +233,39 @@ impl<'a, 't> Carts<'a, 't> {
         id: &CartId,
         wanted: &[(Sku, Quantity)],
     ) -> AppResult<(Snapshot, Vec<String>)> {
-        let skus: Vec<Sku> = wanted.iter().map(|(s, _)| s.clone()).collect();
-        let products = catalog::products_of_skus(self.catalog, &skus).await?;
-        let mut skipped = Vec::new();
-        let mut lines = Vec::new();
-        for (sku, quantity) in wanted {
-            match products.get(sku.as_str()).and_then(|p| Some((p, p.variant(sku)?))) {
-                Some((product, variant)) => lines.push(CartLine {
-                    product: product.handle.clone(),
-                    sku: sku.clone(),
-                    quantity: *quantity,
-                    added_at_price: Some(variant.price),
-                }),
-                None => skipped.push(sku.to_string()),
-            }
-        }
+        let LinkItems { found, unknown } = self.resolve_link(wanted).await?;
+        let mut skipped = unknown;
+        let lines = found
+            .into_iter()
+            .map(|item| CartLine {
+                product: item.product.handle.clone(),
+                sku: item.variant.sku.clone(),
+                quantity: item.quantity,
+                added_at_price: Some(item.variant.price),
+            })
+            .collect();
         let (snapshot, answer) = self.client(id)?.send(CartCommand::AddMany { lines }).await?;
         match answer {
             Answer::Skipped { skus } => skipped.extend(skus),
             Answer::Refused { refusal } => return Err(refusal_error(&refusal, None)),
-            _ => {}
+            Answer::Done => {}
         }
         Ok((snapshot, skipped))
     }
+}
 
-    /// The products a cart link names, for showing what it would add.
-    pub async fn link_products(
-        &self,
-        skus: &[Sku],
-    ) -> AppResult<std::collections::BTreeMap<String, Arc<Product>>> {
-        catalog::products_of_skus(self.catalog, skus).await
-    }
+/// A cart link's items: those the catalog sells, and the SKUs it does not.
+#[derive(Default)]
+pub struct LinkItems {
+    pub found: Vec<LinkItem>,
+    pub unknown: Vec<String>,
+}
+
+/// One item of a cart link: the product and variant the SKU names, and how many.
+pub struct LinkItem {
+    pub product: Arc<Product>,
+    pub variant: Variant,
+    pub quantity: Quantity,
 }
 
 /// The items of a cart link: `SKU:QTY,SKU:QTY` (a missing quantity is 1).

@@ -2,7 +2,7 @@
 //! with the headers every answer needs.
 
 use crate::error::{AppError, AppResult};
-use worker::{Headers, Request, Response};
+use worker::{Headers, Method, Request, Response};
 
 /// Forms larger than this are refused with 413 before parsing.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -174,6 +174,13 @@ fn base_headers(content_type: &str, cache: CachePolicy) -> AppResult<Headers> {
     headers.set("content-type", content_type)?;
     headers.set("cache-control", cache.header_value())?;
     Ok(headers)
+}
+
+/// The `Allow` header of a path: those of `methods` its route table `answers`, in
+/// order; `None` when it answers none (no such path).
+pub fn allow(methods: &[Method], answers: impl Fn(&Method) -> bool) -> Option<String> {
+    let allowed: Vec<&str> = methods.iter().filter(|method| answers(method)).map(Method::as_ref).collect();
+    (!allowed.is_empty()).then(|| allowed.join(", "))
 }
 
 /// A rendered body: its content type and text.

@@ -87,9 +87,7 @@ const METHODS: [Method; 3] = [Method::Get, Method::Head, Method::Post];
 /// The methods a path answers (its `Allow` header), from the route table, or `None`
 /// for no such page.
 pub fn allowed_methods(segments: &[&str]) -> Option<String> {
-    let allowed: Vec<&str> =
-        METHODS.iter().filter(|method| route(method, segments).is_some()).map(Method::as_ref).collect();
-    (!allowed.is_empty()).then(|| allowed.join(", "))
+    crate::http::allow(&METHODS, |method| route(method, segments).is_some())
 }
 
 /// A page asked with a method it does not answer (405 with `Allow`), or no such page

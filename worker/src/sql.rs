@@ -1,7 +1,42 @@
-//! Small helpers every Durable Object's SQLite code shares: bound values, and turning
-//! our errors into the runtime's.
+//! Small helpers every Durable Object's SQLite code shares: its schema, created once per
+//! object instance; bound values; and turning our errors into the runtime's.
 
-use worker::SqlStorageValue;
+use std::cell::Cell;
+use worker::{Result, SqlStorage, SqlStorageValue};
+
+/// An object's tables: created (`IF NOT EXISTS`) on the object's first command after it
+/// starts, together with the columns added since older objects made their tables.
+pub struct Schema {
+    ready: Cell<bool>,
+    /// `CREATE … IF NOT EXISTS` statements, run in order.
+    create: &'static [&'static str],
+    /// `(table, column definition)` pairs added after the table first shipped; adding one
+    /// an object already has fails, and is ignored.
+    added_columns: &'static [(&'static str, &'static str)],
+}
+
+impl Schema {
+    pub const fn new(
+        create: &'static [&'static str],
+        added_columns: &'static [(&'static str, &'static str)],
+    ) -> Schema {
+        Schema { ready: Cell::new(false), create, added_columns }
+    }
+
+    /// Makes the tables in `sql` if this object has not made them since it started.
+    pub fn ensure(&self, sql: &SqlStorage) -> Result<()> {
+        if !self.ready.get() {
+            for statement in self.create {
+                sql.exec(statement, None)?;
+            }
+            for (table, column) in self.added_columns {
+                let _ = sql.exec(&format!("ALTER TABLE {table} ADD COLUMN {column}"), None);
+            }
+            self.ready.set(true);
+        }
+        Ok(())
+    }
+}
 
 /// A text value to bind.
 pub fn text(value: impl Into<String>) -> SqlStorageValue {

@@ -86,6 +86,16 @@ fn og(property: &'static str, content: String) -> impl IntoView {
     leptos::html::meta().attr("property", property).attr("content", content)
 }
 
+/// A menu's links, as a list.
+#[component]
+fn MenuList(menu: Vec<MenuLink>) -> impl IntoView {
+    view! {
+        <ul>
+            {menu.into_iter().map(|link| view! { <li><a href=link.href>{link.title}</a></li> }).collect_view()}
+        </ul>
+    }
+}
+
 #[component]
 fn SiteHeader(store_name: String, menu: Vec<MenuLink>) -> impl IntoView {
     view! {
@@ -93,12 +103,7 @@ fn SiteHeader(store_name: String, menu: Vec<MenuLink>) -> impl IntoView {
             <div class="site-header__inner">
                 <a class="brand" href="/">{store_name}</a>
                 <nav class="main-nav" aria-label="Main">
-                    <ul>
-                        {menu
-                            .into_iter()
-                            .map(|link| view! { <li><a href=link.href>{link.title}</a></li> })
-                            .collect_view()}
-                    </ul>
+                    <MenuList menu/>
                 </nav>
                 <form class="header-search" method="get" action="/search" role="search">
                     <label class="visually-hidden" for="header-q">"Search products"</label>
@@ -124,12 +129,7 @@ fn SiteFooter(store_name: String, tagline: String, menu: Vec<MenuLink>) -> impl 
                     <p>{tagline}</p>
                 </div>
                 <nav aria-label="Footer">
-                    <ul>
-                        {menu
-                            .into_iter()
-                            .map(|link| view! { <li><a href=link.href>{link.title}</a></li> })
-                            .collect_view()}
-                    </ul>
+                    <MenuList menu/>
                 </nav>
             </div>
         </footer>

@@ -9,12 +9,12 @@
 //! object reads its storage again.
 
 use super::protocol::Refusal;
-use crate::sql::text;
+use crate::sql::{text, Schema};
 use serde::{Deserialize, Serialize};
 use shared::checkout::Address;
 use shared::review::CartState;
 use shared::{quantity_after_add, CartError, CartLine, Handle, Money, Quantity, Sku};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use worker::{Result, SqlStorage, SqlStorageValue, State};
 
 /// The meta key of the lines an order awaiting its payment took from the cart.
@@ -51,7 +51,7 @@ pub enum Begin {
 
 pub struct CartStore {
     sql: SqlStorage,
-    schema_ready: Cell<bool>,
+    schema: Schema,
     /// The cart as stored, once read.
     cart: RefCell<Option<CartState>>,
     /// Completions in flight, once read.
@@ -100,11 +100,28 @@ fn parse<T: for<'de> Deserialize<'de>>(rows: &[MetaRow], key: &str) -> Option<T>
     rows.iter().find(|r| r.key == key).and_then(|r| serde_json::from_str(&r.value).ok())
 }
 
+/// A cart's lines, its checkout details (`meta`) and its completions (one statement: a
+/// cart object starts once per shopper, so this is on their first request).
+const TABLES: &[&str] = &["CREATE TABLE IF NOT EXISTS lines (
+        sku TEXT PRIMARY KEY,
+        product TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity > 0),
+        added_at_price TEXT
+    );
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS completions (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        status TEXT NOT NULL,
+        outcome TEXT,
+        started_at INTEGER NOT NULL
+    )"];
+
 impl CartStore {
     pub fn new(state: &State) -> CartStore {
         CartStore {
             sql: state.storage().sql(),
-            schema_ready: Cell::new(false),
+            schema: Schema::new(TABLES, &[]),
             cart: RefCell::new(None),
             in_flight: RefCell::new(None),
         }
@@ -112,28 +129,7 @@ impl CartStore {
 
     /// Creates the tables the first time; every command starts here.
     pub fn open(&self) -> Result<&CartStore> {
-        if !self.schema_ready.get() {
-            // One statement list: a cart object starts once per shopper, so this is on
-            // their first request.
-            self.sql.exec(
-                "CREATE TABLE IF NOT EXISTS lines (
-                    sku TEXT PRIMARY KEY,
-                    product TEXT NOT NULL,
-                    quantity INTEGER NOT NULL CHECK (quantity > 0),
-                    added_at_price TEXT
-                );
-                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS completions (
-                    key TEXT PRIMARY KEY,
-                    fingerprint TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    outcome TEXT,
-                    started_at INTEGER NOT NULL
-                )",
-                None,
-            )?;
-            self.schema_ready.set(true);
-        }
+        self.schema.ensure(&self.sql)?;
         Ok(self)
     }
 

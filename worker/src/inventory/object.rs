@@ -10,7 +10,7 @@
 
 use crate::durable;
 use crate::inventory::protocol::{InventoryCommand, InventoryReply};
-use crate::sql::{int, runtime_error, text};
+use crate::sql::{int, runtime_error, text, Schema};
 use serde::Deserialize;
 use shared::review::StockItem;
 use std::cell::{Cell, RefCell};
@@ -75,7 +75,7 @@ impl SkuStock {
 #[durable_object]
 pub struct InventoryObject {
     state: State,
-    schema_ready: Cell<bool>,
+    schema: Schema,
     skus: RefCell<HashMap<String, SkuStock>>,
     /// Whether each id seen is committed (a commit is undone only by `Uncommit`).
     committed: RefCell<HashMap<String, bool>>,
@@ -121,39 +121,32 @@ fn wanted(items: &[StockItem]) -> BTreeMap<String, (i64, u32)> {
     wanted
 }
 
+/// Stock on hand per SKU, the holds (reservations) and the commits (sales) made.
+const TABLES: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS stock (
+        sku TEXT PRIMARY KEY,
+        on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+        catalog_stock INTEGER
+    )",
+    "CREATE TABLE IF NOT EXISTS reservations (
+        id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity > 0),
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (id, sku)
+    )",
+    "CREATE INDEX IF NOT EXISTS reservations_by_sku ON reservations (sku)",
+    "CREATE TABLE IF NOT EXISTS committed (id TEXT PRIMARY KEY, at INTEGER NOT NULL, items TEXT)",
+];
+
+/// Objects created before holds recorded their client, and before commits recorded
+/// what they sold.
+const ADDED_COLUMNS: &[(&str, &str)] = &[("reservations", "holder TEXT"), ("committed", "items TEXT")];
+
 impl InventoryObject {
     fn sql(&self) -> Result<SqlStorage> {
         let sql = self.state.storage().sql();
-        if !self.schema_ready.get() {
-            sql.exec(
-                "CREATE TABLE IF NOT EXISTS stock (
-                    sku TEXT PRIMARY KEY,
-                    on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
-                    catalog_stock INTEGER
-                )",
-                None,
-            )?;
-            sql.exec(
-                "CREATE TABLE IF NOT EXISTS reservations (
-                    id TEXT NOT NULL,
-                    sku TEXT NOT NULL,
-                    quantity INTEGER NOT NULL CHECK (quantity > 0),
-                    expires_at INTEGER NOT NULL,
-                    PRIMARY KEY (id, sku)
-                )",
-                None,
-            )?;
-            // Objects created before holds recorded their client.
-            let _ = sql.exec("ALTER TABLE reservations ADD COLUMN holder TEXT", None);
-            sql.exec("CREATE INDEX IF NOT EXISTS reservations_by_sku ON reservations (sku)", None)?;
-            sql.exec(
-                "CREATE TABLE IF NOT EXISTS committed (id TEXT PRIMARY KEY, at INTEGER NOT NULL, items TEXT)",
-                None,
-            )?;
-            // Objects created before commits recorded what they sold.
-            let _ = sql.exec("ALTER TABLE committed ADD COLUMN items TEXT", None);
-            self.schema_ready.set(true);
-        }
+        self.schema.ensure(&sql)?;
         Ok(sql)
     }
 
@@ -461,7 +454,7 @@ impl DurableObject for InventoryObject {
     fn new(state: State, _env: Env) -> Self {
         InventoryObject {
             state,
-            schema_ready: Cell::new(false),
+            schema: Schema::new(TABLES, ADDED_COLUMNS),
             skus: RefCell::new(HashMap::new()),
             committed: RefCell::new(HashMap::new()),
             alarm_at: Cell::new(None),

@@ -8,10 +8,9 @@
 
 use crate::durable;
 use crate::orders::protocol::{IndexCommand, OrderReply};
-use crate::sql::{runtime_error, text};
+use crate::sql::{runtime_error, text, Schema};
 use serde::Deserialize;
 use shared::orders::{Order, OutboxEmail};
-use std::cell::Cell;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
 };
@@ -19,7 +18,7 @@ use worker::{
 #[durable_object]
 pub struct OrderIndexObject {
     state: State,
-    schema_ready: Cell<bool>,
+    schema: Schema,
 }
 
 #[derive(Deserialize)]
@@ -27,27 +26,23 @@ struct DataRow {
     data: String,
 }
 
+/// The index's tables: every order (as the merchant lists them) and the email outbox.
+const TABLES: &[&str] = &[
+        "CREATE TABLE IF NOT EXISTS orders (
+            number TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            data TEXT NOT NULL
+        )",
+        "CREATE INDEX IF NOT EXISTS orders_by_time ON orders (created_at)",
+        "CREATE TABLE IF NOT EXISTS outbox (order_number TEXT PRIMARY KEY, created_at INTEGER NOT NULL, data TEXT NOT NULL)",
+];
+
 impl OrderIndexObject {
     fn sql(&self) -> Result<SqlStorage> {
         let sql = self.state.storage().sql();
-        if !self.schema_ready.get() {
-            sql.exec(
-                "CREATE TABLE IF NOT EXISTS orders (
-                    number TEXT PRIMARY KEY,
-                    email TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    data TEXT NOT NULL
-                )",
-                None,
-            )?;
-            sql.exec("CREATE INDEX IF NOT EXISTS orders_by_time ON orders (created_at)", None)?;
-            sql.exec(
-                "CREATE TABLE IF NOT EXISTS outbox (order_number TEXT PRIMARY KEY, created_at INTEGER NOT NULL, data TEXT NOT NULL)",
-                None,
-            )?;
-            self.schema_ready.set(true);
-        }
+        self.schema.ensure(&sql)?;
         Ok(sql)
     }
 
@@ -116,7 +111,7 @@ impl OrderIndexObject {
 
 impl DurableObject for OrderIndexObject {
     fn new(state: State, _env: Env) -> Self {
-        OrderIndexObject { state, schema_ready: Cell::new(false) }
+        OrderIndexObject { state, schema: Schema::new(TABLES, &[]) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {

@@ -19,7 +19,7 @@ use crate::durable::{self, Caller};
 use crate::orders::events::{OrderEvent, OrderPlaced};
 use crate::orders::protocol::{OrderReply, ShardCommand};
 use crate::orders::Index;
-use crate::sql::{runtime_error, text};
+use crate::sql::{runtime_error, text, Schema};
 use crate::timing::Timing;
 use serde::Deserialize;
 use shared::orders::{Order, OrderStatus};
@@ -39,7 +39,7 @@ const FORWARD_DELAY_MS: u64 = 200;
 pub struct OrderObject {
     state: State,
     env: Env,
-    schema_ready: Cell<bool>,
+    schema: Schema,
     /// When the alarm is known to ring (so a burst of orders sets it once).
     alarm_at: Cell<Option<u64>>,
     /// Whether this instance looked for orders left marked by an earlier one.
@@ -64,42 +64,36 @@ struct CountRow {
     n: i64,
 }
 
+/// A shard's orders, the payment events it handled (webhook event ids), cancelled
+/// orders whose stock is still to be given back, and those whose lines go back to
+/// their cart.
+const TABLES: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS orders (
+        number TEXT PRIMARY KEY,
+        email TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        data TEXT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS payment_events (id TEXT PRIMARY KEY, number TEXT NOT NULL, at INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS restocks (number TEXT PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS cart_returns (number TEXT PRIMARY KEY, cart TEXT NOT NULL)",
+];
+
+/// Added with the order index; objects from before get them (and their orders are then
+/// forwarded once). `announced`: 0 to announce, 1 announced, 2 waiting for its payment;
+/// `pay_by`: when an order still pending payment is cancelled.
+const ADDED_COLUMNS: &[(&str, &str)] = &[
+    ("orders", "origin TEXT"),
+    ("orders", "indexed INTEGER NOT NULL DEFAULT 0"),
+    ("orders", "announced INTEGER NOT NULL DEFAULT 1"),
+    ("orders", "pay_by INTEGER"),
+    ("orders", "cart TEXT"),
+];
+
 impl OrderObject {
     fn sql(&self) -> Result<SqlStorage> {
         let sql = self.state.storage().sql();
-        if !self.schema_ready.get() {
-            sql.exec(
-                "CREATE TABLE IF NOT EXISTS orders (
-                    number TEXT PRIMARY KEY,
-                    email TEXT NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    data TEXT NOT NULL
-                )",
-                None,
-            )?;
-            // Added with the order index; objects from before get them here (and their
-            // orders are then forwarded once).
-            // `announced`: 0 to announce, 1 announced, 2 waiting for its payment.
-            // `pay_by`: when an order still pending payment is cancelled.
-            for column in [
-                "origin TEXT",
-                "indexed INTEGER NOT NULL DEFAULT 0",
-                "announced INTEGER NOT NULL DEFAULT 1",
-                "pay_by INTEGER",
-                "cart TEXT",
-            ] {
-                let _ = sql.exec(&format!("ALTER TABLE orders ADD COLUMN {column}"), None);
-            }
-            // Payment events handled (webhook event ids), cancelled orders whose stock
-            // is still to be given back, and those whose lines go back to their cart.
-            sql.exec(
-                "CREATE TABLE IF NOT EXISTS payment_events (id TEXT PRIMARY KEY, number TEXT NOT NULL, at INTEGER NOT NULL);
-                 CREATE TABLE IF NOT EXISTS restocks (number TEXT PRIMARY KEY);
-                 CREATE TABLE IF NOT EXISTS cart_returns (number TEXT PRIMARY KEY, cart TEXT NOT NULL)",
-                None,
-            )?;
-            self.schema_ready.set(true);
-        }
+        self.schema.ensure(&sql)?;
         Ok(sql)
     }
 
@@ -291,7 +285,7 @@ impl DurableObject for OrderObject {
         OrderObject {
             state,
             env,
-            schema_ready: Cell::new(false),
+            schema: Schema::new(TABLES, ADDED_COLUMNS),
             alarm_at: Cell::new(None),
             looked_for_pending: Cell::new(false),
         }

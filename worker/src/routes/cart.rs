@@ -117,18 +117,10 @@ fn sku_field(form: &Fields) -> AppResult<Sku> {
     Sku::parse(form.require("sku")?).map_err(|e| AppError::BadRequest(format!("Item: {e}.")))
 }
 
-/// A new quantity: digits only (no signs, spaces, exponents or fractions), 0 to 99.
+/// A line's new quantity (0 removes it).
 fn quantity_field(form: &Fields) -> AppResult<u32> {
-    let text = form.require("quantity")?.trim();
-    let digits = !text.is_empty() && text.len() <= 6 && text.bytes().all(|b| b.is_ascii_digit());
-    match text.parse::<u32>() {
-        Ok(n) if digits && n <= Quantity::MAX => Ok(n),
-        _ => Err(AppError::BadRequest(format!(
-            "Quantity: `{}` is not a whole number from 0 to {}.",
-            text.chars().take(20).collect::<String>(),
-            Quantity::MAX
-        ))),
-    }
+    Quantity::parse_change(form.require("quantity")?)
+        .map_err(|e| AppError::BadRequest(format!("Quantity: {e}.")))
 }
 
 /// `POST /cart/add` from a product page: a product, one of its variants, a quantity.
@@ -163,7 +155,7 @@ async fn add(
             None => format!("{} × {}", l.title, l.quantity),
         })
         .unwrap_or_default();
-    let summary = app::islands::AddedToCart {
+    let summary = shared::api::AddedToCart {
         item_count: review.cart.item_count,
         subtotal: format_money(review.cart.subtotal),
         line,
@@ -178,22 +170,18 @@ pub async fn permalink(
     catalog: &CatalogReader<'_>,
     spec: &str,
 ) -> AppResult<Response> {
-    let wanted = parse_link(spec)?;
-    let skus: Vec<Sku> = wanted.iter().map(|(s, _)| s.clone()).collect();
-    let products = Carts::new(env, catalog).link_products(&skus).await?;
-    let mut items = Vec::new();
-    let mut unknown = Vec::new();
-    for (sku, quantity) in &wanted {
-        match products.get(sku.as_str()).and_then(|p| p.variant(sku).map(|v| (p, v))) {
-            Some((p, v)) => items.push(CartLinkItem {
-                title: p.title.clone(),
-                variant_title: p.variant_title(v),
-                quantity: quantity.get(),
-                price: format_money(v.price),
-            }),
-            None => unknown.push(sku.to_string()),
-        }
-    }
+    let link = Carts::new(env, catalog).resolve_link(&parse_link(spec)?).await?;
+    let items: Vec<CartLinkItem> = link
+        .found
+        .iter()
+        .map(|item| CartLinkItem {
+            title: item.product.title.clone(),
+            variant_title: item.product.variant_title(&item.variant),
+            quantity: item.quantity.get(),
+            price: format_money(item.variant.price),
+        })
+        .collect();
+    let unknown = link.unknown;
     let site = (*catalog.site().await?).clone();
     let spec = spec.to_string();
     let context = security::render_context(catalog.version(), &http::origin(req));

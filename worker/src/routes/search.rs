@@ -3,10 +3,10 @@
 use crate::catalog::{self, CatalogReader};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Rendered};
-use app::islands::Suggestion;
 use app::{render_document, RenderContext, SearchPage, SearchResults};
 use futures_util::future::join;
 use leptos::prelude::*;
+use shared::api::Suggestion;
 use shared::format_money;
 use shared::search::MAX_QUERY_CHARS;
 
