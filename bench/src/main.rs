@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use storefront_tests::commerce::{ready_cart, set_stock};
-use storefront_tests::{agent, project_root, publish_catalog, Api, Shop, TempDir};
+use storefront_tests::{agent, project_root, publish_catalog, Api, Shop, ShopOptions, TempDir};
 use wrk::{Item, Load};
 
 /// One measured load.
@@ -103,16 +103,18 @@ impl Server {
             vars.push(("REQUEST_LOG", "off"));
         }
         let shop = if inspector {
-            Shop::start_with(state, 200, &vars)
+            Shop::start(ShopOptions::on(state).vars(&vars))
         } else {
-            Shop::start_without_inspector(state, &vars)
+            Shop::start(ShopOptions::on(state).vars(&vars).without_inspector())
         };
         Server::of(shop, catalog, page_cache, request_log, inspector)
     }
 
     /// The bench's no-op JavaScript worker (`bench/noop`, its config `config` there).
     fn noop(config: &str, state: &Path, inspector: bool) -> Server {
-        let shop = Shop::start_worker(&project_root().join("bench/noop").join(config), state, inspector);
+        let config = project_root().join("bench/noop").join(config);
+        let options = ShopOptions::on(state).worker(&config);
+        let shop = Shop::start(if inspector { options } else { options.without_inspector() });
         Server::of(shop, "none", false, false, inspector)
     }
 

@@ -12,7 +12,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use std::process::Command;
 use std::sync::Arc;
 use storefront_tests::fake_stripe::FakeStripe;
-use storefront_tests::{project_root, Shop, TempDir};
+use storefront_tests::{project_root, Shop, ShopOptions, TempDir};
 
 const SECRET_KEY: &str = "sk_test_browser_0123456789";
 
@@ -50,7 +50,7 @@ fn main() {
         None
     } else {
         let state = TempDir::new("browser");
-        let test = Shop::start_fresh(&state);
+        let test = Shop::start(ShopOptions::fresh(&state));
         let stripe_state = TempDir::new("browser-stripe");
         let _ = storefront_tests::publish_sample_catalog(stripe_state.path());
         let stripe_api = FakeStripe::start(SECRET_KEY);
@@ -62,7 +62,7 @@ fn main() {
             ("STRIPE_PUBLISHABLE_KEY", "pk_test_browser_0123456789"),
             ("STRIPE_API_BASE", base.as_str()),
         ];
-        let stripe = Shop::start_with(stripe_state.path(), 200, &vars);
+        let stripe = Shop::start(ShopOptions::on(stripe_state.path()).vars(&vars));
         Some((Arc::new(Shops { test, stripe, _stripe_api: stripe_api }), state, stripe_state))
     };
     let trials = ["js", "nojs", "stripe"]

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use storefront_tests::budgets::{self, shards_of, Budget};
 use storefront_tests::commerce::{new_cart, set_stock};
 use storefront_tests::html::element_containing;
-use storefront_tests::{Api, Reply, Shop, Shopper, TempDir, ADMIN_TOKEN};
+use storefront_tests::{Api, Reply, Shop, ShopOptions, Shopper, TempDir, ADMIN_TOKEN};
 
 struct World {
     shop: Shop,
@@ -22,28 +22,23 @@ struct World {
     measured: Mutex<Vec<(String, u32, u32)>>,
 }
 
-type NamedTest = (&'static str, fn(&World));
-
 fn main() {
     let args = Arguments::from_args();
     let world = if args.list {
         None
     } else {
         let state = TempDir::new("budgets");
-        Some((Arc::new(World { shop: Shop::start_fresh(&state), measured: Mutex::default() }), state))
+        Some((
+            Arc::new(World { shop: Shop::start(ShopOptions::fresh(&state)), measured: Mutex::default() }),
+            state,
+        ))
     };
-    let tests: Vec<NamedTest> = vec![
-        (
-            "adding_a_line_costs_the_cart_and_at_most_one_inventory_read",
-            adding_a_line_costs_at_most_two_calls,
-        ),
-        ("checkout_steps_and_cart_changes_cost_one_call", checkout_steps_and_cart_changes_cost_one_call),
-        (
-            "holding_and_completing_cost_two_plus_one_per_shard",
-            holding_and_completing_cost_two_plus_one_per_shard,
-        ),
-        ("the_html_checkout_keeps_the_same_budgets", the_html_checkout_keeps_the_same_budgets),
-        ("the_merchant_order_list_does_not_fan_out", the_merchant_order_list_does_not_fan_out),
+    let tests = storefront_tests::tests![
+        adding_a_line_costs_the_cart_and_at_most_one_inventory_read,
+        checkout_steps_and_cart_changes_cost_one_call,
+        holding_and_completing_cost_two_plus_one_per_shard,
+        the_html_checkout_keeps_the_same_budgets,
+        the_merchant_order_list_does_not_fan_out,
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -93,7 +88,7 @@ fn api_reply(api: &Api, method: &str, path: &str, token: &str, body: Option<Valu
     reply
 }
 
-fn adding_a_line_costs_at_most_two_calls(w: &World) {
+fn adding_a_line_costs_the_cart_and_at_most_one_inventory_read(w: &World) {
     let api = Api::new(&w.shop);
     let (id, token) = new_cart(&api);
     let lines = format!("/carts/{id}/lines");

@@ -7,19 +7,17 @@
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use libtest_mimic::{Arguments, Trial};
+use libtest_mimic::Arguments;
 use serde_json::{json, Value};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 use storefront_tests::commerce::{available, complete, new_cart, orders_for, ready_cart, set_stock};
 use storefront_tests::html::{element_containing, text};
-use storefront_tests::{raw_request, Api, Shop, Shopper, TempDir, ADMIN_TOKEN};
+use storefront_tests::{raw_request, Api, Shop, ShopOptions, Shopper, TempDir, ADMIN_TOKEN};
 
 struct World {
     shop: Shop,
 }
-
-type NamedTest = (&'static str, fn(&World));
 
 fn main() {
     let mut args = Arguments::from_args();
@@ -29,58 +27,28 @@ fn main() {
         None
     } else {
         let state = TempDir::new("checkout");
-        Some((Arc::new(World { shop: Shop::start_fresh(&state) }), state))
+        Some((Arc::new(World { shop: Shop::start(ShopOptions::fresh(&state)) }), state))
     };
-    let tests: Vec<NamedTest> = vec![
-        ("two_hundred_concurrent_adds_lose_nothing", two_hundred_concurrent_adds_lose_nothing),
-        ("stock_of_one_sells_exactly_once_to_fifty_buyers", stock_of_one_sells_exactly_once_to_fifty_buyers),
-        (
-            "stock_of_five_sells_exactly_five_to_fifty_buyers",
-            stock_of_five_sells_exactly_five_to_fifty_buyers,
-        ),
-        ("one_idempotency_key_places_one_order", one_idempotency_key_places_one_order),
-        (
-            "declined_and_failed_payments_place_no_order_and_release_stock",
-            declined_and_failed_payments_place_no_order_and_release_stock,
-        ),
-        (
-            "totals_tax_and_discounts_are_computed_on_the_server",
-            totals_tax_and_discounts_are_computed_on_the_server,
-        ),
-        (
-            "the_html_checkout_places_an_order_without_javascript",
-            the_html_checkout_places_an_order_without_javascript,
-        ),
-        (
-            "cart_pages_change_quantities_and_refuse_bad_changes",
-            cart_pages_change_quantities_and_refuse_bad_changes,
-        ),
-        ("shareable_cart_links_fill_a_cart", shareable_cart_links_fill_a_cart),
-        ("forged_cart_cookies_and_tokens_are_refused", forged_cart_cookies_and_tokens_are_refused),
-        (
-            "the_api_describes_itself_and_answers_errors_as_json",
-            the_api_describes_itself_and_answers_errors_as_json,
-        ),
-        (
-            "the_merchant_api_needs_its_token_and_fulfils_orders",
-            the_merchant_api_needs_its_token_and_fulfils_orders,
-        ),
-        ("order_emails_go_to_the_outbox_once", order_emails_go_to_the_outbox_once),
-        (
-            "unknown_steps_and_actions_are_refused_not_run_as_another",
-            unknown_steps_and_actions_are_refused_not_run_as_another,
-        ),
-        ("one_client_cannot_hold_a_sku_with_many_carts", one_client_cannot_hold_a_sku_with_many_carts),
+    let tests = storefront_tests::tests![
+        two_hundred_concurrent_adds_lose_nothing,
+        stock_of_one_sells_exactly_once_to_fifty_buyers,
+        stock_of_five_sells_exactly_five_to_fifty_buyers,
+        one_idempotency_key_places_one_order,
+        declined_and_failed_payments_place_no_order_and_release_stock,
+        totals_tax_and_discounts_are_computed_on_the_server,
+        the_html_checkout_places_an_order_without_javascript,
+        cart_pages_change_quantities_and_refuse_bad_changes,
+        shareable_cart_links_fill_a_cart,
+        forged_cart_cookies_and_tokens_are_refused,
+        the_api_describes_itself_and_answers_errors_as_json,
+        the_merchant_api_needs_its_token_and_fulfils_orders,
+        order_emails_go_to_the_outbox_once,
+        unknown_steps_and_actions_are_refused_not_run_as_another,
+        one_client_cannot_hold_a_sku_with_many_carts,
     ];
     let mut trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
-    trials.push(Trial::test("reservations_expire_by_alarm_and_sweeping_twice_changes_nothing", || {
-        reservations_expire_by_alarm_and_sweeping_twice_changes_nothing();
-        Ok(())
-    }));
-    trials.push(Trial::test("orders_and_carts_survive_a_restart", || {
-        orders_and_carts_survive_a_restart();
-        Ok(())
-    }));
+    trials.extend(storefront_tests::trials![reservations_expire_by_alarm_and_sweeping_twice_changes_nothing]);
+    trials.extend(storefront_tests::trials![orders_and_carts_survive_a_restart]);
     let conclusion = libtest_mimic::run(&args, trials);
     drop(world);
     conclusion.exit();
@@ -689,7 +657,7 @@ fn order_emails_go_to_the_outbox_once(w: &World) {
 fn reservations_expire_by_alarm_and_sweeping_twice_changes_nothing() {
     let state = TempDir::new("expiry");
     storefront_tests::publish_sample_catalog(state.path());
-    let shop = Shop::start_with(state.path(), 200, &[("RESERVATION_TTL_SECONDS", "2")]);
+    let shop = Shop::start(ShopOptions::on(state.path()).vars(&[("RESERVATION_TTL_SECONDS", "2")]));
     let api = Api::new(&shop);
     set_stock(&api, "HPT-M", 1);
     // Buyer A reaches the payment step: the unit is held for them.
@@ -775,7 +743,7 @@ fn one_client_cannot_hold_a_sku_with_many_carts(w: &World) {
 fn orders_and_carts_survive_a_restart() {
     let state = TempDir::new("restart-orders");
     storefront_tests::publish_sample_catalog(state.path());
-    let mut shop = Shop::start_on(state.path());
+    let mut shop = Shop::start(ShopOptions::on(state.path()));
     let api = Api::new(&shop);
     set_stock(&api, "LTT-SET2", 10);
     let mut acknowledged = Vec::new();
@@ -790,7 +758,7 @@ fn orders_and_carts_survive_a_restart() {
     api.post(&format!("/carts/{cart}/lines"), Some(&cart_token), json!({ "sku": "BRP-1", "quantity": 3 }));
     shop.stop();
 
-    let shop = Shop::start_on(state.path());
+    let shop = Shop::start(ShopOptions::on(state.path()));
     let api = Api::new(&shop);
     for number in &acknowledged {
         let (status, body) =

@@ -14,7 +14,7 @@
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use libtest_mimic::{Arguments, Trial};
+use libtest_mimic::Arguments;
 use proptest::test_runner::{Config, TestRunner};
 use serde::de::{DeserializeOwned, Visitor};
 use serde_json::{json, Value};
@@ -25,27 +25,15 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::process::Command;
 use std::time::Instant;
-use storefront_tests::{project_root, Api, Shop, TempDir, ADMIN_TOKEN};
+use storefront_tests::{project_root, Api, Shop, ShopOptions, TempDir, ADMIN_TOKEN};
 
 fn main() {
     let args = Arguments::from_args();
-    let tests = vec![
-        Trial::test("every_bound_in_the_document_is_the_servers", || {
-            bounds_are_the_servers();
-            Ok(())
-        }),
-        Trial::test("identifier_patterns_accept_what_the_parsers_accept", || {
-            patterns_match_parsers();
-            Ok(())
-        }),
-        Trial::test("request_bodies_have_the_fields_of_their_rust_types", || {
-            bodies_match_types();
-            Ok(())
-        }),
-        Trial::test("schemathesis_finds_no_failure", || {
-            schemathesis();
-            Ok(())
-        }),
+    let tests = storefront_tests::trials![
+        every_bound_in_the_document_is_the_servers,
+        identifier_patterns_accept_what_the_parsers_accept,
+        request_bodies_have_the_fields_of_their_rust_types,
+        schemathesis_finds_no_failure
     ];
     libtest_mimic::run(&args, tests).exit();
 }
@@ -92,7 +80,7 @@ fn number(schema: &Value, keyword: &str) -> u64 {
     schema[keyword].as_u64().unwrap_or_else(|| panic!("no {keyword} in {schema}"))
 }
 
-fn bounds_are_the_servers() {
+fn every_bound_in_the_document_is_the_servers() {
     let doc = document();
     let schemas = &doc["components"]["schemas"];
     let checks: Vec<(&str, u64, u64)> = vec![
@@ -213,7 +201,7 @@ impl StringSchema {
     }
 }
 
-fn patterns_match_parsers() {
+fn identifier_patterns_accept_what_the_parsers_accept() {
     let doc = document();
     let schemas = &doc["components"]["schemas"];
     let key = parameter_schema(&doc, "POST /checkouts/{id}/complete", "Idempotency-Key").clone();
@@ -397,7 +385,7 @@ fn bodies() -> Vec<Body> {
     ]
 }
 
-fn bodies_match_types() {
+fn request_bodies_have_the_fields_of_their_rust_types() {
     let doc = document();
     let mut documented_bodies = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -460,12 +448,12 @@ fn bodies_match_types() {
     }
 }
 
-fn schemathesis() {
+fn schemathesis_finds_no_failure() {
     let root = project_root();
     let st = root.join("target/schemathesis/bin/st");
     assert!(st.exists(), "Schemathesis is not installed at {}: run `make setup`", st.display());
     let state = TempDir::new("contract");
-    let shop = Shop::start_fresh(&state);
+    let shop = Shop::start(ShopOptions::fresh(&state));
     // Stock for many orders of the SKUs the configuration offers Schemathesis, so that
     // the stateful phase's checkouts run out of steps before they run out of stock.
     let api = Api::new(&shop);

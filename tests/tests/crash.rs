@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use storefront_tests::commerce::{available, new_cart, orders_for_prefix, ready_cart, set_stock};
-use storefront_tests::{try_send, Api, Shop, TempDir};
+use storefront_tests::{try_send, Api, Shop, ShopOptions, TempDir};
 
 const SKU: &str = "LTT-SET2";
 const PRODUCT: &str = "linen-tea-towels";
@@ -22,11 +22,7 @@ const TTL_SECONDS: u64 = 5;
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
-    let trial = libtest_mimic::Trial::test("acknowledged_orders_survive_a_killed_runtime", || {
-        acknowledged_orders_survive_a_killed_runtime();
-        Ok(())
-    });
-    libtest_mimic::run(&args, vec![trial]).exit();
+    libtest_mimic::run(&args, storefront_tests::trials![acknowledged_orders_survive_a_killed_runtime]).exit();
 }
 
 /// What one buyer's completion got back.
@@ -69,7 +65,7 @@ fn acknowledged_orders_survive_a_killed_runtime() {
     let ttl = TTL_SECONDS.to_string();
     // A completion the crash cut off blocks its key for this long, then a retry takes it over.
     let vars = [("RESERVATION_TTL_SECONDS", ttl.as_str()), ("CHECKOUT_TAKEOVER_MS", "3000")];
-    let mut shop = Shop::start_with(state.path(), 200, &vars);
+    let mut shop = Shop::start(ShopOptions::on(state.path()).vars(&vars));
     let api = Api::new(&shop);
     set_stock(&api, SKU, STOCK);
     let buyers: Vec<(String, String, i64)> =
@@ -129,7 +125,7 @@ fn acknowledged_orders_survive_a_killed_runtime() {
     assert!(!lost.is_empty(), "the kill must cut some checkouts off (killed at {killed_at:?})");
 
     // Restart on the same state.
-    let shop = Shop::start_with(state.path(), 200, &vars);
+    let shop = Shop::start(ShopOptions::on(state.path()).vars(&vars));
     let api = Api::new(&shop);
     let stored_after_restart = orders_for_prefix(&api, "crash-");
     let stored_numbers: HashSet<String> =

@@ -4,23 +4,22 @@
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use libtest_mimic::{Arguments, Trial};
+use libtest_mimic::Arguments;
 use storefront_tests::commerce::{complete, ready_cart, set_stock};
 use storefront_tests::html::{element_containing, text};
-use storefront_tests::{project_root, publish_sample_catalog, run_wrangler, Api, Shop, Shopper, TempDir};
+use storefront_tests::{
+    project_root, publish_sample_catalog, run_wrangler, Api, Shop, ShopOptions, Shopper, TempDir,
+};
 
 fn main() {
     let mut args = Arguments::from_args();
     // Each trial publishes a catalog and starts its own shop; two wrangler runs at once
     // trip over each other on this machine.
     args.test_threads = Some(1);
-    let trials = vec![
-        Trial::test("deploy_dry_run_builds_the_bundle", deploy_dry_run_builds_the_bundle),
-        Trial::test("cart_survives_a_wrangler_dev_restart", cart_survives_a_wrangler_dev_restart),
-        Trial::test(
-            "a_shop_deployed_without_a_payment_provider_takes_no_payments",
-            a_shop_deployed_without_a_payment_provider_takes_no_payments,
-        ),
+    let trials = storefront_tests::trials![
+        deploy_dry_run_builds_the_bundle,
+        cart_survives_a_wrangler_dev_restart,
+        a_shop_deployed_without_a_payment_provider_takes_no_payments
     ];
     libtest_mimic::run(&args, trials).exit();
 }
@@ -49,7 +48,7 @@ fn deploy_dry_run_builds_the_bundle() -> Result<(), libtest_mimic::Failed> {
 
 fn cart_survives_a_wrangler_dev_restart() -> Result<(), libtest_mimic::Failed> {
     let state = TempDir::new("restart");
-    let mut shop = Shop::start_fresh(&state);
+    let mut shop = Shop::start(ShopOptions::fresh(&state));
     let mut shopper = Shopper::new(&shop);
     let added = shopper.post_form(
         "/cart/add",
@@ -61,7 +60,7 @@ fn cart_survives_a_wrangler_dev_restart() -> Result<(), libtest_mimic::Failed> {
     let before = shopper.get("/cart");
     shop.stop();
 
-    let shop = Shop::start_on(state.path());
+    let shop = Shop::start(ShopOptions::on(state.path()));
     let mut returning = Shopper::new(&shop);
     // The same shopper comes back with the same cookie.
     let cookie = shopper.cookie("cart").ok_or("no cart cookie")?.to_string();
@@ -89,7 +88,7 @@ fn a_shop_deployed_without_a_payment_provider_takes_no_payments() -> Result<(), 
     let _ = publish_sample_catalog(state.path());
     // The test harness chooses the test provider for every shop; this one is set back
     // to nothing, as deployed.
-    let shop = Shop::start_with(state.path(), 200, &[("PAYMENT_PROVIDER", "")]);
+    let shop = Shop::start(ShopOptions::on(state.path()).vars(&[("PAYMENT_PROVIDER", "")]));
     let api = Api::new(&shop);
     set_stock(&api, "POC-SET", 5);
     let (id, token, total) = ready_cart(&api, "POC-SET", 1, "no-provider@example.com");

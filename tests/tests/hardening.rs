@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use storefront_tests::commerce::new_cart;
 use storefront_tests::html::{element_containing, text};
 use storefront_tests::{
-    csrf_in, nonces_in, raw_request, send_raw, without_nonces, Api, Reply, Shop, Shopper, TempDir,
+    csrf_in, nonces_in, raw_request, send_raw, without_nonces, Api, Reply, Shop, ShopOptions, Shopper,
+    TempDir,
 };
 
 struct World {
@@ -34,7 +35,6 @@ const STRICT_LOG_HITS_EVERY: usize = 10;
 /// The Durable Object deadline of the main test shop.
 const DO_TIMEOUT_MS: u64 = 1_500;
 
-type NamedTest = (&'static str, fn(&World));
 /// Form fields or request headers.
 type Fields = Vec<(&'static str, &'static str)>;
 
@@ -47,53 +47,39 @@ fn main() {
     } else {
         let state = TempDir::new("hardening");
         let _ = storefront_tests::publish_sample_catalog(state.path());
-        let shop = Shop::start_with(state.path(), 200, &[("DO_TIMEOUT_MS", &DO_TIMEOUT_MS.to_string())]);
+        let shop =
+            Shop::start(ShopOptions::on(state.path()).vars(&[("DO_TIMEOUT_MS", &DO_TIMEOUT_MS.to_string())]));
         let strict_state = TempDir::new("hardening-strict");
         let _ = storefront_tests::publish_sample_catalog(strict_state.path());
-        let strict = Shop::start_with_args(
-            strict_state.path(),
-            200,
-            &[
-                ("RATE_LIMITS", "on"),
-                ("STRIPE_WEBHOOK_SECRET", STRICT_WEBHOOK_SECRET),
-                ("LOG_HITS_EVERY", &STRICT_LOG_HITS_EVERY.to_string()),
-            ],
-            &["--upstream-protocol", "https"],
+        let log_hits_every = STRICT_LOG_HITS_EVERY.to_string();
+        let strict = Shop::start(
+            ShopOptions::on(strict_state.path())
+                .vars(&[
+                    ("RATE_LIMITS", "on"),
+                    ("STRIPE_WEBHOOK_SECRET", STRICT_WEBHOOK_SECRET),
+                    ("LOG_HITS_EVERY", &log_hits_every),
+                ])
+                .args(&["--upstream-protocol", "https"]),
         );
         Some((Arc::new(World { shop, strict }), state, strict_state))
     };
-    let tests: Vec<NamedTest> = vec![
-        (
-            "every_response_has_security_headers_and_a_request_id",
-            every_response_has_security_headers_and_a_request_id,
-        ),
-        (
-            "csp_nonces_are_fresh_and_scripts_only_where_islands_are",
-            csp_nonces_are_fresh_and_scripts_only_where_islands_are,
-        ),
-        (
-            "every_form_needs_the_sessions_token_and_this_site",
-            every_form_needs_the_sessions_token_and_this_site,
-        ),
-        ("catalog_pages_start_no_session", catalog_pages_start_no_session),
-        ("cookies_are_host_only_and_secure_over_https", cookies_are_host_only_and_secure_over_https),
-        ("writes_over_the_limit_get_429_with_retry_after", writes_over_the_limit_get_429_with_retry_after),
-        ("oversized_bodies_get_413", oversized_bodies_get_413),
-        ("a_panic_does_not_take_later_requests_down", a_panic_does_not_take_later_requests_down),
-        ("pages_are_served_stale_while_kv_is_down", pages_are_served_stale_while_kv_is_down),
-        (
-            "an_overloaded_durable_object_answers_503_not_a_hang",
-            an_overloaded_durable_object_answers_503_not_a_hang,
-        ),
-        ("each_request_logs_one_json_line", each_request_logs_one_json_line),
-        ("page_cache_hits_are_logged_one_in_n", page_cache_hits_are_logged_one_in_n),
-        ("healthz_reports_the_catalog", healthz_reports_the_catalog),
-        ("redirects_never_leave_the_shop", redirects_never_leave_the_shop),
-        ("limits_count_an_ipv6_64_and_the_merchant_api", limits_count_an_ipv6_64_and_the_merchant_api),
-        (
-            "webhook_deliveries_are_limited_before_any_signature_check",
-            webhook_deliveries_are_limited_before_any_signature_check,
-        ),
+    let tests = storefront_tests::tests![
+        every_response_has_security_headers_and_a_request_id,
+        csp_nonces_are_fresh_and_scripts_only_where_islands_are,
+        every_form_needs_the_sessions_token_and_this_site,
+        catalog_pages_start_no_session,
+        cookies_are_host_only_and_secure_over_https,
+        writes_over_the_limit_get_429_with_retry_after,
+        oversized_bodies_get_413,
+        a_panic_does_not_take_later_requests_down,
+        pages_are_served_stale_while_kv_is_down,
+        an_overloaded_durable_object_answers_503_not_a_hang,
+        each_request_logs_one_json_line,
+        page_cache_hits_are_logged_one_in_n,
+        healthz_reports_the_catalog,
+        redirects_never_leave_the_shop,
+        limits_count_an_ipv6_64_and_the_merchant_api,
+        webhook_deliveries_are_limited_before_any_signature_check,
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);

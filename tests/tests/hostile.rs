@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use storefront_tests::commerce::{available, new_cart};
 use storefront_tests::{
-    project_root, send_raw, try_send, Api, Reply, Shop, Shopper, TempDir, ADMIN_TOKEN, TEST_VARS,
+    project_root, send_raw, try_send, Api, Reply, Shop, ShopOptions, Shopper, TempDir, ADMIN_TOKEN, TEST_VARS,
 };
 
 /// Markup payloads: each contains `<`, so finding one verbatim in a response means it
@@ -878,17 +878,14 @@ fn reflected(reply: &Reply, payload: &str) -> bool {
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
-    let trial = libtest_mimic::Trial::test("every_hostile_case_is_refused_or_served_safely", || {
-        every_hostile_case_is_refused_or_served_safely();
-        Ok(())
-    });
-    libtest_mimic::run(&args, vec![trial]).exit();
+    libtest_mimic::run(&args, storefront_tests::trials![every_hostile_case_is_refused_or_served_safely])
+        .exit();
 }
 
 fn every_hostile_case_is_refused_or_served_safely() {
     let state = TempDir::new("hostile");
     let _ = storefront_tests::publish_sample_catalog(state.path());
-    let shop = Shop::start_on(state.path());
+    let shop = Shop::start(ShopOptions::on(state.path()));
     let api = Api::new(&shop);
 
     // The HTML shopper: a cart with checkout details; and an API cart.

@@ -24,7 +24,7 @@ use storefront_tests::commerce::{
 };
 use storefront_tests::fake_stripe::{event_payload, sign_webhook, FakeStripe};
 use storefront_tests::html::{element_containing, text};
-use storefront_tests::{send_raw, Api, Shop, Shopper, TempDir, ADMIN_TOKEN};
+use storefront_tests::{send_raw, Api, Shop, ShopOptions, Shopper, TempDir, ADMIN_TOKEN};
 
 const SECRET_KEY: &str = "sk_test_storefront_0123456789";
 const WEBHOOK_SECRET: &str = "whsec_storefront_test_0123456789abcdef";
@@ -40,8 +40,6 @@ struct World {
     shop: Shop,
     stripe: FakeStripe,
 }
-
-type NamedTest = (&'static str, fn(&World));
 
 fn main() {
     let mut args = Arguments::from_args();
@@ -65,54 +63,27 @@ fn main() {
             ("STRIPE_TIMEOUT_MS", timeout.as_str()),
             ("PAYMENT_PENDING_TTL_SECONDS", ttl.as_str()),
         ];
-        let shop = Shop::start_with(state.path(), 200, &vars);
+        let shop = Shop::start(ShopOptions::on(state.path()).vars(&vars));
         Some((Arc::new(World { shop, stripe }), state))
     };
-    let tests: Vec<NamedTest> = vec![
-        ("a_card_that_pays_pays_the_order_at_once", a_card_that_pays_pays_the_order_at_once),
-        (
-            "a_declined_card_cancels_the_order_and_gives_the_stock_back",
-            a_declined_card_cancels_the_order_and_gives_the_stock_back,
-        ),
-        (
-            "three_d_secure_leaves_the_order_pending_until_the_webhook",
-            three_d_secure_leaves_the_order_pending_until_the_webhook,
-        ),
-        (
-            "a_reply_lost_to_the_timeout_is_retried_with_the_same_key",
-            a_reply_lost_to_the_timeout_is_retried_with_the_same_key,
-        ),
-        (
-            "the_payment_form_resumes_the_same_order_after_a_timeout",
-            the_payment_form_resumes_the_same_order_after_a_timeout,
-        ),
-        (
-            "webhooks_stripe_sends_for_other_things_are_acknowledged",
-            webhooks_stripe_sends_for_other_things_are_acknowledged,
-        ),
-        ("a_payment_that_is_not_the_orders_never_pays_it", a_payment_that_is_not_the_orders_never_pays_it),
-        (
-            "a_webhook_before_the_reply_leaves_one_paid_order",
-            a_webhook_before_the_reply_leaves_one_paid_order,
-        ),
-        ("the_same_webhook_twice_is_handled_once", the_same_webhook_twice_is_handled_once),
-        ("a_failure_then_a_late_success_refunds_the_money", a_failure_then_a_late_success_refunds_the_money),
-        ("forged_and_stale_signatures_are_refused", forged_and_stale_signatures_are_refused),
-        ("the_merchant_refunds_through_stripe_once", the_merchant_refunds_through_stripe_once),
-        (
-            "the_payment_page_runs_the_payment_element_under_its_own_csp",
-            the_payment_page_runs_the_payment_element_under_its_own_csp,
-        ),
-        ("an_order_whose_payment_never_comes_is_cancelled", an_order_whose_payment_never_comes_is_cancelled),
-        (
-            "a_failed_bank_check_lets_the_shopper_pay_with_another_card",
-            a_failed_bank_check_lets_the_shopper_pay_with_another_card,
-        ),
+    let tests = storefront_tests::tests![
+        a_card_that_pays_pays_the_order_at_once,
+        a_declined_card_cancels_the_order_and_gives_the_stock_back,
+        three_d_secure_leaves_the_order_pending_until_the_webhook,
+        a_reply_lost_to_the_timeout_is_retried_with_the_same_key,
+        the_payment_form_resumes_the_same_order_after_a_timeout,
+        webhooks_stripe_sends_for_other_things_are_acknowledged,
+        a_payment_that_is_not_the_orders_never_pays_it,
+        a_webhook_before_the_reply_leaves_one_paid_order,
+        the_same_webhook_twice_is_handled_once,
+        a_failure_then_a_late_success_refunds_the_money,
+        forged_and_stale_signatures_are_refused,
+        the_merchant_refunds_through_stripe_once,
+        the_payment_page_runs_the_payment_element_under_its_own_csp,
+        an_order_whose_payment_never_comes_is_cancelled,
+        a_failed_bank_check_lets_the_shopper_pay_with_another_card,
         // Last: it publishes other catalogs (and the sample one again after).
-        (
-            "amounts_in_zero_and_three_decimal_currencies_reach_stripe_right",
-            amounts_in_zero_and_three_decimal_currencies_reach_stripe_right,
-        ),
+        amounts_in_zero_and_three_decimal_currencies_reach_stripe_right,
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);

@@ -6,7 +6,7 @@
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use libtest_mimic::{Arguments, Trial};
+use libtest_mimic::Arguments;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,37 +14,25 @@ use std::time::{Duration, Instant};
 use storefront_tests::html::{element_containing, text};
 use storefront_tests::{
     copy_dir, nonces_in, project_root, publish_catalog, publish_sample_catalog, rollback_catalog,
-    without_nonces, Reply, Shop, Shopper, TempDir,
+    without_nonces, Reply, Shop, ShopOptions, Shopper, TempDir,
 };
 
 fn main() {
     let mut args = Arguments::from_args();
     // These tests publish into their shops: run them one after another.
     args.test_threads = Some(1);
-    let trials = vec![
-        Trial::test("a_matching_etag_gets_304_without_reading_documents", || {
-            a_matching_etag_gets_304_without_reading_documents();
-            Ok(())
-        }),
-        Trial::test("a_second_identical_request_is_a_page_cache_hit", || {
-            a_second_identical_request_is_a_page_cache_hit();
-            Ok(())
-        }),
-        Trial::test("publishing_switches_atomically_and_rollback_restores", || {
-            publishing_switches_atomically_and_rollback_restores();
-            Ok(())
-        }),
-        Trial::test("page_reads_do_not_grow_with_the_catalog", || {
-            page_reads_do_not_grow_with_the_catalog();
-            Ok(())
-        }),
+    let trials = storefront_tests::trials![
+        a_matching_etag_gets_304_without_reading_documents,
+        a_second_identical_request_is_a_page_cache_hit,
+        publishing_switches_atomically_and_rollback_restores,
+        page_reads_do_not_grow_with_the_catalog
     ];
     libtest_mimic::run(&args, trials).exit();
 }
 
 fn a_matching_etag_gets_304_without_reading_documents() {
     let state = TempDir::new("etag");
-    let shop = Shop::start_fresh(&state);
+    let shop = Shop::start(ShopOptions::fresh(&state));
     let mut shopper = Shopper::new(&shop);
     let first = shopper.get("/products/brass-pen");
     assert_eq!(first.status, 200);
@@ -71,7 +59,7 @@ fn a_matching_etag_gets_304_without_reading_documents() {
 
 fn a_second_identical_request_is_a_page_cache_hit() {
     let state = TempDir::new("hit");
-    let shop = Shop::start_fresh(&state);
+    let shop = Shop::start(ShopOptions::fresh(&state));
     let mut shopper = Shopper::new(&shop);
     for path in [
         "/collections/kitchen",
@@ -144,7 +132,7 @@ fn classify(reply: &Reply, v1: &str, v2: &str) -> Result<u8, String> {
 fn publishing_switches_atomically_and_rollback_restores() {
     let state = TempDir::new("publish");
     let v1 = publish_sample_catalog(state.path());
-    let shop = Shop::start_on(state.path());
+    let shop = Shop::start(ShopOptions::on(state.path()));
     let v2_dir = TempDir::new("catalog-v2");
     make_v2(v2_dir.path());
 
@@ -237,7 +225,7 @@ fn page_reads_do_not_grow_with_the_catalog() {
     storefront_cli::generate::generate(2_500, large.path(), 3).unwrap();
     let state = TempDir::new("scale");
     publish_catalog(small.path(), state.path());
-    let shop = Shop::start_on(state.path());
+    let shop = Shop::start(ShopOptions::on(state.path()));
     let mut shopper = Shopper::new(&shop);
     // The same seed makes the same first product in both catalogs.
     let csv = std::fs::read_to_string(small.path().join("products/generated.csv")).unwrap();

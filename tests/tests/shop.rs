@@ -8,11 +8,9 @@ use libtest_mimic::Arguments;
 use shared::format_money;
 use std::sync::Arc;
 use storefront_tests::html::{count_tag, element_containing, links, text, title};
-use storefront_tests::{SampleCatalog, Shop, Shopper, TempDir};
+use storefront_tests::{SampleCatalog, Shop, ShopOptions, Shopper, TempDir};
 
 /// A named test over the shared shop.
-type NamedTest = (&'static str, fn(&World));
-
 /// A refused add-to-cart: the form, the status, and words the page must contain.
 type RefusedAdd<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str);
 
@@ -28,43 +26,22 @@ fn main() {
         None
     } else {
         let state = TempDir::new("shop");
-        let shop = Shop::start_fresh(&state);
+        let shop = Shop::start(ShopOptions::fresh(&state));
         Some((Arc::new(World { shop, catalog: SampleCatalog::load() }), state))
     };
-    let tests: Vec<NamedTest> = vec![
-        (
-            "home_page_lists_categories_and_featured_products_from_kv",
-            home_page_lists_categories_and_featured_products_from_kv,
-        ),
-        (
-            "product_page_shows_title_price_description_variants_and_form",
-            product_page_shows_title_price_description_variants_and_form,
-        ),
-        ("sale_product_shows_compare_at_price", sale_product_shows_compare_at_price),
-        (
-            "collection_page_lists_its_products_and_subcategory_products",
-            collection_page_lists_its_products_and_subcategory_products,
-        ),
-        (
-            "unknown_product_collection_and_path_are_styled_404s",
-            unknown_product_collection_and_path_are_styled_404s,
-        ),
-        ("every_page_has_a_title_one_h1_and_no_dead_links", every_page_has_a_title_one_h1_and_no_dead_links),
-        (
-            "add_to_cart_redirects_to_cart_with_a_cookie_and_a_server_total",
-            add_to_cart_redirects_to_cart_with_a_cookie_and_a_server_total,
-        ),
-        (
-            "adding_the_same_variant_twice_gives_quantity_two",
-            adding_the_same_variant_twice_gives_quantity_two,
-        ),
-        ("prices_sent_in_the_form_are_ignored", prices_sent_in_the_form_are_ignored),
-        (
-            "bad_cart_input_gets_a_clear_4xx_and_changes_nothing",
-            bad_cart_input_gets_a_clear_4xx_and_changes_nothing,
-        ),
-        ("carts_are_separate_per_shopper", carts_are_separate_per_shopper),
-        ("trailing_slash_redirects_to_the_canonical_url", trailing_slash_redirects_to_the_canonical_url),
+    let tests = storefront_tests::tests![
+        home_page_lists_categories_and_featured_products_from_kv,
+        product_page_shows_title_price_description_variants_and_form,
+        sale_product_shows_compare_at_price,
+        collection_page_lists_its_products_and_subcategory_products,
+        unknown_product_collection_and_path_are_styled_404s,
+        every_page_has_a_title_one_h1_and_no_dead_links,
+        add_to_cart_redirects_to_cart_with_a_cookie_and_a_server_total,
+        adding_the_same_variant_twice_gives_quantity_two,
+        prices_sent_in_the_form_are_ignored,
+        bad_cart_input_gets_a_clear_4xx_and_changes_nothing,
+        carts_are_separate_per_shopper,
+        trailing_slash_redirects_to_the_canonical_url,
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);

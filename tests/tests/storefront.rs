@@ -5,21 +5,19 @@
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use libtest_mimic::{Arguments, Trial};
+use libtest_mimic::Arguments;
 use serde_json::Value;
 use shared::format_money;
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::Arc;
 use storefront_tests::html::{count_tag, element_containing, links, text};
-use storefront_tests::{project_root, Reply, SampleCatalog, Shop, Shopper, TempDir};
+use storefront_tests::{project_root, Reply, SampleCatalog, Shop, ShopOptions, Shopper, TempDir};
 
 struct World {
     shop: Shop,
     catalog: SampleCatalog,
 }
-
-type NamedTest = (&'static str, fn(&World));
 
 fn main() {
     let args = Arguments::from_args();
@@ -27,29 +25,26 @@ fn main() {
         None
     } else {
         let state = TempDir::new("storefront");
-        let shop = Shop::start_fresh(&state);
+        let shop = Shop::start(ShopOptions::fresh(&state));
         Some((Arc::new(World { shop, catalog: SampleCatalog::load() }), state))
     };
-    let tests: Vec<NamedTest> = vec![
-        ("facet_filters_narrow_by_option_price_and_stock", facet_filters_narrow_by_option_price_and_stock),
-        ("filters_that_match_nothing_show_an_empty_state", filters_that_match_nothing_show_an_empty_state),
-        ("malformed_listing_urls_get_a_clear_4xx", malformed_listing_urls_get_a_clear_4xx),
-        ("sort_orders_the_listing", sort_orders_the_listing),
-        ("search_ranks_prefixes_typos_and_skus", search_ranks_prefixes_typos_and_skus),
-        ("suggestions_answer_as_json", suggestions_answer_as_json),
-        ("add_to_cart_answers_scripts_with_json", add_to_cart_answers_scripts_with_json),
-        ("pages_carry_one_canonical_url_and_opengraph", pages_carry_one_canonical_url_and_opengraph),
-        ("product_and_home_carry_structured_data", product_and_home_carry_structured_data),
-        ("robots_and_sitemaps_cover_the_catalog", robots_and_sitemaps_cover_the_catalog),
-        ("pages_without_islands_ship_no_javascript", pages_without_islands_ship_no_javascript),
-        ("content_pages_render_the_merchants_markdown", content_pages_render_the_merchants_markdown),
-        ("every_page_type_is_valid_html", every_page_type_is_valid_html),
+    let tests = storefront_tests::tests![
+        facet_filters_narrow_by_option_price_and_stock,
+        filters_that_match_nothing_show_an_empty_state,
+        malformed_listing_urls_get_a_clear_4xx,
+        sort_orders_the_listing,
+        search_ranks_prefixes_typos_and_skus,
+        suggestions_answer_as_json,
+        add_to_cart_answers_scripts_with_json,
+        pages_carry_one_canonical_url_and_opengraph,
+        product_and_home_carry_structured_data,
+        robots_and_sitemaps_cover_the_catalog,
+        pages_without_islands_ship_no_javascript,
+        content_pages_render_the_merchants_markdown,
+        every_page_type_is_valid_html,
     ];
     let mut trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
-    trials.push(Trial::test("a_missing_catalog_gives_a_styled_500", || {
-        a_missing_catalog_gives_a_styled_500();
-        Ok(())
-    }));
+    trials.extend(storefront_tests::trials![a_missing_catalog_gives_a_styled_500]);
     let conclusion = libtest_mimic::run(&args, trials);
     drop(world);
     conclusion.exit();
@@ -453,7 +448,7 @@ fn every_page_type_is_valid_html(w: &World) {
 fn a_missing_catalog_gives_a_styled_500() {
     // A state directory with nothing published: the worker cannot serve the catalog.
     let state = TempDir::new("empty");
-    let shop = Shop::start_on_expecting(state.path(), 500);
+    let shop = Shop::start(ShopOptions::on(state.path()).ready_when(500));
     let reply = Shopper::new(&shop).get("/");
     assert_eq!(reply.status, 500);
     assert!(reply.body.contains("/styles.css"), "the 500 page is styled");

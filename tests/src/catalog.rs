@@ -1,0 +1,52 @@
+//! The sample catalog as the worker sees it.
+
+use crate::project_root;
+
+/// The sample catalog as the worker sees it, read through the CLI's build: tests take
+/// expected prices and names from here rather than hard-coding them.
+pub struct SampleCatalog {
+    built: storefront_cli::build::BuiltCatalog,
+}
+
+impl SampleCatalog {
+    pub fn load() -> SampleCatalog {
+        let root = project_root();
+        let built = storefront_cli::load_and_build(&root.join("catalog"), &root.join("public"))
+            .unwrap_or_else(|problems| panic!("sample catalog is invalid: {:?}", problems.0));
+        SampleCatalog { built }
+    }
+
+    fn document<T: for<'de> serde::Deserialize<'de>>(
+        &self,
+        kind: shared::keys::DocKind,
+        name: &str,
+    ) -> Option<T> {
+        let key = shared::keys::doc_key(&self.built.version, kind, name);
+        let (_, json) = self.built.entries.iter().find(|(k, _)| *k == key)?;
+        serde_json::from_str(json).ok()
+    }
+
+    pub fn product(&self, handle: &str) -> shared::Product {
+        self.document(shared::keys::DocKind::Product, handle)
+            .unwrap_or_else(|| panic!("sample catalog has no product {handle}"))
+    }
+
+    pub fn collection(&self, handle: &str) -> shared::Category {
+        self.document(shared::keys::DocKind::Collection, handle)
+            .unwrap_or_else(|| panic!("sample catalog has no collection {handle}"))
+    }
+
+    pub fn home(&self) -> shared::HomeData {
+        self.document(shared::keys::DocKind::Home, shared::keys::SINGLETON)
+            .unwrap_or_else(|| panic!("sample catalog has no home document"))
+    }
+
+    pub fn site(&self) -> shared::Site {
+        self.document(shared::keys::DocKind::Site, shared::keys::SINGLETON)
+            .unwrap_or_else(|| panic!("sample catalog has no site document"))
+    }
+
+    pub fn version(&self) -> &str {
+        &self.built.version
+    }
+}
