@@ -49,6 +49,45 @@ pub enum Begin {
     CartBusy,
 }
 
+/// What the completions in flight say about an attempt under `key` (the idempotency
+/// rules, before any storage is read or written).
+#[derive(Debug, PartialEq, Eq)]
+enum FlightCheck {
+    /// The key is in flight for another request.
+    KeyReused,
+    /// The key's attempt is running.
+    InFlight,
+    /// The key's attempt was abandoned (in flight past the takeover): this one takes it over.
+    TakeOver,
+    /// Nothing runs: claim the key, unless it finished before.
+    Claim,
+    /// Another key's attempt is running: the key may still have finished before.
+    Busy,
+}
+
+fn check_flights(
+    flights: &[Flight],
+    key: &str,
+    fingerprint: &str,
+    now: i64,
+    takeover_ms: u64,
+) -> FlightCheck {
+    if let Some(flight) = flights.iter().find(|f| f.key == key) {
+        return if flight.fingerprint != fingerprint {
+            FlightCheck::KeyReused
+        } else if flight.running(now, takeover_ms) {
+            FlightCheck::InFlight
+        } else {
+            FlightCheck::TakeOver
+        };
+    }
+    if flights.iter().any(|f| f.running(now, takeover_ms)) {
+        FlightCheck::Busy
+    } else {
+        FlightCheck::Claim
+    }
+}
+
 pub struct CartStore {
     sql: SqlStorage,
     schema: Schema,
@@ -84,6 +123,14 @@ struct Flight {
     key: String,
     fingerprint: String,
     started_at: i64,
+}
+
+impl Flight {
+    /// Whether it still runs at `now`: started less than `takeover_ms` ago (after that
+    /// its worker is taken to have died, and a retry of its key may take it over).
+    fn running(&self, now: i64, takeover_ms: u64) -> bool {
+        now.saturating_sub(self.started_at) < i64::try_from(takeover_ms).unwrap_or(i64::MAX)
+    }
 }
 
 fn line_from_row(row: LineRow) -> Option<CartLine> {
@@ -306,8 +353,7 @@ impl CartStore {
 
     /// Whether a completion is running (started less than `takeover_ms` ago).
     pub fn completing(&self, now_ms: u64, takeover_ms: u64) -> Result<bool> {
-        let now = now_ms as i64;
-        Ok(self.flights()?.iter().any(|f| now.saturating_sub(f.started_at) < takeover_ms as i64))
+        Ok(self.flights()?.iter().any(|f| f.running(now_ms as i64, takeover_ms)))
     }
 
     /// The idempotency rules: same key and request → the first outcome; same key,
@@ -316,33 +362,30 @@ impl CartStore {
     /// died): a retry with its key takes it over (every step after is idempotent).
     pub fn begin(&self, key: &str, fingerprint: &str, now_ms: u64, takeover_ms: u64) -> Result<Begin> {
         let now = now_ms as i64;
-        let fresh = |started: i64| now.saturating_sub(started) < takeover_ms as i64;
-        let flights = self.flights()?;
-        if let Some(flight) = flights.iter().find(|f| f.key == key) {
-            if flight.fingerprint != fingerprint {
-                return Ok(Begin::KeyReused);
-            }
-            if fresh(flight.started_at) {
-                return Ok(Begin::InFlight);
-            }
-            self.sql.exec(
-                "UPDATE completions SET started_at = ? WHERE key = ?",
-                vec![SqlStorageValue::from(now), text(key)],
-            )?;
-            self.set_flight(key, fingerprint, Some(now));
-            return Ok(Begin::Proceed(self.state()?));
-        }
-        if !flights.iter().any(|f| fresh(f.started_at)) {
-            // The common case: a new key, claimed in one write.
-            let cursor = self.sql.exec(
-                "INSERT INTO completions (key, fingerprint, status, started_at) VALUES (?, ?, 'in_flight', ?)
-                 ON CONFLICT (key) DO NOTHING",
-                vec![text(key), text(fingerprint), SqlStorageValue::from(now)],
-            )?;
-            if cursor.rows_written() > 0 {
+        match check_flights(&self.flights()?, key, fingerprint, now, takeover_ms) {
+            FlightCheck::KeyReused => return Ok(Begin::KeyReused),
+            FlightCheck::InFlight => return Ok(Begin::InFlight),
+            FlightCheck::TakeOver => {
+                self.sql.exec(
+                    "UPDATE completions SET started_at = ? WHERE key = ?",
+                    vec![SqlStorageValue::from(now), text(key)],
+                )?;
                 self.set_flight(key, fingerprint, Some(now));
                 return Ok(Begin::Proceed(self.state()?));
             }
+            FlightCheck::Claim => {
+                // The common case: a new key, claimed in one write.
+                let cursor = self.sql.exec(
+                    "INSERT INTO completions (key, fingerprint, status, started_at) VALUES (?, ?, 'in_flight', ?)
+                 ON CONFLICT (key) DO NOTHING",
+                    vec![text(key), text(fingerprint), SqlStorageValue::from(now)],
+                )?;
+                if cursor.rows_written() > 0 {
+                    self.set_flight(key, fingerprint, Some(now));
+                    return Ok(Begin::Proceed(self.state()?));
+                }
+            }
+            FlightCheck::Busy => {}
         }
         // The key finished before, or another completion is running.
         let rows: Vec<KeyRow> = self
@@ -423,5 +466,39 @@ impl CartStore {
         self.sql.exec("DELETE FROM completions WHERE key = ? AND status = 'in_flight'", vec![text(key)])?;
         self.set_flight(key, "", None);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flight(key: &str, fingerprint: &str, started_at: i64) -> Flight {
+        Flight { key: key.into(), fingerprint: fingerprint.into(), started_at }
+    }
+
+    #[test]
+    fn the_idempotency_rules_decide_from_the_flights() {
+        let takeover = 60_000;
+        let check = |flights: &[Flight], key: &str, fingerprint: &str, now: i64| {
+            check_flights(flights, key, fingerprint, now, takeover)
+        };
+        assert_eq!(check(&[], "k1", "f1", 1_000), FlightCheck::Claim, "nothing runs");
+        let running = [flight("k1", "f1", 1_000)];
+        assert_eq!(check(&running, "k1", "f1", 2_000), FlightCheck::InFlight, "the same request, running");
+        assert_eq!(check(&running, "k1", "f2", 2_000), FlightCheck::KeyReused, "another request, same key");
+        assert_eq!(check(&running, "k2", "f1", 2_000), FlightCheck::Busy, "one completion per cart");
+        // Past the takeover the attempt is taken to be abandoned.
+        let later = 1_000 + takeover as i64;
+        assert_eq!(check(&running, "k1", "f1", later - 1), FlightCheck::InFlight);
+        assert_eq!(check(&running, "k1", "f1", later), FlightCheck::TakeOver);
+        assert_eq!(check(&running, "k1", "f2", later), FlightCheck::KeyReused, "even abandoned");
+        assert_eq!(
+            check(&running, "k2", "f1", later),
+            FlightCheck::Claim,
+            "an abandoned attempt blocks no one"
+        );
+        // A clock that went back leaves the attempt running rather than taking it over.
+        assert_eq!(check(&running, "k1", "f1", 0), FlightCheck::InFlight);
     }
 }

@@ -107,6 +107,11 @@ struct NextRow {
     next: Option<i64>,
 }
 
+/// Whether a client holding `held` units of a SKU may not hold `wanted` more.
+fn over_client_cap(held: i64, wanted: i64) -> bool {
+    held.saturating_add(wanted) > MAX_UNITS_HELD_PER_CLIENT
+}
+
 fn clamp(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
@@ -275,8 +280,7 @@ impl InventoryObject {
         if let Some(client) = holder.as_deref() {
             let skus = self.skus.borrow();
             let over = wanted.iter().any(|(sku, (quantity, _))| {
-                let held = skus.get(sku).map_or(0, |s| s.held_by(now, client, &id));
-                held.saturating_add(*quantity) > MAX_UNITS_HELD_PER_CLIENT
+                over_client_cap(skus.get(sku).map_or(0, |s| s.held_by(now, client, &id)), *quantity)
             });
             if over {
                 return Ok(InventoryReply::Capped { available });
@@ -482,5 +486,59 @@ impl DurableObject for InventoryObject {
             self.alarm_by(next).await?;
         }
         Response::ok("swept")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::Sku;
+
+    fn hold(quantity: i64, expires_at: i64, holder: Option<&str>) -> Hold {
+        Hold { quantity, expires_at, holder: holder.map(str::to_string) }
+    }
+
+    fn stock(on_hand: i64, holds: Vec<(&str, Hold)>) -> SkuStock {
+        SkuStock {
+            on_hand: Some(on_hand),
+            catalog_stock: None,
+            holds: holds.into_iter().map(|(id, h)| (id.to_string(), h)).collect(),
+        }
+    }
+
+    #[test]
+    fn free_units_count_live_holds_but_the_askers_own() {
+        let s = stock(10, vec![("a", hold(3, 100, None)), ("b", hold(4, 50, Some("ip1")))]);
+        assert_eq!(s.free(10, ""), 3, "both holds live");
+        assert_eq!(s.free(10, "a"), 6, "the asker's own hold is theirs");
+        assert_eq!(s.free(50, ""), 7, "a hold lapses at its expiry");
+        assert_eq!(s.free(100, ""), 10);
+        assert_eq!(stock(2, vec![("a", hold(5, 100, None))]).free(0, ""), 0, "never below zero");
+        assert_eq!(SkuStock::default().free(0, ""), 0, "no row yet: nothing free");
+    }
+
+    #[test]
+    fn a_client_holds_at_most_the_cap_over_its_carts() {
+        let s = stock(500, vec![("a", hold(60, 100, Some("ip1"))), ("b", hold(30, 100, Some("ip1")))]);
+        assert_eq!(s.held_by(10, "ip1", ""), 90);
+        assert_eq!(s.held_by(10, "ip1", "b"), 60, "re-holding one cart replaces its hold");
+        assert_eq!(s.held_by(10, "ip2", ""), 0);
+        assert_eq!(s.held_by(100, "ip1", ""), 0, "lapsed holds count for no one");
+        assert!(!over_client_cap(90, MAX_UNITS_HELD_PER_CLIENT - 90));
+        assert!(over_client_cap(90, MAX_UNITS_HELD_PER_CLIENT - 89));
+        assert!(!over_client_cap(0, MAX_UNITS_HELD_PER_CLIENT));
+    }
+
+    #[test]
+    fn a_sku_asked_twice_is_wanted_once_with_both_quantities() {
+        let item = |sku: &str, quantity: u32| StockItem {
+            sku: Sku::parse(sku).unwrap(),
+            quantity,
+            catalog_stock: 7,
+        };
+        let wanted = wanted(&[item("A-1", 2), item("B-1", 1), item("A-1", 3)]);
+        assert_eq!(wanted.get("A-1"), Some(&(5, 7)));
+        assert_eq!(wanted.get("B-1"), Some(&(1, 7)));
+        assert_eq!(wanted.len(), 2);
     }
 }
