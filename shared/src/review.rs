@@ -210,7 +210,7 @@ pub fn stock_items_of(lines: &[CartLine], products: &[Arc<Product>]) -> Vec<Stoc
 mod tests {
     use super::*;
     use crate::catalog::fixtures::*;
-    use crate::ids::{Handle, Quantity};
+    use crate::ids::Quantity;
     use crate::money::Money;
     use crate::settings::{ShippingZone, TaxRate};
     use proptest::prelude::*;

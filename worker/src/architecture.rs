@@ -228,3 +228,26 @@ fn the_cycle_finder_finds_cycles() {
     let cycle = find_cycle(&edges(&[("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]));
     assert_eq!(cycle, Some(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
 }
+
+#[test]
+fn nothing_below_the_front_doors_chooses_a_status_code() {
+    // The Durable Object classes answer the worker over the runtime's fetch, and the
+    // Stripe client reads Stripe's statuses: those may speak HTTP.
+    let speaks_http = |path: &Path, text: &str| {
+        text.contains("impl DurableObject for") || path.ends_with("payments/stripe.rs")
+    };
+    let mut scanned = 0;
+    for context in SERVICES {
+        for (path, text) in sources_of(context) {
+            if speaks_http(&path, &text) {
+                continue;
+            }
+            scanned += 1;
+            for pattern in ["Response::", "status_code", "http_status", ".status()", "u16"] {
+                let found = uses(&text, pattern);
+                assert!(found.is_empty(), "{} chooses an HTTP status ({pattern}): {found:?}", path.display());
+            }
+        }
+    }
+    assert!(scanned > 10, "the scan read the services ({scanned} files)");
+}
