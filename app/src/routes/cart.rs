@@ -20,6 +20,18 @@ pub struct CartView {
     pub notice: Option<String>,
 }
 
+/// The form that removes the line of `sku` from the cart.
+#[component]
+fn RemoveLine(sku: String) -> impl IntoView {
+    view! {
+        <form class="inline-form" method="post" action="/cart/remove">
+            <CsrfField/>
+            <input type="hidden" name="sku" value=sku/>
+            <button class="link-button" type="submit">"Remove"</button>
+        </form>
+    }
+}
+
 #[component]
 pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
     let meta = PageMeta {
@@ -33,29 +45,25 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
     let notice = notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{n}</p></div> });
     let unavailable = (!cart.unavailable.is_empty()).then(|| {
         view! {
-                    <div class="notice notice--warning" role="status">
-                        <p>"Some items in your cart are no longer sold and were left out of the total:"</p>
-                        <ul>
-                            {cart
-                                .unavailable
-                                .iter()
-                                .map(|l| {
-                                    let sku = l.sku.to_string();
-                                    view! {
-                                        <li>
-                                            {sku.clone()}
-                                            <form class="inline-form" method="post" action="/cart/remove">
-        <CsrfField/>
-                                                <input type="hidden" name="sku" value=sku/>
-                                                <button class="link-button" type="submit">"Remove"</button>
-                                            </form>
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
-                    </div>
-                }
+            <div class="notice notice--warning" role="status">
+                <p>"Some items in your cart are no longer sold and were left out of the total:"</p>
+                <ul>
+                    {cart
+                        .unavailable
+                        .iter()
+                        .map(|l| {
+                            let sku = l.sku.to_string();
+                            view! {
+                                <li>
+                                    {sku.clone()}
+                                    <RemoveLine sku/>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </div>
+        }
     });
     let body = if cart.lines.is_empty() {
         view! {
@@ -111,11 +119,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
                                 <input class="qty-input" id=qty_id type="number" name="quantity" value=line.quantity.get() min="0" max=Quantity::MAX required/>
                                 <button class="link-button" type="submit">"Update"</button>
                             </form>
-                            <form class="inline-form" method="post" action="/cart/remove">
-<CsrfField/>
-                                <input type="hidden" name="sku" value=sku_remove/>
-                                <button class="link-button" type="submit">"Remove"</button>
-                            </form>
+                            <RemoveLine sku=sku_remove/>
                         </td>
                         <td class="cart-line__total">{format_money(line.line_total)}</td>
                     </tr>
