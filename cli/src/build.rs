@@ -6,7 +6,7 @@
 //! listings and search return card ordinals, and cards are fetched in one bulk read.
 
 use crate::validate::{CategoryNode, ValidCatalog, ValidProduct};
-use shared::keys::{doc_key, sku_shard, DocKind, SINGLETON, SKU_SHARDS};
+use shared::keys::{doc_key, doc_name, root_key, sku_shard, DocKind, VersionRoot, SINGLETON, SKU_SHARDS};
 use shared::listing::{build_listing_index, ListingEntry, PAGE_SIZE};
 use shared::search::{weight, SearchIndexBuilder};
 use shared::{
@@ -22,13 +22,83 @@ const RELATED: usize = 4;
 /// URLs per sitemap shard (the protocol allows 50,000; smaller shards stay light).
 pub const SITEMAP_SHARD_SIZE: usize = 10_000;
 
+/// One document of a version: its kind, its name within the version, its JSON.
+pub struct Document {
+    pub kind: DocKind,
+    pub name: String,
+    pub json: String,
+    /// A hash of `json` (16 hex digits): what a publish compares to find what changed.
+    pub hash: String,
+}
+
+impl Document {
+    /// `kind:name`, the document's name within a version.
+    pub fn id(&self) -> String {
+        doc_name(self.kind, &self.name)
+    }
+}
+
 pub struct BuiltCatalog {
     /// Derived from the content: building the same catalog twice gives the same version.
     pub version: String,
-    /// KV key and JSON value, in a stable order.
-    pub entries: Vec<(String, String)>,
+    /// Every document of the version, in a stable order.
+    pub documents: Vec<Document>,
+    /// Product handles by card ordinal (an empty string is an ordinal no longer used).
+    /// Ordinals are stable: a publish keeps the live version's, so adding a product does
+    /// not renumber the cards, listings and search shards of every other one.
+    pub ordinals: Vec<String>,
     pub product_count: usize,
     pub category_count: usize,
+}
+
+impl BuiltCatalog {
+    /// Every KV key and value of the version as a full publish writes it (its documents
+    /// under its own version, and a root saying so).
+    pub fn entries(&self) -> Vec<(String, String)> {
+        let mut entries: Vec<(String, String)> = self
+            .documents
+            .iter()
+            .map(|d| (doc_key(&self.version, d.kind, &d.name), d.json.clone()))
+            .collect();
+        entries.push((root_key(&self.version), to_json(&VersionRoot::full(&self.version))));
+        entries
+    }
+
+    /// A document by kind and name.
+    pub fn document(&self, kind: DocKind, name: &str) -> Option<&Document> {
+        self.documents.iter().find(|d| d.kind == kind && d.name == name)
+    }
+}
+
+/// Card ordinals for `products` (in catalog order): a product keeps the ordinal it has
+/// in `prior`; a new one takes the next unused number. Returns the ordinal of each
+/// product and the table of handles by ordinal.
+fn assign_ordinals(handles: &[&str], prior: &[String]) -> (Vec<u32>, Vec<String>) {
+    let known: HashMap<&str, u32> = prior
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(i, h)| (h.as_str(), i as u32))
+        .collect();
+    let mut table: Vec<String> = vec![String::new(); prior.len()];
+    let mut ordinals = Vec::with_capacity(handles.len());
+    for handle in handles {
+        let ordinal = match known.get(handle) {
+            Some(o) => *o,
+            None => {
+                table.push(String::new());
+                (table.len() - 1) as u32
+            }
+        };
+        table[ordinal as usize] = handle.to_string();
+        ordinals.push(ordinal);
+    }
+    // Trailing unused ordinals are dropped, so a catalog that only shrinks at the end
+    // stays compact.
+    while table.last().is_some_and(String::is_empty) {
+        table.pop();
+    }
+    (ordinals, table)
 }
 
 /// A category and its ancestors, the category first.
@@ -89,7 +159,11 @@ fn product_doc(p: &ValidProduct, breadcrumbs: Vec<MenuLink>) -> Product {
     }
 }
 
-pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
+/// Builds every document of the catalog. `prior_ordinals` is the live version's table of
+/// handles by card ordinal (empty for a first or full publish).
+pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String]) -> BuiltCatalog {
+    let handles: Vec<&str> = catalog.products.iter().map(|p| p.handle.as_str()).collect();
+    let (ordinal_of, ordinals) = assign_ordinals(&handles, prior_ordinals);
     let categories = &catalog.categories;
     let category_index: HashMap<&Handle, usize> =
         categories.iter().enumerate().map(|(i, c)| (&c.handle, i)).collect();
@@ -117,13 +191,14 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
             product_doc(p, breadcrumbs)
         })
         .collect();
-    // Card ordinal = position in the catalog; validation guarantees every product has variants.
-    let cards: Vec<ProductSummary> = products.iter().filter_map(Product::summary_card).collect();
+    // Cards by catalog position; validation guarantees every product has variants.
+    let cards: Vec<Option<ProductSummary>> = products.iter().map(Product::summary_card).collect();
+    let card_at = |position: usize| cards.get(position).and_then(Option::as_ref);
 
     // Which products each collection lists: its own and its descendants', once each, in
-    // catalog order.
-    let mut members: Vec<Vec<u32>> = vec![Vec::new(); categories.len()];
-    for (ordinal, product) in products.iter().enumerate() {
+    // catalog order (as catalog positions).
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); categories.len()];
+    for (position, product) in products.iter().enumerate() {
         let mut listed: Vec<usize> = Vec::new();
         for c in &product.categories {
             for node in ancestry(categories, &category_index, c) {
@@ -135,18 +210,23 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
             }
         }
         for i in listed {
-            members[i].push(ordinal as u32);
+            members[i].push(position);
         }
     }
 
     // Related products: the next ones in the primary category, wrapping around.
-    for (ordinal, product) in products.iter_mut().enumerate() {
+    let place_in: Vec<HashMap<usize, usize>> = members
+        .iter()
+        .map(|list| list.iter().enumerate().map(|(at, position)| (*position, at)).collect())
+        .collect();
+    for (position, product) in products.iter_mut().enumerate() {
         let Some(primary) = product.categories.first().and_then(|c| category_index.get(c)) else {
             continue;
         };
         let list = &members[*primary];
-        let at = list.iter().position(|o| *o as usize == ordinal).unwrap_or(0);
-        product.related = (1..list.len()).map(|k| list[(at + k) % list.len()]).take(RELATED).collect();
+        let at = place_in[*primary].get(&position).copied().unwrap_or(0);
+        product.related =
+            (1..list.len()).map(|k| ordinal_of[list[(at + k) % list.len()]]).take(RELATED).collect();
     }
 
     let summary_of = |i: usize| {
@@ -179,14 +259,14 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
                 .map(summary_of)
                 .collect(),
             product_count: members[i].len() as u32,
-            products: members[i].iter().take(PAGE_SIZE).map(|o| cards[*o as usize].clone()).collect(),
+            products: members[i].iter().take(PAGE_SIZE).filter_map(|p| card_at(*p).cloned()).collect(),
         };
         documents.push((DocKind::Collection, node.handle.to_string(), to_json(&category)));
         let entries: Vec<ListingEntry> = members[i]
             .iter()
-            .map(|o| {
-                let p = &products[*o as usize];
-                let card = &cards[*o as usize];
+            .filter_map(|position| {
+                let p = &products[*position];
+                let card = card_at(*position)?;
                 let mut options = Vec::new();
                 for v in &p.variants {
                     for (option, value) in p.options.iter().zip(&v.options) {
@@ -196,14 +276,14 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
                         }
                     }
                 }
-                ListingEntry {
-                    card: *o,
+                Some(ListingEntry {
+                    card: ordinal_of[*position],
                     price: card.price.minor(),
                     available: card.available,
                     title: p.title.clone(),
                     created: p.created.clone(),
                     options,
-                }
+                })
             })
             .collect();
         documents.push((DocKind::Listing, node.handle.to_string(), to_json(&build_listing_index(&entries))));
@@ -219,15 +299,15 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
             .filter_map(|h| category_index.get(h).map(|i| summary_of(*i)))
             .collect()
     };
-    let handle_to_ordinal: HashMap<&Handle, usize> =
+    let position_of: HashMap<&Handle, usize> =
         products.iter().enumerate().map(|(i, p)| (&p.handle, i)).collect();
     let featured: Vec<ProductSummary> = if catalog.featured_products.is_empty() {
-        cards.iter().take(DEFAULT_FEATURED).cloned().collect()
+        cards.iter().flatten().take(DEFAULT_FEATURED).cloned().collect()
     } else {
         catalog
             .featured_products
             .iter()
-            .filter_map(|h| handle_to_ordinal.get(h).map(|i| cards[*i].clone()))
+            .filter_map(|h| position_of.get(h).and_then(|i| card_at(*i)).cloned())
             .collect()
     };
     documents.push((
@@ -252,8 +332,8 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
 
     // Search: titles, SKUs, option values, vendor, category titles and descriptions.
     let mut search = SearchIndexBuilder::default();
-    for (ordinal, product) in products.iter().enumerate() {
-        let card = ordinal as u32;
+    for (position, product) in products.iter().enumerate() {
+        let card = ordinal_of[position];
         search.add(card, &product.title, weight::TITLE);
         search.add(card, &product.vendor, weight::VENDOR);
         for variant in &product.variants {
@@ -274,11 +354,16 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
         documents.push((DocKind::Search, shard, to_json(&index)));
     }
 
-    // Sitemaps: every product and collection, in shards.
+    // Sitemaps: every product and collection, in shards. Products are sharded by card
+    // ordinal, so a new product changes only the last shard.
     let mut shards = Vec::new();
-    for (n, chunk) in products.chunks(SITEMAP_SHARD_SIZE).enumerate() {
+    for (n, chunk) in ordinals.chunks(SITEMAP_SHARD_SIZE).enumerate() {
+        let paths: Vec<String> =
+            chunk.iter().filter(|h| !h.is_empty()).map(|h| format!("/products/{h}")).collect();
+        if paths.is_empty() {
+            continue;
+        }
         let name = format!("products-{}", n + 1);
-        let paths = chunk.iter().map(|p| format!("/products/{}", p.handle)).collect();
         documents.push((DocKind::Sitemap, name.clone(), to_json(&SitemapShard { paths })));
         shards.push(name);
     }
@@ -304,24 +389,62 @@ pub fn build(catalog: &ValidCatalog) -> BuiltCatalog {
         documents.push((DocKind::Skus, shard.to_string(), to_json(map)));
     }
 
-    for (ordinal, card) in cards.iter().enumerate() {
-        documents.push((DocKind::Card, ordinal.to_string(), to_json(card)));
+    for (position, card) in cards.iter().enumerate() {
+        if let Some(card) = card {
+            documents.push((DocKind::Card, ordinal_of[position].to_string(), to_json(card)));
+        }
     }
     for product in &products {
         documents.push((DocKind::Product, product.handle.to_string(), to_json(product)));
     }
 
+    let documents: Vec<Document> = documents
+        .into_iter()
+        .map(|(kind, name, json)| {
+            let hash = shared::hash::Fnv64::new().write(json.as_bytes()).hex();
+            Document { kind, name, json, hash }
+        })
+        .collect();
     let version = content_version(&documents);
-    let entries =
-        documents.into_iter().map(|(kind, name, json)| (doc_key(&version, kind, &name), json)).collect();
-    BuiltCatalog { version, entries, product_count: products.len(), category_count: categories.len() }
+    BuiltCatalog {
+        version,
+        documents,
+        ordinals,
+        product_count: products.len(),
+        category_count: categories.len(),
+    }
 }
 
-/// 64-bit FNV-1a over every document: same content, same version id.
-fn content_version(documents: &[(DocKind, String, String)]) -> String {
+/// 64-bit FNV-1a over every document's name and content hash: same content, same
+/// version id.
+fn content_version(documents: &[Document]) -> String {
     let mut hash = shared::hash::Fnv64::new();
-    for (kind, name, json) in documents {
-        hash.write(format!("{kind:?}").as_bytes()).write(name.as_bytes()).write(json.as_bytes()).write(b"\0");
+    for d in documents {
+        hash.write(d.kind.as_str().as_bytes())
+            .write(b":")
+            .write(d.name.as_bytes())
+            .write(b"\0")
+            .write(d.hash.as_bytes())
+            .write(b"\0");
     }
     hash.hex()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn products_keep_their_card_ordinals_across_publishes() {
+        let (first, table) = assign_ordinals(&["b", "d", "f"], &[]);
+        assert_eq!(first, [0, 1, 2]);
+        // c is new (it sorts in the middle) and d is gone: b and f keep their cards.
+        let (second, table) = assign_ordinals(&["b", "c", "f"], &table);
+        assert_eq!(second, [0, 3, 2]);
+        assert_eq!(table, ["b", "", "f", "c"]);
+        // The last product removed: its trailing ordinal is dropped.
+        let (third, table) = assign_ordinals(&["b", "f"], &table);
+        assert_eq!(third, [0, 2]);
+        assert_eq!(table, ["b", "", "f"]);
+    }
 }

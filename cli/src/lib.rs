@@ -20,7 +20,7 @@ pub fn load_and_build(dir: &Path, public: &Path) -> Result<build::BuiltCatalog, 
     let draft = source::load(dir, &mut problems);
     let valid = draft.and_then(|d| validate::validate(&d, public, &mut problems));
     match valid {
-        Some(valid) if problems.is_empty() => Ok(build::build(&valid)),
+        Some(valid) if problems.is_empty() => Ok(build::build(&valid, &[])),
         _ => Err(problems),
     }
 }

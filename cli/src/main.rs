@@ -13,13 +13,19 @@ storefront — manage the shop's catalog
 USAGE:
     storefront catalog validate DIR [--public DIR]
     storefront catalog build DIR --out FILE [--public DIR]
-    storefront catalog publish DIR (--local [--persist-to DIR] | --remote) [--public DIR]
+    storefront catalog publish DIR (--local [--persist-to DIR] | --remote) [--public DIR] [--full]
     storefront catalog rollback (--local [--persist-to DIR] | --remote)
+    storefront catalog prune --keep N [--dry-run] (--local [--persist-to DIR] | --remote)
     storefront catalog generate --products N --out DIR [--seed N]
 
 DIR is a catalog folder (the sample shop is in catalog/). --public names the static
-assets folder images are checked against (default: public). publish and rollback run
-`npx wrangler` from the current folder (the project root).
+assets folder images are checked against (default: public). publish, rollback and
+prune run `npx wrangler` from the current folder (the project root).
+
+publish uploads only the documents that changed since the live version (--full uploads
+all of them); an interrupted publish changes nothing shoppers see, and running it again
+finishes it. prune deletes what no kept version reads: it keeps the last N versions
+published, the live one and the one a rollback would go to; --dry-run lists the keys.
 ";
 
 fn main() -> ExitCode {
@@ -43,6 +49,9 @@ struct Options {
     persist_to: Option<PathBuf>,
     products: Option<usize>,
     seed: Option<u64>,
+    keep: Option<usize>,
+    full: bool,
+    dry_run: bool,
 }
 
 impl Options {
@@ -85,6 +94,13 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 options.seed =
                     Some(text.parse().map_err(|_| format!("--seed needs a number, not `{text}`"))?);
             }
+            "--keep" => {
+                let text = value("--keep")?;
+                options.keep =
+                    Some(text.parse().map_err(|_| format!("--keep needs a number, not `{text}`"))?);
+            }
+            "--full" => options.full = true,
+            "--dry-run" => options.dry_run = true,
             "--local" => options.local = true,
             "--remote" => options.remote = true,
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}\n\n{USAGE}")),
@@ -144,7 +160,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 built.version,
                 built.product_count,
                 built.category_count,
-                built.entries.len(),
+                built.documents.len() + 1,
                 bytes,
                 out.display(),
                 started.elapsed().as_secs_f64()
@@ -154,10 +170,25 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         ["catalog", "publish", ..] => {
             let options = rest()?;
             let target = options.target()?;
-            let Some(built) = report(load_and_build(&options.dir()?, &options.public())) else {
+            let Some(valid) = report(load_and_validate(&options.dir()?, &options.public())) else {
                 return Ok(ExitCode::FAILURE);
             };
-            publish::publish(&built, &target)?;
+            let publish_options = publish::PublishOptions { full: options.full, ..Default::default() };
+            let done = publish::publish(&valid, &target, &publish_options)?;
+            println!("{}", done.summary());
+            Ok(ExitCode::SUCCESS)
+        }
+        ["catalog", "prune", ..] => {
+            let options = rest()?;
+            let keep =
+                options.keep.ok_or("catalog prune needs --keep N (how many recent versions to keep)")?;
+            let done = publish::prune(&options.target()?, keep, options.dry_run)?;
+            if options.dry_run {
+                for key in &done.keys {
+                    println!("{key}");
+                }
+            }
+            println!("{}", done.summary());
             Ok(ExitCode::SUCCESS)
         }
         ["catalog", "rollback", ..] => {

@@ -1,20 +1,48 @@
-//! Publishing through wrangler. A publish uploads every key of the new version
-//! (`wrangler kv bulk put`, in chunks, with a progress bar), records the version in the
-//! history, and only then switches `catalog:current` to it — one write, so shoppers see
-//! the old catalog or the new one, never a mix. Rollback points `catalog:current` back
-//! at the version published before the current one.
+//! Publishing through wrangler: incremental, atomic, resumable.
+//!
+//! A version's documents are immutable once uploaded. A publish builds every document,
+//! compares each one's content hash with the live version's *manifest* (every
+//! document's owner and hash, `catalog:{version}:manifest:{n}`), and uploads only the
+//! documents whose content changed, under the new version's id. The new version's root
+//! (`catalog:{version}:root`) names its base and the documents that differ from it, so
+//! the worker reads every other document from the base's keys. A version that would
+//! differ from its base in more than [`MAX_OVERRIDES`] documents, or with no manifest to
+//! compare against, is published in full and becomes its own base.
+//!
+//! Order of writes: the changed documents, the root and the manifest (in as few bulk
+//! calls as the key and byte limits allow); then, in one last call, the history and
+//! `catalog:current` — the switch. Until that last call nothing a shopper reads has
+//! changed, so an interrupted publish leaves the live version untouched; running the
+//! same publish again uploads what is missing (a large upload first lists the keys a
+//! previous attempt already wrote and skips them) and then switches. Rollback points
+//! `catalog:current` back at the version published before the current one. `prune`
+//! deletes the keys no kept version reads.
 
 use crate::build::BuiltCatalog;
-use shared::keys::{PublishedVersion, CURRENT_VERSION_KEY, HISTORY_KEY};
-use std::io::Write;
+use crate::validate::ValidCatalog;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+use shared::keys::{
+    doc_key, manifest_key, root_key, version_of_key, DocKind, PublishedVersion, VersionRoot,
+    CURRENT_VERSION_KEY, HISTORY_KEY,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-/// Keys per `wrangler kv bulk put` call (the API takes at most 10,000).
+/// Keys per `wrangler kv bulk put` / `bulk delete` call (the API takes at most 10,000).
 const CHUNK_KEYS: usize = 10_000;
 /// Bytes per call, well under the API's 100 MB request limit.
 const CHUNK_BYTES: usize = 50 * 1024 * 1024;
+/// A version may differ from its base in at most this many documents (its root is
+/// read by every isolate that serves it, so it must stay small); beyond, the publish is
+/// full and the version becomes its own base.
+pub const MAX_OVERRIDES: usize = 10_000;
+/// A manifest part holds at most this many bytes (a KV value may hold 25 MiB).
+const MANIFEST_PART_BYTES: usize = 8 * 1024 * 1024;
+/// Manifests have at most this many parts (128 MB: several million documents).
+const MAX_MANIFEST_PARTS: u32 = 16;
 
 /// Where to publish. wrangler runs in `project`, the folder holding `wrangler.toml`.
 pub enum Target {
@@ -30,6 +58,133 @@ impl Target {
     }
 }
 
+/// How to publish.
+#[derive(Clone, Debug)]
+pub struct PublishOptions {
+    /// Upload every document and make the version its own base.
+    pub full: bool,
+    /// Keys per bulk call (at most the API's 10,000).
+    pub chunk_keys: usize,
+    /// Stop with an error after this many bulk uploads, before the switch — what a
+    /// crash or a lost connection midway does (for tests of resuming).
+    pub stop_after_chunks: Option<usize>,
+}
+
+impl Default for PublishOptions {
+    fn default() -> Self {
+        PublishOptions { full: false, chunk_keys: CHUNK_KEYS, stop_after_chunks: None }
+    }
+}
+
+/// What a publish did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PublishReport {
+    pub version: String,
+    /// The version it inherits unchanged documents from (itself for a full publish).
+    pub base: String,
+    /// Documents in the version.
+    pub documents: usize,
+    /// Documents whose content is new in this version (uploaded now or by an
+    /// interrupted attempt).
+    pub changed: usize,
+    /// Keys written by this run (documents, root, manifest, history, pointer).
+    pub keys_written: usize,
+    /// Bytes of the values written.
+    pub bytes_written: u64,
+    /// Keys an interrupted attempt had already uploaded, skipped.
+    pub resumed: usize,
+    /// The version was live already; nothing was written.
+    pub already_live: bool,
+    /// The version had been published before: only the pointer moved.
+    pub republished: bool,
+    pub millis: u64,
+}
+
+impl PublishReport {
+    pub fn seconds(&self) -> f64 {
+        self.millis as f64 / 1000.0
+    }
+
+    pub fn full(&self) -> bool {
+        self.base == self.version
+    }
+
+    /// The summary line the command prints.
+    pub fn summary(&self) -> String {
+        if self.already_live {
+            return format!("Catalog version {} is already live; nothing to publish.", self.version);
+        }
+        if self.republished {
+            return format!(
+                "Catalog version {} was published before; it is live again ({} keys written, {:.1}s).",
+                self.version,
+                self.keys_written,
+                self.seconds()
+            );
+        }
+        let kind =
+            if self.full() { "full publish".to_string() } else { format!("incremental on {}", self.base) };
+        let resumed = if self.resumed > 0 {
+            format!(", {} already uploaded by an earlier attempt", self.resumed)
+        } else {
+            String::new()
+        };
+        format!(
+            "Catalog version {} is live ({kind}): {} of {} documents changed; {} keys written, {} bytes{resumed}, {:.1}s.",
+            self.version,
+            self.changed,
+            self.documents,
+            self.keys_written,
+            self.bytes_written,
+            self.seconds()
+        )
+    }
+}
+
+/// The merchant CLI's record of a version: who holds each document and its hash, and
+/// the card ordinals (so the next publish keeps them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    pub version: String,
+    pub base: String,
+    /// Product handles by card ordinal ("" for an unused ordinal).
+    pub ordinals: Vec<String>,
+    /// `kind:name` → (the version whose key holds it, its content hash).
+    pub docs: BTreeMap<String, (String, String)>,
+}
+
+impl Manifest {
+    /// Every KV key the version reads: its root, its manifest parts, and each document's.
+    fn keys(&self, parts: u32) -> impl Iterator<Item = String> + '_ {
+        let own = std::iter::once(root_key(&self.version))
+            .chain((0..parts).map(|n| manifest_key(&self.version, n)));
+        own.chain(self.docs.iter().map(|(id, (owner, _))| format!("catalog:{owner}:{id}")))
+    }
+
+    /// The manifest as KV values, split into parts under the value size limit.
+    fn parts(&self) -> Result<Vec<String>, String> {
+        let json = serde_json::to_string(self).map_err(|e| format!("encoding the manifest: {e}"))?;
+        let mut parts = Vec::new();
+        let mut rest = json.as_str();
+        while !rest.is_empty() {
+            let mut cut = rest.len().min(MANIFEST_PART_BYTES);
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let (part, tail) = rest.split_at(cut);
+            parts.push(part.to_string());
+            rest = tail;
+        }
+        if parts.len() > MAX_MANIFEST_PARTS as usize {
+            return Err(format!(
+                "the manifest needs {} parts, more than the {MAX_MANIFEST_PARTS} a version may have",
+                parts.len()
+            ));
+        }
+        Ok(parts)
+    }
+}
+
 #[derive(serde::Serialize)]
 struct Entry<'a> {
     key: &'a str,
@@ -40,16 +195,22 @@ struct Entry<'a> {
 fn write_entries(entries: &[(String, String)], out: &Path) -> Result<u64, String> {
     let list: Vec<Entry> = entries.iter().map(|(key, value)| Entry { key, value }).collect();
     let json = serde_json::to_vec(&list).map_err(|e| format!("encoding the bulk file: {e}"))?;
+    write_file(out, &json)?;
+    Ok(entries.iter().map(|(_, v)| v.len() as u64).sum())
+}
+
+fn write_file(out: &Path, bytes: &[u8]) -> Result<(), String> {
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
     }
-    std::fs::write(out, &json).map_err(|e| format!("writing {}: {e}", out.display()))?;
-    Ok(json.len() as u64)
+    std::fs::write(out, bytes).map_err(|e| format!("writing {}: {e}", out.display()))
 }
 
-/// The whole version as one bulk file (what `catalog build --out` writes).
+/// The whole version as one bulk file (what `catalog build --out` writes); its size.
 pub fn write_bulk_file(built: &BuiltCatalog, out: &Path) -> Result<u64, String> {
-    write_entries(&built.entries, out)
+    let entries = built.entries();
+    write_entries(&entries, out)?;
+    std::fs::metadata(out).map(|m| m.len()).map_err(|e| format!("reading {}: {e}", out.display()))
 }
 
 fn wrangler_command(target: &Target, args: &[&str]) -> Command {
@@ -89,44 +250,238 @@ fn wrangler(target: &Target, args: &[&str]) -> Result<String, String> {
     }
 }
 
-fn get_text(target: &Target, key: &str) -> Option<String> {
-    let output = wrangler_command(target, &["kv", "key", "get", key, "--text"]).output().ok()?;
-    let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    // wrangler prints "Value not found" for a missing key.
-    (output.status.success() && !text.is_empty() && text != "Value not found").then_some(text)
+/// A scratch folder for bulk files, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(what: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!(
+            "storefront-{what}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The first JSON value in wrangler's output (it may print more after it).
+fn first_json(stdout: &str) -> Result<Value, String> {
+    let start = stdout.find(['{', '[']).ok_or("wrangler printed no JSON")?;
+    let mut values = serde_json::Deserializer::from_str(&stdout[start..]).into_iter::<Value>();
+    match values.next() {
+        Some(Ok(value)) => Ok(value),
+        Some(Err(e)) => Err(format!("reading wrangler's JSON: {e}")),
+        None => Err("wrangler printed no JSON".into()),
+    }
+}
+
+/// Reads several keys in one call; a missing key maps to `None`.
+fn get_many(
+    target: &Target,
+    scratch: &Scratch,
+    keys: &[String],
+) -> Result<HashMap<String, Option<String>>, String> {
+    let file = scratch.file("get.json");
+    write_file(&file, &serde_json::to_vec(keys).map_err(|e| e.to_string())?)?;
+    let stdout = wrangler(target, &["kv", "bulk", "get", &file.to_string_lossy()])?;
+    let Value::Object(map) = first_json(&stdout)? else {
+        return Err("wrangler kv bulk get did not print an object".into());
+    };
+    Ok(map
+        .into_iter()
+        .map(|(key, entry)| {
+            let value = entry.get("value").and_then(Value::as_str).map(str::to_string);
+            (key, value)
+        })
+        .collect())
+}
+
+/// Every key under `prefix`.
+fn list_keys(target: &Target, prefix: &str) -> Result<Vec<String>, String> {
+    let stdout = wrangler(target, &["kv", "key", "list", "--prefix", prefix])?;
+    let Value::Array(list) = first_json(&stdout)? else {
+        return Err("wrangler kv key list did not print a list".into());
+    };
+    Ok(list.iter().filter_map(|k| k.get("name").and_then(Value::as_str)).map(str::to_string).collect())
+}
+
+/// What is live: the pointer and the history.
+struct Live {
+    current: Option<String>,
+    history: Vec<PublishedVersion>,
+}
+
+impl Live {
+    fn read(target: &Target, scratch: &Scratch) -> Result<Live, String> {
+        let mut got = get_many(target, scratch, &[CURRENT_VERSION_KEY.to_string(), HISTORY_KEY.to_string()])?;
+        let current = got
+            .remove(CURRENT_VERSION_KEY)
+            .flatten()
+            .map(|v| v.trim().to_string())
+            .filter(|v| shared::keys::is_version_id(v));
+        let history = match got.remove(HISTORY_KEY).flatten() {
+            Some(json) => serde_json::from_str(&json).map_err(|e| {
+                format!("the publish history in KV is unreadable ({e}); fix or delete `{HISTORY_KEY}`")
+            })?,
+            None => Vec::new(),
+        };
+        Ok(Live { current, history })
+    }
+
+    fn entry(&self, version: &str) -> Option<&PublishedVersion> {
+        self.history.iter().find(|v| v.version == version)
+    }
+}
+
+/// The manifests of `versions` (those that have one), read in one call.
+fn read_manifests(
+    target: &Target,
+    scratch: &Scratch,
+    versions: &[&str],
+) -> Result<HashMap<String, (Manifest, u32)>, String> {
+    let mut keys = Vec::new();
+    for version in versions {
+        keys.extend((0..MAX_MANIFEST_PARTS).map(|n| manifest_key(version, n)));
+    }
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut got = get_many(target, scratch, &keys)?;
+    let mut manifests = HashMap::new();
+    for version in versions {
+        let mut json = String::new();
+        let mut parts = 0;
+        while let Some(Some(part)) = got.remove(&manifest_key(version, parts)) {
+            json.push_str(&part);
+            parts += 1;
+        }
+        if parts == 0 {
+            continue;
+        }
+        match serde_json::from_str::<Manifest>(&json) {
+            Ok(manifest) if manifest.version == *version => {
+                manifests.insert(version.to_string(), (manifest, parts));
+            }
+            _ => eprintln!(
+                "warning: the manifest of version {version} is unreadable; it is treated as missing"
+            ),
+        }
+    }
+    Ok(manifests)
 }
 
 /// The version shoppers currently see, if any.
 pub fn live_version(target: &Target) -> Option<String> {
-    get_text(target, CURRENT_VERSION_KEY)
-        .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+    Live::read(target, &Scratch::new("read")).ok()?.current
 }
 
 /// Every version published, oldest first.
 pub fn history(target: &Target) -> Vec<PublishedVersion> {
-    get_text(target, HISTORY_KEY).and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default()
+    Live::read(target, &Scratch::new("read")).map(|live| live.history).unwrap_or_default()
 }
 
-fn progress(done: usize, total: usize, started: Instant) {
-    let width = 30;
-    let filled = (done * width).checked_div(total).unwrap_or(width);
-    let percent = (done * 100).checked_div(total).unwrap_or(100);
-    let bar: String = "#".repeat(filled) + &" ".repeat(width - filled);
-    eprint!(
-        "\r  uploading [{bar}] {percent:>3}% {done}/{total} keys, {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
-    let _ = std::io::stderr().flush();
+/// What a publish writes, decided before anything is written.
+struct Plan {
+    /// Document keys and values to upload.
+    documents: Vec<(String, String)>,
+    root: VersionRoot,
+    manifest: Manifest,
+    changed: usize,
+}
+
+/// Compares the built version with the live one (`live`) and its base (`base`), both
+/// with manifests; without them, or when asked, the plan is a full publish.
+fn plan(built: &BuiltCatalog, live: Option<&Manifest>, base: Option<&Manifest>, full: bool) -> Plan {
+    let version = &built.version;
+    let incremental = live.zip(base).filter(|_| !full);
+    if let Some((live, base)) = incremental {
+        let mut documents = Vec::new();
+        let mut docs = BTreeMap::new();
+        let mut overrides = HashMap::new();
+        let mut changed = 0;
+        for d in &built.documents {
+            let id = d.id();
+            let owner = if base.docs.get(&id).is_some_and(|(_, hash)| *hash == d.hash) {
+                base.version.clone()
+            } else if let Some((owner, _)) = live.docs.get(&id).filter(|(_, hash)| *hash == d.hash) {
+                owner.clone()
+            } else {
+                changed += 1;
+                documents.push((doc_key(version, d.kind, &d.name), d.json.clone()));
+                version.clone()
+            };
+            if owner != base.version {
+                overrides.insert(id.clone(), Some(owner.clone()));
+            }
+            docs.insert(id, (owner, d.hash.clone()));
+        }
+        for id in base.docs.keys() {
+            if !docs.contains_key(id) {
+                overrides.insert(id.clone(), None);
+            }
+        }
+        if overrides.len() <= MAX_OVERRIDES {
+            return Plan {
+                documents,
+                root: VersionRoot { base: base.version.clone(), overrides },
+                manifest: Manifest {
+                    version: version.clone(),
+                    base: base.version.clone(),
+                    ordinals: built.ordinals.clone(),
+                    docs,
+                },
+                changed,
+            };
+        }
+    }
+    let documents: Vec<(String, String)> =
+        built.documents.iter().map(|d| (doc_key(version, d.kind, &d.name), d.json.clone())).collect();
+    Plan {
+        changed: documents.len(),
+        documents,
+        root: VersionRoot::full(version),
+        manifest: Manifest {
+            version: version.clone(),
+            base: version.clone(),
+            ordinals: built.ordinals.clone(),
+            docs: built.documents.iter().map(|d| (d.id(), (version.clone(), d.hash.clone()))).collect(),
+        },
+    }
+}
+
+fn bar(total: usize, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total as u64);
+    let style = ProgressStyle::with_template(&format!(
+        "  {what} [{{bar:30}}] {{percent:>3}}% {{pos}}/{{len}} keys, {{elapsed}} (eta {{eta}})"
+    ))
+    .map(|s| s.progress_chars("#>-"))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
 }
 
 /// Splits entries into bulk calls under the key and byte limits.
-fn chunks(entries: &[(String, String)]) -> Vec<&[(String, String)]> {
+fn chunks(entries: &[(String, String)], max_keys: usize) -> Vec<&[(String, String)]> {
+    let max_keys = max_keys.clamp(1, CHUNK_KEYS);
     let mut out = Vec::new();
     let mut start = 0;
     let mut bytes = 0;
     for (i, (k, v)) in entries.iter().enumerate() {
         let size = k.len() + v.len() + 32;
-        if i > start && (i - start >= CHUNK_KEYS || bytes + size > CHUNK_BYTES) {
+        if i > start && (i - start >= max_keys || bytes + size > CHUNK_BYTES) {
             out.push(&entries[start..i]);
             start = i;
             bytes = 0;
@@ -139,73 +494,255 @@ fn chunks(entries: &[(String, String)]) -> Vec<&[(String, String)]> {
     out
 }
 
+/// Uploads entries in bulk calls, with a progress bar; the bytes of the values.
+fn upload(
+    target: &Target,
+    scratch: &Scratch,
+    entries: &[(String, String)],
+    options: &PublishOptions,
+) -> Result<u64, String> {
+    let progress = bar(entries.len(), "uploading");
+    let mut bytes = 0;
+    for (n, chunk) in chunks(entries, options.chunk_keys).into_iter().enumerate() {
+        if options.stop_after_chunks.is_some_and(|stop| n >= stop) {
+            progress.abandon();
+            return Err(format!("publish interrupted after {n} bulk uploads (as asked)"));
+        }
+        let file = scratch.file(&format!("chunk-{n}.json"));
+        bytes += write_entries(chunk, &file)?;
+        wrangler(target, &["kv", "bulk", "put", &file.to_string_lossy()])?;
+        let _ = std::fs::remove_file(&file);
+        progress.inc(chunk.len() as u64);
+    }
+    progress.finish_and_clear();
+    Ok(bytes)
+}
+
 fn now_seconds() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-pub fn publish(built: &BuiltCatalog, target: &Target) -> Result<(), String> {
-    if live_version(target).as_deref() == Some(built.version.as_str()) {
-        println!("Catalog version {} is already live; nothing to publish.", built.version);
-        return Ok(());
-    }
+fn elapsed_millis(started: Instant) -> u64 {
+    started.elapsed().as_millis().try_into().unwrap_or(u64::MAX)
+}
+
+/// The history and the pointer, in one call: the switch.
+fn switch(
+    target: &Target,
+    scratch: &Scratch,
+    mut history: Vec<PublishedVersion>,
+    entry: PublishedVersion,
+) -> Result<u64, String> {
+    let version = entry.version.clone();
+    history.retain(|v| v.version != version);
+    history.push(entry);
+    let history_json = serde_json::to_string(&history).map_err(|e| format!("encoding history: {e}"))?;
+    let entries = vec![(HISTORY_KEY.to_string(), history_json), (CURRENT_VERSION_KEY.to_string(), version)];
+    let file = scratch.file("switch.json");
+    let bytes = write_entries(&entries, &file)?;
+    wrangler(target, &["kv", "bulk", "put", &file.to_string_lossy()])?;
+    Ok(bytes)
+}
+
+/// Builds `catalog` and publishes what changed since the live version.
+pub fn publish(
+    catalog: &ValidCatalog,
+    target: &Target,
+    options: &PublishOptions,
+) -> Result<PublishReport, String> {
     let started = Instant::now();
-    let dir =
-        std::env::temp_dir().join(format!("storefront-publish-{}-{}", std::process::id(), built.version));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let scratch = Scratch::new("publish");
+    let live = Live::read(target, &scratch)?;
+    // The live version's manifest and its base's, to compare against.
+    let live_entry = live.current.as_deref().and_then(|v| live.entry(v));
+    let mut wanted: Vec<&str> = Vec::new();
+    if let Some(entry) = live_entry.filter(|_| !options.full) {
+        wanted.push(&entry.version);
+        if !entry.base.is_empty() && entry.base != entry.version {
+            wanted.push(&entry.base);
+        }
+    }
+    let manifests = read_manifests(target, &scratch, &wanted)?;
+    let live_manifest = live_entry.and_then(|e| manifests.get(&e.version)).map(|(m, _)| m);
+    let base_manifest = live_manifest.and_then(|m| manifests.get(&m.base)).map(|(m, _)| m);
+    let prior_ordinals = live_manifest.map(|m| m.ordinals.as_slice()).unwrap_or_default();
+    let built = crate::build::build(catalog, if options.full { &[] } else { prior_ordinals });
+    let mut report = PublishReport {
+        version: built.version.clone(),
+        documents: built.documents.len(),
+        ..PublishReport::default()
+    };
+    if live.current.as_deref() == Some(built.version.as_str()) {
+        report.already_live = true;
+        report.base = live_entry.map(|e| e.base.clone()).unwrap_or_default();
+        report.millis = elapsed_millis(started);
+        return Ok(report);
+    }
+    if let Some(entry) = live.entry(&built.version).filter(|e| !e.base.is_empty()) {
+        // Published before (and complete: history is written only at a switch).
+        let mut entry = entry.clone();
+        entry.published_at = now_seconds();
+        report.base = entry.base.clone();
+        report.bytes_written = switch(target, &scratch, live.history.clone(), entry)?;
+        report.keys_written = 2;
+        report.republished = true;
+        report.millis = elapsed_millis(started);
+        return Ok(report);
+    }
+
+    let plan = plan(&built, live_manifest, base_manifest, options.full);
+    report.base = plan.root.base.clone();
+    report.changed = plan.changed;
+    let parts = plan.manifest.parts()?;
+    let mut entries = plan.documents;
+    // A large upload may be the rerun of an interrupted one: skip what it wrote.
+    if chunks(&entries, options.chunk_keys).len() > 1 {
+        let present: HashSet<String> =
+            list_keys(target, &format!("catalog:{}:", built.version))?.into_iter().collect();
+        let before = entries.len();
+        entries.retain(|(key, _)| !present.contains(key));
+        report.resumed = before - entries.len();
+    }
+    entries.push((root_key(&built.version), serde_json::to_string(&plan.root).map_err(|e| e.to_string())?));
+    for (n, part) in parts.iter().enumerate() {
+        entries.push((manifest_key(&built.version, n as u32), part.clone()));
+    }
     println!(
-        "Publishing catalog version {} ({} products, {} keys)…",
+        "Publishing catalog version {} ({} products): {} of {} documents changed{}…",
         built.version,
         built.product_count,
-        built.entries.len()
+        report.changed,
+        report.documents,
+        if report.full() { ", full publish" } else { "" }
     );
-    let total = built.entries.len();
-    let mut done = 0;
-    progress(done, total, started);
-    let mut result = Ok(());
-    for (n, chunk) in chunks(&built.entries).into_iter().enumerate() {
-        let file = dir.join(format!("chunk-{n}.json"));
-        let path = file.to_string_lossy().into_owned();
-        result = write_entries(chunk, &file)
-            .and_then(|_| wrangler(target, &["kv", "bulk", "put", &path]).map(|_| ()));
-        let _ = std::fs::remove_file(&file);
-        if result.is_err() {
-            break;
-        }
-        done += chunk.len();
-        progress(done, total, started);
-    }
-    eprintln!();
-    let _ = std::fs::remove_dir_all(&dir);
-    result?;
-
-    let mut versions = history(target);
-    versions.retain(|v| v.version != built.version);
-    versions.push(PublishedVersion {
+    report.bytes_written = upload(target, &scratch, &entries, options)?;
+    report.keys_written = entries.len();
+    let entry = PublishedVersion {
         version: built.version.clone(),
         published_at: now_seconds(),
         products: built.product_count as u64,
-    });
-    let history_json = serde_json::to_string(&versions).map_err(|e| format!("encoding history: {e}"))?;
-    wrangler(target, &["kv", "key", "put", HISTORY_KEY, &history_json])?;
-    // The switch: one write.
-    wrangler(target, &["kv", "key", "put", CURRENT_VERSION_KEY, &built.version])?;
-    println!("Catalog version {} is now live ({:.1}s).", built.version, started.elapsed().as_secs_f64());
-    Ok(())
+        base: plan.root.base.clone(),
+    };
+    report.bytes_written += switch(target, &scratch, live.history, entry)?;
+    report.keys_written += 2;
+    report.millis = elapsed_millis(started);
+    Ok(report)
 }
 
 /// Makes the version published before the current one current again.
 pub fn rollback(target: &Target) -> Result<String, String> {
-    let current = live_version(target).ok_or("no catalog is published, so there is nothing to roll back")?;
-    let versions = history(target);
-    let at = versions.iter().position(|v| v.version == current).ok_or_else(|| {
+    let live = Live::read(target, &Scratch::new("rollback"))?;
+    let current = live.current.ok_or("no catalog is published, so there is nothing to roll back")?;
+    let at = live.history.iter().position(|v| v.version == current).ok_or_else(|| {
         format!("the live version {current} is not in the publish history; publish again to repair it")
     })?;
-    let previous = at.checked_sub(1).map(|i| versions[i].version.clone()).ok_or_else(|| {
-        format!("version {current} is the first one published; there is no earlier version")
-    })?;
+    let previous =
+        at.checked_sub(1).and_then(|i| live.history.get(i)).map(|v| v.version.clone()).ok_or_else(|| {
+            format!("version {current} is the first one published; there is no earlier version")
+        })?;
     wrangler(target, &["kv", "key", "put", CURRENT_VERSION_KEY, &previous])?;
     println!("Rolled back from {current} to {previous}.");
     Ok(previous)
+}
+
+/// What a prune removed (or, in a dry run, would remove).
+#[derive(Clone, Debug, Default)]
+pub struct PruneReport {
+    /// Versions kept, oldest first.
+    pub kept: Vec<String>,
+    /// Versions dropped from the history.
+    pub dropped: Vec<String>,
+    /// Keys deleted (or to delete), sorted.
+    pub keys: Vec<String>,
+    pub dry_run: bool,
+    pub millis: u64,
+}
+
+impl PruneReport {
+    pub fn summary(&self) -> String {
+        let verb = if self.dry_run { "would delete" } else { "deleted" };
+        format!(
+            "Kept {} versions ({}); {verb} {} keys of {} older versions and interrupted publishes ({:.1}s).",
+            self.kept.len(),
+            self.kept.join(", "),
+            self.keys.len(),
+            self.dropped.len(),
+            self.millis as f64 / 1000.0
+        )
+    }
+}
+
+/// The versions a prune keeps: the last `keep` published, the live one and the one a
+/// rollback from it would go to.
+fn kept_versions(history: &[PublishedVersion], current: &str, keep: usize) -> Vec<String> {
+    let at = history.iter().position(|v| v.version == current);
+    history
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| {
+            *i + keep >= history.len() || v.version == current || at.is_some_and(|at| at == i + 1)
+        })
+        .map(|(_, v)| v.version.clone())
+        .collect()
+}
+
+/// Deletes every catalog key that no kept version reads (`keep` ≥ 1).
+pub fn prune(target: &Target, keep: usize, dry_run: bool) -> Result<PruneReport, String> {
+    if keep == 0 {
+        return Err("--keep must be at least 1 (the live version is always kept)".into());
+    }
+    let started = Instant::now();
+    let scratch = Scratch::new("prune");
+    let live = Live::read(target, &scratch)?;
+    let current = live.current.clone().ok_or("no catalog is published, so there is nothing to prune")?;
+    let kept = kept_versions(&live.history, &current, keep);
+    let mut kept_all = kept.clone();
+    if !kept_all.contains(&current) {
+        kept_all.push(current.clone());
+    }
+    let refs: Vec<&str> = kept_all.iter().map(String::as_str).collect();
+    let manifests = read_manifests(target, &scratch, &refs)?;
+    let mut reachable: HashSet<String> = HashSet::new();
+    // Versions published before manifests: everything under their prefix is kept.
+    let mut whole: HashSet<&str> = HashSet::new();
+    for version in &kept_all {
+        match manifests.get(version) {
+            Some((manifest, parts)) => reachable.extend(manifest.keys(*parts)),
+            None => {
+                whole.insert(version);
+            }
+        }
+    }
+    let mut doomed: Vec<String> = list_keys(target, "catalog:")?
+        .into_iter()
+        .filter(|key| match version_of_key(key) {
+            Some(version) => !whole.contains(version) && !reachable.contains(key),
+            None => false,
+        })
+        .collect();
+    doomed.sort();
+    let dropped: Vec<String> =
+        live.history.iter().filter(|v| !kept_all.contains(&v.version)).map(|v| v.version.clone()).collect();
+    let mut report = PruneReport { kept: kept_all.clone(), dropped, keys: doomed, dry_run, millis: 0 };
+    if !dry_run {
+        // History first: once a version leaves it, nothing can roll back to it.
+        if !report.dropped.is_empty() {
+            let history: Vec<PublishedVersion> =
+                live.history.iter().filter(|v| kept_all.contains(&v.version)).cloned().collect();
+            let json = serde_json::to_string(&history).map_err(|e| format!("encoding history: {e}"))?;
+            wrangler(target, &["kv", "key", "put", HISTORY_KEY, &json])?;
+        }
+        let progress = bar(report.keys.len(), "deleting");
+        for (n, chunk) in report.keys.chunks(CHUNK_KEYS).enumerate() {
+            let file = scratch.file(&format!("delete-{n}.json"));
+            write_file(&file, &serde_json::to_vec(chunk).map_err(|e| e.to_string())?)?;
+            wrangler(target, &["kv", "bulk", "delete", "--force", &file.to_string_lossy()])?;
+            progress.inc(chunk.len() as u64);
+        }
+        progress.finish_and_clear();
+    }
+    report.millis = elapsed_millis(started);
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -216,16 +753,113 @@ mod tests {
     fn chunks_respect_the_key_limit() {
         let entries: Vec<(String, String)> =
             (0..25_001).map(|i| (format!("k{i}"), "v".to_string())).collect();
-        let sizes: Vec<usize> = chunks(&entries).iter().map(|c| c.len()).collect();
+        let sizes: Vec<usize> = chunks(&entries, CHUNK_KEYS).iter().map(|c| c.len()).collect();
         assert_eq!(sizes, vec![10_000, 10_000, 5_001]);
-        assert!(chunks(&[]).is_empty());
+        assert!(chunks(&[], CHUNK_KEYS).is_empty());
+        let sizes: Vec<usize> = chunks(&entries[..7], 3).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![3, 3, 1]);
     }
 
     #[test]
     fn chunks_respect_the_byte_limit() {
         let big = "x".repeat(20 * 1024 * 1024);
         let entries: Vec<(String, String)> = (0..5).map(|i| (format!("k{i}"), big.clone())).collect();
-        let sizes: Vec<usize> = chunks(&entries).iter().map(|c| c.len()).collect();
+        let sizes: Vec<usize> = chunks(&entries, CHUNK_KEYS).iter().map(|c| c.len()).collect();
         assert_eq!(sizes, vec![2, 2, 1]);
+    }
+
+    fn history(versions: &[&str]) -> Vec<PublishedVersion> {
+        versions
+            .iter()
+            .map(|v| PublishedVersion {
+                version: v.to_string(),
+                published_at: 0,
+                products: 0,
+                base: v.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn prune_keeps_the_last_versions_the_live_one_and_its_rollback_target() {
+        let h = history(&["a", "b", "c", "d"]);
+        assert_eq!(kept_versions(&h, "d", 1), ["c", "d"]);
+        assert_eq!(kept_versions(&h, "d", 3), ["b", "c", "d"]);
+        // Rolled back to b: b and its own rollback target a stay, with the newest.
+        assert_eq!(kept_versions(&h, "b", 1), ["a", "b", "d"]);
+        assert_eq!(kept_versions(&h, "a", 1), ["a", "d"]);
+    }
+
+    fn built(version: &str, docs: &[(&str, &str)]) -> BuiltCatalog {
+        BuiltCatalog {
+            version: version.into(),
+            documents: docs
+                .iter()
+                .map(|(name, json)| crate::build::Document {
+                    kind: DocKind::Product,
+                    name: name.to_string(),
+                    json: json.to_string(),
+                    hash: shared::hash::Fnv64::new().write(json.as_bytes()).hex(),
+                })
+                .collect(),
+            ordinals: Vec::new(),
+            product_count: docs.len(),
+            category_count: 0,
+        }
+    }
+
+    #[test]
+    fn a_publish_uploads_only_what_changed_and_inherits_the_rest() {
+        let v1 = built("v1", &[("a", "1"), ("b", "1"), ("c", "1")]);
+        let first = plan(&v1, None, None, false);
+        assert_eq!((first.changed, first.root.clone()), (3, VersionRoot::full("v1")));
+        // v2 changes a and removes c.
+        let v2 = built("v2", &[("a", "2"), ("b", "1")]);
+        let second = plan(&v2, Some(&first.manifest), Some(&first.manifest), false);
+        assert_eq!(second.changed, 1);
+        assert_eq!(second.documents, vec![("catalog:v2:product:a".to_string(), "2".to_string())]);
+        assert_eq!(second.root.base, "v1");
+        assert_eq!(second.root.key_of(DocKind::Product, "a").as_deref(), Some("catalog:v2:product:a"));
+        assert_eq!(second.root.key_of(DocKind::Product, "b").as_deref(), Some("catalog:v1:product:b"));
+        assert_eq!(second.root.key_of(DocKind::Product, "c"), None);
+        // v3 changes b; a keeps v2's key, and c stays removed.
+        let v3 = built("v3", &[("a", "2"), ("b", "3")]);
+        let third = plan(&v3, Some(&second.manifest), Some(&first.manifest), false);
+        assert_eq!(third.changed, 1);
+        assert_eq!(third.root.key_of(DocKind::Product, "a").as_deref(), Some("catalog:v2:product:a"));
+        assert_eq!(third.root.key_of(DocKind::Product, "b").as_deref(), Some("catalog:v3:product:b"));
+        assert_eq!(third.root.key_of(DocKind::Product, "c"), None);
+        // Back to v1's content for a: read from the base again, no override.
+        let v4 = built("v4", &[("a", "1"), ("b", "3")]);
+        let fourth = plan(&v4, Some(&third.manifest), Some(&first.manifest), false);
+        assert_eq!(fourth.changed, 0);
+        assert_eq!(fourth.root.key_of(DocKind::Product, "a").as_deref(), Some("catalog:v1:product:a"));
+        // Asked for a full publish: everything uploaded under the new version.
+        let full = plan(&v4, Some(&third.manifest), Some(&first.manifest), true);
+        assert_eq!((full.changed, full.root), (2, VersionRoot::full("v4")));
+    }
+
+    #[test]
+    fn too_many_differences_from_the_base_make_a_full_publish() {
+        let names: Vec<String> = (0..=MAX_OVERRIDES).map(|i| format!("p{i}")).collect();
+        let old: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "old")).collect();
+        let new: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "new")).collect();
+        let first = plan(&built("v1", &old), None, None, false);
+        let second = plan(&built("v2", &new), Some(&first.manifest), Some(&first.manifest), false);
+        assert_eq!(second.root, VersionRoot::full("v2"));
+        assert_eq!(second.changed, names.len());
+    }
+
+    #[test]
+    fn manifests_split_into_parts_that_join_back() {
+        let mut manifest = Manifest { version: "v2".into(), base: "v1".into(), ..Manifest::default() };
+        for i in 0..200_000 {
+            manifest.docs.insert(format!("product:p-é-{i}"), ("v1".into(), format!("{i:016x}")));
+        }
+        let parts = manifest.parts().unwrap();
+        assert!(parts.len() > 1, "{} parts", parts.len());
+        assert!(parts.iter().all(|p| p.len() <= MANIFEST_PART_BYTES));
+        let joined: Manifest = serde_json::from_str(&parts.concat()).unwrap();
+        assert_eq!(joined, manifest);
     }
 }

@@ -21,9 +21,8 @@ impl SampleCatalog {
         kind: shared::keys::DocKind,
         name: &str,
     ) -> Option<T> {
-        let key = shared::keys::doc_key(&self.built.version, kind, name);
-        let (_, json) = self.built.entries.iter().find(|(k, _)| *k == key)?;
-        serde_json::from_str(json).ok()
+        let document = self.built.document(kind, name)?;
+        serde_json::from_str(&document.json).ok()
     }
 
     pub fn product(&self, handle: &str) -> shared::Product {

@@ -59,14 +59,26 @@ fn quiet_wrangler(command: &mut Command) -> &mut Command {
 
 /// Builds and publishes a catalog folder into local KV under `state`; returns its version.
 pub fn publish_catalog(dir: &Path, state: &Path) -> String {
+    publish_catalog_with(dir, state, &storefront_cli::publish::PublishOptions::default())
+        .unwrap_or_else(|e| panic!("publishing {}: {e}", dir.display()))
+        .version
+}
+
+/// The local publish target for a state directory.
+pub fn local_target(state: &Path) -> storefront_cli::publish::Target {
+    storefront_cli::publish::Target::Local { project: project_root(), persist_to: Some(state.to_path_buf()) }
+}
+
+/// Publishes a catalog folder into local KV under `state` with `options`; what it did.
+pub fn publish_catalog_with(
+    dir: &Path,
+    state: &Path,
+    options: &storefront_cli::publish::PublishOptions,
+) -> Result<storefront_cli::publish::PublishReport, String> {
     let root = project_root();
-    let built = storefront_cli::load_and_build(dir, &root.join("public"))
+    let valid = storefront_cli::load_and_validate(dir, &root.join("public"))
         .unwrap_or_else(|problems| panic!("catalog {} is invalid: {:?}", dir.display(), problems.0));
-    let target =
-        storefront_cli::publish::Target::Local { project: root, persist_to: Some(state.to_path_buf()) };
-    storefront_cli::publish::publish(&built, &target)
-        .unwrap_or_else(|e| panic!("publishing {}: {e}", dir.display()));
-    built.version
+    storefront_cli::publish::publish(&valid, &local_target(state), options)
 }
 
 /// Publishes the sample catalog (`catalog/`) into local KV under `state`.
@@ -76,11 +88,7 @@ pub fn publish_sample_catalog(state: &Path) -> String {
 
 /// Rolls the local catalog under `state` back; returns the version now current.
 pub fn rollback_catalog(state: &Path) -> Result<String, String> {
-    let target = storefront_cli::publish::Target::Local {
-        project: project_root(),
-        persist_to: Some(state.to_path_buf()),
-    };
-    storefront_cli::publish::rollback(&target)
+    storefront_cli::publish::rollback(&local_target(state))
 }
 
 /// Copies a folder tree (catalog fixtures).

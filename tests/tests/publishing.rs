@@ -1,7 +1,8 @@
-//! Publishing and caching against a real `wrangler dev`: a publish switches versions
-//! atomically under load, rollback restores the previous version, ETags give 304s,
-//! repeated requests hit the page cache, and a page's KV cost does not grow with the
-//! catalog.
+//! Publishing and caching against a real `wrangler dev`: an incremental publish
+//! switches versions atomically under load, rollback restores the previous version, an
+//! interrupted publish changes nothing until it is run again, prune keeps every page of
+//! the versions it keeps, ETags give 304s, repeated requests hit the page cache, and a
+//! page's KV cost does not grow with the catalog.
 
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
@@ -11,10 +12,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use storefront_cli::publish::{prune, PublishOptions};
 use storefront_tests::html::{element_containing, text};
 use storefront_tests::{
-    copy_dir, nonces_in, project_root, publish_catalog, publish_sample_catalog, rollback_catalog,
-    without_nonces, Reply, Shop, ShopOptions, Shopper, TempDir,
+    copy_dir, local_target, nonces_in, project_root, publish_catalog, publish_catalog_with,
+    publish_sample_catalog, rollback_catalog, without_nonces, Reply, Shop, ShopOptions, Shopper, TempDir,
 };
 
 fn main() {
@@ -25,6 +27,8 @@ fn main() {
         a_matching_etag_gets_304_without_reading_documents,
         a_second_identical_request_is_a_page_cache_hit,
         publishing_switches_atomically_and_rollback_restores,
+        an_interrupted_publish_changes_nothing_until_it_is_rerun,
+        prune_keeps_every_page_of_the_kept_versions,
         page_reads_do_not_grow_with_the_catalog
     ];
     libtest_mimic::run(&args, trials).exit();
@@ -162,8 +166,13 @@ fn publishing_switches_atomically_and_rollback_restores() {
 
     std::thread::sleep(Duration::from_millis(500));
     let published_at = Instant::now();
-    let v2 = publish_catalog(v2_dir.path(), state.path());
+    let report = publish_catalog_with(v2_dir.path(), state.path(), &PublishOptions::default()).unwrap();
+    let v2 = report.version.clone();
     assert_eq!(v2, v2_expected);
+    // Incremental: only what the new tagline and title touch is uploaded.
+    assert_eq!(report.base, v1, "v2 inherits v1's unchanged documents: {report:?}");
+    assert!(report.changed > 0 && report.changed * 4 < report.documents, "{report:?}");
+    assert_eq!(report.keys_written, report.changed + 4, "documents, root, manifest, history, pointer");
     let published = Instant::now();
     // Wait for the switch to show (each isolate re-reads the pointer within 5 s).
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -204,6 +213,126 @@ fn publishing_switches_atomically_and_rollback_restores() {
         std::thread::sleep(Duration::from_millis(250));
     }
     // Nothing older than v1: a second rollback is refused with a reason.
+    let refused = rollback_catalog(state.path()).unwrap_err();
+    assert!(refused.contains("no earlier version"), "{refused}");
+}
+
+/// Copies the sample catalog with one product's prices raised by `cents`.
+fn with_price_change(dir: &Path, from: &Path, product: &str, cents: i64) {
+    copy_dir(from, dir);
+    let file = dir.join(format!("products/{product}.toml"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let changed: Vec<String> = text
+        .lines()
+        .map(|line| match line.strip_prefix("price = ").and_then(|p| p.trim().parse::<i64>().ok()) {
+            Some(price) => format!("price = {}", price + cents),
+            None => line.to_string(),
+        })
+        .collect();
+    assert_ne!(changed.join("\n"), text.trim_end(), "{product} has prices");
+    std::fs::write(&file, changed.join("\n") + "\n").unwrap();
+}
+
+/// Waits until `path` is served by `version`.
+fn wait_for_version(shopper: &mut Shopper, path: &str, version: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if shopper.get(path).page_version().as_deref() == Some(version) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{path} not served by {version} within 30 s");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Every page the sitemaps list (and the home page) answers 200 from `version`; how
+/// many pages that is.
+fn crawl(shop: &Shop, version: &str) -> usize {
+    let mut shopper = Shopper::new(shop);
+    let index = shopper.get("/sitemap.xml");
+    assert_eq!(index.status, 200, "sitemap index");
+    let locs = |body: &str| -> Vec<String> {
+        body.split("<loc>").skip(1).filter_map(|s| s.split("</loc>").next()).map(str::to_string).collect()
+    };
+    let mut pages = 0;
+    for shard in locs(&index.body) {
+        let path = shard.strip_prefix(&shop.base).expect("absolute sitemap URLs").to_string();
+        let reply = shopper.get(&path);
+        assert_eq!(reply.status, 200, "{path}");
+        for page in locs(&reply.body) {
+            let path = page.strip_prefix(&shop.base).expect("absolute URLs").to_string();
+            let reply = shopper.get(&path);
+            assert_eq!(reply.status, 200, "{path} of version {version}");
+            assert_eq!(reply.page_version().as_deref(), Some(version), "{path}");
+            pages += 1;
+        }
+    }
+    assert!(pages > 20, "the sitemaps list the catalog ({pages} pages)");
+    pages
+}
+
+fn an_interrupted_publish_changes_nothing_until_it_is_rerun() {
+    let state = TempDir::new("interrupted");
+    let v1 = publish_sample_catalog(state.path());
+    let shop = Shop::start(ShopOptions::on(state.path()));
+    let mut shopper = Shopper::new(&shop);
+    let v2_dir = TempDir::new("catalog-v2");
+    make_v2(v2_dir.path());
+    // Two keys per bulk call, and a crash after the first call.
+    let crash = PublishOptions { chunk_keys: 2, stop_after_chunks: Some(1), ..PublishOptions::default() };
+    let failed = publish_catalog_with(v2_dir.path(), state.path(), &crash).unwrap_err();
+    assert!(failed.contains("interrupted"), "{failed}");
+    // Nothing shoppers see has changed, even after the pointer's lifetime.
+    std::thread::sleep(Duration::from_millis(5_500));
+    let pen = shopper.get("/products/brass-pen");
+    assert_eq!(pen.page_version().as_deref(), Some(v1.as_str()));
+    assert!(!text(&pen.body).contains("Mark II"), "the interrupted version is not served");
+    // The same publish again skips what the first attempt uploaded, then switches.
+    let again = PublishOptions { chunk_keys: 2, ..PublishOptions::default() };
+    let report = publish_catalog_with(v2_dir.path(), state.path(), &again).unwrap();
+    assert_eq!(report.resumed, 2, "{report:?}");
+    assert_eq!(report.keys_written, report.changed - 2 + 4, "{report:?}");
+    wait_for_version(&mut shopper, "/products/brass-pen", &report.version);
+    assert!(text(&shopper.get("/products/brass-pen").body).contains("Mark II"));
+    crawl(&shop, &report.version);
+}
+
+fn prune_keeps_every_page_of_the_kept_versions() {
+    let state = TempDir::new("prune");
+    let v1 = publish_sample_catalog(state.path());
+    let v2_dir = TempDir::new("catalog-v2");
+    make_v2(v2_dir.path());
+    let v2 = publish_catalog(v2_dir.path(), state.path());
+    let v3_dir = TempDir::new("catalog-v3");
+    with_price_change(v3_dir.path(), v2_dir.path(), "alpaca-scarf", 100);
+    let v3 = publish_catalog(v3_dir.path(), state.path());
+    assert!(v1 != v2 && v2 != v3);
+    let target = local_target(state.path());
+
+    // Keep one: v3 (live) and v2 (its rollback target) stay; v1's own keys go.
+    let dry = prune(&target, 1, true).unwrap();
+    assert_eq!(dry.dropped, vec![v1.clone()], "{}", dry.summary());
+    assert!(dry.keys.contains(&format!("catalog:{v1}:root")), "{:?}", dry.keys);
+    assert!(dry.keys.contains(&format!("catalog:{v1}:site:main")), "v2 changed the tagline: {:?}", dry.keys);
+    assert!(
+        !dry.keys.contains(&format!("catalog:{v1}:page:about")),
+        "unchanged documents v2 and v3 inherit from v1 stay: {:?}",
+        dry.keys
+    );
+    assert!(dry.keys.iter().all(|k| k.starts_with(&format!("catalog:{v1}:"))), "{:?}", dry.keys);
+    // A dry run deletes nothing: the same list again.
+    let pruned = prune(&target, 1, false).unwrap();
+    assert_eq!(pruned.keys, dry.keys, "the dry run lists what prune deletes");
+    assert_eq!(prune(&target, 1, true).unwrap().keys, Vec::<String>::new(), "nothing left to prune");
+
+    let shop = Shop::start(ShopOptions::on(state.path()));
+    let v3_pages = crawl(&shop, &v3);
+    assert_eq!(rollback_catalog(state.path()).unwrap(), v2);
+    let mut shopper = Shopper::new(&shop);
+    wait_for_version(&mut shopper, "/", &v2);
+    let v2_pages = crawl(&shop, &v2);
+    assert_eq!(v2_pages, v3_pages);
+    // v1 left the history with its keys: nothing rolls back to it.
     let refused = rollback_catalog(state.path()).unwrap_err();
     assert!(refused.contains("no earlier version"), "{refused}");
 }

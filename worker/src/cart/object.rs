@@ -241,7 +241,7 @@ async fn refresh(cx: &ObjectContext<'_>, version: &str) {
         if stale.is_empty() {
             return Ok(());
         }
-        let catalog = CatalogReader::at_version(cx.env, cx.caller.timing(), version)?;
+        let catalog = CatalogReader::at_version(cx.env, cx.caller.timing(), version).await?;
         let items = stock_items_of(&stale, &catalog::load_products(&catalog, &stale).await?);
         let own = hold_name(cx.cart, state.checkout_seq);
         cx.remember(&Inventory::new(cx.env, cx.caller)?.availability(&items, &own).await?);

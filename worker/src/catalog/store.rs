@@ -1,8 +1,10 @@
 //! Reading the published catalog from Workers KV, through the in-isolate cache.
 //!
-//! Every catalog key carries its version (`catalog:{version}:product:{handle}`); one
-//! pointer key names the current version. A request resolves the pointer once and then
-//! reads only keys of that version, so a page never mixes two publishes. The pointer
+//! Every catalog key carries a version (`catalog:{version}:product:{handle}`); one
+//! pointer key names the current version. A request resolves the pointer once, then the
+//! version's root (which key holds each document: the base version's, or the one of the
+//! publish that last changed it — see `shared::keys::VersionRoot`), and reads only the
+//! keys that root names, so a page never mixes two publishes. The pointer
 //! lives in KV (see README, "Where the current version lives"); each isolate re-reads
 //! it at most every [`POINTER_TTL_MS`].
 //!
@@ -18,7 +20,7 @@ use crate::isolate_cache;
 use crate::timing::{now_ms, Timing};
 use futures_util::future::{select, Either};
 use serde::de::DeserializeOwned;
-use shared::keys::{doc_key, DocKind, CURRENT_VERSION_KEY, SINGLETON};
+use shared::keys::{root_key, DocKind, VersionRoot, CURRENT_VERSION_KEY, SINGLETON};
 use shared::listing::ListingIndex;
 use shared::search::SearchShard;
 use shared::settings::StoreSettings;
@@ -98,8 +100,37 @@ fn kv_timeout_ms(env: &Env) -> u64 {
 pub struct CatalogReader<'t> {
     kv: KvStore,
     version: String,
+    root: Arc<VersionRoot>,
     timing: &'t Timing,
     timeout_ms: u64,
+}
+
+/// A version's root, from memory or KV. A version published before roots existed has
+/// none: it holds all its documents itself.
+async fn load_root(
+    kv: &KvStore,
+    version: &str,
+    timing: &Timing,
+    timeout_ms: u64,
+) -> AppResult<Arc<VersionRoot>> {
+    let key = root_key(version);
+    if let Some(root) = isolate_cache::get::<VersionRoot>(&key) {
+        return Ok(root);
+    }
+    timing.lookup();
+    let started = now_ms();
+    let text = kv_read(timeout_ms, kv.get(&key).cache_ttl(DOC_CACHE_TTL_S).text()).await;
+    timing.add_kv(1, now_ms() - started);
+    let (root, bytes) = match text? {
+        Some(text) => (
+            serde_json::from_str(&text).map_err(|e| AppError::internal(&format!("decoding {key}"), e))?,
+            text.len(),
+        ),
+        None => (VersionRoot::full(version), 0),
+    };
+    let root = Arc::new(root);
+    isolate_cache::put(key, Arc::clone(&root), bytes.saturating_mul(2).saturating_add(64));
+    Ok(root)
 }
 
 impl<'t> CatalogReader<'t> {
@@ -147,14 +178,17 @@ impl<'t> CatalogReader<'t> {
                 }
             }
         };
-        Ok(CatalogReader { kv, version, timing, timeout_ms })
+        let root = load_root(&kv, &version, timing, timeout_ms).await?;
+        Ok(CatalogReader { kv, version, root, timing, timeout_ms })
     }
 
     /// A reader of one known version (a Durable Object reads the version the worker's
     /// request resolved, so both see the same catalog).
-    pub fn at_version(env: &Env, timing: &'t Timing, version: &str) -> AppResult<CatalogReader<'t>> {
+    pub async fn at_version(env: &Env, timing: &'t Timing, version: &str) -> AppResult<CatalogReader<'t>> {
         let kv = env.kv(bindings::CATALOG)?;
-        Ok(CatalogReader { kv, version: version.to_string(), timing, timeout_ms: kv_timeout_ms(env) })
+        let timeout_ms = kv_timeout_ms(env);
+        let root = load_root(&kv, version, timing, timeout_ms).await?;
+        Ok(CatalogReader { kv, version: version.to_string(), root, timing, timeout_ms })
     }
 
     pub fn version(&self) -> &str {
@@ -185,7 +219,9 @@ impl<'t> CatalogReader<'t> {
         name: &str,
     ) -> AppResult<Option<Arc<T>>> {
         self.timing.lookup();
-        let key = doc_key(&self.version, kind, name);
+        let Some(key) = self.root.key_of(kind, name) else {
+            return Ok(None);
+        };
         if let Some(value) = isolate_cache::get::<T>(&key) {
             self.timing.memory_hit();
             return Ok(Some(value));
@@ -252,7 +288,9 @@ impl<'t> CatalogReader<'t> {
         let mut found = HashMap::with_capacity(names.len());
         let mut missing: Vec<(String, String)> = Vec::new();
         for name in names {
-            let key = doc_key(&self.version, kind, name);
+            let Some(key) = self.root.key_of(kind, name) else {
+                continue;
+            };
             match isolate_cache::get::<T>(&key) {
                 Some(value) => {
                     self.timing.memory_hit();

@@ -79,7 +79,7 @@ struct Priced {
 }
 
 async fn price(cx: &ObjectContext<'_>, version: &str, state: CartState) -> AppResult<Priced> {
-    let catalog = CatalogReader::at_version(cx.env, cx.caller.timing(), version)?;
+    let catalog = CatalogReader::at_version(cx.env, cx.caller.timing(), version).await?;
     let (site, settings) = join(catalog.site(), catalog.settings()).await;
     let products = catalog::load_products(&catalog, &state.lines).await?;
     let review =
