@@ -23,8 +23,8 @@ use crate::validate::ValidCatalog;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use shared::keys::{
-    doc_key, manifest_key, root_key, version_of_key, DocKind, PublishedVersion, VersionRoot,
-    CURRENT_VERSION_KEY, HISTORY_KEY,
+    doc_key, manifest_key, root_key, version_of_key, PublishedVersion, VersionRoot, CURRENT_VERSION_KEY,
+    HISTORY_KEY,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -748,6 +748,7 @@ pub fn prune(target: &Target, keep: usize, dry_run: bool) -> Result<PruneReport,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::keys::DocKind;
 
     #[test]
     fn chunks_respect_the_key_limit() {
