@@ -53,7 +53,7 @@ lighthouse: build
 
 # BENCH_SCALE=sample skips the generated 1k and 100k catalogs.
 bench: build
-	STOREFRONT_PREBUILT=1 cargo run -q -p storefront-bench
+	STOREFRONT_PREBUILT=1 cargo run -q --profile fast -p storefront-bench
 
 clean:
 	rm -rf target worker/build public/pkg .wrangler test-artifacts

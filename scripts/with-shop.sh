@@ -9,7 +9,7 @@ export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false STOREFRONT_
 state=$(mktemp -d /tmp/storefront-shop-XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 inspector=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cargo run -q --release -p storefront-cli -- catalog publish "${CATALOG:-catalog}" --local --persist-to "$state" >&2
+cargo run -q --profile fast -p storefront-cli -- catalog publish "${CATALOG:-catalog}" --local --persist-to "$state" >&2
 setsid npx --no-install wrangler dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector" \
   --persist-to "$state" --var PAYMENT_PROVIDER:test --show-interactive-dev-session=false > "$state/wrangler.log" 2>&1 &
 pgid=$!

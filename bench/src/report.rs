@@ -17,6 +17,8 @@ const ADD_TO_CART_RATIO_BUDGET: f64 = 3.0;
 const COMPLETION_RATIO_BUDGET: f64 = 5.0;
 const HOT_SKU_HOLDS_BUDGET: f64 = 1_000.0;
 const BARE_CHECKOUT_P99_BUDGET_MS: f64 = 250.0;
+/// Seconds to publish a one-product price change to a 100k-product catalog (issue 28).
+const ONE_PRODUCT_PUBLISH_BUDGET_S: f64 = 10.0;
 /// Runtime CPU per request over the no-op JavaScript worker's, on the runtime alone with
 /// wrangler's inspector off, the shop logging as shipped.
 const PLATFORM_BUDGETS: [(&str, &str, f64); 7] = [
@@ -244,8 +246,61 @@ fn ratio_verdict(
     }
 }
 
+/// A one-product change published to the 100k catalog, against its budget.
+fn publishing_verdict(results: &BTreeMap<String, Value>) -> Verdict {
+    let name = "one-product change published to a 100k catalog".to_string();
+    let budget = format!("≤ {ONE_PRODUCT_PUBLISH_BUDGET_S} s, keys ∝ the change");
+    let one = results.get("publishing").map(|p| &p["100k"]["one_product"]).filter(|v| !v.is_null());
+    let Some(one) = one else {
+        return Verdict { name, budget, actual: "—".into(), met: None, note: String::new() };
+    };
+    let seconds = one["seconds"].as_f64().unwrap_or(f64::INFINITY);
+    Verdict {
+        name,
+        budget,
+        actual: format!(
+            "{seconds:.1} s, {} keys, {} bytes ({} of {} documents changed)",
+            one["keys_written"], one["bytes_written"], one["changed"], one["documents"]
+        ),
+        met: Some(seconds <= ONE_PRODUCT_PUBLISH_BUDGET_S && one["full"] == false),
+        note: String::new(),
+    }
+}
+
+/// The publishing table of SUMMARY.md.
+fn publishing_table(md: &mut String, results: &BTreeMap<String, Value>) {
+    let Some(publishing) = results.get("publishing").and_then(Value::as_object) else {
+        return;
+    };
+    let _ = writeln!(md, "\n## Publishing\n");
+    let _ = writeln!(
+        md,
+        "A full publish of each generated catalog (measured when its local state was made, kept in `target/bench/`) next to a one-product price change published on top of it now (then rolled back):\n"
+    );
+    let _ =
+        writeln!(md, "| catalog | publish | documents changed | keys written | bytes written | seconds |");
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|");
+    for (label, v) in publishing {
+        for (what, n) in [("full", &v["full"]["publish"]), ("one product", &v["one_product"])] {
+            if n.is_null() {
+                let _ = writeln!(md, "| {label} | {what} | — | — | — | — |");
+                continue;
+            }
+            let _ = writeln!(
+                md,
+                "| {label} | {what} | {} of {} | {} | {} | {:.1} |",
+                n["changed"],
+                n["documents"],
+                n["keys_written"],
+                n["bytes_written"],
+                n["seconds"].as_f64().unwrap_or(0.0)
+            );
+        }
+    }
+}
+
 fn verdicts_of(results: &BTreeMap<String, Value>, scenarios: &[Scenario]) -> Vec<Verdict> {
-    let mut out = Vec::new();
+    let mut out = vec![publishing_verdict(results)];
     let gzip = results["sizes"]["worker_wasm_gzip_bytes"].as_f64().unwrap_or(0.0);
     out.push(Verdict {
         name: "worker wasm, gzip".into(),
@@ -811,6 +866,7 @@ fn summary(results: &BTreeMap<String, Value>, scenarios: &[Scenario], verdicts: 
             );
         }
     }
+    publishing_table(&mut md, results);
     let _ = writeln!(md, "\n## Sizes\n");
     let sizes = &results["sizes"];
     let _ = writeln!(

@@ -26,8 +26,10 @@ pub const SITEMAP_SHARD_SIZE: usize = 10_000;
 pub struct Document {
     pub kind: DocKind,
     pub name: String,
-    pub json: String,
-    /// A hash of `json` (16 hex digits): what a publish compares to find what changed.
+    /// The document, when the build was asked to keep it (a publish keeps only the
+    /// documents it will upload).
+    pub json: Option<String>,
+    /// A hash of the JSON (16 hex digits): what a publish compares to find what changed.
     pub hash: String,
 }
 
@@ -53,12 +55,12 @@ pub struct BuiltCatalog {
 
 impl BuiltCatalog {
     /// Every KV key and value of the version as a full publish writes it (its documents
-    /// under its own version, and a root saying so).
+    /// under its own version, and a root saying so); the documents not kept are left out.
     pub fn entries(&self) -> Vec<(String, String)> {
         let mut entries: Vec<(String, String)> = self
             .documents
             .iter()
-            .map(|d| (doc_key(&self.version, d.kind, &d.name), d.json.clone()))
+            .filter_map(|d| Some((doc_key(&self.version, d.kind, &d.name), d.json.clone()?)))
             .collect();
         entries.push((root_key(&self.version), to_json(&VersionRoot::full(&self.version))));
         entries
@@ -119,6 +121,38 @@ fn ancestry<'a>(
     chain
 }
 
+/// Which documents a build keeps the JSON of, given a document's `kind:name` and hash.
+pub type Keep<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+/// Keeps every document.
+pub fn keep_all(_id: &str, _hash: &str) -> bool {
+    true
+}
+
+/// Collects a version's documents: serializes each into one reused buffer, hashes it,
+/// and keeps its JSON only when asked — a 100k catalog's 200k documents then cost their
+/// serialization, not 200 MB of strings.
+struct Collector<'k> {
+    buffer: Vec<u8>,
+    documents: Vec<Document>,
+    keep: Keep<'k>,
+}
+
+impl Collector<'_> {
+    fn add<T: serde::Serialize>(&mut self, kind: DocKind, name: String, value: &T) {
+        self.buffer.clear();
+        // Plain structs with string keys always serialize.
+        let _ = serde_json::to_writer(&mut self.buffer, value);
+        let hash = shared::hash::Fnv64::new().write(&self.buffer).hex();
+        let json = if (self.keep)(&doc_name(kind, &name), &hash) {
+            String::from_utf8(self.buffer.clone()).ok()
+        } else {
+            None
+        };
+        self.documents.push(Document { kind, name, json, hash });
+    }
+}
+
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     // Plain structs with string keys always serialize.
     serde_json::to_string(value).unwrap_or_default()
@@ -161,7 +195,8 @@ fn product_doc(p: &ValidProduct, breadcrumbs: Vec<MenuLink>) -> Product {
 
 /// Builds every document of the catalog. `prior_ordinals` is the live version's table of
 /// handles by card ordinal (empty for a first or full publish).
-pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String]) -> BuiltCatalog {
+/// `keep` says which documents' JSON to keep (see [`keep_all`]).
+pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String], keep: Keep) -> BuiltCatalog {
     let handles: Vec<&str> = catalog.products.iter().map(|p| p.handle.as_str()).collect();
     let (ordinal_of, ordinals) = assign_ordinals(&handles, prior_ordinals);
     let categories = &catalog.categories;
@@ -240,8 +275,11 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String]) -> BuiltCatalog 
         }
     };
 
-    let mut documents: Vec<(DocKind, String, String)> =
-        Vec::with_capacity(products.len() * 2 + categories.len() * 2 + 64);
+    let mut documents = Collector {
+        buffer: Vec::with_capacity(64 * 1024),
+        documents: Vec::with_capacity(products.len() * 2 + categories.len() * 2 + 64),
+        keep,
+    };
     for (i, node) in categories.iter().enumerate() {
         let mut ancestors: Vec<CategorySummary> = ancestry(categories, &category_index, &node.handle)
             .into_iter()
@@ -261,7 +299,7 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String]) -> BuiltCatalog 
             product_count: members[i].len() as u32,
             products: members[i].iter().take(PAGE_SIZE).filter_map(|p| card_at(*p).cloned()).collect(),
         };
-        documents.push((DocKind::Collection, node.handle.to_string(), to_json(&category)));
+        documents.add(DocKind::Collection, node.handle.to_string(), &category);
         let entries: Vec<ListingEntry> = members[i]
             .iter()
             .filter_map(|position| {
@@ -286,7 +324,7 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String]) -> BuiltCatalog 
                 })
             })
             .collect();
-        documents.push((DocKind::Listing, node.handle.to_string(), to_json(&build_listing_index(&entries))));
+        documents.add(DocKind::Listing, node.handle.to_string(), &build_listing_index(&entries));
     }
 
     // Home page: the merchant's picks, else top-level categories and the first products.
@@ -310,11 +348,11 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String]) -> BuiltCatalog 
             .filter_map(|h| position_of.get(h).and_then(|i| card_at(*i)).cloned())
             .collect()
     };
-    documents.push((
+    documents.add(
         DocKind::Home,
         SINGLETON.into(),
-        to_json(&HomeData { categories: home_categories, featured, product_count: products.len() as u32 }),
-    ));
+        &HomeData { categories: home_categories, featured, product_count: products.len() as u32 },
+    );
     let site = Site {
         store: StoreInfo {
             name: catalog.store_name.clone(),
@@ -324,10 +362,10 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String]) -> BuiltCatalog 
         header_menu: catalog.header_menu.clone(),
         footer_menu: catalog.footer_menu.clone(),
     };
-    documents.push((DocKind::Site, SINGLETON.into(), to_json(&site)));
-    documents.push((DocKind::Settings, SINGLETON.into(), to_json(&catalog.settings)));
+    documents.add(DocKind::Site, SINGLETON.into(), &site);
+    documents.add(DocKind::Settings, SINGLETON.into(), &catalog.settings);
     for page in &catalog.pages {
-        documents.push((DocKind::Page, page.handle.to_string(), to_json(page)));
+        documents.add(DocKind::Page, page.handle.to_string(), &page);
     }
 
     // Search: titles, SKUs, option values, vendor, category titles and descriptions.
@@ -351,7 +389,7 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String]) -> BuiltCatalog 
         search.add(card, &strip_tags(&product.description_html), weight::DESCRIPTION);
     }
     for (shard, index) in search.finish() {
-        documents.push((DocKind::Search, shard, to_json(&index)));
+        documents.add(DocKind::Search, shard, &index);
     }
 
     // Sitemaps: every product and collection, in shards. Products are sharded by card
@@ -364,7 +402,7 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String]) -> BuiltCatalog 
             continue;
         }
         let name = format!("products-{}", n + 1);
-        documents.push((DocKind::Sitemap, name.clone(), to_json(&SitemapShard { paths })));
+        documents.add(DocKind::Sitemap, name.clone(), &SitemapShard { paths });
         shards.push(name);
     }
     let mut other_paths = vec!["/".to_string()];
@@ -372,10 +410,10 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String]) -> BuiltCatalog 
     other_paths.extend(catalog.pages.iter().map(|p| format!("/pages/{}", p.handle)));
     for (n, chunk) in other_paths.chunks(SITEMAP_SHARD_SIZE).enumerate() {
         let name = format!("pages-{}", n + 1);
-        documents.push((DocKind::Sitemap, name.clone(), to_json(&SitemapShard { paths: chunk.to_vec() })));
+        documents.add(DocKind::Sitemap, name.clone(), &SitemapShard { paths: chunk.to_vec() });
         shards.push(name);
     }
-    documents.push((DocKind::Sitemap, SINGLETON.into(), to_json(&SitemapIndex { shards })));
+    documents.add(DocKind::Sitemap, SINGLETON.into(), &SitemapIndex { shards });
 
     // SKU → product handle, for cart links that name only variants.
     let mut sku_shards: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); SKU_SHARDS as usize];
@@ -386,25 +424,19 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String]) -> BuiltCatalog 
         }
     }
     for (shard, map) in sku_shards.iter().enumerate() {
-        documents.push((DocKind::Skus, shard.to_string(), to_json(map)));
+        documents.add(DocKind::Skus, shard.to_string(), &map);
     }
 
     for (position, card) in cards.iter().enumerate() {
         if let Some(card) = card {
-            documents.push((DocKind::Card, ordinal_of[position].to_string(), to_json(card)));
+            documents.add(DocKind::Card, ordinal_of[position].to_string(), &card);
         }
     }
     for product in &products {
-        documents.push((DocKind::Product, product.handle.to_string(), to_json(product)));
+        documents.add(DocKind::Product, product.handle.to_string(), &product);
     }
 
-    let documents: Vec<Document> = documents
-        .into_iter()
-        .map(|(kind, name, json)| {
-            let hash = shared::hash::Fnv64::new().write(json.as_bytes()).hex();
-            Document { kind, name, json, hash }
-        })
-        .collect();
+    let documents = documents.documents;
     let version = content_version(&documents);
     BuiltCatalog {
         version,

@@ -26,7 +26,7 @@ use shared::keys::{
     doc_key, manifest_key, root_key, version_of_key, PublishedVersion, VersionRoot, CURRENT_VERSION_KEY,
     HISTORY_KEY,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -61,6 +61,8 @@ impl Target {
 /// How to publish.
 #[derive(Clone, Debug)]
 pub struct PublishOptions {
+    /// Where to keep copies of manifests (none: always read them from KV).
+    pub cache: ManifestCache,
     /// Upload every document and make the version its own base.
     pub full: bool,
     /// Keys per bulk call (at most the API's 10,000).
@@ -72,7 +74,12 @@ pub struct PublishOptions {
 
 impl Default for PublishOptions {
     fn default() -> Self {
-        PublishOptions { full: false, chunk_keys: CHUNK_KEYS, stop_after_chunks: None }
+        PublishOptions {
+            full: false,
+            chunk_keys: CHUNK_KEYS,
+            stop_after_chunks: None,
+            cache: ManifestCache(None),
+        }
     }
 }
 
@@ -142,30 +149,71 @@ impl PublishReport {
 }
 
 /// The merchant CLI's record of a version: who holds each document and its hash, and
-/// the card ordinals (so the next publish keeps them).
+/// the card ordinals (so the next publish keeps them). A base's manifest lists every
+/// document; any other version's lists only how it differs from its base, so an
+/// incremental publish writes a small manifest.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Manifest {
     pub version: String,
     pub base: String,
-    /// Product handles by card ordinal ("" for an unused ordinal).
-    pub ordinals: Vec<String>,
-    /// `kind:name` → (the version whose key holds it, its content hash).
+    /// Product handles by card ordinal ("" for an unused ordinal); `None`: the base's.
+    #[serde(default)]
+    pub ordinals: Option<Vec<String>>,
+    /// `kind:name` → (the version whose key holds it, its content hash): every document
+    /// of a base; the documents not read from the base otherwise.
     pub docs: BTreeMap<String, (String, String)>,
+    /// Documents of the base this version does not have.
+    #[serde(default)]
+    pub removed: BTreeSet<String>,
+}
+
+/// A version's manifest with its base's (the same one for a base).
+#[derive(Clone, Copy)]
+struct Resolved<'m> {
+    own: &'m Manifest,
+    base: &'m Manifest,
+}
+
+impl<'m> Resolved<'m> {
+    fn new(own: &'m Manifest, base: &'m Manifest) -> Option<Resolved<'m>> {
+        (own.base == base.version && base.version == base.base).then_some(Resolved { own, base })
+    }
+
+    fn ordinals(&self) -> &'m [String] {
+        self.own.ordinals.as_deref().or(self.base.ordinals.as_deref()).unwrap_or_default()
+    }
+
+    /// Whether a document with this content is in neither the version nor its base (so a
+    /// publish on them uploads it).
+    fn is_new(&self, id: &str, hash: &str) -> bool {
+        self.base.docs.get(id).is_none_or(|(_, h)| h != hash)
+            && self.own.docs.get(id).is_none_or(|(_, h)| h != hash)
+    }
+
+    /// Every document key the version reads.
+    fn document_keys(&self) -> impl Iterator<Item = String> + 'm {
+        let own = self.own;
+        let inherited = self
+            .base
+            .docs
+            .iter()
+            .filter(move |(id, _)| !own.docs.contains_key(*id) && !own.removed.contains(*id));
+        own.docs.iter().chain(inherited).map(|(id, (owner, _))| format!("catalog:{owner}:{id}"))
+    }
 }
 
 impl Manifest {
-    /// Every KV key the version reads: its root, its manifest parts, and each document's.
-    fn keys(&self, parts: u32) -> impl Iterator<Item = String> + '_ {
-        let own = std::iter::once(root_key(&self.version))
-            .chain((0..parts).map(|n| manifest_key(&self.version, n)));
-        own.chain(self.docs.iter().map(|(id, (owner, _))| format!("catalog:{owner}:{id}")))
+    /// The manifest's JSON and its hash (what the history records).
+    fn json(&self) -> Result<(String, String), String> {
+        let json = serde_json::to_string(self).map_err(|e| format!("encoding the manifest: {e}"))?;
+        let hash = shared::hash::Fnv64::new().write(json.as_bytes()).hex();
+        Ok((json, hash))
     }
 
     /// The manifest as KV values, split into parts under the value size limit.
-    fn parts(&self) -> Result<Vec<String>, String> {
-        let json = serde_json::to_string(self).map_err(|e| format!("encoding the manifest: {e}"))?;
+    fn parts(json: &str) -> Result<Vec<String>, String> {
         let mut parts = Vec::new();
-        let mut rest = json.as_str();
+        let mut rest = json;
         while !rest.is_empty() {
             let mut cut = rest.len().min(MANIFEST_PART_BYTES);
             while !rest.is_char_boundary(cut) {
@@ -346,22 +394,82 @@ impl Live {
     }
 }
 
-/// The manifests of `versions` (those that have one), read in one call.
+/// Manifests kept on this machine (one file per version), so a publish need not read a
+/// large base's manifest from KV each time. A copy is used only when its hash is the one
+/// the publish history records.
+#[derive(Clone, Debug, Default)]
+pub struct ManifestCache(pub Option<PathBuf>);
+
+impl ManifestCache {
+    /// `$XDG_CACHE_HOME/storefront/manifests`, else `~/.cache/storefront/manifests`.
+    pub fn for_user() -> ManifestCache {
+        let home = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
+        ManifestCache(home.map(|h| h.join("storefront").join("manifests")))
+    }
+
+    fn file(&self, version: &str) -> Option<PathBuf> {
+        let dir = self.0.as_ref()?;
+        shared::keys::is_version_id(version).then(|| dir.join(format!("{version}.json")))
+    }
+
+    fn get(&self, version: &str, hash: &str) -> Option<Manifest> {
+        let json = std::fs::read_to_string(self.file(version)?).ok()?;
+        (!hash.is_empty() && shared::hash::Fnv64::new().write(json.as_bytes()).hex() == hash)
+            .then(|| serde_json::from_str(&json).ok())
+            .flatten()
+    }
+
+    /// Keeps a copy (best effort: a cache that cannot be written only costs time).
+    fn put(&self, version: &str, json: &str) {
+        if let Some(file) = self.file(version) {
+            let _ = write_file(&file, json.as_bytes());
+        }
+    }
+
+    /// Removes the copies of every version but `keep`.
+    fn retain(&self, keep: &[&str]) {
+        let Some(entries) = self.0.as_ref().and_then(|dir| std::fs::read_dir(dir).ok()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let version = name.strip_suffix(".json").unwrap_or(&name);
+            if !keep.contains(&version) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// The manifests of `versions` (those that have one) with their hashes: from the cache
+/// when its copy has the expected hash, the rest from KV in one call. An expected hash
+/// of "" accepts what KV holds.
 fn read_manifests(
     target: &Target,
     scratch: &Scratch,
-    versions: &[&str],
-) -> Result<HashMap<String, (Manifest, u32)>, String> {
+    versions: &[(&str, &str)],
+    cache: &ManifestCache,
+) -> Result<HashMap<String, (Manifest, String)>, String> {
+    let mut manifests = HashMap::new();
     let mut keys = Vec::new();
-    for version in versions {
-        keys.extend((0..MAX_MANIFEST_PARTS).map(|n| manifest_key(version, n)));
+    for (version, hash) in versions {
+        match cache.get(version, hash) {
+            Some(manifest) => {
+                manifests.insert(version.to_string(), (manifest, hash.to_string()));
+            }
+            None => keys.extend((0..MAX_MANIFEST_PARTS).map(|n| manifest_key(version, n))),
+        }
     }
     if keys.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(manifests);
     }
     let mut got = get_many(target, scratch, &keys)?;
-    let mut manifests = HashMap::new();
-    for version in versions {
+    for (version, expected) in versions {
+        if manifests.contains_key(*version) {
+            continue;
+        }
         let mut json = String::new();
         let mut parts = 0;
         while let Some(Some(part)) = got.remove(&manifest_key(version, parts)) {
@@ -371,12 +479,14 @@ fn read_manifests(
         if parts == 0 {
             continue;
         }
+        let hash = shared::hash::Fnv64::new().write(json.as_bytes()).hex();
         match serde_json::from_str::<Manifest>(&json) {
-            Ok(manifest) if manifest.version == *version => {
-                manifests.insert(version.to_string(), (manifest, parts));
+            Ok(manifest) if manifest.version == *version && (expected.is_empty() || hash == *expected) => {
+                cache.put(version, &json);
+                manifests.insert(version.to_string(), (manifest, hash));
             }
             _ => eprintln!(
-                "warning: the manifest of version {version} is unreadable; it is treated as missing"
+                "warning: the manifest of version {version} is unreadable or not the one the history records; it is treated as missing"
             ),
         }
     }
@@ -399,67 +509,69 @@ struct Plan {
     documents: Vec<(String, String)>,
     root: VersionRoot,
     manifest: Manifest,
+    /// Documents whose content is new in this version.
     changed: usize,
 }
 
-/// Compares the built version with the live one (`live`) and its base (`base`), both
-/// with manifests; without them, or when asked, the plan is a full publish.
-fn plan(built: &BuiltCatalog, live: Option<&Manifest>, base: Option<&Manifest>, full: bool) -> Plan {
+/// Compares the built version with the live one (with its base); without them, when
+/// asked, or when the version would differ from the base in more than
+/// [`MAX_OVERRIDES`] documents, the plan is a full publish. `None` when the build did
+/// not keep a document the plan must upload.
+fn plan(built: &BuiltCatalog, live: Option<Resolved>, full: bool) -> Option<Plan> {
     let version = &built.version;
-    let incremental = live.zip(base).filter(|_| !full);
-    if let Some((live, base)) = incremental {
+    if let Some(Resolved { own: live, base }) = live.filter(|_| !full) {
         let mut documents = Vec::new();
-        let mut docs = BTreeMap::new();
+        let mut manifest =
+            Manifest { version: version.clone(), base: base.version.clone(), ..Manifest::default() };
         let mut overrides = HashMap::new();
-        let mut changed = 0;
+        let mut present: HashSet<String> = HashSet::with_capacity(built.documents.len());
         for d in &built.documents {
             let id = d.id();
-            let owner = if base.docs.get(&id).is_some_and(|(_, hash)| *hash == d.hash) {
-                base.version.clone()
-            } else if let Some((owner, _)) = live.docs.get(&id).filter(|(_, hash)| *hash == d.hash) {
-                owner.clone()
-            } else {
-                changed += 1;
-                documents.push((doc_key(version, d.kind, &d.name), d.json.clone()));
-                version.clone()
-            };
-            if owner != base.version {
+            if base.docs.get(&id).is_none_or(|(_, hash)| *hash != d.hash) {
+                let owner = match live.docs.get(&id).filter(|(_, hash)| *hash == d.hash) {
+                    Some((owner, _)) => owner.clone(),
+                    None => {
+                        documents.push((doc_key(version, d.kind, &d.name), d.json.clone()?));
+                        version.clone()
+                    }
+                };
                 overrides.insert(id.clone(), Some(owner.clone()));
+                manifest.docs.insert(id.clone(), (owner, d.hash.clone()));
             }
-            docs.insert(id, (owner, d.hash.clone()));
+            present.insert(id);
         }
-        for id in base.docs.keys() {
-            if !docs.contains_key(id) {
-                overrides.insert(id.clone(), None);
-            }
+        for id in base.docs.keys().filter(|id| !present.contains(*id)) {
+            overrides.insert(id.clone(), None);
+            manifest.removed.insert(id.clone());
+        }
+        if base.ordinals.as_deref() != Some(built.ordinals.as_slice()) {
+            manifest.ordinals = Some(built.ordinals.clone());
         }
         if overrides.len() <= MAX_OVERRIDES {
-            return Plan {
+            return Some(Plan {
+                changed: documents.len(),
                 documents,
                 root: VersionRoot { base: base.version.clone(), overrides },
-                manifest: Manifest {
-                    version: version.clone(),
-                    base: base.version.clone(),
-                    ordinals: built.ordinals.clone(),
-                    docs,
-                },
-                changed,
-            };
+                manifest,
+            });
         }
     }
-    let documents: Vec<(String, String)> =
-        built.documents.iter().map(|d| (doc_key(version, d.kind, &d.name), d.json.clone())).collect();
-    Plan {
+    let mut documents = Vec::with_capacity(built.documents.len());
+    for d in &built.documents {
+        documents.push((doc_key(version, d.kind, &d.name), d.json.clone()?));
+    }
+    Some(Plan {
         changed: documents.len(),
         documents,
         root: VersionRoot::full(version),
         manifest: Manifest {
             version: version.clone(),
             base: version.clone(),
-            ordinals: built.ordinals.clone(),
+            ordinals: Some(built.ordinals.clone()),
             docs: built.documents.iter().map(|d| (d.id(), (version.clone(), d.hash.clone()))).collect(),
+            removed: BTreeSet::new(),
         },
-    }
+    })
 }
 
 fn bar(total: usize, what: &str) -> ProgressBar {
@@ -544,6 +656,46 @@ fn switch(
     Ok(bytes)
 }
 
+/// What is published, read before a publish: the pointer, the history, and the
+/// manifests of the live version and of its base.
+pub struct Published {
+    live: Live,
+    manifests: HashMap<String, (Manifest, String)>,
+}
+
+impl Published {
+    /// Reads it: one wrangler call, and one more for the manifests `cache` has no good
+    /// copy of (none when `full`: the manifests are not needed).
+    pub fn read(target: &Target, full: bool, cache: &ManifestCache) -> Result<Published, String> {
+        let scratch = Scratch::new("read");
+        let live = Live::read(target, &scratch)?;
+        let mut wanted: Vec<(&str, &str)> = Vec::new();
+        if let Some(entry) = live.current.as_deref().and_then(|v| live.entry(v)).filter(|_| !full) {
+            wanted.push((&entry.version, &entry.manifest));
+            if !entry.base.is_empty() && entry.base != entry.version {
+                wanted.push((&entry.base, &entry.base_manifest));
+            }
+        }
+        let manifests = read_manifests(target, &scratch, &wanted, cache)?;
+        Ok(Published { live, manifests })
+    }
+
+    fn live_entry(&self) -> Option<&PublishedVersion> {
+        self.live.current.as_deref().and_then(|v| self.live.entry(v))
+    }
+
+    /// The live version's manifest with its base's.
+    fn resolved(&self) -> Option<Resolved<'_>> {
+        let (own, _) = self.live_entry().and_then(|e| self.manifests.get(&e.version))?;
+        let (base, _) = self.manifests.get(&own.base)?;
+        Resolved::new(own, base)
+    }
+
+    fn manifest_hash(&self, version: &str) -> Option<&str> {
+        self.manifests.get(version).map(|(_, hash)| hash.as_str())
+    }
+}
+
 /// Builds `catalog` and publishes what changed since the live version.
 pub fn publish(
     catalog: &ValidCatalog,
@@ -551,22 +703,27 @@ pub fn publish(
     options: &PublishOptions,
 ) -> Result<PublishReport, String> {
     let started = Instant::now();
+    let published = Published::read(target, options.full, &options.cache)?;
+    publish_on(catalog, target, options, published, started)
+}
+
+/// [`publish`], with what is published already read; `started` is when the work began
+/// (the report's seconds count from it).
+pub fn publish_on(
+    catalog: &ValidCatalog,
+    target: &Target,
+    options: &PublishOptions,
+    published: Published,
+    started: Instant,
+) -> Result<PublishReport, String> {
     let scratch = Scratch::new("publish");
-    let live = Live::read(target, &scratch)?;
-    // The live version's manifest and its base's, to compare against.
-    let live_entry = live.current.as_deref().and_then(|v| live.entry(v));
-    let mut wanted: Vec<&str> = Vec::new();
-    if let Some(entry) = live_entry.filter(|_| !options.full) {
-        wanted.push(&entry.version);
-        if !entry.base.is_empty() && entry.base != entry.version {
-            wanted.push(&entry.base);
-        }
-    }
-    let manifests = read_manifests(target, &scratch, &wanted)?;
-    let live_manifest = live_entry.and_then(|e| manifests.get(&e.version)).map(|(m, _)| m);
-    let base_manifest = live_manifest.and_then(|m| manifests.get(&m.base)).map(|(m, _)| m);
-    let prior_ordinals = live_manifest.map(|m| m.ordinals.as_slice()).unwrap_or_default();
-    let built = crate::build::build(catalog, if options.full { &[] } else { prior_ordinals });
+    let live_entry = published.live_entry();
+    let resolved = published.resolved().filter(|_| !options.full);
+    let prior_ordinals = resolved.map(|r| r.ordinals()).unwrap_or_default();
+    // Keep the JSON of only the documents the publish will upload.
+    let keep_new = |id: &str, hash: &str| resolved.is_none_or(|r| r.is_new(id, hash));
+    let mut built = crate::build::build(catalog, prior_ordinals, &keep_new);
+    let live = &published.live;
     let mut report = PublishReport {
         version: built.version.clone(),
         documents: built.documents.len(),
@@ -590,10 +747,19 @@ pub fn publish(
         return Ok(report);
     }
 
-    let plan = plan(&built, live_manifest, base_manifest, options.full);
+    let plan = match plan(&built, resolved, options.full) {
+        Some(plan) => plan,
+        None => {
+            // Too many differences for an incremental version: a full one, which needs
+            // every document.
+            built = crate::build::build(catalog, prior_ordinals, &crate::build::keep_all);
+            plan(&built, resolved, true).ok_or("the build lost documents it was asked to keep")?
+        }
+    };
     report.base = plan.root.base.clone();
     report.changed = plan.changed;
-    let parts = plan.manifest.parts()?;
+    let (manifest_json, manifest_hash) = plan.manifest.json()?;
+    let parts = Manifest::parts(&manifest_json)?;
     let mut entries = plan.documents;
     // A large upload may be the rerun of an interrupted one: skip what it wrote.
     if chunks(&entries, options.chunk_keys).len() > 1 {
@@ -617,13 +783,22 @@ pub fn publish(
     );
     report.bytes_written = upload(target, &scratch, &entries, options)?;
     report.keys_written = entries.len();
+    options.cache.put(&built.version, &manifest_json);
+    let base_manifest = if report.full() {
+        manifest_hash.clone()
+    } else {
+        published.manifest_hash(&report.base).unwrap_or_default().to_string()
+    };
     let entry = PublishedVersion {
         version: built.version.clone(),
         published_at: now_seconds(),
         products: built.product_count as u64,
         base: plan.root.base.clone(),
+        manifest: manifest_hash,
+        base_manifest,
     };
-    report.bytes_written += switch(target, &scratch, live.history, entry)?;
+    report.bytes_written += switch(target, &scratch, live.history.clone(), entry)?;
+    options.cache.retain(&[&built.version, &report.base]);
     report.keys_written += 2;
     report.millis = elapsed_millis(started);
     Ok(report)
@@ -700,23 +875,49 @@ pub fn prune(target: &Target, keep: usize, dry_run: bool) -> Result<PruneReport,
     if !kept_all.contains(&current) {
         kept_all.push(current.clone());
     }
-    let refs: Vec<&str> = kept_all.iter().map(String::as_str).collect();
-    let manifests = read_manifests(target, &scratch, &refs)?;
+    // Each kept version with its base.
+    let mut wanted: Vec<(&str, &str)> = Vec::new();
+    for version in &kept_all {
+        wanted.push((version, ""));
+        if let Some(base) = live.entry(version).map(|e| e.base.as_str()).filter(|b| !b.is_empty()) {
+            wanted.push((base, ""));
+        }
+    }
+    wanted.sort();
+    wanted.dedup();
+    let manifests = read_manifests(target, &scratch, &wanted, &ManifestCache(None))?;
     let mut reachable: HashSet<String> = HashSet::new();
     // Versions published before manifests: everything under their prefix is kept.
     let mut whole: HashSet<&str> = HashSet::new();
+    let mut manifests_kept: Vec<String> = Vec::new();
     for version in &kept_all {
-        match manifests.get(version) {
-            Some((manifest, parts)) => reachable.extend(manifest.keys(*parts)),
-            None => {
-                whole.insert(version);
-            }
+        let base = live.entry(version).map(|e| e.base.as_str()).unwrap_or_default();
+        if base.is_empty() {
+            whole.insert(version);
+            continue;
         }
+        let resolved = manifests
+            .get(version)
+            .zip(manifests.get(base))
+            .and_then(|((own, _), (base, _))| Resolved::new(own, base))
+            .ok_or_else(|| {
+                format!(
+                    "the manifest of version {version} or of its base {base} is missing or unreadable, so what it reads is unknown; nothing was pruned"
+                )
+            })?;
+        reachable.insert(root_key(version));
+        reachable.extend(resolved.document_keys());
+        manifests_kept.push(format!("catalog:{version}:manifest:"));
+        manifests_kept.push(format!("catalog:{base}:manifest:"));
     }
     let mut doomed: Vec<String> = list_keys(target, "catalog:")?
         .into_iter()
         .filter(|key| match version_of_key(key) {
-            Some(version) => !whole.contains(version) && !reachable.contains(key),
+            Some(version) => {
+                !whole.contains(version)
+                    && !reachable.contains(key)
+                    && !manifests_kept.iter().any(|prefix| key.starts_with(prefix.as_str()))
+            }
             None => false,
         })
         .collect();
@@ -777,6 +978,8 @@ mod tests {
                 published_at: 0,
                 products: 0,
                 base: v.to_string(),
+                manifest: String::new(),
+                base_manifest: String::new(),
             })
             .collect()
     }
@@ -799,7 +1002,7 @@ mod tests {
                 .map(|(name, json)| crate::build::Document {
                     kind: DocKind::Product,
                     name: name.to_string(),
-                    json: json.to_string(),
+                    json: Some(json.to_string()),
                     hash: shared::hash::Fnv64::new().write(json.as_bytes()).hex(),
                 })
                 .collect(),
@@ -812,11 +1015,11 @@ mod tests {
     #[test]
     fn a_publish_uploads_only_what_changed_and_inherits_the_rest() {
         let v1 = built("v1", &[("a", "1"), ("b", "1"), ("c", "1")]);
-        let first = plan(&v1, None, None, false);
+        let first = plan(&v1, None, false).unwrap();
         assert_eq!((first.changed, first.root.clone()), (3, VersionRoot::full("v1")));
         // v2 changes a and removes c.
         let v2 = built("v2", &[("a", "2"), ("b", "1")]);
-        let second = plan(&v2, Some(&first.manifest), Some(&first.manifest), false);
+        let second = plan(&v2, Resolved::new(&first.manifest, &first.manifest), false).unwrap();
         assert_eq!(second.changed, 1);
         assert_eq!(second.documents, vec![("catalog:v2:product:a".to_string(), "2".to_string())]);
         assert_eq!(second.root.base, "v1");
@@ -825,19 +1028,42 @@ mod tests {
         assert_eq!(second.root.key_of(DocKind::Product, "c"), None);
         // v3 changes b; a keeps v2's key, and c stays removed.
         let v3 = built("v3", &[("a", "2"), ("b", "3")]);
-        let third = plan(&v3, Some(&second.manifest), Some(&first.manifest), false);
+        let third = plan(&v3, Resolved::new(&second.manifest, &first.manifest), false).unwrap();
         assert_eq!(third.changed, 1);
         assert_eq!(third.root.key_of(DocKind::Product, "a").as_deref(), Some("catalog:v2:product:a"));
         assert_eq!(third.root.key_of(DocKind::Product, "b").as_deref(), Some("catalog:v3:product:b"));
         assert_eq!(third.root.key_of(DocKind::Product, "c"), None);
+        // Its manifest lists only what differs from the base, and resolves to every key
+        // it reads (what prune keeps).
+        assert_eq!(third.manifest.docs.len(), 2);
+        assert!(third.manifest.removed.contains("product:c"));
+        let mut keys: Vec<String> =
+            Resolved::new(&third.manifest, &first.manifest).unwrap().document_keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["catalog:v2:product:a", "catalog:v3:product:b"]);
         // Back to v1's content for a: read from the base again, no override.
         let v4 = built("v4", &[("a", "1"), ("b", "3")]);
-        let fourth = plan(&v4, Some(&third.manifest), Some(&first.manifest), false);
+        let fourth = plan(&v4, Resolved::new(&third.manifest, &first.manifest), false).unwrap();
         assert_eq!(fourth.changed, 0);
         assert_eq!(fourth.root.key_of(DocKind::Product, "a").as_deref(), Some("catalog:v1:product:a"));
         // Asked for a full publish: everything uploaded under the new version.
-        let full = plan(&v4, Some(&third.manifest), Some(&first.manifest), true);
+        let full = plan(&v4, Resolved::new(&third.manifest, &first.manifest), true).unwrap();
         assert_eq!((full.changed, full.root), (2, VersionRoot::full("v4")));
+    }
+
+    #[test]
+    fn a_plan_needs_the_json_of_what_it_uploads() {
+        let first = plan(&built("v1", &[("a", "1"), ("b", "1")]), None, false).unwrap();
+        let mut second = built("v2", &[("a", "2"), ("b", "1")]);
+        // The build kept only the changed document: enough for the incremental plan.
+        for d in &mut second.documents {
+            if !Resolved::new(&first.manifest, &first.manifest).unwrap().is_new(&d.id(), &d.hash) {
+                d.json = None;
+            }
+        }
+        assert!(plan(&second, Resolved::new(&first.manifest, &first.manifest), false).is_some());
+        // Not for a full one.
+        assert!(plan(&second, Resolved::new(&first.manifest, &first.manifest), true).is_none());
     }
 
     #[test]
@@ -845,19 +1071,37 @@ mod tests {
         let names: Vec<String> = (0..=MAX_OVERRIDES).map(|i| format!("p{i}")).collect();
         let old: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "old")).collect();
         let new: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "new")).collect();
-        let first = plan(&built("v1", &old), None, None, false);
-        let second = plan(&built("v2", &new), Some(&first.manifest), Some(&first.manifest), false);
+        let first = plan(&built("v1", &old), None, false).unwrap();
+        let second =
+            plan(&built("v2", &new), Resolved::new(&first.manifest, &first.manifest), false).unwrap();
         assert_eq!(second.root, VersionRoot::full("v2"));
         assert_eq!(second.changed, names.len());
     }
 
     #[test]
+    fn a_kept_manifest_is_used_only_with_the_hash_the_history_records() {
+        let dir = std::env::temp_dir().join(format!("storefront-cache-test-{}", std::process::id()));
+        let cache = ManifestCache(Some(dir.clone()));
+        let manifest = Manifest { version: "v1".into(), base: "v1".into(), ..Manifest::default() };
+        let (json, hash) = manifest.json().unwrap();
+        cache.put("v1", &json);
+        assert_eq!(cache.get("v1", &hash), Some(manifest));
+        assert_eq!(cache.get("v1", "0000000000000000"), None, "another manifest under that version");
+        assert_eq!(cache.get("v1", ""), None, "no recorded hash: read KV");
+        assert_eq!(cache.get("../v1", &hash), None, "only version ids name files");
+        cache.retain(&["v2"]);
+        assert_eq!(cache.get("v1", &hash), None);
+        let _ = std::fs::remove_dir_all(dir);
+        assert_eq!(ManifestCache(None).get("v1", &hash), None);
+    }
+
+    #[test]
     fn manifests_split_into_parts_that_join_back() {
-        let mut manifest = Manifest { version: "v2".into(), base: "v1".into(), ..Manifest::default() };
+        let mut manifest = Manifest { version: "v1".into(), base: "v1".into(), ..Manifest::default() };
         for i in 0..200_000 {
             manifest.docs.insert(format!("product:p-é-{i}"), ("v1".into(), format!("{i:016x}")));
         }
-        let parts = manifest.parts().unwrap();
+        let parts = Manifest::parts(&manifest.json().unwrap().0).unwrap();
         assert!(parts.len() > 1, "{} parts", parts.len());
         assert!(parts.iter().all(|p| p.len() <= MANIFEST_PART_BYTES));
         let joined: Manifest = serde_json::from_str(&parts.concat()).unwrap();

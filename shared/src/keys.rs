@@ -29,6 +29,13 @@ pub struct PublishedVersion {
     /// for versions published before versions had roots).
     #[serde(default)]
     pub base: String,
+    /// A hash of the version's manifest (empty when it has none), so the merchant CLI
+    /// can trust a copy it kept.
+    #[serde(default)]
+    pub manifest: String,
+    /// The same for its base's manifest.
+    #[serde(default)]
+    pub base_manifest: String,
 }
 
 /// Which key holds each document of a version (`catalog:{version}:root`).

@@ -22,7 +22,7 @@ impl SampleCatalog {
         name: &str,
     ) -> Option<T> {
         let document = self.built.document(kind, name)?;
-        serde_json::from_str(&document.json).ok()
+        serde_json::from_str(document.json.as_deref()?).ok()
     }
 
     pub fn product(&self, handle: &str) -> shared::Product {

@@ -75,10 +75,14 @@ pub fn publish_catalog_with(
     state: &Path,
     options: &storefront_cli::publish::PublishOptions,
 ) -> Result<storefront_cli::publish::PublishReport, String> {
-    let root = project_root();
-    let valid = storefront_cli::load_and_validate(dir, &root.join("public"))
-        .unwrap_or_else(|problems| panic!("catalog {} is invalid: {:?}", dir.display(), problems.0));
-    storefront_cli::publish::publish(&valid, &local_target(state), options)
+    let public = project_root().join("public");
+    match storefront_cli::publish_folder(dir, &public, &local_target(state), options) {
+        Ok(report) => Ok(report),
+        Err(storefront_cli::PublishError::Invalid(problems)) => {
+            panic!("catalog {} is invalid: {:?}", dir.display(), problems.0)
+        }
+        Err(storefront_cli::PublishError::Failed(message)) => Err(message),
+    }
 }
 
 /// Publishes the sample catalog (`catalog/`) into local KV under `state`.
