@@ -31,6 +31,11 @@ use storefront_tests::commerce::{ready_cart, set_stock};
 use storefront_tests::{agent, project_root, publish_catalog, Api, Shop, ShopOptions, TempDir};
 use wrk::{Item, Load};
 
+/// The bench publishes catalogs through the CLI's library: with the allocator the
+/// `storefront` binary uses, so the publish times are the ones a merchant sees.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// One measured load.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Scenario {
