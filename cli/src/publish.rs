@@ -56,6 +56,16 @@ impl Target {
             Target::Local { project, .. } | Target::Remote { project } => project,
         }
     }
+
+    /// A local target whose state folder does not exist has nothing published (and
+    /// reading it with wrangler would create the folder).
+    fn is_empty_local(&self) -> bool {
+        match self {
+            Target::Local { persist_to: Some(dir), .. } => !dir.exists(),
+            Target::Local { project, persist_to: None } => !project.join(".wrangler/state").exists(),
+            Target::Remote { .. } => false,
+        }
+    }
 }
 
 /// How to publish.
@@ -667,6 +677,10 @@ impl Published {
     /// Reads it: one wrangler call, and one more for the manifests `cache` has no good
     /// copy of (none when `full`: the manifests are not needed).
     pub fn read(target: &Target, full: bool, cache: &ManifestCache) -> Result<Published, String> {
+        if target.is_empty_local() {
+            let live = Live { current: None, history: Vec::new() };
+            return Ok(Published { live, manifests: HashMap::new() });
+        }
         let scratch = Scratch::new("read");
         let live = Live::read(target, &scratch)?;
         let mut wanted: Vec<(&str, &str)> = Vec::new();
