@@ -275,7 +275,7 @@ fn publishing_table(md: &mut String, results: &BTreeMap<String, Value>) {
     let _ = writeln!(md, "\n## Publishing\n");
     let _ = writeln!(
         md,
-        "A full publish of each generated catalog (measured when its local state was made, kept in `target/bench/`) next to a one-product price change published on top of it now (then rolled back):\n"
+        "A full publish of each generated catalog (measured when its local state was made, kept in `target/bench/`) next to a one-product price change published on top of it now (then undone by publishing the original again):\n"
     );
     let _ =
         writeln!(md, "| catalog | publish | documents changed | keys written | bytes written | seconds |");
