@@ -22,7 +22,7 @@ USAGE:
     storefront catalog build DIR --out FILE [--public DIR]
     storefront catalog publish DIR (--local [--persist-to DIR] | --remote) [--public DIR] [--full]
     storefront catalog rollback (--local [--persist-to DIR] | --remote)
-    storefront catalog prune --keep N [--dry-run] (--local [--persist-to DIR] | --remote)
+    storefront catalog prune --keep N [--dry-run] [--force] (--local [--persist-to DIR] | --remote)
     storefront catalog generate --products N --out DIR [--seed N]
 
 DIR is a catalog folder (the sample shop is in catalog/). --public names the static
@@ -33,6 +33,7 @@ publish uploads only the documents that changed since the live version (--full u
 all of them); an interrupted publish changes nothing shoppers see, and running it again
 finishes it. prune deletes what no kept version reads: it keeps the last N versions
 published, the live one and the one a rollback would go to; --dry-run lists the keys.
+It refuses while a publish is unfinished (its uploads would look unused) unless --force.
 ";
 
 fn main() -> ExitCode {
@@ -59,6 +60,7 @@ struct Options {
     keep: Option<usize>,
     full: bool,
     dry_run: bool,
+    force: bool,
 }
 
 impl Options {
@@ -108,6 +110,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             }
             "--full" => options.full = true,
             "--dry-run" => options.dry_run = true,
+            "--force" => options.force = true,
             "--local" => options.local = true,
             "--remote" => options.remote = true,
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}\n\n{USAGE}")),
@@ -198,7 +201,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             let options = rest()?;
             let keep =
                 options.keep.ok_or("catalog prune needs --keep N (how many recent versions to keep)")?;
-            let done = publish::prune(&options.target()?, keep, options.dry_run)?;
+            let done = publish::prune(&options.target()?, keep, options.dry_run, options.force)?;
             if options.dry_run {
                 for key in &done.keys {
                     println!("{key}");

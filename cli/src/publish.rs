@@ -23,8 +23,8 @@ use crate::validate::ValidCatalog;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use shared::keys::{
-    doc_key, manifest_key, root_key, version_of_key, PublishedVersion, VersionRoot, CURRENT_VERSION_KEY,
-    HISTORY_KEY,
+    doc_key, manifest_key, root_key, version_of_key, PublishMarker, PublishedVersion, VersionRoot,
+    CURRENT_VERSION_KEY, HISTORY_KEY, PUBLISHING_KEY,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -104,7 +104,8 @@ pub struct PublishReport {
     /// Documents whose content is new in this version (uploaded now or by an
     /// interrupted attempt).
     pub changed: usize,
-    /// Keys written by this run (documents, root, manifest, history, pointer).
+    /// Keys written by this run (documents, root, manifest, the publishing mark and its
+    /// clearing, history, pointer).
     pub keys_written: usize,
     /// Bytes of the values written.
     pub bytes_written: u64,
@@ -380,11 +381,14 @@ fn list_keys(target: &Target, prefix: &str) -> Result<Vec<String>, String> {
 struct Live {
     current: Option<String>,
     history: Vec<PublishedVersion>,
+    /// A publish that started uploading and has not switched.
+    unfinished: Option<PublishMarker>,
 }
 
 impl Live {
     fn read(target: &Target, scratch: &Scratch) -> Result<Live, String> {
-        let mut got = get_many(target, scratch, &[CURRENT_VERSION_KEY.to_string(), HISTORY_KEY.to_string()])?;
+        let keys = [CURRENT_VERSION_KEY, HISTORY_KEY, PUBLISHING_KEY].map(str::to_string);
+        let mut got = get_many(target, scratch, &keys)?;
         let current = got
             .remove(CURRENT_VERSION_KEY)
             .flatten()
@@ -396,7 +400,9 @@ impl Live {
             })?,
             None => Vec::new(),
         };
-        Ok(Live { current, history })
+        let unfinished =
+            got.remove(PUBLISHING_KEY).flatten().and_then(|json| serde_json::from_str(&json).ok()).flatten();
+        Ok(Live { current, history, unfinished })
     }
 
     fn entry(&self, version: &str) -> Option<&PublishedVersion> {
@@ -659,7 +665,11 @@ fn switch(
     history.retain(|v| v.version != version);
     history.push(entry);
     let history_json = serde_json::to_string(&history).map_err(|e| format!("encoding history: {e}"))?;
-    let entries = vec![(HISTORY_KEY.to_string(), history_json), (CURRENT_VERSION_KEY.to_string(), version)];
+    let entries = vec![
+        (HISTORY_KEY.to_string(), history_json),
+        (CURRENT_VERSION_KEY.to_string(), version),
+        (PUBLISHING_KEY.to_string(), "null".to_string()),
+    ];
     let file = scratch.file("switch.json");
     let bytes = write_entries(&entries, &file)?;
     wrangler(target, &["kv", "bulk", "put", &file.to_string_lossy()])?;
@@ -678,7 +688,7 @@ impl Published {
     /// copy of (none when `full`: the manifests are not needed).
     pub fn read(target: &Target, full: bool, cache: &ManifestCache) -> Result<Published, String> {
         if target.is_empty_local() {
-            let live = Live { current: None, history: Vec::new() };
+            let live = Live { current: None, history: Vec::new(), unfinished: None };
             return Ok(Published { live, manifests: HashMap::new() });
         }
         let scratch = Scratch::new("read");
@@ -755,7 +765,7 @@ pub fn publish_on(
         entry.published_at = now_seconds();
         report.base = entry.base.clone();
         report.bytes_written = switch(target, &scratch, live.history.clone(), entry)?;
-        report.keys_written = 2;
+        report.keys_written = 3;
         report.republished = true;
         report.millis = elapsed_millis(started);
         return Ok(report);
@@ -783,6 +793,11 @@ pub fn publish_on(
         entries.retain(|(key, _)| !present.contains(key));
         report.resumed = before - entries.len();
     }
+    // First, the mark of a publish under way (the switch clears it): prune leaves alone
+    // what an unfinished publish uploaded.
+    let marker = PublishMarker { version: built.version.clone(), started_at: now_seconds() };
+    entries
+        .insert(0, (PUBLISHING_KEY.to_string(), serde_json::to_string(&marker).map_err(|e| e.to_string())?));
     entries.push((root_key(&built.version), serde_json::to_string(&plan.root).map_err(|e| e.to_string())?));
     for (n, part) in parts.iter().enumerate() {
         entries.push((manifest_key(&built.version, n as u32), part.clone()));
@@ -813,7 +828,7 @@ pub fn publish_on(
     };
     report.bytes_written += switch(target, &scratch, live.history.clone(), entry)?;
     options.cache.retain(&[&built.version, &report.base]);
-    report.keys_written += 2;
+    report.keys_written += 3;
     report.millis = elapsed_millis(started);
     Ok(report)
 }
@@ -876,7 +891,14 @@ fn kept_versions(history: &[PublishedVersion], current: &str, keep: usize) -> Ve
 }
 
 /// Deletes every catalog key that no kept version reads (`keep` ≥ 1).
-pub fn prune(target: &Target, keep: usize, dry_run: bool) -> Result<PruneReport, String> {
+/// How long an unfinished publish blocks prune (unless forced): past this it is
+/// taken for abandoned.
+const UNFINISHED_FOR_S: u64 = 24 * 3_600;
+
+/// Deletes every catalog key that no kept version reads (`keep` ≥ 1). While a publish is
+/// unfinished (uploading, or interrupted less than a day ago) it refuses, unless
+/// `force`: that publish's documents would look unreachable.
+pub fn prune(target: &Target, keep: usize, dry_run: bool, force: bool) -> Result<PruneReport, String> {
     if keep == 0 {
         return Err("--keep must be at least 1 (the live version is always kept)".into());
     }
@@ -884,6 +906,16 @@ pub fn prune(target: &Target, keep: usize, dry_run: bool) -> Result<PruneReport,
     let scratch = Scratch::new("prune");
     let live = Live::read(target, &scratch)?;
     let current = live.current.clone().ok_or("no catalog is published, so there is nothing to prune")?;
+    if let Some(marker) = live.unfinished.as_ref().filter(|_| !force) {
+        let ago = now_seconds().saturating_sub(marker.started_at);
+        if ago < UNFINISHED_FOR_S {
+            return Err(format!(
+                "a publish of version {} started {} minutes ago has not switched yet (it is still uploading, or it was interrupted: run it again to finish it); pruning now would delete what it uploaded. Wait for it, or pass --force",
+                marker.version,
+                ago / 60
+            ));
+        }
+    }
     let kept = kept_versions(&live.history, &current, keep);
     let mut kept_all = kept.clone();
     if !kept_all.contains(&current) {

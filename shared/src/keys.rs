@@ -18,6 +18,19 @@ pub const CURRENT_VERSION_KEY: &str = "catalog:current";
 /// so a rollback can find the previous one.
 pub const HISTORY_KEY: &str = "catalog:history";
 
+/// Set when a publish starts uploading and cleared (JSON `null`) by its switch: a
+/// publish under way or interrupted (JSON [`PublishMarker`]). Prune reads it so it never
+/// deletes what an unfinished publish uploaded. The worker never reads it.
+pub const PUBLISHING_KEY: &str = "catalog:publishing";
+
+/// The value of [`PUBLISHING_KEY`] while a publish is unfinished.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PublishMarker {
+    pub version: String,
+    /// Seconds since the Unix epoch.
+    pub started_at: u64,
+}
+
 /// One entry of the publish history.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PublishedVersion {
@@ -205,6 +218,7 @@ mod tests {
         assert_eq!(version_of_key(&manifest_key("ab12", 0)), Some("ab12"));
         assert_eq!(version_of_key(CURRENT_VERSION_KEY), None);
         assert_eq!(version_of_key(HISTORY_KEY), None);
+        assert_eq!(version_of_key(PUBLISHING_KEY), None);
         assert_eq!(version_of_key("catalog:a-b:product:x"), None);
         assert_eq!(version_of_key("other:ab:product:x"), None);
     }

@@ -172,7 +172,11 @@ fn publishing_switches_atomically_and_rollback_restores() {
     // Incremental: only what the new tagline and title touch is uploaded.
     assert_eq!(report.base, v1, "v2 inherits v1's unchanged documents: {report:?}");
     assert!(report.changed > 0 && report.changed * 4 < report.documents, "{report:?}");
-    assert_eq!(report.keys_written, report.changed + 4, "documents, root, manifest, history, pointer");
+    assert_eq!(
+        report.keys_written,
+        report.changed + 6,
+        "documents, mark, root, manifest, history, pointer, mark cleared"
+    );
     let published = Instant::now();
     // Wait for the switch to show (each isolate re-reads the pointer within 5 s).
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -282,6 +286,10 @@ fn an_interrupted_publish_changes_nothing_until_it_is_rerun() {
     let crash = PublishOptions { chunk_keys: 2, stop_after_chunks: Some(1), ..PublishOptions::default() };
     let failed = publish_catalog_with(v2_dir.path(), state.path(), &crash).unwrap_err();
     assert!(failed.contains("interrupted"), "{failed}");
+    // Prune leaves an unfinished publish alone: it refuses, naming it.
+    let target = local_target(state.path());
+    let refused = prune(&target, 1, true, false).unwrap_err();
+    assert!(refused.contains("has not switched yet"), "{refused}");
     // Nothing shoppers see has changed, even after the pointer's lifetime.
     std::thread::sleep(Duration::from_millis(5_500));
     let pen = shopper.get("/products/brass-pen");
@@ -290,8 +298,10 @@ fn an_interrupted_publish_changes_nothing_until_it_is_rerun() {
     // The same publish again skips what the first attempt uploaded, then switches.
     let again = PublishOptions { chunk_keys: 2, ..PublishOptions::default() };
     let report = publish_catalog_with(v2_dir.path(), state.path(), &again).unwrap();
-    assert_eq!(report.resumed, 2, "{report:?}");
-    assert_eq!(report.keys_written, report.changed - 2 + 4, "{report:?}");
+    // The first call carried the publishing mark and one document.
+    assert_eq!(report.resumed, 1, "{report:?}");
+    assert_eq!(report.keys_written, report.changed - 1 + 6, "{report:?}");
+    assert!(prune(&target, 1, true, false).is_ok(), "the finished publish no longer blocks prune");
     wait_for_version(&mut shopper, "/products/brass-pen", &report.version);
     assert!(text(&shopper.get("/products/brass-pen").body).contains("Mark II"));
     crawl(&shop, &report.version);
@@ -310,7 +320,7 @@ fn prune_keeps_every_page_of_the_kept_versions() {
     let target = local_target(state.path());
 
     // Keep one: v3 (live) and v2 (its rollback target) stay; v1's own keys go.
-    let dry = prune(&target, 1, true).unwrap();
+    let dry = prune(&target, 1, true, false).unwrap();
     assert_eq!(dry.dropped, vec![v1.clone()], "{}", dry.summary());
     assert!(dry.keys.contains(&format!("catalog:{v1}:root")), "{:?}", dry.keys);
     assert!(dry.keys.contains(&format!("catalog:{v1}:site:main")), "v2 changed the tagline: {:?}", dry.keys);
@@ -321,9 +331,9 @@ fn prune_keeps_every_page_of_the_kept_versions() {
     );
     assert!(dry.keys.iter().all(|k| k.starts_with(&format!("catalog:{v1}:"))), "{:?}", dry.keys);
     // A dry run deletes nothing: the same list again.
-    let pruned = prune(&target, 1, false).unwrap();
+    let pruned = prune(&target, 1, false, false).unwrap();
     assert_eq!(pruned.keys, dry.keys, "the dry run lists what prune deletes");
-    assert_eq!(prune(&target, 1, true).unwrap().keys, Vec::<String>::new(), "nothing left to prune");
+    assert_eq!(prune(&target, 1, true, false).unwrap().keys, Vec::<String>::new(), "nothing left to prune");
 
     let shop = Shop::start(ShopOptions::on(state.path()));
     let v3_pages = crawl(&shop, &v3);
