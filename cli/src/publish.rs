@@ -23,8 +23,8 @@ use crate::validate::ValidCatalog;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use shared::keys::{
-    doc_key, manifest_key, root_key, version_of_key, PublishMarker, PublishedVersion, VersionRoot,
-    CURRENT_VERSION_KEY, HISTORY_KEY, PUBLISHING_KEY,
+    doc_key, manifest_key, root_key, version_of_key, version_prefix, PublishMarker, PublishedVersion,
+    VersionRoot, CURRENT_VERSION_KEY, HISTORY_KEY, PUBLISHING_KEY,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -509,16 +509,6 @@ fn read_manifests(
     Ok(manifests)
 }
 
-/// The version shoppers currently see, if any.
-pub fn live_version(target: &Target) -> Option<String> {
-    Live::read(target, &Scratch::new("read")).ok()?.current
-}
-
-/// Every version published, oldest first.
-pub fn history(target: &Target) -> Vec<PublishedVersion> {
-    Live::read(target, &Scratch::new("read")).map(|live| live.history).unwrap_or_default()
-}
-
 /// What a publish writes, decided before anything is written.
 struct Plan {
     /// Document keys and values to upload.
@@ -720,19 +710,9 @@ impl Published {
     }
 }
 
-/// Builds `catalog` and publishes what changed since the live version.
-pub fn publish(
-    catalog: &ValidCatalog,
-    target: &Target,
-    options: &PublishOptions,
-) -> Result<PublishReport, String> {
-    let started = Instant::now();
-    let published = Published::read(target, options.full, &options.cache)?;
-    publish_on(catalog, target, options, published, started)
-}
-
-/// [`publish`], with what is published already read; `started` is when the work began
-/// (the report's seconds count from it).
+/// Builds `catalog` and publishes what changed since the live version (`published`,
+/// read before); `started` is when the work began (the report's seconds count from it).
+/// `crate::publish_folder` reads what is published while it validates the folder.
 pub fn publish_on(
     catalog: &ValidCatalog,
     target: &Target,
@@ -788,7 +768,7 @@ pub fn publish_on(
     // A large upload may be the rerun of an interrupted one: skip what it wrote.
     if chunks(&entries, options.chunk_keys).len() > 1 {
         let present: HashSet<String> =
-            list_keys(target, &format!("catalog:{}:", built.version))?.into_iter().collect();
+            list_keys(target, &version_prefix(&built.version))?.into_iter().collect();
         let before = entries.len();
         entries.retain(|(key, _)| !present.contains(key));
         report.resumed = before - entries.len();
