@@ -8,6 +8,9 @@ pub mod components;
 pub mod islands;
 pub mod routes;
 
+pub use routes::admin::{
+    AdminNotice, AdminOrderPage, AdminSignInPage, DeskFilter, OrderDeskPage, OutboxPage, StockPage, StockRow,
+};
 pub use routes::cart::CartView;
 pub use routes::cart_link::{CartLinkItem, CartLinkPage};
 pub use routes::checkout::{CheckoutPage, CheckoutStep, CheckoutView, PaymentForm, STRIPE_JS};

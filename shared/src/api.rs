@@ -97,6 +97,21 @@ pub struct PayAgain {
     pub payment_method: String,
 }
 
+/// `POST /admin/orders/{number}/fulfil`'s body (optional).
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fulfilment {
+    #[serde(default)]
+    pub tracking: Option<String>,
+}
+
+/// `POST /admin/orders/{number}/notes`'s body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    pub text: String,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stock {

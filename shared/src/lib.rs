@@ -25,6 +25,7 @@ pub mod payments;
 pub mod review;
 pub mod search;
 pub mod settings;
+pub mod stock;
 pub mod text;
 pub mod url;
 pub mod variants;

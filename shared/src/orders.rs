@@ -9,6 +9,12 @@ use serde::{Deserialize, Serialize};
 
 /// The most orders one page of the merchant's order list holds.
 pub const MAX_LIST: u32 = 500;
+/// The longest tracking number, order note and order-desk search, in characters.
+pub const MAX_TRACKING_CHARS: usize = 100;
+pub const MAX_NOTE_CHARS: usize = 2_000;
+pub const MAX_SEARCH_CHARS: usize = 254;
+/// The most notes one order keeps.
+pub const MAX_NOTES: usize = 100;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLine {
@@ -19,6 +25,16 @@ pub struct OrderLine {
     pub quantity: u32,
     pub unit_price: Money,
     pub line_total: Money,
+}
+
+impl OrderLine {
+    /// The product's title, with the variant's in brackets when it has one.
+    pub fn full_title(&self) -> String {
+        match &self.variant_title {
+            Some(v) => format!("{} ({v})", self.title),
+            None => self.title.clone(),
+        }
+    }
 }
 
 /// Where an order is: `pending_payment → paid → fulfilled`, or `cancelled` (its payment
@@ -50,6 +66,22 @@ impl OrderStatus {
             OrderStatus::Fulfilled => "fulfilled",
             OrderStatus::Cancelled => "cancelled",
             OrderStatus::Refunded => "refunded",
+        }
+    }
+
+    /// Reads a state by its name in the API and in storage.
+    pub fn parse(name: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// What the merchant's order desk calls it.
+    pub fn merchant_text(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "Awaiting payment",
+            OrderStatus::Paid => "Paid, to ship",
+            OrderStatus::Fulfilled => "Fulfilled",
+            OrderStatus::Cancelled => "Cancelled",
+            OrderStatus::Refunded => "Refunded",
         }
     }
 
@@ -168,6 +200,78 @@ pub struct Order {
     pub fulfilled_at_ms: Option<u64>,
     #[serde(default)]
     pub payment: PaymentInfo,
+    /// The carrier's tracking number, given when the merchant fulfils the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<String>,
+    /// The merchant's notes on the order, oldest first (never shown to the shopper).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<OrderNote>,
+}
+
+/// A merchant's note on an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderNote {
+    pub at_ms: u64,
+    pub text: String,
+}
+
+/// Text a merchant typed into a one-line or multi-line field: trimmed, control
+/// characters shown as U+FFFD (line breaks kept where `lines` allows them, as `\n`), and
+/// refused past `max` characters (`what` names the field in the message). Text with a
+/// character that is not white space is never empty here.
+fn merchant_text(text: &str, max: usize, lines: bool, what: &str) -> Result<String, String> {
+    let text = if lines { text.replace("\r\n", "\n") } else { text.to_string() };
+    let kept: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() && !(lines && c == '\n') { '\u{FFFD}' } else { c })
+        .collect();
+    if kept.chars().count() > max {
+        return Err(format!("The {what} is too long: at most {max} characters."));
+    }
+    Ok(kept)
+}
+
+/// A tracking number as typed: `None` when left empty.
+pub fn parse_tracking(text: &str) -> Result<Option<String>, String> {
+    let kept = merchant_text(text, MAX_TRACKING_CHARS, false, "tracking number")?;
+    Ok((!kept.is_empty()).then_some(kept))
+}
+
+/// A note as typed; empty is refused.
+pub fn parse_note(text: &str) -> Result<String, String> {
+    let kept = merchant_text(text, MAX_NOTE_CHARS, true, "note")?;
+    if kept.is_empty() {
+        return Err("The note is empty: write something first.".into());
+    }
+    Ok(kept)
+}
+
+/// Which orders the merchant's order desk lists: those whose number or email starts with
+/// `text` (any case), in `status`, newest first, at most `limit`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OrderStatus>,
+    pub limit: u32,
+}
+
+impl OrderQuery {
+    /// A query from what the desk's search form (or the API's query) sent: `text`
+    /// trimmed (empty: every order), `status` by its name (empty: any).
+    pub fn parse(text: Option<&str>, status: Option<&str>, limit: u32) -> Result<OrderQuery, String> {
+        let text = merchant_text(text.unwrap_or(""), MAX_SEARCH_CHARS, false, "search")?;
+        let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(name) => Some(OrderStatus::parse(name).ok_or_else(|| {
+                let names: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
+                format!("`status` must be one of {}.", names.join(", "))
+            })?),
+        };
+        Ok(OrderQuery { text: (!text.is_empty()).then_some(text), status, limit: limit.clamp(1, MAX_LIST) })
+    }
 }
 
 impl Order {
@@ -239,8 +343,31 @@ mod tests {
     }
 
     #[test]
+    fn merchant_text_is_trimmed_bounded_and_free_of_control_characters() {
+        assert_eq!(parse_tracking("  1Z 999\u{0}AA1 "), Ok(Some("1Z 999\u{FFFD}AA1".into())));
+        assert_eq!(parse_tracking("   "), Ok(None));
+        assert!(parse_tracking(&"é".repeat(MAX_TRACKING_CHARS)).is_ok(), "characters, not bytes");
+        assert!(parse_tracking(&"é".repeat(MAX_TRACKING_CHARS + 1)).unwrap_err().contains("at most 100"));
+        assert_eq!(parse_note("Left at\r\nthe door\u{7}x"), Ok("Left at\nthe door\u{FFFD}x".into()));
+        assert_eq!(parse_note("\u{1}"), Ok("\u{FFFD}".into()), "not white space, so not empty");
+        assert!(parse_note(" \n ").unwrap_err().contains("empty"));
+        assert!(parse_note(&"x".repeat(MAX_NOTE_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn order_queries_read_the_desk_form() {
+        let q = OrderQuery::parse(Some(" fl-abc "), Some("paid"), 50).unwrap();
+        assert_eq!(q, OrderQuery { text: Some("fl-abc".into()), status: Some(OrderStatus::Paid), limit: 50 });
+        let all = OrderQuery::parse(Some(""), Some(""), 10_000).unwrap();
+        assert_eq!(all, OrderQuery { text: None, status: None, limit: MAX_LIST });
+        assert!(OrderQuery::parse(None, Some("shipped"), 5).unwrap_err().contains("pending_payment"));
+    }
+
+    #[test]
     fn every_state_has_its_name_and_words() {
         for status in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
+            assert!(!status.merchant_text().is_empty());
             assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
             assert!(!status.shopper_text().is_empty());
         }

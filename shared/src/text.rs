@@ -36,8 +36,40 @@ pub fn replace_all(text: &str, pairs: &[(&str, &str)]) -> String {
     out
 }
 
+/// A moment (ms since the epoch) as `YYYY-MM-DD HH:MM UTC`, for the merchant's pages.
+pub fn utc_minute(ms: u64) -> String {
+    let minutes = ms / 60_000;
+    let (day_minute, days) = (minutes % 1_440, minutes / 1_440);
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", day_minute / 60, day_minute % 60)
+}
+
+/// The (year, month, day) of a count of days since 1970-01-01, in the proleptic
+/// Gregorian calendar (Howard Hinnant's `civil_from_days`, for days on or after 1970).
+#[allow(clippy::arithmetic_side_effects)] // every step is bounded by the u64 input / 146,097
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn moments_read_as_utc_dates() {
+        assert_eq!(super::utc_minute(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::utc_minute(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(super::utc_minute(1_796_483_045_000), "2026-12-05 15:04 UTC");
+        assert_eq!(super::utc_minute(1_709_251_199_999), "2024-02-29 23:59 UTC");
+    }
+
     use super::*;
 
     #[test]

@@ -104,6 +104,27 @@ fn every_bound_in_the_document_is_the_servers() {
             shared::search::MAX_QUERY_CHARS as u64,
         ),
         (
+            "order search maxLength",
+            number(parameter_schema(&doc, "GET /admin/orders", "q"), "maxLength"),
+            shared::orders::MAX_SEARCH_CHARS as u64,
+        ),
+        (
+            "tracking number maxLength",
+            number(
+                &request_schema(&doc, "POST /admin/orders/{number}/fulfil")["properties"]["tracking"],
+                "maxLength",
+            ),
+            shared::orders::MAX_TRACKING_CHARS as u64,
+        ),
+        (
+            "note maxLength",
+            number(
+                &request_schema(&doc, "POST /admin/orders/{number}/notes")["properties"]["text"],
+                "maxLength",
+            ),
+            shared::orders::MAX_NOTE_CHARS as u64,
+        ),
+        (
             "order list limit maximum",
             number(parameter_schema(&doc, "GET /admin/orders", "limit"), "maximum"),
             shared::orders::MAX_LIST.into(),
@@ -375,6 +396,18 @@ fn bodies() -> Vec<Body> {
             fields: fields_of::<api::PayAgain>,
             parses: parses::<api::PayAgain>,
             example: json!({ "token": "0123456789abcdef", "payment_method": "pm_card_visa" }),
+        },
+        Body {
+            operation: "POST /admin/orders/{number}/fulfil",
+            fields: fields_of::<api::Fulfilment>,
+            parses: parses::<api::Fulfilment>,
+            example: json!({ "tracking": "1Z999AA10123456784" }),
+        },
+        Body {
+            operation: "POST /admin/orders/{number}/notes",
+            fields: fields_of::<api::NewNote>,
+            parses: parses::<api::NewNote>,
+            example: json!({ "text": "Gift wrap, please" }),
         },
         Body {
             operation: "PUT /admin/stock/{sku}",

@@ -80,6 +80,7 @@ fn main() {
         redirects_never_leave_the_shop,
         limits_count_an_ipv6_64_and_the_merchant_api,
         webhook_deliveries_are_limited_before_any_signature_check,
+        merchant_sign_in_is_limited_and_its_cookie_is_host_only_over_https,
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -806,4 +807,54 @@ fn healthz_reports_the_catalog(w: &World) {
     let home = shopper.get("/");
     assert_eq!(home.page_version().as_deref(), Some(version));
     assert!(element_containing(&home.body, "<h1").is_some());
+}
+
+/// Guessing the admin token at the sign-in form is limited per client (its own limiter,
+/// a few attempts a minute, the right token included once over); over https the
+/// merchant's cookies are `__Host-`, `Secure`, HttpOnly and `SameSite=Strict`.
+fn merchant_sign_in_is_limited_and_its_cookie_is_host_only_over_https(w: &World) {
+    let (limit, period) = storefront_tests::rate_limit("SIGN_IN_LIMITER");
+    let (write_limit, _) = storefront_tests::write_limit();
+    assert!(limit < write_limit / 4, "fewer sign-in attempts than shopper writes");
+    start_of_a_window(period, limit + 5);
+    let guesser = [("cf-connecting-ip", "198.51.100.40")];
+    let mut merchant = Shopper::new(&w.strict);
+    let form = merchant.get_with("/admin/sign-in", &guesser);
+    let pre = form
+        .headers_named("set-cookie")
+        .into_iter()
+        .find(|c| c.starts_with("__Host-admin-sign-in="))
+        .expect("the sign-in form's cookie, __Host- over https");
+    for part in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(pre.contains(part), "{part} in {pre}");
+    }
+    // The form's cookie and token, as a browser would send them.
+    let cookie = pre.split(';').next().unwrap().to_string();
+    let csrf = storefront_tests::csrf_in(&form.body).unwrap();
+    let attempt = |merchant: &mut Shopper, token: &str, address: &'static str| {
+        merchant.post_raw(
+            "/admin/sign-in",
+            &[("token", token), ("csrf", &csrf)],
+            &[("cf-connecting-ip", address), ("cookie", &cookie), ("sec-fetch-site", "same-origin")],
+        )
+    };
+    for i in 0..limit {
+        let reply = attempt(&mut merchant, &format!("guess-{i:032}"), "198.51.100.40");
+        assert_eq!(reply.status, 401, "guess {i}: {}", text(&reply.body));
+    }
+    let limited = attempt(&mut merchant, storefront_tests::ADMIN_TOKEN, "198.51.100.40");
+    assert_eq!(limited.status, 429, "even the right token waits: {}", text(&limited.body));
+    assert_eq!(limited.header("retry-after"), Some(period.to_string().as_str()));
+    // Another client signs in, with a __Host- session cookie.
+    let ok = attempt(&mut merchant, storefront_tests::ADMIN_TOKEN, "198.51.100.41");
+    assert_eq!(ok.status, 303, "{}", text(&ok.body));
+    let session = ok
+        .headers_named("set-cookie")
+        .into_iter()
+        .find(|c| c.starts_with("__Host-admin="))
+        .expect("a __Host- session cookie");
+    for part in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="] {
+        assert!(session.contains(part), "{part} in {session}");
+    }
+    println!("sign-in: {limit} attempts per {period} s per client; attempt {} got 429", limit + 1);
 }

@@ -23,7 +23,9 @@ pub const ORDER_EVENTS: &str = "ORDER_EVENTS";
 pub const WRITE_LIMITER: &str = "WRITE_LIMITER";
 /// Rate Limiting binding counting webhook deliveries per sending address.
 pub const WEBHOOK_LIMITER: &str = "WEBHOOK_LIMITER";
-/// Bearer token of the merchant API (a secret).
+/// Rate Limiting binding counting attempts to sign in to `/admin` per client.
+pub const SIGN_IN_LIMITER: &str = "SIGN_IN_LIMITER";
+/// Bearer token of the merchant API, and what signs a merchant in to `/admin` (a secret).
 pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
 /// How long checkout holds stock, in seconds (a var; 900 by default).
 pub const RESERVATION_TTL_SECONDS: &str = "RESERVATION_TTL_SECONDS";

@@ -23,6 +23,7 @@ use crate::timing::now_ms;
 use futures_util::future::join_all;
 use protocol::{InventoryCommand, InventoryReply};
 use shared::review::StockItem;
+use shared::stock::{StockLevel, LOW_STOCK, MAX_LOW_LISTED};
 use shared::{Product, Sku};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -186,6 +187,43 @@ impl<'t> Inventory<'t> {
         forget_sku(sku.as_str());
         self.send(shard_of(sku), &InventoryCommand::SetStock { sku: sku.clone(), on_hand }).await?;
         Ok(())
+    }
+
+    /// On hand and free units of each of `items`' SKUs (their catalog figures applied).
+    pub async fn levels(&self, items: &[StockItem]) -> AppResult<BTreeMap<String, StockLevel>> {
+        let now_ms = now_ms() as u64;
+        let mut levels = BTreeMap::new();
+        for (_, reply) in self.per_shard(items, |items| InventoryCommand::Levels { items, now_ms }).await {
+            match reply? {
+                InventoryReply::Levels { levels: part } => levels.extend(part),
+                other => return Err(unexpected(&other)),
+            }
+        }
+        Ok(levels)
+    }
+
+    /// The SKUs with [`LOW_STOCK`] or fewer free units, fewest first (at most
+    /// `MAX_LOW_LISTED`), from every shard at once. Only SKUs the shop has sold, held or
+    /// been told the stock of are known to the shards; the others keep their catalog
+    /// figures.
+    pub async fn low(&self) -> AppResult<Vec<(String, StockLevel)>> {
+        let now_ms = now_ms() as u64;
+        let command = InventoryCommand::Low { threshold: LOW_STOCK, limit: MAX_LOW_LISTED, now_ms };
+        let replies = join_all((0..SHARDS).map(|shard| {
+            let command = &command;
+            async move { self.send(shard, command).await }
+        }))
+        .await;
+        let mut low: Vec<(String, StockLevel)> = Vec::new();
+        for reply in replies {
+            match reply? {
+                InventoryReply::Levels { levels } => low.extend(levels),
+                other => return Err(unexpected(&other)),
+            }
+        }
+        low.sort_by(|(a_sku, a), (b_sku, b)| a.available.cmp(&b.available).then_with(|| a_sku.cmp(b_sku)));
+        low.truncate(MAX_LOW_LISTED as usize);
+        Ok(low)
     }
 
     /// Runs every shard's sweep now (what the alarms do); returns the holds dropped.

@@ -21,6 +21,7 @@ mod http;
 mod inventory;
 mod isolate_cache;
 mod limits;
+mod merchant;
 mod orders;
 mod page_cache;
 mod payments;

@@ -9,7 +9,8 @@
 //! is missing or errs, the write goes ahead and the problem is logged.
 //! `RATE_LIMITS = "off"` skips it (load tests send everything from one address). The
 //! merchant API is counted too, under its own key per client, and webhook deliveries on
-//! their own binding (`WEBHOOK_LIMITER`, sized for a payment provider's bursts).
+//! their own binding (`WEBHOOK_LIMITER`, sized for a payment provider's bursts), and
+//! attempts to sign in to the merchant area on theirs (`SIGN_IN_LIMITER`).
 
 use crate::bindings;
 use crate::error::{AppError, AppResult};
@@ -21,6 +22,8 @@ use worker::{Env, Request};
 pub const PERIOD_SECONDS: u32 = 60;
 /// The `WEBHOOK_LIMITER` binding's `period`, in seconds.
 pub const WEBHOOK_PERIOD_SECONDS: u32 = 10;
+/// The `SIGN_IN_LIMITER` binding's `period`, in seconds.
+pub const SIGN_IN_PERIOD_SECONDS: u32 = 60;
 
 /// What a limited request counts against: shoppers' writes, the merchant API (its own
 /// count, so a merchant's tools and shoppers do not share one budget, and a guessed
@@ -32,6 +35,9 @@ pub enum Scope {
     Write,
     Admin,
     Webhook,
+    /// Attempts to sign in to the merchant area (`SIGN_IN_LIMITER`: a few per minute, so
+    /// the admin token cannot be guessed at speed).
+    SignIn,
 }
 
 impl Scope {
@@ -40,6 +46,7 @@ impl Scope {
         match self {
             Scope::Write | Scope::Admin => (bindings::WRITE_LIMITER, PERIOD_SECONDS),
             Scope::Webhook => (bindings::WEBHOOK_LIMITER, WEBHOOK_PERIOD_SECONDS),
+            Scope::SignIn => (bindings::SIGN_IN_LIMITER, SIGN_IN_PERIOD_SECONDS),
         }
     }
 }
@@ -63,7 +70,7 @@ pub async fn check(env: &Env, req: &Request, scope: Scope) -> AppResult<()> {
     }
     let client = client(req);
     let key = match scope {
-        Scope::Write | Scope::Webhook => client,
+        Scope::Write | Scope::Webhook | Scope::SignIn => client,
         Scope::Admin => format!("admin:{client}"),
     };
     let (binding, period) = scope.limiter();

@@ -18,7 +18,7 @@ use crate::durable::{self, Caller};
 use crate::error::{AppError, AppResult};
 pub use protocol::PaymentUpdate;
 use protocol::{IndexCommand, OrderReply, ShardCommand};
-use shared::orders::{Order, OutboxEmail};
+use shared::orders::{Order, OrderNote, OrderQuery, OutboxEmail};
 use shared::CartId;
 use worker::Env;
 
@@ -90,8 +90,25 @@ impl<'t> Orders<'t> {
         Ok(self.get(number).await?.filter(|o| o.email.to_lowercase() == email.normalized()))
     }
 
-    pub async fn fulfil(&self, number: &str, now_ms: u64) -> AppResult<Option<Order>> {
-        self.one(number, ShardCommand::Fulfil { number: number.to_string(), now_ms }).await
+    /// Marks a paid order fulfilled (with the carrier's tracking number, if given);
+    /// answers the order as it now is.
+    pub async fn fulfil(
+        &self,
+        number: &str,
+        tracking: Option<String>,
+        now_ms: u64,
+    ) -> AppResult<Option<Order>> {
+        self.one(number, ShardCommand::Fulfil { number: number.to_string(), now_ms, tracking }).await
+    }
+
+    /// Adds the merchant's note to an order; answers the order as it now is.
+    pub async fn add_note(&self, number: &str, note: OrderNote) -> AppResult<Option<Order>> {
+        match self.send(shard_of(number), &ShardCommand::AddNote { number: number.to_string(), note }).await?
+        {
+            OrderReply::Order { order } => Ok(order.map(|o| *o)),
+            OrderReply::Refused { message, .. } => Err(AppError::Conflict(message)),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// Applies what the payment provider said about an order's payment (once per
@@ -191,9 +208,9 @@ impl<'t> Index<'t> {
         Ok(())
     }
 
-    /// The newest `limit` orders.
-    pub async fn list(&self, limit: u32) -> AppResult<Vec<Order>> {
-        match self.send(&IndexCommand::List { limit }).await? {
+    /// The orders `query` matches, newest first.
+    pub async fn list(&self, query: OrderQuery) -> AppResult<Vec<Order>> {
+        match self.send(&IndexCommand::List { query }).await? {
             OrderReply::Orders { orders } => Ok(orders),
             other => Err(unexpected(&other)),
         }

@@ -61,7 +61,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     // The API authenticates with bearer tokens; catalog pages read a cookie session but
     // never start one (the same page for every visitor without a cart); everything else
     // has one, new if need be.
-    let session = if is_api {
+    let session = if is_api || crate::routes::is_merchant_page(&segments) {
         None
     } else if crate::routes::is_catalog_page(&segments) {
         // Most catalog visitors have no cart: no key is derived for them.

@@ -4,6 +4,7 @@
 //! fixing). Catalog pages go through the cache layers (see [`pages`]); everything with
 //! a session is `no-store`. Form posts count against the write limit first.
 
+mod admin;
 mod article;
 mod cart;
 mod checkout;
@@ -28,6 +29,12 @@ use worker::{Context, Env, Method, Request, Response};
 /// no session is started for it.
 pub fn is_catalog_page(segments: &[&str]) -> bool {
     catalog_page(segments).is_some()
+}
+
+/// Whether `segments` is in the merchant area, which has its own session (no shopper
+/// session is started there).
+pub fn is_merchant_page(segments: &[&str]) -> bool {
+    matches!(segments, ["admin", ..])
 }
 
 /// The page-cached catalog routes.
@@ -58,6 +65,7 @@ enum Page<'a> {
     Lookup,
     PayAgain(&'a str),
     Order(&'a str),
+    Admin(admin::AdminPage<'a>),
 }
 
 /// The shop's route table: the page or form a method and path ask for, if there is
@@ -77,6 +85,7 @@ fn route<'a>(method: &Method, segments: &'a [&'a str]) -> Option<Page<'a>> {
         (Post, ["orders", "lookup"]) => Page::Lookup,
         (Post, ["orders", number, "pay"]) => Page::PayAgain(number),
         (Get | Head, ["orders", number]) => Page::Order(number),
+        (_, ["admin", rest @ ..]) => Page::Admin(admin::route(method, rest)?),
         _ => return None,
     })
 }
@@ -106,6 +115,11 @@ pub async fn handle(
 ) -> AppResult<Response> {
     let method = req.method();
     let page = route(&method, segments).ok_or_else(|| not_answered(segments))?;
+    // The merchant area has its own session and limits.
+    let page = match page {
+        Page::Admin(page) => return admin::handle(req, env, catalog, page).await,
+        other => other,
+    };
     // Catalog pages start no session (the router makes one for every other page).
     let session =
         || session.ok_or_else(|| AppError::Internal("no session: SIGNING_SECRET is not configured".into()));
@@ -123,6 +137,7 @@ pub async fn handle(
         Page::Lookup => orders::lookup(req, env, catalog, session()?).await,
         Page::PayAgain(number) => orders::pay_again(req, env, catalog, session()?, number).await,
         Page::Order(number) => orders::confirmation(&req, env, catalog, number).await,
+        Page::Admin(_) => Err(AppError::Internal("the merchant area is handled above".into())),
     }
 }
 
@@ -144,5 +159,11 @@ mod tests {
         assert_eq!(allow("orders/N1").as_deref(), Some("GET, HEAD"));
         assert_eq!(allow("orders/N1/pay").as_deref(), Some("POST"));
         assert_eq!(allow("nothing/here/at/all"), None);
+        assert_eq!(allow("admin").as_deref(), Some("GET, HEAD"));
+        assert_eq!(allow("admin/sign-in").as_deref(), Some("GET, HEAD, POST"));
+        assert_eq!(allow("admin/orders/N1").as_deref(), Some("GET, HEAD"));
+        assert_eq!(allow("admin/orders/N1/fulfil").as_deref(), Some("POST"));
+        assert_eq!(allow("admin/orders/N1/ship"), None);
+        assert_eq!(allow("admin/stock").as_deref(), Some("GET, HEAD, POST"));
     }
 }

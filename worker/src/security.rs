@@ -130,6 +130,30 @@ pub async fn read_form(req: &mut Request, session: &Session) -> AppResult<Fields
     Ok(form)
 }
 
+/// Reads a merchant form (`/admin`): refused (403) when it comes from another site or
+/// lacks `expected`, the token of the merchant's session (or of the sign-in form).
+pub async fn read_merchant_form(req: &mut Request, expected: &str) -> AppResult<Fields> {
+    let form = http::read_form(req).await?;
+    check_merchant_form(req, &form, expected)?;
+    Ok(form)
+}
+
+/// See [`read_merchant_form`] (for a form already read).
+pub fn check_merchant_form(req: &Request, form: &Fields, expected: &str) -> AppResult<()> {
+    if !same_site(req) {
+        return Err(AppError::Forbidden(
+            "This form was sent from another site, so it was not accepted.".into(),
+        ));
+    }
+    let token = form.get("csrf").unwrap_or("");
+    if expected.is_empty() || !constant_time_eq(token.as_bytes(), expected.as_bytes()) {
+        return Err(AppError::Forbidden(
+            "This form is out of date or your session ended. Go back, reload the page, and try again.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Whether the browser itself says the request came from this origin.
 fn same_origin_proven(req: &Request) -> bool {
     let header = |name: &str| req.headers().get(name).ok().flatten();

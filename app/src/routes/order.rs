@@ -80,10 +80,7 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
         .lines
         .iter()
         .map(|l| {
-            let title = match &l.variant_title {
-                Some(v) => format!("{} ({v}) × {}", l.title, l.quantity),
-                None => format!("{} × {}", l.title, l.quantity),
-            };
+            let title = format!("{} × {}", l.full_title(), l.quantity);
             view! { <li data-sku=l.sku.to_string()><span>{title}</span><span>{format_money(l.line_total)}</span></li> }
         })
         .collect_view();

@@ -1,32 +1,20 @@
-//! The merchant API, behind `Authorization: Bearer <ADMIN_TOKEN>`: stock, the order
-//! list, fulfilment, refunds (through the order's payment provider) and the email outbox. Not rate limited (the token is the gate).
+//! The merchant API, behind `Authorization: Bearer <ADMIN_TOKEN>` (see `merchant`):
+//! stock, the order list and its search, fulfilment with a tracking number, notes,
+//! refunds (through the order's payment provider) and the email outbox. Counted on the
+//! merchant's own rate limit.
 
 use super::ok;
-use crate::bindings;
 use crate::catalog::CatalogReader;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Fields};
 use crate::inventory::Inventory;
 use crate::orders::{Index, Orders};
-use crate::signing::constant_time_eq;
 use crate::timing::now_ms;
 use serde_json::json;
-use shared::api::Stock;
-use shared::orders::{Order, OrderStatus};
+use shared::api::{Fulfilment, NewNote, Stock};
+use shared::orders::{parse_note, parse_tracking, Order, OrderNote, OrderQuery, OrderStatus};
 use shared::Sku;
 use worker::{Env, Method, Request, Response};
-
-fn authorize(req: &Request, env: &Env) -> AppResult<()> {
-    let expected = bindings::text(env, bindings::ADMIN_TOKEN).ok_or_else(|| {
-        AppError::Unauthorized("The merchant API is not configured (set ADMIN_TOKEN).".into())
-    })?;
-    let given = http::bearer(req).unwrap_or_default();
-    if expected.len() >= 16 && constant_time_eq(expected.as_bytes(), given.as_bytes()) {
-        Ok(())
-    } else {
-        Err(AppError::Unauthorized("The merchant API needs `Authorization: Bearer <ADMIN_TOKEN>`.".into()))
-    }
-}
 
 /// The order after a fulfilment or refund: 200 if it is now `status` (by this request or
 /// an earlier one), else 409 saying what it is.
@@ -46,6 +34,7 @@ pub enum Operation<'a> {
     SetStock(&'a str),
     Orders,
     Fulfil(&'a str),
+    Note(&'a str),
     Refund(&'a str),
     Outbox,
 }
@@ -56,6 +45,7 @@ pub fn route<'a>(method: &Method, segments: &'a [&'a str]) -> Option<Operation<'
         (Method::Put, ["stock", sku]) => Operation::SetStock(sku),
         (Method::Get, ["orders"]) => Operation::Orders,
         (Method::Post, ["orders", number, "fulfil"]) => Operation::Fulfil(number),
+        (Method::Post, ["orders", number, "notes"]) => Operation::Note(number),
         (Method::Post, ["orders", number, "refund"]) => Operation::Refund(number),
         (Method::Get, ["outbox"]) => Operation::Outbox,
         _ => return None,
@@ -70,7 +60,7 @@ pub async fn handle(
 ) -> AppResult<Response> {
     // Counted before the token is checked: guessing tokens costs requests too.
     crate::limits::check(env, &req, crate::limits::Scope::Admin).await?;
-    authorize(&req, env)?;
+    crate::merchant::authorize_bearer(&req, env)?;
     match operation {
         Operation::SetStock(sku) => {
             let sku = Sku::parse(sku).map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -81,13 +71,34 @@ pub async fn handle(
         Operation::Orders => {
             let fields = Fields::parse(http::query_string(&req).as_bytes())?;
             let limit = super::whole_number(&fields, "limit", 1, shared::orders::MAX_LIST)?.unwrap_or(50);
-            let orders = Index::new(env, catalog.caller(env))?.list(limit).await?;
+            let query = OrderQuery::parse(fields.get("q"), fields.get("status"), limit)
+                .map_err(AppError::BadRequest)?;
+            let orders = Index::new(env, catalog.caller(env))?.list(query).await?;
             ok(&json!({ "orders": orders.iter().map(super::order_json).collect::<Vec<_>>() }))
         }
         Operation::Fulfil(number) => {
+            // The body is optional: no content type, no tracking number.
+            let body: Fulfilment = match req.headers().get("content-type")? {
+                Some(_) => http::read_json(&mut req).await?,
+                None => Fulfilment::default(),
+            };
+            let tracking =
+                parse_tracking(body.tracking.as_deref().unwrap_or("")).map_err(AppError::BadRequest)?;
             let orders = Orders::new(env, catalog.caller(env))?;
-            let order = orders.fulfil(number, now_ms() as u64).await?.ok_or(AppError::NotFound)?;
+            let order = orders.fulfil(number, tracking, now_ms() as u64).await?.ok_or(AppError::NotFound)?;
             settled(&order, OrderStatus::Fulfilled, "fulfilled")
+        }
+        Operation::Note(number) => {
+            let body: NewNote = http::read_json(&mut req).await?;
+            let note = OrderNote {
+                at_ms: now_ms() as u64,
+                text: parse_note(&body.text).map_err(AppError::BadRequest)?,
+            };
+            let order = Orders::new(env, catalog.caller(env))?
+                .add_note(number, note)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            ok(&json!({ "order": super::order_json(&order) }))
         }
         Operation::Refund(number) => {
             let order =

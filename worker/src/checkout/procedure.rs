@@ -469,6 +469,8 @@ fn order_of(cx: &ObjectContext<'_>, review: &Review) -> AppResult<Order> {
         status: OrderStatus::Paid,
         created_at_ms: now_ms() as u64,
         fulfilled_at_ms: None,
+        tracking: None,
+        notes: Vec::new(),
         payment: PaymentInfo { provider: PaymentProvider::Test, ..PaymentInfo::default() },
     })
 }

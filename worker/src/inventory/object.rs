@@ -13,6 +13,7 @@ use crate::inventory::protocol::{InventoryCommand, InventoryReply};
 use crate::sql::{int, runtime_error, text, Schema};
 use serde::Deserialize;
 use shared::review::StockItem;
+use shared::stock::StockLevel;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use wasm_bindgen::JsValue;
@@ -100,6 +101,13 @@ struct HoldRow {
 #[derive(Deserialize)]
 struct CommittedRow {
     items: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LevelRow {
+    sku: String,
+    on_hand: i64,
+    free: i64,
 }
 
 #[derive(Deserialize)]
@@ -447,6 +455,37 @@ impl InventoryObject {
                 Ok(InventoryReply::Done { changed: self.drop_holds(&sql, &id)? })
             }
             InventoryCommand::SetStock { sku, on_hand } => self.set_stock(&sql, sku.as_str(), on_hand),
+            InventoryCommand::Levels { items, now_ms } => {
+                let mut levels = BTreeMap::new();
+                for item in &items {
+                    let sku = item.sku.as_str();
+                    self.apply_catalog(&sql, sku, item.catalog_stock)?;
+                    let on_hand = self.skus.borrow().get(sku).and_then(|s| s.on_hand).unwrap_or(0);
+                    let available = self.free(sku, now_ms as i64, "");
+                    levels.insert(
+                        sku.to_string(),
+                        StockLevel { on_hand: clamp(on_hand), available: clamp(available) },
+                    );
+                }
+                Ok(InventoryReply::Levels { levels })
+            }
+            InventoryCommand::Low { threshold, limit, now_ms } => {
+                let rows: Vec<LevelRow> = sql
+                    .exec(
+                        "SELECT sku, on_hand, free FROM (
+                             SELECT s.sku AS sku, s.on_hand AS on_hand, s.on_hand - COALESCE(
+                                 (SELECT SUM(r.quantity) FROM reservations r WHERE r.sku = s.sku AND r.expires_at > ?), 0
+                             ) AS free FROM stock s
+                         ) WHERE free <= ? ORDER BY free, sku LIMIT ?",
+                        vec![int(now_ms as i64), int(i64::from(threshold)), int(i64::from(limit))],
+                    )?
+                    .to_array()?;
+                let levels = rows
+                    .into_iter()
+                    .map(|r| (r.sku, StockLevel { on_hand: clamp(r.on_hand), available: clamp(r.free) }))
+                    .collect();
+                Ok(InventoryReply::Levels { levels })
+            }
             InventoryCommand::Sweep { now_ms } => {
                 Ok(InventoryReply::Done { changed: self.sweep(&sql, now_ms as i64)? })
             }

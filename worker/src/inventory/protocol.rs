@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared::review::StockItem;
+use shared::stock::StockLevel;
 use shared::Sku;
 use std::collections::BTreeMap;
 
@@ -51,6 +52,18 @@ pub enum InventoryCommand {
         sku: Sku,
         on_hand: u32,
     },
+    /// On hand and free units per SKU (catalog figures applied, as for `Availability`).
+    Levels {
+        items: Vec<StockItem>,
+        now_ms: u64,
+    },
+    /// The SKUs this shard holds stock for with `threshold` or fewer free units, fewest
+    /// first, at most `limit`.
+    Low {
+        threshold: u32,
+        limit: u32,
+        now_ms: u64,
+    },
     /// What the alarm does: drop expired holds.
     Sweep {
         now_ms: u64,
@@ -74,6 +87,10 @@ pub enum InventoryReply {
     /// Nothing was held: the client already holds as much of a SKU as one client may.
     Capped {
         available: BTreeMap<String, u32>,
+    },
+    /// Stock per SKU.
+    Levels {
+        levels: BTreeMap<String, StockLevel>,
     },
     /// Sold (now or by an earlier commit of the same id).
     Committed,

@@ -10,7 +10,7 @@ use crate::durable;
 use crate::orders::protocol::{IndexCommand, OrderReply};
 use crate::sql::{runtime_error, text, Schema};
 use serde::Deserialize;
-use shared::orders::{Order, OutboxEmail};
+use shared::orders::{Order, OrderQuery, OutboxEmail};
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
 };
@@ -38,6 +38,20 @@ const TABLES: &[&str] = &[
         "CREATE INDEX IF NOT EXISTS orders_by_time ON orders (created_at)",
         "CREATE TABLE IF NOT EXISTS outbox (order_number TEXT PRIMARY KEY, created_at INTEGER NOT NULL, data TEXT NOT NULL)",
 ];
+
+/// A `LIKE` pattern matching text that starts with `prefix` (its `%`, `_` and `\\`
+/// escaped).
+fn like_prefix(prefix: &str) -> String {
+    let mut pattern = String::with_capacity(prefix.len().saturating_add(1));
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
 
 impl OrderIndexObject {
     fn sql(&self) -> Result<SqlStorage> {
@@ -72,20 +86,37 @@ impl OrderIndexObject {
         sql.exec(query, vec![SqlStorageValue::from(i64::from(limit))])?.to_array()
     }
 
+    /// The orders a query matches, newest first: number or email starting with its
+    /// text (any case), in its state.
+    fn find(&self, sql: &SqlStorage, query: &OrderQuery) -> Result<Vec<Order>> {
+        let mut clauses: Vec<&str> = Vec::new();
+        let mut values: Vec<SqlStorageValue> = Vec::new();
+        if let Some(typed) = &query.text {
+            clauses.push("(number LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')");
+            values.push(text(like_prefix(&typed.to_uppercase())));
+            values.push(text(like_prefix(&typed.to_lowercase())));
+        }
+        if let Some(status) = query.status {
+            clauses.push("status = ?");
+            values.push(text(status.as_str()));
+        }
+        let filter =
+            if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        values.push(SqlStorageValue::from(i64::from(query.limit)));
+        let rows: Vec<DataRow> = sql
+            .exec(
+                &format!("SELECT data FROM orders {filter} ORDER BY created_at DESC, number LIMIT ?"),
+                values,
+            )?
+            .to_array()?;
+        Ok(rows.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect())
+    }
+
     fn run(&self, command: IndexCommand) -> Result<OrderReply> {
         let sql = self.sql()?;
         Ok(match command {
             IndexCommand::Upsert { orders } => OrderReply::Done { changed: self.upsert(&sql, &orders)? },
-            IndexCommand::List { limit } => {
-                let rows = self.newest(
-                    &sql,
-                    "SELECT data FROM orders ORDER BY created_at DESC, number LIMIT ?",
-                    limit,
-                )?;
-                OrderReply::Orders {
-                    orders: rows.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect(),
-                }
-            }
+            IndexCommand::List { query } => OrderReply::Orders { orders: self.find(&sql, &query)? },
             IndexCommand::WriteEmails { emails } => {
                 let mut new: u32 = 0;
                 for email in &emails {
@@ -106,6 +137,18 @@ impl OrderIndexObject {
                 OrderReply::Emails { emails }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_prefix;
+
+    #[test]
+    fn search_text_matches_itself_only_as_a_prefix() {
+        assert_eq!(like_prefix("FL-AB"), "FL-AB%");
+        assert_eq!(like_prefix("50%_off\\"), "50\\%\\_off\\\\%");
+        assert_eq!(like_prefix(""), "%");
     }
 }
 

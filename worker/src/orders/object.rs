@@ -22,7 +22,7 @@ use crate::orders::Index;
 use crate::sql::{runtime_error, text, Schema};
 use crate::timing::Timing;
 use serde::Deserialize;
-use shared::orders::{Order, OrderStatus};
+use shared::orders::{Order, OrderStatus, MAX_NOTES};
 use std::cell::Cell;
 use wasm_bindgen::JsValue;
 use worker::{
@@ -197,11 +197,22 @@ impl OrderObject {
             ShardCommand::Get { number } => {
                 OrderReply::Order { order: self.get(&sql, &number)?.map(Box::new) }
             }
-            ShardCommand::Fulfil { number, now_ms } => {
+            ShardCommand::Fulfil { number, now_ms, tracking } => {
                 let order = match self.get(&sql, &number)? {
                     Some(mut order) if order.status == OrderStatus::Paid => {
                         order.status = OrderStatus::Fulfilled;
                         order.fulfilled_at_ms = Some(now_ms);
+                        order.tracking = tracking;
+                        self.update(&sql, &order)?;
+                        self.arm().await?;
+                        Some(order)
+                    }
+                    Some(mut order)
+                        if order.status == OrderStatus::Fulfilled
+                            && tracking.is_some()
+                            && order.tracking != tracking =>
+                    {
+                        order.tracking = tracking;
                         self.update(&sql, &order)?;
                         self.arm().await?;
                         Some(order)
@@ -210,6 +221,22 @@ impl OrderObject {
                 };
                 OrderReply::Order { order: order.map(Box::new) }
             }
+            ShardCommand::AddNote { number, note } => match self.get(&sql, &number)? {
+                Some(order) if order.notes.len() >= MAX_NOTES => OrderReply::Refused {
+                    message: format!("Order {number} has {MAX_NOTES} notes, the most one order keeps."),
+                    unavailable: false,
+                },
+                Some(mut order) => {
+                    // A note sent twice (a resubmitted form) is kept once.
+                    if order.notes.last() != Some(&note) {
+                        order.notes.push(note);
+                        self.update(&sql, &order)?;
+                        self.arm().await?;
+                    }
+                    OrderReply::Order { order: Some(Box::new(order)) }
+                }
+                None => OrderReply::Order { order: None },
+            },
             ShardCommand::Forward => OrderReply::Done { changed: self.forward(&sql).await? },
             ShardCommand::Payment { number, event_id, update } => {
                 self.apply_payment(&sql, &number, event_id.as_deref(), update, caller).await?

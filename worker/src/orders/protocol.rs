@@ -2,7 +2,7 @@
 //! (`OrderIndexObject`), and what they answer.
 
 use serde::{Deserialize, Serialize};
-use shared::orders::{Order, OutboxEmail};
+use shared::orders::{Order, OrderNote, OrderQuery, OutboxEmail};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -20,9 +20,18 @@ pub enum ShardCommand {
     Get {
         number: String,
     },
+    /// Marks a paid order fulfilled, with the carrier's tracking number if given; for
+    /// a fulfilled order, a tracking number given replaces the one it had.
     Fulfil {
         number: String,
         now_ms: u64,
+        #[serde(default)]
+        tracking: Option<String>,
+    },
+    /// Adds the merchant's note to an order (refused past `MAX_NOTES`).
+    AddNote {
+        number: String,
+        note: OrderNote,
     },
     /// Sends what is waiting for the index and the queue now (what the alarm does).
     Forward,
@@ -75,9 +84,9 @@ pub enum IndexCommand {
     Upsert {
         orders: Vec<Order>,
     },
-    /// Newest first.
+    /// The orders a query matches, newest first.
     List {
-        limit: u32,
+        query: OrderQuery,
     },
     /// Stores each email unless its order already has one; answers how many were new.
     WriteEmails {

@@ -1,0 +1,310 @@
+//! The merchant area (`/admin`) over HTTP against a real `wrangler dev`: signing in with
+//! the admin token for a session cookie, the order desk (search, filter, fulfil with a
+//! tracking number, refund, notes), stock levels and their edit form, and the outbox.
+//! The same walk in Chromium is in `browser.rs`; the sign-in limit and the cookie over
+//! https are in `hardening.rs`.
+
+// Test code: a panic is how a test fails.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use libtest_mimic::Arguments;
+use serde_json::json;
+use std::sync::Arc;
+use storefront_tests::commerce::{complete, merchant_orders, ready_cart, set_stock};
+use storefront_tests::html::{element_containing, text};
+use storefront_tests::{Api, Reply, Shop, ShopOptions, Shopper, TempDir, ADMIN_TOKEN};
+
+struct World {
+    shop: Shop,
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let world = if args.list {
+        None
+    } else {
+        let state = TempDir::new("admin");
+        Some((Arc::new(World { shop: Shop::start(ShopOptions::fresh(&state)) }), state))
+    };
+    let tests = storefront_tests::tests![
+        signing_in_exchanges_the_token_for_a_strict_session_cookie,
+        merchant_forms_need_the_session_and_its_token,
+        the_order_desk_finds_fulfils_notes_and_refunds_orders,
+        the_stock_page_warns_of_low_stock_and_sets_it,
+        the_outbox_page_shows_confirmation_emails,
+    ];
+    let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(world);
+    conclusion.exit();
+}
+
+/// The value of `Set-Cookie` for `name`, if the reply sets it.
+fn set_cookie<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
+    reply.headers_named("set-cookie").into_iter().find(|c| c.starts_with(&format!("{name}=")))
+}
+
+/// The opening tag of the first element with `marker` in it.
+fn tag_with<'a>(html: &'a str, marker: &str) -> Option<&'a str> {
+    let at = html.find(marker)?;
+    let start = html.get(..at)?.rfind('<')?;
+    let end = at + html.get(at..)?.find('>')?;
+    html.get(start..=end)
+}
+
+/// A merchant, signed in through the sign-in form.
+fn merchant(shop: &Shop) -> Shopper {
+    let mut merchant = Shopper::new(shop);
+    let form = merchant.get("/admin/sign-in");
+    assert_eq!(form.status, 200, "{}", text(&form.body));
+    let signed_in = merchant.post_form("/admin/sign-in", &[("token", ADMIN_TOKEN)]);
+    assert_eq!(signed_in.status, 303, "{}", text(&signed_in.body));
+    assert_eq!(signed_in.header("location"), Some("/admin/orders"));
+    merchant
+}
+
+/// A paid order placed through the API with the test provider: its number.
+fn paid_order(api: &Api, sku: &str, email: &str, key: &str) -> String {
+    set_stock(api, sku, 50);
+    let (id, token, total) = ready_cart(api, sku, 1, email);
+    let (status, placed) = complete(api, &id, &token, key, "4242424242424242", Some(total));
+    assert_eq!(status, 201, "{placed}");
+    placed["number"].as_str().unwrap().to_string()
+}
+
+fn signing_in_exchanges_the_token_for_a_strict_session_cookie(w: &World) {
+    let mut visitor = Shopper::new(&w.shop);
+    for path in ["/admin", "/admin/orders", "/admin/stock", "/admin/outbox", "/admin/orders/FL-AAAAA-AAAAA"] {
+        let reply = visitor.get(path);
+        assert_eq!(reply.status, 303, "{path} without a session");
+        assert_eq!(reply.header("location"), Some("/admin/sign-in"), "{path}");
+    }
+    let form = visitor.get("/admin/sign-in");
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("name=\"token\""), "a token field");
+    assert!(!form.body.contains("<script"), "no script on merchant pages");
+    let pre = set_cookie(&form, "admin-sign-in").expect("the sign-in form's cookie");
+    assert!(pre.contains("HttpOnly") && pre.contains("SameSite=Strict"), "{pre}");
+    assert!(set_cookie(&form, "cart").is_none(), "no shopper session in the merchant area");
+    assert!(form.header("content-security-policy").unwrap().contains("script-src 'none'"));
+    // A wrong token: 401, the form again, no session.
+    let wrong = visitor.post_form("/admin/sign-in", &[("token", "test-admin-token-0123456789abcdeX")]);
+    assert_eq!(wrong.status, 401, "{}", text(&wrong.body));
+    assert!(text(&wrong.body).contains("not this shop's admin token"));
+    assert!(set_cookie(&wrong, "admin").is_none());
+    // The right token without the form's own token (a forged sign-in): refused.
+    let forged = visitor.post_raw(
+        "/admin/sign-in",
+        &[("token", ADMIN_TOKEN), ("csrf", "forged")],
+        &[("sec-fetch-site", "same-origin")],
+    );
+    assert_eq!(forged.status, 403, "{}", text(&forged.body));
+    // From another site, even with the form's token: refused.
+    let csrf = visitor.csrf().unwrap().to_string();
+    let cross = visitor.post_raw(
+        "/admin/sign-in",
+        &[("token", ADMIN_TOKEN), ("csrf", &csrf)],
+        &[("sec-fetch-site", "cross-site")],
+    );
+    assert_eq!(cross.status, 403);
+    // The right token: a session cookie, HttpOnly, SameSite=Strict, with an expiry.
+    let ok = visitor.post_form("/admin/sign-in", &[("token", ADMIN_TOKEN)]);
+    assert_eq!(ok.status, 303, "{}", text(&ok.body));
+    let session = set_cookie(&ok, "admin").expect("a session cookie");
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=28800"] {
+        assert!(session.contains(part), "{part} in {session}");
+    }
+    let desk = visitor.get("/admin/orders");
+    assert_eq!(desk.status, 200, "{}", text(&desk.body));
+    assert!(text(&desk.body).contains("Orders"));
+    // A tampered cookie is no session.
+    let value = visitor.cookie("admin").unwrap().to_string();
+    let mut tampered = value.clone();
+    tampered.replace_range(0..1, if value.starts_with('9') { "8" } else { "9" });
+    let reply = visitor.get_with_cookie("/admin/orders", &format!("admin={tampered}"));
+    assert_eq!(reply.status, 303, "a changed expiry breaks the signature");
+    let forged_session = "admin=99999999999.00000000000000000000000000000000.AAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(visitor.get_with_cookie("/admin/orders", forged_session).status, 303);
+    // The shop's shopper cookie is not a merchant session either.
+    let mut shopper = Shopper::new(&w.shop);
+    shopper.get("/cart");
+    let cart = shopper.cookie("cart").unwrap().to_string();
+    assert_eq!(visitor.get_with_cookie("/admin/orders", &format!("admin={cart}")).status, 303);
+    // Signing out ends it.
+    let out = visitor.post_form("/admin/sign-out", &[]);
+    assert_eq!(out.status, 303);
+    assert!(set_cookie(&out, "admin").unwrap().contains("Max-Age=0"));
+    assert_eq!(visitor.get("/admin/orders").status, 303);
+}
+
+fn merchant_forms_need_the_session_and_its_token(w: &World) {
+    let api = Api::new(&w.shop);
+    let number = paid_order(&api, "RTD-RUST", "forms@example.com", "admin-forms-1");
+    let path = format!("/admin/orders/{number}/fulfil");
+    // Without a session nothing changes: 401.
+    let mut stranger = Shopper::new(&w.shop);
+    stranger.get("/orders/lookup");
+    let reply = stranger.post_form(&path, &[("tracking", "X1")]);
+    assert_eq!(reply.status, 401, "{}", text(&reply.body));
+    // With the session but another token (a forged form): 403.
+    let mut merchant = merchant(&w.shop);
+    let reply = merchant.post_raw(&path, &[("csrf", "not-the-token")], &[("sec-fetch-site", "same-origin")]);
+    assert_eq!(reply.status, 403, "{}", text(&reply.body));
+    // With the session's token but from another site: 403.
+    merchant.get(&format!("/admin/orders/{number}"));
+    let reply = merchant.post_form_with(&path, &[], &[("sec-fetch-site", "cross-site")]);
+    assert_eq!(reply.status, 403);
+    // A shopper's CSRF token is not the merchant's.
+    let shopper_token = stranger.csrf().unwrap().to_string();
+    let reply = merchant.post_raw(&path, &[("csrf", &shopper_token)], &[("sec-fetch-site", "same-origin")]);
+    assert_eq!(reply.status, 403);
+    let (_, body) =
+        api.post("/orders/lookup", None, json!({ "email": "forms@example.com", "number": number }));
+    assert_eq!(body["order"]["status"], "paid", "nothing was fulfilled: {body}");
+    // Unknown pages and orders are 404s, bad numbers too.
+    assert_eq!(merchant.get("/admin/orders/FL-ZZZZZ-ZZZZZ").status, 404);
+    assert_eq!(merchant.get("/admin/orders/%F0%9F%A6%80").status, 404);
+    assert_eq!(merchant.get("/admin/nothing").status, 404);
+    assert_eq!(merchant.get("/admin/orders?status=shipped").status, 400);
+}
+
+fn the_order_desk_finds_fulfils_notes_and_refunds_orders(w: &World) {
+    let api = Api::new(&w.shop);
+    let first = paid_order(&api, "RTD-RUST", "desk.first@example.com", "admin-desk-1");
+    let second = paid_order(&api, "WCT-TAN", "desk.second@example.com", "admin-desk-2");
+    merchant_orders(&api); // the shards have forwarded both to the index
+    let mut merchant = merchant(&w.shop);
+    // Search by email prefix (any case), by number prefix, and filter by state.
+    let found = merchant.get("/admin/orders?q=DESK.FIRST");
+    assert_eq!(found.status, 200);
+    assert!(found.body.contains(&format!("data-order=\"{first}\"")), "{}", text(&found.body));
+    assert!(!found.body.contains(&format!("data-order=\"{second}\"")));
+    let prefix: String = second.chars().take(9).collect();
+    let found = merchant.get(&format!("/admin/orders?q={}", prefix.to_lowercase()));
+    assert!(found.body.contains(&format!("data-order=\"{second}\"")), "{}", text(&found.body));
+    let none = merchant.get("/admin/orders?q=%25&status=paid");
+    assert!(text(&none.body).contains("No order matches"), "a % is a character, not a wildcard");
+    let paid = merchant.get("/admin/orders?q=desk.&status=paid");
+    assert!(paid.body.contains(&first) && paid.body.contains(&second));
+    // The detail page, then fulfil with a tracking number.
+    let detail = merchant.get(&format!("/admin/orders/{first}"));
+    assert_eq!(detail.status, 200);
+    assert!(text(&detail.body).contains("desk.first@example.com"));
+    assert!(detail.body.contains("data-fulfil"), "a paid order can be fulfilled");
+    let long = "9".repeat(101);
+    let refused = merchant.post_form(&format!("/admin/orders/{first}/fulfil"), &[("tracking", &long)]);
+    assert_eq!(refused.status, 400);
+    assert!(text(&refused.body).contains("at most 100 characters"), "{}", text(&refused.body));
+    let done =
+        merchant.post_form(&format!("/admin/orders/{first}/fulfil"), &[("tracking", " 1Z999AA10123456784 ")]);
+    assert_eq!(done.status, 303, "{}", text(&done.body));
+    assert_eq!(done.header("location").unwrap(), format!("/admin/orders/{first}?done=fulfilled"));
+    let detail = merchant.get(&format!("/admin/orders/{first}?done=fulfilled"));
+    assert!(text(&detail.body).contains("Marked fulfilled."));
+    assert!(detail.body.contains("data-order-status=\"fulfilled\""));
+    assert_eq!(
+        element_containing(&detail.body, "data-tracking").map(text).as_deref(),
+        Some("1Z999AA10123456784")
+    );
+    let (_, body) =
+        api.post("/orders/lookup", None, json!({ "email": "desk.first@example.com", "number": first }));
+    assert_eq!(body["order"]["status"], "fulfilled");
+    assert_eq!(body["order"]["tracking"], "1Z999AA10123456784");
+    // Notes: kept in order, any text, shown escaped; an empty one is refused.
+    let note = "Gift wrap <b>please</b> — 🎁\nsecond line";
+    let noted = merchant.post_form(&format!("/admin/orders/{first}/notes"), &[("text", note)]);
+    assert_eq!(noted.status, 303, "{}", text(&noted.body));
+    let detail = merchant.get(&format!("/admin/orders/{first}"));
+    assert!(detail.body.contains("Gift wrap &lt;b&gt;please&lt;/b&gt; — 🎁\nsecond line"), "{}", detail.body);
+    let empty = merchant.post_form(&format!("/admin/orders/{first}/notes"), &[("text", "  ")]);
+    assert_eq!(empty.status, 400);
+    assert!(text(&empty.body).contains("The note is empty"));
+    // A refund needs its box ticked; then the order is refunded and cannot be fulfilled.
+    let unconfirmed = merchant.post_form(&format!("/admin/orders/{second}/refund"), &[]);
+    assert_eq!(unconfirmed.status, 400);
+    assert!(text(&unconfirmed.body).contains("nothing was refunded"));
+    let refunded = merchant.post_form(&format!("/admin/orders/{second}/refund"), &[("confirm", "yes")]);
+    assert_eq!(refunded.status, 303, "{}", text(&refunded.body));
+    let detail = merchant.get(&format!("/admin/orders/{second}?done=refunded"));
+    assert!(detail.body.contains("data-order-status=\"refunded\""));
+    assert!(!detail.body.contains("data-fulfil") && !detail.body.contains("data-refund"));
+    let late = merchant.post_form(&format!("/admin/orders/{second}/fulfil"), &[("tracking", "")]);
+    assert_eq!(late.status, 409, "{}", text(&late.body));
+    assert!(text(&late.body).contains("only paid orders can be fulfilled"));
+    // The desk's state filter sees both changes once the shards forward them.
+    merchant_orders(&api);
+    let fulfilled = merchant.get("/admin/orders?q=desk.&status=fulfilled");
+    assert!(fulfilled.body.contains(&first) && !fulfilled.body.contains(&second));
+    let refunded = merchant.get("/admin/orders?q=desk.&status=refunded");
+    assert!(refunded.body.contains(&second) && !refunded.body.contains(&first));
+    // The API speaks the same search.
+    let (status, body) = api.get("/admin/orders?q=desk.second&status=refunded", Some(ADMIN_TOKEN));
+    assert_eq!(status, 200, "{body}");
+    let numbers: Vec<&str> =
+        body["orders"].as_array().unwrap().iter().filter_map(|o| o["number"].as_str()).collect();
+    assert_eq!(numbers, vec![second.as_str()]);
+}
+
+fn the_stock_page_warns_of_low_stock_and_sets_it(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, "WCT-OLIVE", 40);
+    let mut merchant = merchant(&w.shop);
+    let page = merchant.get("/admin/stock?q=tote");
+    assert_eq!(page.status, 200, "{}", text(&page.body));
+    let row = tag_with(&page.body, "data-sku=\"WCT-OLIVE\"").expect("the olive tote's row");
+    assert!(row.contains("data-stock-state=\"in_stock\""), "{row}");
+    // Set it to 2 through the form: the page warns, and shoppers see 2.
+    let set = merchant.post_form(
+        "/admin/stock",
+        &[("sku", "WCT-OLIVE"), ("on_hand", "2"), ("back", "/admin/stock?q=tote&page=1")],
+    );
+    assert_eq!(set.status, 303, "{}", text(&set.body));
+    assert_eq!(set.header("location"), Some("/admin/stock?q=tote&page=1&set=WCT-OLIVE"));
+    let page = merchant.get("/admin/stock?q=tote&page=1&set=WCT-OLIVE");
+    assert!(text(&page.body).contains("Stock of WCT-OLIVE saved."));
+    let low = element_containing(&page.body, "data-low-stock=\"\"").is_some();
+    assert!(low, "a low-stock warning");
+    let row = tag_with(&page.body, "data-sku=\"WCT-OLIVE\"").unwrap();
+    assert!(row.contains("data-stock-state=\"low\""), "{row}");
+    let (_, product) = api.get("/products/waxed-canvas-tote", None);
+    assert_eq!(product["available"]["WCT-OLIVE"], 2, "{product}");
+    // Bad numbers and SKUs are refused with the reason; nothing changes.
+    for (sku, on_hand) in
+        [("WCT-OLIVE", "-1"), ("WCT-OLIVE", "two"), ("WCT-OLIVE", "1000001"), ("no sku!", "3")]
+    {
+        let reply = merchant.post_form("/admin/stock", &[("sku", sku), ("on_hand", on_hand)]);
+        assert_eq!(reply.status, 400, "{sku} {on_hand}: {}", text(&reply.body));
+    }
+    let (_, product) = api.get("/products/waxed-canvas-tote", None);
+    assert_eq!(product["available"]["WCT-OLIVE"], 2);
+    // A `back` elsewhere never leaves the stock pages.
+    let set = merchant.post_form(
+        "/admin/stock",
+        &[("sku", "WCT-OLIVE"), ("on_hand", "40"), ("back", "//evil.example/admin/stock")],
+    );
+    assert_eq!(set.header("location"), Some("/admin/stock?set=WCT-OLIVE"));
+    // Every page of the catalog's stock renders, and the last links back.
+    let first = merchant.get("/admin/stock");
+    assert_eq!(first.status, 200);
+    assert!(first.body.contains("data-stock-state"));
+}
+
+fn the_outbox_page_shows_confirmation_emails(w: &World) {
+    let api = Api::new(&w.shop);
+    let number = paid_order(&api, "RTD-RUST", "outbox.page@example.com", "admin-outbox-1");
+    let mut merchant = merchant(&w.shop);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let page = merchant.get("/admin/outbox");
+        assert_eq!(page.status, 200);
+        if let Some(email) = element_containing(&page.body, &format!("data-email=\"{number}\"")) {
+            let shown = text(email);
+            assert!(shown.contains("outbox.page@example.com"), "{shown}");
+            assert!(shown.contains("Your ") && shown.contains(&number));
+            assert!(email.contains(&format!("href=\"/admin/orders/{number}\"")));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the confirmation email never reached the outbox page");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
