@@ -3,16 +3,20 @@
 //! JavaScript and once without (test provider), and once with JavaScript against a shop
 //! whose provider is Stripe, its API a local stand-in (`fake_stripe`) and Stripe.js a
 //! local stand-in at its address. The walk itself is `tests/browser/shop-flow.mjs`;
-//! screenshots land in `test-artifacts/browser/<mode>/`.
+//! screenshots land in `test-artifacts/browser/<mode>/`. The merchant's walk through
+//! `/admin` (sign in, find an order, fulfil it) is `tests/browser/admin-flow.mjs`, its
+//! screenshots in `test-artifacts/browser/admin/`.
 
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::json;
 use std::process::Command;
 use std::sync::Arc;
+use storefront_tests::commerce::{complete, merchant_orders, ready_cart, set_stock};
 use storefront_tests::fake_stripe::FakeStripe;
-use storefront_tests::{project_root, Shop, ShopOptions, TempDir};
+use storefront_tests::{project_root, Api, Shop, ShopOptions, TempDir, ADMIN_TOKEN};
 
 const SECRET_KEY: &str = "sk_test_browser_0123456789";
 
@@ -44,6 +48,46 @@ fn walk(shop: &Shop, mode: &str) -> Result<(), Failed> {
     }
 }
 
+/// The merchant's walk (`tests/browser/admin-flow.mjs`) on the test provider's shop:
+/// an order placed through the API first, then signed in, found and fulfilled in the
+/// browser.
+fn merchant_walk(shop: &Shop) -> Result<(), Failed> {
+    let api = Api::new(shop);
+    set_stock(&api, "RTD-RUST", 20);
+    let (id, token, total) = ready_cart(&api, "RTD-RUST", 1, "browser.merchant@example.com");
+    let (status, placed) = complete(&api, &id, &token, "browser-merchant-1", "4242424242424242", Some(total));
+    if status != 201 {
+        return Err(format!("placing the order: {status} {placed}").into());
+    }
+    let number = placed["number"].as_str().unwrap_or_default().to_string();
+    merchant_orders(&api); // forwarded to the desk's index
+    let root = project_root();
+    let output = Command::new("node")
+        .current_dir(&root)
+        .env("ADMIN_TOKEN", ADMIN_TOKEN)
+        .arg("tests/browser/admin-flow.mjs")
+        .arg(&shop.base)
+        .arg(root.join("test-artifacts/browser"))
+        .arg(&number)
+        .output()
+        .map_err(|e| format!("running node: {e}"))?;
+    let log =
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    println!("{log}");
+    if !output.status.success() {
+        return Err(format!("the merchant's walk failed:\n{log}").into());
+    }
+    let (_, body) = api.post(
+        "/orders/lookup",
+        None,
+        json!({ "email": "browser.merchant@example.com", "number": number }),
+    );
+    if body["order"]["status"] != "fulfilled" || body["order"]["tracking"] != "1Z999AA10123456784" {
+        return Err(format!("the order is not fulfilled with its tracking number: {body}").into());
+    }
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let shops = if args.list {
@@ -65,7 +109,7 @@ fn main() {
         let stripe = Shop::start(ShopOptions::on(stripe_state.path()).vars(&vars));
         Some((Arc::new(Shops { test, stripe, _stripe_api: stripe_api }), state, stripe_state))
     };
-    let trials = ["js", "nojs", "stripe"]
+    let mut trials: Vec<Trial> = ["js", "nojs", "stripe"]
         .into_iter()
         .map(|mode| {
             let shops = shops.as_ref().map(|(s, _, _)| Arc::clone(s));
@@ -76,6 +120,11 @@ fn main() {
             })
         })
         .collect();
+    let test_shop = shops.as_ref().map(|(s, _, _)| Arc::clone(s));
+    trials.push(Trial::test("merchant_desk_in_chromium", move || match test_shop {
+        Some(shops) => merchant_walk(&shops.test),
+        None => Ok(()),
+    }));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(shops);
     conclusion.exit();

@@ -258,6 +258,7 @@ pub fn AdminOrderPage(store_name: String, order: Order, notice: Option<AdminNoti
             </form>
         }
     });
+    let no_notes = order.notes.is_empty().then(|| view! { <p class="field-hint">"No notes yet."</p> });
     let notes = order
         .notes
         .iter()
@@ -290,6 +291,7 @@ pub fn AdminOrderPage(store_name: String, order: Order, notice: Option<AdminNoti
                         <dt>"Total"</dt><dd><strong data-order-total="">{format_money(t.total)}</strong></dd>
                     </dl>
                     <h2>"Notes"</h2>
+                    {no_notes}
                     <ul class="admin-notes" data-notes="">{notes}</ul>
                     <form class="admin-form" method="post" action=format!("/admin/orders/{number}/notes") data-add-note="">
                         <CsrfField/>
