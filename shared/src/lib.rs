@@ -19,6 +19,7 @@ pub mod ids;
 pub mod keys;
 pub mod limits;
 pub mod listing;
+pub mod metrics;
 pub mod money;
 pub mod orders;
 pub mod payments;

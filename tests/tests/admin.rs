@@ -1,14 +1,15 @@
 //! The merchant area (`/admin`) over HTTP against a real `wrangler dev`: signing in with
 //! the admin token for a session cookie, the order desk (search, filter, fulfil with a
 //! tracking number, refund, notes), stock levels and their edit form, and the outbox.
-//! The same walk in Chromium is in `browser.rs`; the sign-in limit and the cookie over
+//! Also the metrics (`GET /api/v1/admin/metrics`) after a scripted set of visits and
+//! orders. The same walk in Chromium is in `browser.rs`; the sign-in limit and the cookie over
 //! https are in `hardening.rs`.
 
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use libtest_mimic::Arguments;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::sync::Arc;
 use storefront_tests::commerce::{complete, merchant_orders, ready_cart, set_stock};
 use storefront_tests::html::{element_containing, text};
@@ -19,7 +20,9 @@ struct World {
 }
 
 fn main() {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // The metrics test counts what the shop did between two reports: one at a time.
+    args.test_threads = Some(1);
     let world = if args.list {
         None
     } else {
@@ -32,6 +35,7 @@ fn main() {
         the_order_desk_finds_fulfils_notes_and_refunds_orders,
         the_stock_page_warns_of_low_stock_and_sets_it,
         the_outbox_page_shows_confirmation_emails,
+        metrics_count_a_scripted_set_of_visits_and_orders,
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -307,4 +311,106 @@ fn the_outbox_page_shows_confirmation_emails(w: &World) {
         assert!(std::time::Instant::now() < deadline, "the confirmation email never reached the outbox page");
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
+}
+
+/// The hour's metrics report.
+fn metrics(api: &Api) -> Value {
+    let (status, body) = api.get("/admin/metrics?window=hour", Some(ADMIN_TOKEN));
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// A number in a report, by JSON pointer (0 when absent).
+fn at(report: &Value, pointer: &str) -> i64 {
+    report.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
+}
+
+/// A route's requests in a report.
+fn route_requests(report: &Value, route: &str) -> i64 {
+    report["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["route"] == route)
+        .map_or(0, |r| at(r, "/requests"))
+}
+
+/// USD revenue in a report, in cents.
+fn usd(report: &Value) -> i64 {
+    report["revenue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["currency"] == "USD")
+        .map_or(0, |m| at(m, "/minor"))
+}
+
+fn metrics_count_a_scripted_set_of_visits_and_orders(w: &World) {
+    let api = Api::new(&w.shop);
+    let (status, body) = api.get("/admin/metrics", None);
+    assert_eq!(status, 401, "the metrics are the merchant's: {body}");
+    let (status, _) = api.get("/admin/metrics?window=week", Some(ADMIN_TOKEN));
+    assert_eq!(status, 400);
+    let before = metrics(&api);
+    // The script: five product page views (the first may render, the rest are cache
+    // hits), two collection pages, a missing page, three adds to cart (one in the cart
+    // that then checks out), one checkout started and one order placed.
+    let mut visitor = Shopper::new(&w.shop);
+    for _ in 0..5 {
+        assert_eq!(visitor.get("/products/roll-top-daypack").status, 200);
+    }
+    for _ in 0..2 {
+        assert_eq!(visitor.get("/collections/bags").status, 200);
+    }
+    assert_eq!(visitor.get("/no-such-page").status, 404);
+    set_stock(&api, "RTD-RUST", 50);
+    let (other_cart, other_token) = storefront_tests::commerce::new_cart(&api);
+    for _ in 0..2 {
+        let (s, b) = api.post(
+            &format!("/carts/{other_cart}/lines"),
+            Some(&other_token),
+            json!({ "sku": "BRP-1", "quantity": 1 }),
+        );
+        assert_eq!(s, 200, "{b}");
+    }
+    let (id, token, total) = ready_cart(&api, "RTD-RUST", 1, "metrics@example.com");
+    let (status, placed) = complete(&api, &id, &token, "admin-metrics-1", "4242424242424242", Some(total));
+    assert_eq!(status, 201, "{placed}");
+    merchant_orders(&api); // the order's shard announces it; the queue consumer counts it
+                           // The order is counted by the queue's consumer, off the shopper's path: wait for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let after = loop {
+        let report = metrics(&api);
+        if at(&report, "/funnel/orders_placed") > at(&before, "/funnel/orders_placed") {
+            break report;
+        }
+        assert!(std::time::Instant::now() < deadline, "the order never reached the metrics: {report}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    let delta = |pointer: &str| at(&after, pointer) - at(&before, pointer);
+    assert_eq!(delta("/funnel/product_views"), 5, "{after}");
+    assert_eq!(delta("/funnel/add_to_carts"), 3, "{after}");
+    assert_eq!(delta("/funnel/checkouts_started"), 1, "{after}");
+    assert_eq!(delta("/funnel/orders_placed"), 1, "{after}");
+    assert_eq!(usd(&after) - usd(&before), total, "the order's total as revenue");
+    assert_eq!(route_requests(&after, "product") - route_requests(&before, "product"), 5);
+    assert_eq!(route_requests(&after, "collection") - route_requests(&before, "collection"), 2);
+    assert_eq!(route_requests(&after, "other") - route_requests(&before, "other"), 1, "the 404");
+    assert!(route_requests(&after, "api_cart") - route_requests(&before, "api_cart") >= 3);
+    assert!(delta("/queue_messages") >= 1, "{after}");
+    assert!(after["queue_lag_ms"].is_number(), "{after}");
+    let ratio = after["page_cache_hit_ratio"].as_f64().expect("a hit ratio");
+    assert!(ratio > 0.0 && ratio <= 1.0, "{ratio}");
+    let product = after["routes"].as_array().unwrap().iter().find(|r| r["route"] == "product").unwrap();
+    let (p50, p99) = (at(product, "/p50_ms"), at(product, "/p99_ms"));
+    assert!(p50 > 0 && p50 <= p99, "{product}");
+    assert_eq!(after["series"].as_array().unwrap().len(), 60, "a point a minute");
+    let series_orders: i64 = after["series"].as_array().unwrap().iter().map(|p| at(p, "/orders")).sum();
+    assert!(series_orders >= at(&after, "/funnel/orders_placed"), "every order is in the series");
+    let day = api.get("/admin/metrics?window=day", Some(ADMIN_TOKEN)).1;
+    assert_eq!(day["series"].as_array().unwrap().len(), 144, "a point every ten minutes");
+    assert!(at(&day, "/funnel/orders_placed") >= at(&after, "/funnel/orders_placed"));
+    println!(
+        "metrics: +5 product views, +3 adds, +1 checkout, +1 order ({total} cents); hit ratio {ratio:.2}, product p50 {p50} ms, p99 {p99} ms"
+    );
 }

@@ -17,6 +17,11 @@ pub const ORDERS: &str = "ORDERS";
 /// Durable Object namespace of the merchant's order list and email outbox: one
 /// `OrderIndexObject`, fed by the order shards off the shopper's path.
 pub const ORDER_INDEX: &str = "ORDER_INDEX";
+/// Durable Object namespace of the shop's metrics: one `MetricsObject`, fed by the
+/// isolates' batches off the request path.
+pub const METRICS: &str = "METRICS";
+/// "off" records no metrics (a var; on by default; the bench measures the cost).
+pub const RECORD_METRICS: &str = "RECORD_METRICS";
 /// Queue of order events ("order placed"), consumed by this worker.
 pub const ORDER_EVENTS: &str = "ORDER_EVENTS";
 /// Rate Limiting binding counting writes per client (`[[ratelimits]]`).

@@ -16,9 +16,11 @@ use crate::bindings;
 use crate::catalog::{self, CatalogReader};
 use crate::durable::{self, Caller};
 use crate::error::{AppError, AppResult};
+use crate::metrics;
 use protocol::{Answer, CartCommand, CartReply, CartRequest, Refusal, Snapshot, CART_PATH};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use shared::metrics::Event;
 use shared::review::StockItem;
 use shared::{CartId, CartLine, Handle, Product, Quantity, Sku, Variant};
 use std::sync::Arc;
@@ -180,7 +182,10 @@ impl<'a, 't> Carts<'a, 't> {
         let (snapshot, answer) = self.client(id)?.send(command).await?;
         match answer {
             Answer::Refused { refusal } => Err(refusal_error(&refusal, Some(&product.title))),
-            _ => Ok(snapshot),
+            _ => {
+                metrics::event(Event::AddToCart);
+                Ok(snapshot)
+            }
         }
     }
 

@@ -106,8 +106,13 @@ impl<'a, 't> Checkout<'a, 't> {
         self.carts.client(id)
     }
 
+    /// Stores the contact; a checkout not yet past this step counts as started.
     pub async fn set_contact(&self, id: &CartId, email: &Email) -> AppResult<Changed> {
-        self.cart(id)?.change(CartCommand::SetContact { email: email.to_string() }).await
+        let changed = self.cart(id)?.change(CartCommand::SetContact { email: email.to_string() }).await?;
+        if changed.refused.is_none() && changed.snapshot.state.address.is_none() {
+            crate::metrics::event(shared::metrics::Event::CheckoutStarted);
+        }
+        Ok(changed)
     }
 
     /// Validates the address for the countries the shop ships to, then stores it (which

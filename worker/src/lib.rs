@@ -22,6 +22,7 @@ mod inventory;
 mod isolate_cache;
 mod limits;
 mod merchant;
+mod metrics;
 mod orders;
 mod page_cache;
 mod payments;
@@ -37,6 +38,7 @@ mod timing;
 
 pub use checkout::object::CartObject;
 pub use inventory::object::InventoryObject;
+pub use metrics::object::MetricsObject;
 pub use orders::index::OrderIndexObject;
 pub use orders::object::OrderObject;
 

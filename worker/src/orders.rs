@@ -216,11 +216,11 @@ impl<'t> Index<'t> {
         }
     }
 
-    /// Writes emails to the outbox; returns how many were new (the others were written
-    /// before).
-    pub async fn write_emails(&self, emails: Vec<OutboxEmail>) -> AppResult<u32> {
+    /// Writes emails to the outbox; returns the orders whose emails were new (the
+    /// others were written before).
+    pub async fn write_emails(&self, emails: Vec<OutboxEmail>) -> AppResult<Vec<String>> {
         match self.send(&IndexCommand::WriteEmails { emails }).await? {
-            OrderReply::Done { changed } => Ok(changed),
+            OrderReply::Written { new } => Ok(new),
             other => Err(unexpected(&other)),
         }
     }

@@ -8,7 +8,7 @@ use crate::cart::CartClient;
 use crate::durable::Caller;
 use crate::error::AppResult;
 use crate::orders::events::{self, OrderCancelled, OrderEvent, OrderPlaced};
-use crate::timing::Timing;
+use crate::timing::{now_ms, Timing};
 use shared::CartId;
 use worker::{console_error, console_warn, event, Context, Env, MessageBatch, MessageExt, Result};
 
@@ -40,6 +40,10 @@ async fn process(env: &Env, batch: &[OrderEvent]) -> AppResult<()> {
 #[event(queue)]
 pub async fn consume(batch: MessageBatch<OrderEvent>, env: Env, _ctx: Context) -> Result<()> {
     let messages = batch.messages()?;
+    let now = now_ms();
+    for message in &messages {
+        crate::metrics::queue_message(now - message.timestamp().as_millis() as f64);
+    }
     let events: Vec<OrderEvent> = messages.iter().map(|m| m.body().clone()).collect();
     match process(&env, &events).await {
         Ok(()) => messages.iter().for_each(|m| m.ack()),
@@ -47,6 +51,10 @@ pub async fn consume(batch: MessageBatch<OrderEvent>, env: Env, _ctx: Context) -
             console_error!("{} order events: {e}; will retry", events.len());
             messages.iter().for_each(|m| m.retry());
         }
+    }
+    // A queue handler has no response to send first: what it counted goes now.
+    if let Err(e) = crate::metrics::send_now(&env).await {
+        console_warn!("metrics not sent yet: {e}");
     }
     Ok(())
 }

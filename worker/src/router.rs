@@ -18,6 +18,7 @@ use crate::signing::Signer;
 use crate::timing::{PageCache, Timing};
 use app::{render_document, ErrorPage};
 use leptos::prelude::*;
+use shared::metrics::{Answer, Route};
 use shared::{Currency, Site, StoreInfo};
 use worker::{console_error, console_log, Context, Env, Method, Request, Response};
 
@@ -104,6 +105,10 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     let error_code = result.as_ref().err().map(AppError::code);
     let response = respond(result, catalog.as_ref(), &timing, &origin, wants_json).await?;
     let response = finish(response, session.as_ref(), https, catalog.as_ref(), &timing, &id).await?;
+    if crate::metrics::enabled(&env) {
+        record(&segments, &method, &response, &timing);
+        crate::metrics::send_soon(&env, &ctx);
+    }
     let sample = if response.status_code() == 200 && timing.was_hit() { logged_hit(&env) } else { Some(1) };
     if let Some(sample) = sample.filter(|_| request_log_enabled(&env)) {
         console_log!(
@@ -120,6 +125,25 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
         );
     }
     Ok(response)
+}
+
+/// Adds an answered request to this isolate's metrics (in memory; sent later).
+fn record(segments: &[&str], method: &Method, response: &Response, timing: &Timing) {
+    let status = response.status_code();
+    let html =
+        response.headers().get("content-type").ok().flatten().is_some_and(|t| t.starts_with("text/html"));
+    let page_cache_hit = match timing.page_cache.get() {
+        PageCache::Hit | PageCache::Revalidated => Some(true),
+        PageCache::Miss => Some(false),
+        PageCache::Bypass => None,
+    };
+    let answer = Answer {
+        status,
+        ms: timing.elapsed_ms(),
+        page_view: *method == Method::Get && status == 200 && html,
+        page_cache_hit,
+    };
+    crate::metrics::request(Route::of(segments), answer);
 }
 
 thread_local! {

@@ -12,6 +12,7 @@ use crate::orders::{Index, Orders};
 use crate::timing::now_ms;
 use serde_json::json;
 use shared::api::{Fulfilment, NewNote, Stock};
+use shared::metrics::Window;
 use shared::orders::{parse_note, parse_tracking, Order, OrderNote, OrderQuery, OrderStatus};
 use shared::Sku;
 use worker::{Env, Method, Request, Response};
@@ -37,6 +38,7 @@ pub enum Operation<'a> {
     Note(&'a str),
     Refund(&'a str),
     Outbox,
+    Metrics,
 }
 
 /// The merchant operation a method and path (after `admin/`) ask for.
@@ -48,6 +50,7 @@ pub fn route<'a>(method: &Method, segments: &'a [&'a str]) -> Option<Operation<'
         (Method::Post, ["orders", number, "notes"]) => Operation::Note(number),
         (Method::Post, ["orders", number, "refund"]) => Operation::Refund(number),
         (Method::Get, ["outbox"]) => Operation::Outbox,
+        (Method::Get, ["metrics"]) => Operation::Metrics,
         _ => return None,
     })
 }
@@ -104,6 +107,16 @@ pub async fn handle(
             let order =
                 Orders::new(env, catalog.caller(env))?.refund(number).await?.ok_or(AppError::NotFound)?;
             settled(&order, OrderStatus::Refunded, "refunded")
+        }
+        Operation::Metrics => {
+            let fields = Fields::parse(http::query_string(&req).as_bytes())?;
+            let window = match fields.get("window") {
+                None => Window::Hour,
+                Some(name) => Window::parse(name)
+                    .ok_or_else(|| AppError::BadRequest("`window` must be `hour` or `day`.".into()))?,
+            };
+            let report = crate::metrics::report(env, catalog.timing(), window).await?;
+            ok(&serde_json::to_value(report).map_err(|e| AppError::internal("metrics report", e))?)
         }
         Operation::Outbox => {
             ok(&json!({ "emails": Index::new(env, catalog.caller(env))?.outbox(100).await? }))

@@ -55,6 +55,7 @@ pub async fn process(env: &Env, events: &[OrderPlaced]) -> AppResult<u32> {
     let site = catalog.site().await?;
     let orders = Orders::new(env, catalog.caller(env))?;
     let mut emails = Vec::with_capacity(events.len());
+    let mut totals = Vec::with_capacity(events.len());
     for event in events {
         let order = match &event.order {
             Some(order) => Some((**order).clone()),
@@ -66,9 +67,17 @@ pub async fn process(env: &Env, events: &[OrderPlaced]) -> AppResult<u32> {
         };
         let url = format!("{}/orders/{}?token={}", event.origin, order.number, order.token);
         emails.push(confirmation_email(&order, &site.store.name, &url, now_ms() as u64));
+        totals.push((order.number.clone(), order.totals.total));
     }
     if emails.is_empty() {
         return Ok(0);
     }
-    Index::new(env, catalog.caller(env))?.write_emails(emails).await
+    let new = Index::new(env, catalog.caller(env))?.write_emails(emails).await?;
+    // An order counts as placed once: when its confirmation is new in the outbox.
+    for (number, total) in &totals {
+        if new.contains(number) {
+            crate::metrics::order_placed(*total);
+        }
+    }
+    Ok(new.len() as u32)
 }

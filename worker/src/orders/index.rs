@@ -118,16 +118,18 @@ impl OrderIndexObject {
             IndexCommand::Upsert { orders } => OrderReply::Done { changed: self.upsert(&sql, &orders)? },
             IndexCommand::List { query } => OrderReply::Orders { orders: self.find(&sql, &query)? },
             IndexCommand::WriteEmails { emails } => {
-                let mut new: u32 = 0;
+                let mut new: Vec<String> = Vec::new();
                 for email in &emails {
                     let data = serde_json::to_string(email).map_err(runtime_error)?;
                     let cursor = sql.exec(
                         "INSERT INTO outbox (order_number, created_at, data) VALUES (?, ?, ?) ON CONFLICT (order_number) DO NOTHING",
                         vec![text(email.order_number.clone()), SqlStorageValue::from(email.created_at_ms as i64), text(data)],
                     )?;
-                    new = new.saturating_add(u32::from(cursor.rows_written() > 0));
+                    if cursor.rows_written() > 0 {
+                        new.push(email.order_number.clone());
+                    }
                 }
-                OrderReply::Done { changed: new }
+                OrderReply::Written { new }
             }
             IndexCommand::Outbox { limit } => {
                 let rows =

@@ -122,4 +122,8 @@ pub enum OrderReply {
     Done {
         changed: u32,
     },
+    /// The orders whose emails were new in the outbox.
+    Written {
+        new: Vec<String>,
+    },
 }
