@@ -9,7 +9,8 @@ pub mod islands;
 pub mod routes;
 
 pub use routes::admin::{
-    AdminNotice, AdminOrderPage, AdminSignInPage, DeskFilter, OrderDeskPage, OutboxPage, StockPage, StockRow,
+    AdminNotice, AdminOrderPage, AdminSignInPage, DashboardPage, DeskFilter, OrderDeskPage, OutboxPage,
+    StockPage, StockRow,
 };
 pub use routes::cart::CartView;
 pub use routes::cart_link::{CartLinkItem, CartLinkPage};

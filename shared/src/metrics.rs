@@ -308,6 +308,14 @@ impl Window {
         Window::ALL.into_iter().find(|w| w.as_str() == text)
     }
 
+    /// The `window` a query asked for: the hour when it says none.
+    pub fn from_query(text: Option<&str>) -> Result<Window, String> {
+        match text {
+            None => Ok(Window::Hour),
+            Some(name) => Window::parse(name).ok_or_else(|| "`window` must be `hour` or `day`.".to_string()),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Window::Hour => "hour",

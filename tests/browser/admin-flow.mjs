@@ -87,7 +87,18 @@ try {
   check((await page.textContent('[data-notes]')).includes('Shipped in a gift box.'), 'the note is listed');
   await shot('noted');
 
-  // 7. Sign out: the desk asks for the token again.
+  // 7. The dashboard: the hour's numbers and charts, server-drawn SVG.
+  await page.click('nav[aria-label="Merchant"] a:has-text("Dashboard")');
+  await page.waitForURL('**/admin/dashboard');
+  check(await page.locator('figure.chart svg').count() === 4, 'three line charts and the funnel');
+  const orders = Number((await page.textContent('[data-metric="orders"] dd')).trim());
+  check(orders >= 1, `the order placed shows on the dashboard (${orders})`);
+  check(await page.locator('tr[data-route="admin"]').count() === 1, "the merchant area's own requests are counted");
+  await shot('dashboard');
+  await Promise.all([page.waitForURL('**window=day'), page.click('a:has-text("Last day")')]);
+  check(await page.getAttribute('figure.chart svg', 'data-points') === '144', 'a day has 144 points');
+
+  // 8. Sign out: the desk asks for the token again.
   await Promise.all([page.waitForURL('**/admin/sign-in'), page.click('button:has-text("Sign out")')]);
   await page.goto(`${base}/admin/orders`);
   check(new URL(page.url()).pathname === '/admin/sign-in', 'signed out');

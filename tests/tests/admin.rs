@@ -410,6 +410,22 @@ fn metrics_count_a_scripted_set_of_visits_and_orders(w: &World) {
     let day = api.get("/admin/metrics?window=day", Some(ADMIN_TOKEN)).1;
     assert_eq!(day["series"].as_array().unwrap().len(), 144, "a point every ten minutes");
     assert!(at(&day, "/funnel/orders_placed") >= at(&after, "/funnel/orders_placed"));
+    // The dashboard draws the same numbers.
+    let mut merchant = merchant(&w.shop);
+    let page = merchant.get("/admin/dashboard");
+    assert_eq!(page.status, 200, "{}", text(&page.body));
+    assert_eq!(page.body.matches("<svg").count(), 4, "three line charts and the funnel");
+    assert!(!page.body.contains("<script"), "no script");
+    let orders: i64 = text(element_containing(&page.body, "data-metric=\"orders\"").unwrap())
+        .trim_start_matches("Orders")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(orders >= at(&after, "/funnel/orders_placed"), "{orders}");
+    assert!(page.body.contains("data-route=\"product\""));
+    assert!(page.body.contains("data-points=\"60\""));
+    assert_eq!(merchant.get("/admin/dashboard?window=day").status, 200);
+    assert_eq!(merchant.get("/admin/dashboard?window=year").status, 400);
     println!(
         "metrics: +5 product views, +3 adds, +1 checkout, +1 order ({total} cents); hit ratio {ratio:.2}, product p50 {p50} ms, p99 {p99} ms"
     );

@@ -2,8 +2,10 @@
 //! detail with fulfilment, refund and notes), stock levels and the email outbox. Plain
 //! server-rendered HTML and forms: no script runs on these pages.
 
+use crate::components::chart::{FunnelChart, LineChart};
 use crate::components::layout::CsrfField;
 use leptos::prelude::*;
+use shared::metrics::{Report, Window};
 use shared::orders::{Order, OrderStatus, OutboxEmail, MAX_NOTE_CHARS, MAX_SEARCH_CHARS, MAX_TRACKING_CHARS};
 use shared::stock::StockLevel;
 use shared::text::utc_minute;
@@ -16,11 +18,13 @@ pub enum AdminSection {
     Orders,
     Stock,
     Outbox,
+    Dashboard,
 }
 
 impl AdminSection {
     /// The sections a signed-in merchant moves between: (section, path, label).
-    const NAV: [(AdminSection, &'static str, &'static str); 3] = [
+    const NAV: [(AdminSection, &'static str, &'static str); 4] = [
+        (AdminSection::Dashboard, "/admin/dashboard", "Dashboard"),
         (AdminSection::Orders, "/admin/orders", "Orders"),
         (AdminSection::Stock, "/admin/stock", "Stock"),
         (AdminSection::Outbox, "/admin/outbox", "Outbox"),
@@ -476,6 +480,107 @@ pub fn OutboxPage(store_name: String, emails: Vec<OutboxEmail>) -> impl IntoView
             <h1>"Email outbox"</h1>
             <p class="field-hint">"The newest 100 emails the shop wrote, newest first."</p>
             {list}
+        </AdminShell>
+    }
+}
+
+/// A share as a percentage, or a dash when there is nothing to divide.
+fn percent(ratio: Option<f64>) -> String {
+    ratio.map_or_else(|| "–".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn milliseconds(ms: Option<u32>) -> String {
+    ms.map_or_else(|| "–".to_string(), |ms| format!("{ms} ms"))
+}
+
+/// The time of day of a minute (since the epoch), `HH:MM UTC`.
+fn clock(minute: u64) -> String {
+    let text = utc_minute(minute.saturating_mul(60_000));
+    text.split_once(' ').map_or(text.clone(), |(_, time)| time.to_string())
+}
+
+#[component]
+pub fn DashboardPage(store_name: String, report: Report) -> impl IntoView {
+    let window = report.window;
+    let tabs = Window::ALL
+        .into_iter()
+        .map(|w| {
+            let current = (w == window).then_some("page");
+            view! { <li><a href=format!("/admin/dashboard?window={}", w.as_str()) aria-current=current>{w.title()}</a></li> }
+        })
+        .collect_view();
+    let revenue = if report.revenue.is_empty() {
+        "–".to_string()
+    } else {
+        report.revenue.iter().map(|m| format_money(*m)).collect::<Vec<_>>().join(" + ")
+    };
+    let error_rate = (report.requests > 0).then(|| report.errors as f64 / report.requests as f64);
+    let tiles = [
+        ("Requests", report.requests.to_string(), "requests"),
+        ("Error rate (5xx)", percent(error_rate), "error_rate"),
+        ("Orders", report.funnel.orders_placed.to_string(), "orders"),
+        ("Revenue", revenue, "revenue"),
+        ("Page-cache hit ratio", percent(report.page_cache_hit_ratio), "hit_ratio"),
+        ("Queue lag (mean)", report.queue_lag_ms.map_or_else(|| "–".into(), |ms| format!("{ms:.0} ms")), "queue_lag"),
+        ("Carts abandoned", report.carts_abandoned.to_string(), "carts_abandoned"),
+    ]
+    .into_iter()
+    .map(|(label, value, name)| view! { <div class="tile" data-metric=name><dt>{label}</dt><dd>{value}</dd></div> })
+    .collect_view();
+    let per = match window {
+        Window::Hour => "per minute",
+        Window::Day => "per 10 minutes",
+    };
+    let (first, last) = (clock(report.from_minute), clock(report.to_minute));
+    let series =
+        |f: fn(&shared::metrics::Point) -> Option<f64>| report.series.iter().map(f).collect::<Vec<_>>();
+    let requests = series(|p| Some(p.requests as f64));
+    let orders = series(|p| Some(p.orders as f64));
+    let p99 = series(|p| p.p99_ms.map(f64::from));
+    let routes = report
+        .routes
+        .iter()
+        .map(|r| {
+            view! {
+                <tr data-route=r.route.as_str()>
+                    <td>{r.route.as_str()}</td>
+                    <td class="num">{r.requests}</td>
+                    <td class="num">{r.errors}</td>
+                    <td class="num">{percent(Some(r.error_rate))}</td>
+                    <td class="num">{milliseconds(r.p50_ms)}</td>
+                    <td class="num">{milliseconds(r.p99_ms)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let views = report
+        .page_views
+        .iter()
+        .map(|v| view! { <tr data-page=v.page.as_str()><td>{v.page.as_str()}</td><td class="num">{v.views}</td></tr> })
+        .collect_view();
+    view! {
+        <AdminShell store_name title="Dashboard".to_string() section=AdminSection::Dashboard>
+            <h1>"Dashboard"</h1>
+            <nav aria-label="Window"><ul class="admin-tabs">{tabs}</ul></nav>
+            <p class="field-hint">{format!("{} to {}, counted per minute from every isolate (each sends what it counted about once a second).", first, last)}</p>
+            <dl class="tiles">{tiles}</dl>
+            <div class="charts">
+                <LineChart title=format!("Requests {per}") unit="req" values=requests first=first.clone() last=last.clone()/>
+                <LineChart title=format!("Orders {per}") unit="orders" values=orders first=first.clone() last=last.clone()/>
+                <LineChart title="p99 latency, all routes".to_string() unit="ms" values=p99 first=first.clone() last=last.clone()/>
+                <FunnelChart title="Conversion funnel".to_string() steps=report.funnel.steps().to_vec()/>
+            </div>
+            <h2>"Routes"</h2>
+            <table class="admin-table">
+                <thead><tr><th scope="col">"Route"</th><th scope="col" class="num">"Requests"</th><th scope="col" class="num">"Errors"</th>
+                    <th scope="col" class="num">"Error rate"</th><th scope="col" class="num">"p50"</th><th scope="col" class="num">"p99"</th></tr></thead>
+                <tbody>{routes}</tbody>
+            </table>
+            <h2>"Page views"</h2>
+            <table class="admin-table">
+                <thead><tr><th scope="col">"Page"</th><th scope="col" class="num">"Views"</th></tr></thead>
+                <tbody>{views}</tbody>
+            </table>
         </AdminShell>
     }
 }

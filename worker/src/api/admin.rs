@@ -110,11 +110,7 @@ pub async fn handle(
         }
         Operation::Metrics => {
             let fields = Fields::parse(http::query_string(&req).as_bytes())?;
-            let window = match fields.get("window") {
-                None => Window::Hour,
-                Some(name) => Window::parse(name)
-                    .ok_or_else(|| AppError::BadRequest("`window` must be `hour` or `day`.".into()))?,
-            };
+            let window = Window::from_query(fields.get("window")).map_err(AppError::BadRequest)?;
             let report = crate::metrics::report(env, catalog.timing(), window).await?;
             ok(&serde_json::to_value(report).map_err(|e| AppError::internal("metrics report", e))?)
         }

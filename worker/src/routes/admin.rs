@@ -1,5 +1,5 @@
 //! The merchant area's pages and forms (`/admin`): sign-in (the admin token for a
-//! session cookie, see `merchant`), the order desk, stock and the outbox. Each handler
+//! session cookie, see `merchant`), the dashboard, the order desk, stock and the outbox. Each handler
 //! parses the request, calls the orders, inventory or catalog service and renders; a
 //! form answers `303` to the page it changed, or that page again with what went wrong.
 //! Every page is `no-store`, carries its session's CSRF token and runs no script.
@@ -14,11 +14,12 @@ use crate::orders::{self, Index, Orders};
 use crate::security;
 use crate::timing::now_ms;
 use app::{
-    render_document, AdminNotice, AdminOrderPage, AdminSignInPage, DeskFilter, OrderDeskPage, OutboxPage,
-    RenderContext, StockPage, StockRow,
+    render_document, AdminNotice, AdminOrderPage, AdminSignInPage, DashboardPage, DeskFilter, OrderDeskPage,
+    OutboxPage, RenderContext, StockPage, StockRow,
 };
 use futures_util::future::join_all;
 use leptos::prelude::*;
+use shared::metrics::Window;
 use shared::orders::{parse_note, parse_tracking, Order, OrderNote, OrderQuery, OrderStatus};
 use shared::review::StockItem;
 use shared::stock::StockLevel;
@@ -58,6 +59,7 @@ pub enum AdminPage<'a> {
     Stock,
     SetStock,
     Outbox,
+    Dashboard,
 }
 
 /// The merchant area's route table: the page or form a method and path (after `admin`)
@@ -75,6 +77,7 @@ pub fn route<'a>(method: &Method, segments: &'a [&'a str]) -> Option<AdminPage<'
         (Get | Head, ["stock"]) => AdminPage::Stock,
         (Post, ["stock"]) => AdminPage::SetStock,
         (Get | Head, ["outbox"]) => AdminPage::Outbox,
+        (Get | Head, ["dashboard"]) => AdminPage::Dashboard,
         _ => return None,
     })
 }
@@ -133,6 +136,16 @@ pub async fn handle(
         AdminPage::OrderForm(number, action) => order_form(req, env, catalog, &session, number, action).await,
         AdminPage::Stock => stock(&req, env, catalog, &session).await,
         AdminPage::SetStock => set_stock(req, env, catalog, &session).await,
+        AdminPage::Dashboard => {
+            let fields = Fields::parse(http::query_string(&req).as_bytes())?;
+            let window = Window::from_query(fields.get("window")).map_err(AppError::BadRequest)?;
+            let report = crate::metrics::report(env, catalog.timing(), window).await?;
+            let store_name = store_name(catalog).await;
+            let html = render_document(context(&req, catalog, &session.csrf), move || {
+                view! { <DashboardPage store_name report/> }
+            });
+            html_page(html, 200)
+        }
         AdminPage::Outbox => {
             let emails = Index::new(env, catalog.caller(env))?.outbox(100).await?;
             let store_name = store_name(catalog).await;
