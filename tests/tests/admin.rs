@@ -27,7 +27,9 @@ fn main() {
         None
     } else {
         let state = TempDir::new("admin");
-        Some((Arc::new(World { shop: Shop::start(ShopOptions::fresh(&state)) }), state))
+        // Carts left alone for two seconds count as abandoned (four hours as shipped).
+        let shop = Shop::start(ShopOptions::fresh(&state).vars(&[("CART_ABANDONED_AFTER_SECONDS", "2")]));
+        Some((Arc::new(World { shop }), state))
     };
     let tests = storefront_tests::tests![
         signing_in_exchanges_the_token_for_a_strict_session_cookie,
@@ -36,6 +38,7 @@ fn main() {
         the_stock_page_warns_of_low_stock_and_sets_it,
         the_outbox_page_shows_confirmation_emails,
         metrics_count_a_scripted_set_of_visits_and_orders,
+        a_cart_left_alone_with_lines_counts_as_abandoned_once,
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -429,4 +432,29 @@ fn metrics_count_a_scripted_set_of_visits_and_orders(w: &World) {
     println!(
         "metrics: +5 product views, +3 adds, +1 checkout, +1 order ({total} cents); hit ratio {ratio:.2}, product p50 {p50} ms, p99 {p99} ms"
     );
+}
+
+fn a_cart_left_alone_with_lines_counts_as_abandoned_once(w: &World) {
+    let api = Api::new(&w.shop);
+    // Carts of the tests before have had their two seconds.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let before = at(&metrics(&api), "/carts_abandoned");
+    let (left, left_token) = storefront_tests::commerce::new_cart(&api);
+    let (emptied, emptied_token) = storefront_tests::commerce::new_cart(&api);
+    for (id, token) in [(&left, &left_token), (&emptied, &emptied_token)] {
+        let (s, b) =
+            api.post(&format!("/carts/{id}/lines"), Some(token), json!({ "sku": "BRP-1", "quantity": 1 }));
+        assert_eq!(s, 200, "{b}");
+    }
+    let (s, b) =
+        api.call("DELETE", &format!("/carts/{emptied}/lines/BRP-1"), Some(&emptied_token), &[], None);
+    assert_eq!(s, 200, "{b}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while at(&metrics(&api), "/carts_abandoned") == before {
+        assert!(std::time::Instant::now() < deadline, "the cart left with a line never counted as abandoned");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    // Counted once (the emptied cart not at all), however long it stays.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(at(&metrics(&api), "/carts_abandoned") - before, 1);
 }

@@ -20,6 +20,9 @@ pub const ORDER_INDEX: &str = "ORDER_INDEX";
 /// Durable Object namespace of the shop's metrics: one `MetricsObject`, fed by the
 /// isolates' batches off the request path.
 pub const METRICS: &str = "METRICS";
+/// Seconds a cart with lines may be left alone before it counts as abandoned (a var;
+/// 14400).
+pub const CART_ABANDONED_AFTER_SECONDS: &str = "CART_ABANDONED_AFTER_SECONDS";
 /// "off" records no metrics (a var; on by default; the bench measures the cost).
 pub const RECORD_METRICS: &str = "RECORD_METRICS";
 /// Queue of order events ("order placed"), consumed by this worker.

@@ -8,6 +8,8 @@
 //! - the router: every answered request (route, status, duration, page-cache outcome),
 //!   page views by route;
 //! - the cart and checkout services: add-to-carts, checkouts started;
+//! - the cart objects' alarms: carts left with lines for `CART_ABANDONED_AFTER_SECONDS`
+//!   (4 hours by default) and no order, sent at once;
 //! - the queue consumer: orders placed and their revenue (once per order: when its
 //!   confirmation is new in the outbox), and how long its messages waited.
 //!
@@ -118,6 +120,17 @@ pub async fn send_now(env: &Env) -> AppResult<()> {
 async fn call(env: &Env, timing: &Timing, command: &MetricsCommand) -> AppResult<MetricsReply> {
     let stub = durable::stub(env, bindings::METRICS, OBJECT_NAME)?;
     Caller::new(env, timing).call(&stub, "metrics", command).await
+}
+
+/// Counts one event straight away, in its own call (from a Durable Object's alarm, which
+/// has no response to send first).
+pub async fn count_now(env: &Env, timing: &Timing, event: Event) -> AppResult<()> {
+    if !enabled(env) {
+        return Ok(());
+    }
+    let mut batch = Batch::default();
+    batch.add(minute_of(now_ms()), Key::Event { event }, 1);
+    call(env, timing, &MetricsCommand::Add { rows: batch.rows() }).await.map(|_| ())
 }
 
 /// The report of `window`, after sending what this isolate gathered (so a report read

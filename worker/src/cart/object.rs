@@ -94,6 +94,11 @@ impl CartCore {
         Ok(CartReply { snapshot: self.snapshot(store)?, answer })
     }
 
+    /// Whether the cart has lines.
+    pub fn has_lines(&self) -> Result<bool> {
+        Ok(!self.store.open()?.state()?.lines.is_empty())
+    }
+
     /// Answers a cart command.
     pub async fn run(&self, request: CartRequest, timing: &Timing) -> Result<CartReply> {
         let CartRequest { cart, command } = request;

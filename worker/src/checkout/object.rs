@@ -10,11 +10,16 @@ use super::procedure;
 use super::protocol::{CheckoutAnswer, CheckoutCommand, CHECKOUT_PATH};
 use crate::bindings;
 use crate::cart::object::CartCore;
-use crate::cart::protocol::{CartRequest, CART_PATH};
+use crate::cart::protocol::{CartCommand, CartRequest, CART_PATH};
 use crate::durable;
 use crate::timing::Timing;
 use serde::Deserialize;
+use shared::metrics::Event;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+/// A cart left alone this long with lines in it counts as abandoned (4 hours; the var
+/// `CART_ABANDONED_AFTER_SECONDS` sets it).
+const DEFAULT_ABANDONED_AFTER_SECONDS: u64 = 4 * 60 * 60;
 
 /// Where the test routes send [`Stall`]: answered only with `ENABLE_TEST_ROUTES = "1"`.
 pub const STALL_PATH: &str = "/test/stall";
@@ -50,6 +55,18 @@ impl CartObject {
         durable::reply(&reply, timing.do_calls.get())
     }
 
+    /// After a change that leaves lines in the cart: the alarm rings once the cart has
+    /// been left alone for the abandonment delay (each change moves it).
+    async fn watch_for_abandonment(&self) -> Result<()> {
+        let after_ms = bindings::number(&self.env, bindings::CART_ABANDONED_AFTER_SECONDS)
+            .filter(|s| *s > 0)
+            .unwrap_or(DEFAULT_ABANDONED_AFTER_SECONDS)
+            .saturating_mul(1000);
+        let at = worker::Date::now().as_millis().saturating_add(after_ms);
+        let date = worker::js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+        self.state.storage().set_alarm(worker::ScheduledTime::new(date)).await
+    }
+
     fn stall(&self, Stall { ms }: Stall) -> Result<Response> {
         let ms = ms.min(20_000);
         // The gate holds from this call on; nothing needs to await it.
@@ -66,12 +83,29 @@ impl DurableObject for CartObject {
         CartObject { cart: CartCore::new(&state, env.clone()), state, env }
     }
 
+    /// The cart was left alone for the abandonment delay: if it still has lines (no
+    /// order emptied it), it counts as abandoned, once, until it changes again.
+    async fn alarm(&self) -> Result<Response> {
+        if self.cart.has_lines()? {
+            let timing = Timing::start();
+            if let Err(e) = crate::metrics::count_now(&self.env, &timing, Event::CartAbandoned).await {
+                // Not retried: a lost count is better than an alarm that rings forever.
+                worker::console_warn!("an abandoned cart was not counted: {e}");
+            }
+        }
+        Response::ok("watched")
+    }
+
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let timing = Timing::start();
         match req.path().as_str() {
             CART_PATH => match durable::read_command::<CartRequest>(&mut req, "cart").await? {
                 Ok(request) => {
+                    let changes = !matches!(request.command, CartCommand::Get { .. });
                     let reply = self.cart.run(request, &timing).await?;
+                    if changes && !reply.snapshot.state.lines.is_empty() {
+                        self.watch_for_abandonment().await?;
+                    }
                     durable::reply(&reply, timing.do_calls.get())
                 }
                 Err(refused) => Ok(refused),
