@@ -14,6 +14,7 @@
 //! a no-op JavaScript worker (`platform.rs`), under `target/bench/platform/`.
 
 mod cpu;
+mod metrics_cost;
 mod platform;
 mod publishing;
 mod report;
@@ -830,6 +831,9 @@ fn main() {
         // Only the write path on the runtime alone, for quick comparisons; results go to
         // target/bench so the committed full run stays as it is.
         no_inspector_shop(&mut bench, &mut results);
+    } else if scale == "metrics" {
+        // Only what recording metrics costs, likewise into target/bench.
+        metrics_cost::measure(&mut bench, &mut results);
     } else if scale == "platform" {
         // Only the comparison with the no-op worker, likewise into target/bench.
         platform::compare(&mut bench, &mut results);
@@ -839,6 +843,7 @@ fn main() {
         render_shop(&mut bench);
         quiet_shop(&mut bench);
         no_inspector_shop(&mut bench, &mut results);
+        metrics_cost::measure(&mut bench, &mut results);
     }
     if scale == "full" {
         scale_shop(&mut bench, &mut results, 1_000, "1k");
@@ -846,7 +851,7 @@ fn main() {
     }
     results.insert("scenarios".into(), json!(bench.scenarios));
     results.insert("bench_seconds".into(), json!(started.elapsed().as_secs()));
-    let out_dir: PathBuf = if scale == "writes" || scale == "platform" {
+    let out_dir: PathBuf = if matches!(scale.as_str(), "writes" | "platform" | "metrics") {
         project_root().join("target/bench").join(&scale)
     } else {
         project_root().join("bench")

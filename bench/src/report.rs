@@ -771,6 +771,7 @@ fn summary(results: &BTreeMap<String, Value>, scenarios: &[Scenario], verdicts: 
         let _ = writeln!(md, "- {v}");
     }
     platform_table(&mut md, results, scenarios);
+    crate::metrics_cost::table(&mut md, results);
     let _ = writeln!(md, "\n## Loads\n");
     let _ = writeln!(
         md,

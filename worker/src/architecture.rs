@@ -6,7 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The bounded contexts' services, below the front doors.
-const SERVICES: [&str; 7] = ["catalog", "cart", "checkout", "payments", "inventory", "orders", "limits"];
+const SERVICES: [&str; 8] =
+    ["catalog", "cart", "checkout", "payments", "inventory", "orders", "metrics", "limits"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else { return };
