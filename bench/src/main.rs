@@ -594,6 +594,7 @@ fn sample_shop(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
     writes::hot_sku(bench, &server, &api, false);
     println!("round trips per operation (from the worker's log line)");
     results.insert("round_trips".into(), writes::round_trips(&server, &api));
+    results.insert("metrics_after_loads".into(), metrics_cost::after_loads(&api));
     drop(server);
 }
 

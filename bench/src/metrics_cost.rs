@@ -10,7 +10,8 @@
 use crate::{gets, warmup, Bench, Server};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use storefront_tests::{project_root, publish_catalog, Shop, ShopOptions, TempDir};
+use std::time::{Duration, Instant};
+use storefront_tests::{project_root, publish_catalog, Api, Shop, ShopOptions, TempDir, ADMIN_TOKEN};
 
 const ROUNDS: usize = 3;
 const PRODUCT: &str = "/products/merino-crew-sweater";
@@ -80,9 +81,64 @@ pub fn measure(bench: &mut Bench, results: &mut BTreeMap<String, Value>) {
     );
 }
 
+/// The sample shop's own report (`GET /api/v1/admin/metrics`, the dashboard's numbers)
+/// after the bench's browse and checkout loads: once the queue has counted the orders.
+pub fn after_loads(api: &Api) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, report) = api.get("/admin/metrics?window=hour", Some(ADMIN_TOKEN));
+        let orders = report.pointer("/funnel/orders_placed").and_then(Value::as_i64).unwrap_or(0);
+        if status == 200 && (orders > 0 || Instant::now() > deadline) {
+            let routes: Vec<Value> = report["routes"]
+                .as_array()
+                .map(|routes| {
+                    routes
+                        .iter()
+                        .map(|r| json!({ "route": r["route"], "requests": r["requests"], "errors": r["errors"], "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"] }))
+                        .collect()
+                })
+                .unwrap_or_default();
+            println!(
+                "  the shop's own metrics after the loads: {} requests, {orders} orders",
+                report["requests"]
+            );
+            return json!({
+                "requests": report["requests"], "errors": report["errors"], "funnel": report["funnel"],
+                "revenue": report["revenue"], "page_cache_hit_ratio": report["page_cache_hit_ratio"],
+                "queue_lag_ms": report["queue_lag_ms"], "routes": routes,
+            });
+        }
+        if Instant::now() > deadline {
+            return json!({ "error": format!("the metrics report answered {status}") });
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 /// The "Recording metrics" section of SUMMARY.md.
 pub fn table(md: &mut String, results: &BTreeMap<String, Value>) {
     use std::fmt::Write;
+    if let Some(seen) = results.get("metrics_after_loads").filter(|s| s.get("requests").is_some()) {
+        let _ = writeln!(md, "\n## The sample shop's loads on its own dashboard\n");
+        let _ = writeln!(
+            md,
+            "What `GET /api/v1/admin/metrics` (the numbers `/admin/dashboard` draws) said after the sample shop's \
+             loads: {} requests, {} with a 5xx; funnel {}; page-cache hit ratio {}.\n",
+            seen["requests"], seen["errors"], seen["funnel"], seen["page_cache_hit_ratio"]
+        );
+        let _ = writeln!(md, "| route | requests | errors | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|");
+        for r in seen["routes"].as_array().into_iter().flatten() {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} |",
+                r["route"].as_str().unwrap_or(""),
+                r["requests"],
+                r["errors"],
+                r["p50_ms"],
+                r["p99_ms"]
+            );
+        }
+    }
     let Some(cost) = results.get("metrics_cost") else {
         return;
     };
