@@ -52,7 +52,11 @@ worker_hash=$(inputs_hash shared app worker)
 if [[ -f $worker_out && -f $worker_stamp && "$(cat "$worker_stamp")" == "$worker_hash" ]]; then
   echo "worker build is up to date"
 else
-  (cd worker && worker-build --release)
+  # Leptos' component type erasure, for the worker only: each component returns a
+  # type-erased view, so a page does not monomorphize one deep view type of its own
+  # (measured: 3.67 → 2.37 MB raw, 1,335 → 841 KB gzip). Its own target dir, so the
+  # flag never invalidates the other wasm builds (clippy, the islands, which grow with it).
+  (cd worker && CARGO_TARGET_DIR="$root/target/worker" RUSTFLAGS="--cfg erase_components" worker-build --release)
   # worker-build's wasm-opt pass keeps the name section; a second -Oz pass drops it
   # (~200 KB) at the price of function names in panic traces.
   wasm=$(ls worker/build/*.wasm | head -n 1)

@@ -57,9 +57,27 @@ where
     drop(owner);
     // Leptos marks text-node boundaries with `<!>`, which parses as an empty comment but
     // is a "bogus comment" to validators; `<!---->` is the same node, written validly.
+    // Inside `<title>` (text only: a browser would show a comment as text) a marker is
+    // dropped; the worker's component erasure puts one there.
+    let body = without_title_markers(body);
     let mut html = String::from("<!DOCTYPE html>");
     html.push_str(&shared::text::replace_all(&body, &[("<!>", "<!---->")]));
     html
+}
+
+/// The page with the text-node markers inside its `<title>` removed.
+#[cfg(feature = "ssr")]
+fn without_title_markers(body: String) -> String {
+    let Some(start) = body.find("<title>") else { return body };
+    let Some(end) = body.get(start..).and_then(|rest| rest.find("</title>")).map(|n| start + n) else {
+        return body;
+    };
+    match (body.get(..start), body.get(start..end), body.get(end..)) {
+        (Some(before), Some(title), Some(after)) if title.contains("<!>") => {
+            format!("{before}{}{after}", title.replace("<!>", ""))
+        }
+        _ => body,
+    }
 }
 
 #[cfg(test)]
