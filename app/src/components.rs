@@ -1,5 +1,6 @@
 //! Pieces shared by several pages.
 
+pub mod address;
 pub mod chart;
 pub mod layout;
 pub mod price;

@@ -4,19 +4,16 @@
 //! `pm_card_chargeDeclined`, `pm_card_authenticationRequired`, ...) and faults to inject
 //! (a reply held back past the client's timeout, a 500).
 //!
-//! [`FakeStripe::start`] binds `127.0.0.1:0` and serves HTTP/1.1 (keep-alive,
-//! `Content-Length` and chunked bodies) on background threads; point the worker's Stripe
-//! base URL at [`FakeStripe::base_url`]. Webhooks are not sent by the fake: a test builds
+//! [`FakeStripe::start`] serves it on a free port of 127.0.0.1 (through
+//! [`crate::stand_in`], the HTTP/1.1 half every stand-in shares); point the worker's
+//! Stripe base URL at [`FakeStripe::base_url`]. Webhooks are not sent by the fake: a test builds
 //! one with [`event_payload`] and signs it with [`sign_webhook`].
 //!
-//! Two halves: [`model`] is Stripe (what it remembers and how each endpoint answers),
-//! [`server`] is HTTP/1.1 (connections, reading requests, writing answers); this file is
-//! the handle tests hold and the webhook helpers.
+//! [`model`] is Stripe (what it remembers and how each endpoint answers); this file is
+//! the handle tests hold, the headers Stripe adds to every answer, and the webhook
+//! helpers.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -25,13 +22,11 @@ use sha2::Sha256;
 use shared::ids::hex;
 
 mod model;
-mod server;
 
+use crate::stand_in::{self, HttpRequest, Listening, Response, Service};
 use model::{
-    error_object, intent_order_number, lock, now, param, payment_method_object, succeed, Fault, FaultKind,
-    State,
+    error_object, intent_order_number, now, param, payment_method_object, succeed, Fault, FaultKind, State,
 };
-use server::accept_loop;
 
 /// The API version the fake claims (answered in `Stripe-Version` unless the client
 /// asked for another).
@@ -40,9 +35,8 @@ pub const API_VERSION: &str = "2024-06-20";
 /// A running fake Stripe. Not `Clone`: dropping it stops the accept loop (connections
 /// already open finish their current exchange). Share it behind an `Arc` if needed.
 pub struct FakeStripe {
-    addr: SocketAddr,
+    server: Listening,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
 }
 
 /// One request the fake received, as it understood it, with the status it answered.
@@ -76,22 +70,13 @@ impl FakeStripe {
     /// Starts a fake that accepts `Authorization: Bearer {secret_key}`, on a free port
     /// of 127.0.0.1. Panics if it cannot bind (a test cannot go on without it).
     pub fn start(secret_key: &str) -> FakeStripe {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .unwrap_or_else(|e| panic!("fake Stripe cannot bind 127.0.0.1:0: {e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("fake Stripe has no address: {e}"));
         let state = Arc::new(Mutex::new(State::new(secret_key)));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (loop_state, loop_stop) = (Arc::clone(&state), Arc::clone(&stop));
-        thread::Builder::new()
-            .name("fake-stripe-accept".into())
-            .spawn(move || accept_loop(&listener, &loop_state, &loop_stop))
-            .unwrap_or_else(|e| panic!("fake Stripe cannot start its thread: {e}"));
-        FakeStripe { addr, state, stop }
+        FakeStripe { server: Listening::start("fake-stripe", &state), state }
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.base_url()
     }
 
     /// Every request received so far, in arrival order (malformed HTTP the fake could
@@ -204,15 +189,35 @@ impl FakeStripe {
 
     /// The shared state; a panic elsewhere while it was held leaves it usable.
     fn lock(&self) -> MutexGuard<'_, State> {
-        lock(&self.state)
+        stand_in::lock(&self.state)
     }
 }
 
-impl Drop for FakeStripe {
-    /// Stops the accept loop: sets the flag, then wakes the blocked `accept`.
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+impl Service for State {
+    /// Stripe's answer, with the headers Stripe adds: `Request-Id`, `Stripe-Version`
+    /// (the one asked for, else the fake's), the `Idempotency-Key` of a POST, and
+    /// `Idempotent-Replayed` on a replay.
+    fn answer(&mut self, request: &HttpRequest) -> Response {
+        let answer = self.handle(request);
+        let version = request.header("stripe-version").unwrap_or(API_VERSION);
+        let mut headers = vec![
+            ("Request-Id".to_string(), answer.reply.request_id.clone()),
+            ("Stripe-Version".to_string(), version.to_string()),
+        ];
+        if let Some(key) = request.header("idempotency-key").filter(|_| request.method == "POST") {
+            headers.push(("Idempotency-Key".to_string(), key.to_string()));
+        }
+        if answer.replayed {
+            headers.push(("Idempotent-Replayed".to_string(), "true".to_string()));
+        }
+        Response { status: answer.reply.status, body: answer.reply.body, headers, delay: answer.delay }
+    }
+
+    fn unreadable(&self, status: u16, message: &str) -> Response {
+        let error = error_object("invalid_request_error", None, None, message);
+        let mut response = Response::json(status, json!({ "error": error }).to_string());
+        response.headers.push(("Request-Id".to_string(), "req_malformed".to_string()));
+        response
     }
 }
 
@@ -253,6 +258,8 @@ mod tests {
     use super::*;
     use sha2::Digest;
     use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::thread;
 
     const SECRET: &str = "sk_test_fake_0123456789abcdef";
 
@@ -869,10 +876,10 @@ mod tests {
     #[test]
     fn dropping_the_fake_stops_accepting() {
         let fake = FakeStripe::start(SECRET);
-        let addr = fake.addr;
+        let addr = fake.base_url().trim_start_matches("http://").to_string();
         drop(fake);
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while TcpStream::connect(addr).is_ok() {
+        while TcpStream::connect(&addr).is_ok() {
             assert!(std::time::Instant::now() < deadline, "still accepting on {addr}");
             thread::sleep(Duration::from_millis(10));
         }

@@ -18,10 +18,12 @@ pub mod budgets;
 mod catalog;
 mod client;
 pub mod commerce;
+pub mod fake_mail;
 pub mod fake_stripe;
 pub mod html;
 mod process;
 mod shopper;
+pub mod stand_in;
 
 pub use catalog::SampleCatalog;
 pub use client::*;

@@ -2,6 +2,7 @@
 //! detail with fulfilment, refund and notes), stock levels and the email outbox. Plain
 //! server-rendered HTML and forms: no script runs on these pages.
 
+use crate::components::address::PostalAddress;
 use crate::components::chart::{FunnelChart, LineChart};
 use crate::components::layout::CsrfField;
 use leptos::prelude::*;
@@ -223,7 +224,6 @@ pub fn AdminOrderPage(store_name: String, order: Order, notice: Option<AdminNoti
         })
         .collect_view();
     let t = order.totals.clone();
-    let a = order.address.clone();
     let payment = order.payment.clone();
     let fulfil = match order.status {
         OrderStatus::Paid | OrderStatus::Fulfilled => {
@@ -309,11 +309,7 @@ pub fn AdminOrderPage(store_name: String, order: Order, notice: Option<AdminNoti
                 <aside>
                     <h2>"Customer"</h2>
                     <p>{order.email.clone()}</p>
-                    <address>
-                        {a.name.clone()}<br/>{a.line1.clone()}<br/>
-                        {(!a.line2.is_empty()).then(|| view! { {a.line2.clone()}<br/> })}
-                        {format!("{} {} {}", a.city, a.region, a.postal_code)}<br/>{a.country.clone()}
-                    </address>
+                    <PostalAddress address=order.address.clone()/>
                     <p>{order.totals.shipping_name.clone().unwrap_or_else(|| order.shipping_rate.clone())}</p>
                     <h2>"Payment"</h2>
                     <dl class="review-list">

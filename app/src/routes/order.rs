@@ -1,5 +1,6 @@
 //! The order confirmation page and the order lookup form.
 
+use crate::components::address::PostalAddress;
 use crate::components::layout::{CsrfField, PageMeta, Shell};
 use crate::routes::checkout::{stripe_card_field, stripe_scripts};
 use leptos::prelude::*;
@@ -84,7 +85,6 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
             view! { <li data-sku=l.sku.to_string()><span>{title}</span><span>{format_money(l.line_total)}</span></li> }
         })
         .collect_view();
-    let a = order.address.clone();
     view! {
         <Shell site meta>
             <section class="order-confirmation">
@@ -97,11 +97,7 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
                 <div class="checkout">
                     <div>
                         <h2>"Shipping to"</h2>
-                        <address>
-                            {a.name.clone()}<br/>{a.line1.clone()}<br/>
-                            {(!a.line2.is_empty()).then(|| view! { {a.line2.clone()}<br/> })}
-                            {format!("{} {} {}", a.city, a.region, a.postal_code)}<br/>{a.country.clone()}
-                        </address>
+                        <PostalAddress address=order.address.clone()/>
                         <p>{order.totals.shipping_name.clone().unwrap_or_else(|| order.shipping_rate.clone())}</p>
                     </div>
                     <aside class="order-summary" aria-label="Order summary">

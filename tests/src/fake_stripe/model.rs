@@ -5,13 +5,12 @@
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 
-use super::server::HttpRequest;
 use super::Recorded;
+use crate::stand_in::HttpRequest;
 
 /// Everything the fake remembers.
 pub(super) struct State {
@@ -878,12 +877,6 @@ pub(super) fn now() -> i64 {
         .ok()
         .and_then(|d| i64::try_from(d.as_secs()).ok())
         .unwrap_or(0)
-}
-
-/// Locks the state; a poisoned lock is still usable (the fake has no invariants a
-/// panic mid-update could break badly enough to matter in a test).
-pub(super) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Random-looking object ids: a per-fake random hasher over a counter, in base 62.
