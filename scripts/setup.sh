@@ -68,6 +68,11 @@ fi
 if ! grep -q '^PAYMENT_PROVIDER=' .dev.vars; then
   echo 'PAYMENT_PROVIDER="test"' >> .dev.vars
 fi
+# Likewise, emails (order confirmations, sign-in links) are only kept in the outbox
+# (/admin/outbox) locally; a deployed shop sends none until MAIL_PROVIDER is chosen.
+if ! grep -q '^MAIL_PROVIDER=' .dev.vars; then
+  echo 'MAIL_PROVIDER="outbox"' >> .dev.vars
+fi
 
 # npm ci when node_modules is missing or older than the lock file.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then

@@ -11,7 +11,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 inspector=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cargo run -q --profile fast -p storefront-cli -- catalog publish "${CATALOG:-catalog}" --local --persist-to "$state" >&2
 setsid npx --no-install wrangler dev --ip 127.0.0.1 --port "$port" --inspector-port "$inspector" \
-  --persist-to "$state" --var PAYMENT_PROVIDER:test --show-interactive-dev-session=false > "$state/wrangler.log" 2>&1 &
+  --persist-to "$state" --var PAYMENT_PROVIDER:test --var MAIL_PROVIDER:outbox --show-interactive-dev-session=false > "$state/wrangler.log" 2>&1 &
 pgid=$!
 stop() { kill -s INT -- "-$pgid" 2>/dev/null || true; sleep 1; kill -s KILL -- "-$pgid" 2>/dev/null || true; rm -rf "$state"; }
 trap stop EXIT

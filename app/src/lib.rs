@@ -8,6 +8,7 @@ pub mod components;
 pub mod islands;
 pub mod routes;
 
+pub use routes::account::{AccountPage, AccountView, SignInNotice, SignInPage, VerifyLinkPage};
 pub use routes::admin::{
     AdminNotice, AdminOrderPage, AdminSignInPage, DashboardPage, DeskFilter, OrderDeskPage, OutboxPage,
     StockPage, StockRow,

@@ -1,5 +1,6 @@
 //! One page per file. Each page receives everything it shows as props.
 
+pub mod account;
 pub mod admin;
 pub mod article;
 pub mod cart;

@@ -31,13 +31,17 @@ impl Email {
     /// The longest address accepted, in characters.
     pub const MAX_LEN: usize = 254;
 
-    /// A practical check: one `@`, a dot in the domain, no spaces, at most 254 characters.
+    /// A practical check: one `@`, a dot in the domain, no spaces, controls or invisible
+    /// formatting characters (which would make two addresses look alike), at most 254
+    /// characters.
     pub fn parse(text: &str) -> Result<Email, FieldError> {
         let text = text.trim();
         let bad = || FieldError::new("email", "Enter an email address like name@example.com.");
         if text.is_empty()
             || text.chars().count() > Self::MAX_LEN
-            || text.chars().any(|c| c.is_whitespace() || c.is_control())
+            || text
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || crate::text::is_invisible_format(c))
         {
             return Err(bad());
         }
@@ -146,6 +150,21 @@ fn postal_example(country: &str) -> &'static str {
 }
 
 impl AddressInput {
+    /// What an address form sent (`field` reads a field by name), each field cut to
+    /// 200 characters: longer is an error `validate` reports, not text to keep.
+    pub fn from_form<'a>(field: impl Fn(&str) -> Option<&'a str>) -> AddressInput {
+        let read = |name: &str| field(name).unwrap_or("").chars().take(200).collect::<String>();
+        AddressInput {
+            name: read("name"),
+            line1: read("line1"),
+            line2: read("line2"),
+            city: read("city"),
+            region: read("region"),
+            postal_code: read("postal_code"),
+            country: read("country"),
+        }
+    }
+
     /// Checks every field, returning all problems at once.
     pub fn validate(&self, shippable: &[String]) -> Result<Address, Vec<FieldError>> {
         let mut errors = Vec::new();

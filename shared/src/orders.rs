@@ -3,7 +3,7 @@
 
 use crate::checkout::{Address, Totals};
 use crate::ids::{Handle, Sku};
-use crate::money::{format_money, Money};
+use crate::money::Money;
 use crate::review::StockItem;
 use serde::{Deserialize, Serialize};
 
@@ -248,17 +248,25 @@ pub fn parse_note(text: &str) -> Result<String, String> {
 }
 
 /// Which orders the merchant's order desk lists: those whose number or email starts with
-/// `text` (any case), in `status`, newest first, at most `limit`.
+/// `text` (any case), in `status`, newest first, at most `limit`. A customer's history
+/// asks by `email`: exactly that address, case-normalised.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub limit: u32,
 }
 
 impl OrderQuery {
+    /// The orders placed with `email` (any case), newest first.
+    pub fn placed_by(email: &crate::checkout::Email) -> OrderQuery {
+        OrderQuery { text: None, status: None, email: Some(email.normalized()), limit: MAX_LIST }
+    }
+
     /// A query from what the desk's search form (or the API's query) sent: `text`
     /// trimmed (empty: every order), `status` by its name (empty: any).
     pub fn parse(text: Option<&str>, status: Option<&str>, limit: u32) -> Result<OrderQuery, String> {
@@ -270,62 +278,18 @@ impl OrderQuery {
                 format!("`status` must be one of {}.", names.join(", "))
             })?),
         };
-        Ok(OrderQuery { text: (!text.is_empty()).then_some(text), status, limit: limit.clamp(1, MAX_LIST) })
+        Ok(OrderQuery {
+            text: (!text.is_empty()).then_some(text),
+            status,
+            email: None,
+            limit: limit.clamp(1, MAX_LIST),
+        })
     }
 }
 
 impl Order {
     pub fn item_count(&self) -> u32 {
         self.lines.iter().map(|l| l.quantity).sum()
-    }
-}
-
-/// An email waiting in the merchant's outbox.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboxEmail {
-    pub order_number: String,
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-    pub created_at_ms: u64,
-}
-
-/// The order confirmation email.
-pub fn confirmation_email(order: &Order, store_name: &str, order_url: &str, now_ms: u64) -> OutboxEmail {
-    let mut body = format!("Thank you for your order, {}.\n\nOrder {}\n\n", order.address.name, order.number);
-    for line in &order.lines {
-        let variant = line.variant_title.as_ref().map(|v| format!(" ({v})")).unwrap_or_default();
-        body.push_str(&format!(
-            "{} × {}{} — {}\n",
-            line.quantity,
-            line.title,
-            variant,
-            format_money(line.line_total)
-        ));
-    }
-    let t = &order.totals;
-    body.push_str(&format!("\nSubtotal: {}\n", format_money(t.subtotal)));
-    if t.discount.minor() > 0 {
-        body.push_str(&format!("Discount: -{}\n", format_money(t.discount)));
-    }
-    body.push_str(&format!("Shipping: {}\n", format_money(t.shipping)));
-    body.push_str(&format!("Tax: {}\n", format_money(t.tax)));
-    body.push_str(&format!("Total: {}\n\n", format_money(t.total)));
-    let a = &order.address;
-    body.push_str(&format!("Shipping to:\n{}\n{}\n", a.name, a.line1));
-    if !a.line2.is_empty() {
-        body.push_str(&format!("{}\n", a.line2));
-    }
-    body.push_str(&format!(
-        "{} {} {}\n{}\n\nSee your order: {order_url}\n\n{store_name}\n",
-        a.city, a.region, a.postal_code, a.country
-    ));
-    OutboxEmail {
-        order_number: order.number.clone(),
-        to: order.email.clone(),
-        subject: format!("Your {store_name} order {}", order.number),
-        body,
-        created_at_ms: now_ms,
     }
 }
 
@@ -357,9 +321,17 @@ mod tests {
     #[test]
     fn order_queries_read_the_desk_form() {
         let q = OrderQuery::parse(Some(" fl-abc "), Some("paid"), 50).unwrap();
-        assert_eq!(q, OrderQuery { text: Some("fl-abc".into()), status: Some(OrderStatus::Paid), limit: 50 });
+        assert_eq!(
+            q,
+            OrderQuery {
+                text: Some("fl-abc".into()),
+                status: Some(OrderStatus::Paid),
+                email: None,
+                limit: 50
+            }
+        );
         let all = OrderQuery::parse(Some(""), Some(""), 10_000).unwrap();
-        assert_eq!(all, OrderQuery { text: None, status: None, limit: MAX_LIST });
+        assert_eq!(all, OrderQuery { text: None, status: None, email: None, limit: MAX_LIST });
         assert!(OrderQuery::parse(None, Some("shipped"), 5).unwrap_err().contains("pending_payment"));
     }
 

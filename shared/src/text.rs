@@ -60,11 +60,25 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (year, month, day)
 }
 
+/// Whether `c` is an invisible formatting character: zero-width spaces and joiners,
+/// bidirectional marks, embeddings, overrides and isolates, word joiners, the byte-order
+/// mark. In an identifier (an email address) they make two different strings look the
+/// same, or one read backwards.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn moments_read_as_utc_dates() {
         assert_eq!(super::utc_minute(0), "1970-01-01 00:00 UTC");
+        for c in ['\u{200B}', '\u{200D}', '\u{202E}', '\u{2066}', '\u{FEFF}'] {
+            assert!(super::is_invisible_format(c), "{c:?}");
+        }
+        for c in ['a', 'é', 'ü', '✓', '中', '\u{2010}'] {
+            assert!(!super::is_invisible_format(c), "{c:?}");
+        }
         assert_eq!(super::utc_minute(951_782_400_000), "2000-02-29 00:00 UTC");
         assert_eq!(super::utc_minute(1_796_483_045_000), "2026-12-05 15:04 UTC");
         assert_eq!(super::utc_minute(1_709_251_199_999), "2024-02-29 23:59 UTC");

@@ -55,6 +55,11 @@ impl Reply {
     pub fn headers_named(&self, name: &str) -> Vec<&str> {
         self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
     }
+
+    /// The `Set-Cookie` value for cookie `name`, if the reply sets it.
+    pub fn set_cookie(&self, name: &str) -> Option<&str> {
+        self.headers_named("set-cookie").into_iter().find(|c| c.starts_with(&format!("{name}=")))
+    }
 }
 
 pub(crate) fn to_reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> Reply {

@@ -113,9 +113,12 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// Tests hammer the shop from one address, so the write limiter is off (the rate-limit
 /// test turns it back on, with the limit `wrangler.toml` gives it). The shipped
 /// configuration names no payment provider (a deployed shop takes no payments until the
-/// merchant chooses one), so tests choose the test provider explicitly.
-pub const TEST_VARS: [(&str, &str); 6] = [
+/// merchant chooses one), so tests choose the test provider explicitly; likewise the
+/// mail channel: emails are kept in the outbox, where tests read them.
+pub const TEST_VARS: [(&str, &str); 8] = [
     ("PAYMENT_PROVIDER", "test"),
+    ("MAIL_PROVIDER", "outbox"),
+    ("MAIL_RETRY_SECONDS", "1"),
     ("SIGNING_SECRET", "test-signing-secret-0123456789abcdef"),
     ("ADMIN_TOKEN", ADMIN_TOKEN),
     ("ENABLE_TEST_ROUTES", "1"),

@@ -19,6 +19,16 @@ pub fn nonces_in(html: &str) -> Vec<String> {
     html.split("nonce=\"").skip(1).filter_map(|rest| rest.split('"').next()).map(str::to_string).collect()
 }
 
+/// A page with its nonces and its visitor's CSRF token blanked: what two visitors'
+/// copies of one page must have in common.
+pub fn without_tokens(html: &str) -> String {
+    let page = without_nonces(html);
+    match csrf_in(html).filter(|token| !token.is_empty()) {
+        Some(token) => page.replace(&token, ""),
+        None => page,
+    }
+}
+
 /// A page with its nonces blanked, to compare two responses of one page.
 pub fn without_nonces(html: &str) -> String {
     let mut out = html.to_string();

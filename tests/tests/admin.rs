@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use storefront_tests::commerce::{complete, merchant_orders, ready_cart, set_stock};
 use storefront_tests::html::{element_containing, text};
-use storefront_tests::{Api, Reply, Shop, ShopOptions, Shopper, TempDir, ADMIN_TOKEN};
+use storefront_tests::{Api, Shop, ShopOptions, Shopper, TempDir, ADMIN_TOKEN};
 
 struct World {
     shop: Shop,
@@ -44,11 +44,6 @@ fn main() {
     let conclusion = libtest_mimic::run(&args, trials);
     drop(world);
     conclusion.exit();
-}
-
-/// The value of `Set-Cookie` for `name`, if the reply sets it.
-fn set_cookie<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
-    reply.headers_named("set-cookie").into_iter().find(|c| c.starts_with(&format!("{name}=")))
 }
 
 /// The opening tag of the first element with `marker` in it.
@@ -90,15 +85,15 @@ fn signing_in_exchanges_the_token_for_a_strict_session_cookie(w: &World) {
     assert_eq!(form.status, 200);
     assert!(form.body.contains("name=\"token\""), "a token field");
     assert!(!form.body.contains("<script"), "no script on merchant pages");
-    let pre = set_cookie(&form, "admin-sign-in").expect("the sign-in form's cookie");
+    let pre = form.set_cookie("admin-sign-in").expect("the sign-in form's cookie");
     assert!(pre.contains("HttpOnly") && pre.contains("SameSite=Strict"), "{pre}");
-    assert!(set_cookie(&form, "cart").is_none(), "no shopper session in the merchant area");
+    assert!(form.set_cookie("cart").is_none(), "no shopper session in the merchant area");
     assert!(form.header("content-security-policy").unwrap().contains("script-src 'none'"));
     // A wrong token: 401, the form again, no session.
     let wrong = visitor.post_form("/admin/sign-in", &[("token", "test-admin-token-0123456789abcdeX")]);
     assert_eq!(wrong.status, 401, "{}", text(&wrong.body));
     assert!(text(&wrong.body).contains("not this shop's admin token"));
-    assert!(set_cookie(&wrong, "admin").is_none());
+    assert!(wrong.set_cookie("admin").is_none());
     // The right token without the form's own token (a forged sign-in): refused.
     let forged = visitor.post_raw(
         "/admin/sign-in",
@@ -117,7 +112,7 @@ fn signing_in_exchanges_the_token_for_a_strict_session_cookie(w: &World) {
     // The right token: a session cookie, HttpOnly, SameSite=Strict, with an expiry.
     let ok = visitor.post_form("/admin/sign-in", &[("token", ADMIN_TOKEN)]);
     assert_eq!(ok.status, 303, "{}", text(&ok.body));
-    let session = set_cookie(&ok, "admin").expect("a session cookie");
+    let session = ok.set_cookie("admin").expect("a session cookie");
     for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=28800"] {
         assert!(session.contains(part), "{part} in {session}");
     }
@@ -140,7 +135,7 @@ fn signing_in_exchanges_the_token_for_a_strict_session_cookie(w: &World) {
     // Signing out ends it.
     let out = visitor.post_form("/admin/sign-out", &[]);
     assert_eq!(out.status, 303);
-    assert!(set_cookie(&out, "admin").unwrap().contains("Max-Age=0"));
+    assert!(out.set_cookie("admin").unwrap().contains("Max-Age=0"));
     assert_eq!(visitor.get("/admin/orders").status, 303);
 }
 

@@ -6,8 +6,18 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The bounded contexts' services, below the front doors.
-const SERVICES: [&str; 8] =
-    ["catalog", "cart", "checkout", "payments", "inventory", "orders", "metrics", "limits"];
+const SERVICES: [&str; 10] = [
+    "catalog",
+    "cart",
+    "checkout",
+    "payments",
+    "inventory",
+    "orders",
+    "customers",
+    "mail",
+    "metrics",
+    "limits",
+];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else { return };

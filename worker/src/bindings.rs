@@ -20,12 +20,16 @@ pub const ORDER_INDEX: &str = "ORDER_INDEX";
 /// Durable Object namespace of the shop's metrics: one `MetricsObject`, fed by the
 /// isolates' batches off the request path.
 pub const METRICS: &str = "METRICS";
+/// Durable Object namespace of customer accounts: one `CustomerObject` per email
+/// address (named by its key), with its sign-in links, sessions and saved addresses.
+pub const CUSTOMERS: &str = "CUSTOMERS";
 /// Seconds a cart with lines may be left alone before it counts as abandoned (a var;
 /// 14400).
 pub const CART_ABANDONED_AFTER_SECONDS: &str = "CART_ABANDONED_AFTER_SECONDS";
 /// "off" records no metrics (a var; on by default; the bench measures the cost).
 pub const RECORD_METRICS: &str = "RECORD_METRICS";
-/// Queue of order events ("order placed"), consumed by this worker.
+/// Queue of order events ("order placed", "order cancelled") and emails to send (sign-in
+/// links), consumed by this worker.
 pub const ORDER_EVENTS: &str = "ORDER_EVENTS";
 /// Rate Limiting binding counting writes per client (`[[ratelimits]]`).
 pub const WRITE_LIMITER: &str = "WRITE_LIMITER";
@@ -71,6 +75,22 @@ pub const STRIPE_WEBHOOK_TOLERANCE_SECONDS: &str = "STRIPE_WEBHOOK_TOLERANCE_SEC
 /// Seconds an order may wait for its payment before it is cancelled and its stock
 /// given back (a var; 3600).
 pub const PAYMENT_PENDING_TTL_SECONDS: &str = "PAYMENT_PENDING_TTL_SECONDS";
+/// Which channel sends the shop's emails (a var): `resend` (Resend's HTTP API), or
+/// `outbox` (none: emails are only kept in the outbox, for local development). Unset:
+/// the shop sends no mail and refuses what needs it (sign-in links).
+pub const MAIL_PROVIDER: &str = "MAIL_PROVIDER";
+/// The mail provider's API key (`re_…` for Resend; a secret).
+pub const MAIL_API_KEY: &str = "MAIL_API_KEY";
+/// The sender of the shop's emails, `Shop name <address@your-domain>` (a var; the
+/// domain must be verified with the provider).
+pub const MAIL_FROM: &str = "MAIL_FROM";
+/// Where the mail provider's API is (a var; `https://api.resend.com` when unset — tests
+/// point it at their local stand-in).
+pub const MAIL_API_URL: &str = "MAIL_API_URL";
+/// Seconds before an email the provider did not take is tried again (a var; 60).
+pub const MAIL_RETRY_SECONDS: &str = "MAIL_RETRY_SECONDS";
+/// Milliseconds a call to the mail provider may take before it counts as failed (a var).
+pub const MAIL_TIMEOUT_MS: &str = "MAIL_TIMEOUT_MS";
 /// "1" enables the routes only tests use (a var; off by default).
 pub const ENABLE_TEST_ROUTES: &str = "ENABLE_TEST_ROUTES";
 
@@ -95,6 +115,19 @@ pub fn text(env: &Env, name: &str) -> Option<Rc<str>> {
         .map(Rc::from);
     READ.with(|read| read.borrow_mut().insert(name.to_string(), value.clone()));
     value
+}
+
+/// A secret (or var) that is set to something other than blanks.
+pub fn secret(env: &Env, name: &str) -> Option<String> {
+    text(env, name).filter(|s| !s.trim().is_empty()).map(|s| s.to_string())
+}
+
+/// A base URL var without its trailing slash, or `default` when it is unset or empty.
+pub fn base_url(env: &Env, name: &str, default: &str) -> String {
+    text(env, name)
+        .map(|v| v.trim().trim_end_matches('/').to_string())
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| default.to_string())
 }
 
 /// A var holding a whole number, if it is set to one.

@@ -20,6 +20,9 @@ pub enum AppError {
     Forbidden(String),
     /// Too many writes from one client; retry after the given seconds.
     TooManyRequests(u32),
+    /// A limit of its own (too many sign-in links to one address): retry after the
+    /// given seconds; the message says which limit.
+    Limited(u32, String),
     /// The address is longer than we accept.
     UriTooLong,
     /// The request conflicts with the current state (in flight, sold out, changed).
@@ -45,7 +48,7 @@ impl AppError {
     /// The `Retry-After` of this error's response, in seconds, if it has one.
     pub fn retry_after(&self) -> Option<u32> {
         match self {
-            Self::TooManyRequests(seconds) => Some(*seconds),
+            Self::TooManyRequests(seconds) | Self::Limited(seconds, _) => Some(*seconds),
             Self::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_S),
             _ => None,
         }
@@ -58,7 +61,7 @@ impl AppError {
             Self::Unauthorized(_) => 401,
             Self::PaymentRequired(_) => 402,
             Self::Forbidden(_) => 403,
-            Self::TooManyRequests(_) => 429,
+            Self::TooManyRequests(_) | Self::Limited(..) => 429,
             Self::UriTooLong => 414,
             Self::Conflict(_) => 409,
             Self::Unprocessable(_) | Self::InvalidFields(_) => 422,
@@ -78,7 +81,7 @@ impl AppError {
             Self::Unauthorized(_) => "unauthorized",
             Self::PaymentRequired(_) => "payment_declined",
             Self::Forbidden(_) => "forbidden",
-            Self::TooManyRequests(_) => "rate_limited",
+            Self::TooManyRequests(_) | Self::Limited(..) => "rate_limited",
             Self::UriTooLong => "uri_too_long",
             Self::Conflict(_) => "conflict",
             Self::Unprocessable(_) => "unprocessable",
@@ -110,6 +113,7 @@ impl AppError {
                     "You are sending changes faster than we accept. Wait {seconds} seconds and try again."
                 ),
             ),
+            Self::Limited(_, m) => ("Too many requests", m.clone()),
             Self::UriTooLong => {
                 ("Address too long", "That web address is longer than we accept.".to_string())
             }

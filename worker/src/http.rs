@@ -176,6 +176,26 @@ fn base_headers(content_type: &str, cache: CachePolicy) -> AppResult<Headers> {
     Ok(headers)
 }
 
+/// How a cookie may travel with requests from other sites.
+#[derive(Clone, Copy)]
+pub enum SameSite {
+    /// Sent on top-level navigations from other sites (a link in an email signs in).
+    Lax,
+    /// Never sent from other sites.
+    Strict,
+}
+
+/// A `Set-Cookie` value for the whole shop: HttpOnly, `Secure` over https (where the
+/// name should start with `__Host-`), `Max-Age=0` ending it.
+pub fn set_cookie(name: &str, value: &str, max_age: u64, https: bool, same_site: SameSite) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    let same_site = match same_site {
+        SameSite::Lax => "Lax",
+        SameSite::Strict => "Strict",
+    };
+    format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite={same_site}{secure}")
+}
+
 /// The `Allow` header of a path: those of `methods` its route table `answers`, in
 /// order; `None` when it answers none (no such path).
 pub fn allow(methods: &[Method], answers: impl Fn(&Method) -> bool) -> Option<String> {

@@ -15,6 +15,8 @@
 use crate::bindings;
 use crate::error::{AppError, AppResult};
 use crate::http;
+use shared::checkout::Email;
+use shared::customers::customer_key;
 use worker::{Env, Request};
 
 /// The binding's `period` in `wrangler.toml`, in seconds: how long a refused client waits
@@ -38,6 +40,9 @@ pub enum Scope {
     /// Attempts to sign in to the merchant area (`SIGN_IN_LIMITER`: a few per minute, so
     /// the admin token cannot be guessed at speed).
     SignIn,
+    /// Customers asking for sign-in links and using them, per client (on
+    /// `SIGN_IN_LIMITER`, under keys of their own).
+    CustomerSignIn,
 }
 
 impl Scope {
@@ -46,7 +51,7 @@ impl Scope {
         match self {
             Scope::Write | Scope::Admin => (bindings::WRITE_LIMITER, PERIOD_SECONDS),
             Scope::Webhook => (bindings::WEBHOOK_LIMITER, WEBHOOK_PERIOD_SECONDS),
-            Scope::SignIn => (bindings::SIGN_IN_LIMITER, SIGN_IN_PERIOD_SECONDS),
+            Scope::SignIn | Scope::CustomerSignIn => (bindings::SIGN_IN_LIMITER, SIGN_IN_PERIOD_SECONDS),
         }
     }
 }
@@ -65,14 +70,27 @@ pub async fn check_write(env: &Env, req: &Request) -> AppResult<()> {
 /// Counts one request of `scope` by the request's client (an IPv6 client by its /64,
 /// see `shared::limits::client_key`); `429` when over the limit.
 pub async fn check(env: &Env, req: &Request, scope: Scope) -> AppResult<()> {
-    if bindings::is(env, bindings::RATE_LIMITS, "off") {
-        return Ok(());
-    }
     let client = client(req);
     let key = match scope {
         Scope::Write | Scope::Webhook | Scope::SignIn => client,
         Scope::Admin => format!("admin:{client}"),
+        Scope::CustomerSignIn => format!("customer:{client}"),
     };
+    count(env, scope, key).await
+}
+
+/// Counts a request for a sign-in link: by the client, and by the address it is for
+/// (so neither one client nor many can flood one inbox).
+pub async fn check_sign_in_link(env: &Env, req: &Request, email: &Email) -> AppResult<()> {
+    check(env, req, Scope::CustomerSignIn).await?;
+    count(env, Scope::CustomerSignIn, format!("email:{}", customer_key(email))).await
+}
+
+/// Counts one request under `key` on `scope`'s binding.
+async fn count(env: &Env, scope: Scope, key: String) -> AppResult<()> {
+    if bindings::is(env, bindings::RATE_LIMITS, "off") {
+        return Ok(());
+    }
     let (binding, period) = scope.limiter();
     let outcome = match env.rate_limiter(binding) {
         Ok(limiter) => limiter.limit(key).await,

@@ -65,31 +65,21 @@ fn now_seconds() -> u64 {
 }
 
 fn fresh_id() -> AppResult<String> {
-    Ok(shared::ids::hex(&random::random_16().map_err(AppError::Internal)?))
+    random::hex_id()
 }
 
 fn cookie(name: &str, value: &str, max_age: u64, https: bool) -> String {
-    let secure = if https { "; Secure" } else { "" };
-    format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
+    http::set_cookie(name, value, max_age, https, http::SameSite::Strict)
 }
 
-/// `{expires}.{id}.{signature}`, the signature over both and the admin token.
+/// `{expires}.{id}.{signature}`, bound to the admin token.
 fn signed(signer: &Signer, purpose: &str, expires: u64, id: &str, token: &str) -> String {
-    let claims = format!("{expires}.{id}");
-    let signature = signer.mac(purpose, &format!("{claims}\0{token}"));
-    format!("{claims}.{signature}")
+    signer.seal(purpose, expires, id, token)
 }
 
-/// The id a signed value carries, if it is genuine and unexpired.
+/// The id a signed value carries (32 hex digits), if it is genuine and unexpired.
 fn verify(signer: &Signer, purpose: &str, value: &str, token: &str) -> Option<String> {
-    let mut parts = value.trim().splitn(3, '.');
-    let (expires, id, _) = (parts.next()?, parts.next()?, parts.next()?);
-    let expires: u64 = expires.parse().ok()?;
-    if expires <= now_seconds() || id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let expected = signed(signer, purpose, expires, id, token);
-    constant_time_eq(expected.as_bytes(), value.trim().as_bytes()).then(|| id.to_string())
+    signer.unseal(purpose, value, token, now_seconds()).filter(|id| shared::customers::is_hex(id, 32))
 }
 
 /// A signed-in merchant.

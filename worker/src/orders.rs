@@ -16,9 +16,11 @@ pub mod webhook;
 use crate::bindings;
 use crate::durable::{self, Caller};
 use crate::error::{AppError, AppResult};
+use crate::timing::now_ms;
 pub use protocol::PaymentUpdate;
 use protocol::{IndexCommand, OrderReply, ShardCommand};
-use shared::orders::{Order, OrderNote, OrderQuery, OutboxEmail};
+use shared::mail::{Attempt, OutboxEmail};
+use shared::orders::{Order, OrderNote, OrderQuery};
 use shared::CartId;
 use worker::Env;
 
@@ -216,13 +218,19 @@ impl<'t> Index<'t> {
         }
     }
 
-    /// Writes emails to the outbox; returns the orders whose emails were new (the
-    /// others were written before).
-    pub async fn write_emails(&self, emails: Vec<OutboxEmail>) -> AppResult<Vec<String>> {
+    /// Writes emails to the outbox (each once by its key); returns the keys of those
+    /// that were new, and of those still to be sent.
+    pub async fn write_emails(&self, emails: Vec<OutboxEmail>) -> AppResult<(Vec<String>, Vec<String>)> {
         match self.send(&IndexCommand::WriteEmails { emails }).await? {
-            OrderReply::Written { new } => Ok(new),
+            OrderReply::Written { new, to_send } => Ok((new, to_send)),
             other => Err(unexpected(&other)),
         }
+    }
+
+    /// Records what sending emails (by key) came to.
+    pub async fn record_deliveries(&self, results: Vec<(String, Attempt)>) -> AppResult<()> {
+        self.send(&IndexCommand::RecordDeliveries { results, now_ms: now_ms() as u64 }).await?;
+        Ok(())
     }
 
     pub async fn outbox(&self, limit: u32) -> AppResult<Vec<OutboxEmail>> {

@@ -29,11 +29,6 @@ pub enum Provider {
     Stripe(stripe::Client),
 }
 
-/// A secret, set with `wrangler secret put` (or `.dev.vars` / `--var` locally).
-pub fn secret(env: &Env, name: &str) -> Option<String> {
-    bindings::text(env, name).filter(|s| !s.trim().is_empty()).map(|s| s.to_string())
-}
-
 /// The provider `PAYMENT_PROVIDER` names, or `None` when it names none: then the shop
 /// takes no payments at all (fails closed), rather than falling back to the test
 /// provider, which approves cards without charging them.
@@ -70,18 +65,13 @@ impl Provider {
             PaymentProvider::Test => return Ok(Provider::Test),
             PaymentProvider::Stripe => {}
         }
-        let Some(secret_key) = secret(env, bindings::STRIPE_SECRET_KEY) else {
+        let Some(secret_key) = bindings::secret(env, bindings::STRIPE_SECRET_KEY) else {
             worker::console_error!("PAYMENT_PROVIDER is \"stripe\" but STRIPE_SECRET_KEY is not set");
             return Err(AppError::Unavailable(
                 "Card payments are not set up yet. Nothing was charged; please try again later.".into(),
             ));
         };
-        let base = env
-            .var(bindings::STRIPE_API_BASE)
-            .map(|v| v.to_string().trim_end_matches('/').to_string())
-            .ok()
-            .filter(|b| !b.is_empty())
-            .unwrap_or_else(|| STRIPE_API.to_string());
+        let base = bindings::base_url(env, bindings::STRIPE_API_BASE, STRIPE_API);
         let timeout_ms = bindings::number(env, bindings::STRIPE_TIMEOUT_MS)
             .filter(|ms| *ms > 0)
             .unwrap_or(DEFAULT_STRIPE_TIMEOUT_MS);

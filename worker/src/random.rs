@@ -14,3 +14,8 @@ pub fn random_16() -> Result<[u8; 16], String> {
     get_random_values(&mut bytes).map_err(|e| format!("crypto.getRandomValues failed: {e:?}"))?;
     Ok(bytes)
 }
+
+/// 32 random hex digits: an id no one can guess (sessions, sign-in links, addresses).
+pub fn hex_id() -> crate::error::AppResult<String> {
+    Ok(shared::ids::hex(&random_16().map_err(crate::error::AppError::Internal)?))
+}

@@ -1,9 +1,10 @@
 //! The shop's front door: every HTML page and form, one module per area. Each handler
 //! parses the request into domain types, calls a service (catalog, cart, checkout,
-//! orders) and renders the answer; form posts answer `303` (or re-render with what needs
+//! orders, customers) and renders the answer; form posts answer `303` (or re-render with what needs
 //! fixing). Catalog pages go through the cache layers (see [`pages`]); everything with
 //! a session is `no-store`. Form posts count against the write limit first.
 
+mod account;
 mod admin;
 mod article;
 mod cart;
@@ -66,6 +67,7 @@ enum Page<'a> {
     PayAgain(&'a str),
     Order(&'a str),
     Admin(admin::AdminPage<'a>),
+    Account(account::AccountRoute<'a>),
 }
 
 /// The shop's route table: the page or form a method and path ask for, if there is
@@ -86,6 +88,7 @@ fn route<'a>(method: &Method, segments: &'a [&'a str]) -> Option<Page<'a>> {
         (Post, ["orders", number, "pay"]) => Page::PayAgain(number),
         (Get | Head, ["orders", number]) => Page::Order(number),
         (_, ["admin", rest @ ..]) => Page::Admin(admin::route(method, rest)?),
+        (_, ["account", rest @ ..]) => Page::Account(account::route(method, rest)?),
         _ => return None,
     })
 }
@@ -137,6 +140,7 @@ pub async fn handle(
         Page::Lookup => orders::lookup(req, env, catalog, session()?).await,
         Page::PayAgain(number) => orders::pay_again(req, env, catalog, session()?, number).await,
         Page::Order(number) => orders::confirmation(&req, env, catalog, number).await,
+        Page::Account(route) => account::handle(req, env, catalog, session()?, route).await,
         Page::Admin(_) => Err(AppError::Internal("the merchant area is handled above".into())),
     }
 }
@@ -165,5 +169,10 @@ mod tests {
         assert_eq!(allow("admin/orders/N1/fulfil").as_deref(), Some("POST"));
         assert_eq!(allow("admin/orders/N1/ship"), None);
         assert_eq!(allow("admin/stock").as_deref(), Some("GET, HEAD, POST"));
+        assert_eq!(allow("account").as_deref(), Some("GET, HEAD"));
+        assert_eq!(allow("account/sign-in").as_deref(), Some("POST"));
+        assert_eq!(allow("account/verify").as_deref(), Some("GET, HEAD, POST"));
+        assert_eq!(allow("account/addresses/ab12/delete").as_deref(), Some("POST"));
+        assert_eq!(allow("account/orders"), None);
     }
 }

@@ -13,7 +13,7 @@ use shared::CartId;
 use worker::Request;
 
 /// Thirty days.
-const CART_COOKIE_MAX_AGE: u32 = 60 * 60 * 24 * 30;
+const CART_COOKIE_MAX_AGE: u64 = 60 * 60 * 24 * 30;
 
 pub struct Session {
     pub id: CartId,
@@ -61,10 +61,11 @@ fn cookie_name(https: bool) -> &'static str {
 
 /// The `Set-Cookie` value carrying a session.
 fn cookie_value(https: bool, signer: &Signer, id: &CartId) -> String {
-    let secure = if https { "; Secure" } else { "" };
-    format!(
-        "{}={}; Path=/; Max-Age={CART_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{secure}",
+    http::set_cookie(
         cookie_name(https),
-        signer.cart_token(id)
+        &signer.cart_token(id),
+        CART_COOKIE_MAX_AGE,
+        https,
+        http::SameSite::Lax,
     )
 }

@@ -85,6 +85,32 @@ impl Signer {
         base64url(&self.tag(purpose, message)[..16])
     }
 
+    /// `{expires}.{id}.{signature}`: `id` until `expires` (unix seconds), signed for
+    /// `purpose` and bound to `bound` (a value that, once changed, voids it — the admin
+    /// token for the merchant's session). A session cookie's value.
+    pub fn seal(&self, purpose: &str, expires: u64, id: &str, bound: &str) -> String {
+        let claims = format!("{expires}.{id}");
+        let signature = self.mac(purpose, &format!("{claims}\0{bound}"));
+        format!("{claims}.{signature}")
+    }
+
+    /// The id a sealed value carries, if it is genuine and unexpired at `now_seconds`.
+    /// Ids are lower-case hex digits and `-`, at most 100 of them.
+    pub fn unseal(&self, purpose: &str, value: &str, bound: &str, now_seconds: u64) -> Option<String> {
+        let value = value.trim();
+        let mut parts = value.splitn(3, '.');
+        let (expires, id, _) = (parts.next()?, parts.next()?, parts.next()?);
+        let expires: u64 = expires.parse().ok()?;
+        let id_ok = !id.is_empty()
+            && id.len() <= 100
+            && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'-');
+        if expires <= now_seconds || !id_ok {
+            return None;
+        }
+        let expected = self.seal(purpose, expires, id, bound);
+        constant_time_eq(expected.as_bytes(), value.as_bytes()).then(|| id.to_string())
+    }
+
     /// The order number of a cart's completion attempt: `FL-XXXXX-XXXXX`.
     pub fn order_number(&self, cart: &CartId, idempotency_key: &str) -> String {
         let tag = self.tag("order", &format!("{cart}:{idempotency_key}"));

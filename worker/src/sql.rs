@@ -38,6 +38,14 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// The tables are gone (the object's storage was deleted): make them again on the
+    /// next command.
+    pub fn forget(&self) {
+        self.ready.set(false);
+    }
+}
+
 /// A text value to bind.
 pub fn text(value: impl Into<String>) -> SqlStorageValue {
     SqlStorageValue::from(value.into())

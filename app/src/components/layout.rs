@@ -1,6 +1,7 @@
 //! The page frame: document head (title, description, canonical URL, robots, OpenGraph,
 //! JSON-LD, and the islands loader only on pages with islands), skip link, header with
-//! the merchant's menu, search and the cart link, and footer.
+//! the merchant's menu, search, the account and cart links (the same for every visitor,
+//! so catalog pages stay cacheable for all), and footer.
 
 use crate::RenderContext;
 use leptos::prelude::*;
@@ -110,6 +111,7 @@ fn SiteHeader(store_name: String, menu: Vec<MenuLink>) -> impl IntoView {
                     <input id="header-q" type="search" name="q" placeholder="Search" maxlength="100"/>
                     <button class="header-search__button" type="submit">"Search"</button>
                 </form>
+                <a class="account-link" href="/account">"Account"</a>
                 <a class="cart-link" href="/cart">
                     "Cart"
                     <span class="cart-count" data-cart-count="" hidden></span>

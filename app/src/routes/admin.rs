@@ -6,8 +6,9 @@ use crate::components::address::PostalAddress;
 use crate::components::chart::{FunnelChart, LineChart};
 use crate::components::layout::CsrfField;
 use leptos::prelude::*;
+use shared::mail::OutboxEmail;
 use shared::metrics::{Report, Window};
-use shared::orders::{Order, OrderStatus, OutboxEmail, MAX_NOTE_CHARS, MAX_SEARCH_CHARS, MAX_TRACKING_CHARS};
+use shared::orders::{Order, OrderStatus, MAX_NOTE_CHARS, MAX_SEARCH_CHARS, MAX_TRACKING_CHARS};
 use shared::stock::StockLevel;
 use shared::text::utc_minute;
 use shared::{format_money, Money};
@@ -453,17 +454,22 @@ pub fn StockPage(
 #[component]
 pub fn OutboxPage(store_name: String, emails: Vec<OutboxEmail>) -> impl IntoView {
     let list = if emails.is_empty() {
-        view! { <p>"No emails yet: each order's confirmation lands here once it is placed."</p> }.into_any()
+        view! { <p>"No emails yet: each order's confirmation and each sign-in link lands here."</p> }
+            .into_any()
     } else {
         emails
             .into_iter()
             .map(|e| {
-                let href = format!("/admin/orders/{}", e.order_number);
+                let order = e.order_number.clone().map(|number| {
+                    let href = format!("/admin/orders/{number}");
+                    view! { " · " <a href=href>{format!("Order {number}")}</a> }
+                });
+                let delivery = e.delivery.merchant_text();
                 view! {
-                    <article class="outbox-email" data-email=e.order_number.clone()>
+                    <article class="outbox-email" data-email=e.key.clone()>
                         <h2>{e.subject}</h2>
-                        <p class="note-meta">{format!("To {} · {} · ", e.to, utc_minute(e.created_at_ms))}
-                            <a href=href>{format!("Order {}", e.order_number)}</a></p>
+                        <p class="note-meta">{format!("To {} · {}", e.to, utc_minute(e.created_at_ms))}{order}</p>
+                        <p class="note-meta" data-delivery="">{delivery}</p>
                         <pre>{e.body}</pre>
                     </article>
                 }

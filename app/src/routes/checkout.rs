@@ -2,9 +2,11 @@
 //! Each step is a plain form; earlier steps stay editable; the order summary beside the
 //! form shows every amount as the server computed it.
 
+use crate::components::address::{address_fields, PostalAddress};
 use crate::components::layout::{CsrfField, PageMeta, Shell};
 use leptos::prelude::*;
 use shared::checkout::{AddressInput, FieldError, Totals};
+use shared::customers::SavedAddress;
 use shared::payments::{TEST_CARD_APPROVED, TEST_CARD_DECLINED, TEST_CARD_TRANSIENT};
 use shared::settings::ShippingRate;
 use shared::{format_money, Money, PricedCart, Site};
@@ -56,6 +58,10 @@ pub struct CheckoutView {
     /// SKUs asking for more than is available, with what is available.
     pub short: BTreeMap<String, u32>,
     pub payment: PaymentForm,
+    /// The signed-in customer's saved addresses (none for a guest), offered at the
+    /// address step; `signed_in`: the address form offers to save what is typed.
+    pub saved_addresses: Vec<SavedAddress>,
+    pub signed_in: bool,
 }
 
 /// How the payment step takes the card.
@@ -74,44 +80,6 @@ pub enum PaymentForm {
 
 /// Where Stripe.js is loaded from (Stripe requires it be loaded from there, never bundled).
 pub const STRIPE_JS: &str = "https://js.stripe.com/v3/";
-
-fn country_name(code: &str) -> &str {
-    match code {
-        "US" => "United States",
-        "CA" => "Canada",
-        "DE" => "Germany",
-        "FR" => "France",
-        "NL" => "Netherlands",
-        "IE" => "Ireland",
-        "ES" => "Spain",
-        "IT" => "Italy",
-        "GB" => "United Kingdom",
-        other => other,
-    }
-}
-
-/// A labelled text field with its error, if any.
-fn field(
-    id: &'static str,
-    label: &'static str,
-    value: String,
-    errors: &[FieldError],
-    autocomplete: &'static str,
-    required: bool,
-) -> impl IntoView {
-    let error = errors.iter().find(|e| e.field == id).map(|e| e.message.clone());
-    let error_id = format!("{id}-error");
-    let described = error.as_ref().map(|_| error_id.clone());
-    let invalid = error.as_ref().map(|_| "true");
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input id=id name=id value=value autocomplete=autocomplete required=required maxlength="120"
-                aria-invalid=invalid aria-describedby=described/>
-            {error.map(|message| view! { <p class="field-error" id=error_id>{message}</p> })}
-        </div>
-    }
-}
 
 #[component]
 pub fn CheckoutPage(site: Site, view: CheckoutView) -> impl IntoView {
@@ -178,29 +146,53 @@ fn contact_form(view: &CheckoutView) -> impl IntoView {
 }
 
 fn address_form(view: &CheckoutView) -> impl IntoView {
-    let a = &view.address;
-    let e = &view.errors;
-    let country_error = e.iter().find(|x| x.field == "country").map(|x| x.message.clone());
-    let options = view
-        .countries
-        .iter()
-        .map(|c| view! { <option value=c.clone() selected=*c == a.country>{country_name(c).to_string()}</option> })
-        .collect_view();
+    let saved = (!view.saved_addresses.is_empty()).then(|| {
+        let choices = view
+            .saved_addresses
+            .iter()
+            .map(|saved| {
+                let a = saved.address.clone();
+                view! {
+                    <li data-saved-address=saved.id.clone()>
+                        <form method="post" action="/checkout/address">
+                            <CsrfField/>
+                            <PostalAddress address=a.clone()/>
+                            <input type="hidden" name="name" value=a.name/>
+                            <input type="hidden" name="line1" value=a.line1/>
+                            <input type="hidden" name="line2" value=a.line2/>
+                            <input type="hidden" name="city" value=a.city/>
+                            <input type="hidden" name="region" value=a.region/>
+                            <input type="hidden" name="postal_code" value=a.postal_code/>
+                            <input type="hidden" name="country" value=a.country/>
+                            <button class="button" type="submit">"Ship here"</button>
+                        </form>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section class="saved-addresses" aria-labelledby="saved-heading">
+                <h2 id="saved-heading">"Your saved addresses"</h2>
+                <ul class="address-book">{choices}</ul>
+                <p class="field-hint">"Or type another address below."</p>
+            </section>
+        }
+    });
+    let save = view.signed_in.then(|| {
+        view! {
+            <div class="field field--check">
+                <input type="checkbox" id="save_address" name="save_address" value="1" checked/>
+                <label for="save_address">"Save this address to my account"</label>
+            </div>
+        }
+    });
     view! {
+            {saved}
             <form class="checkout-form" method="post" action="/checkout/address">
     <CsrfField/>
                 <h2>"Shipping address"</h2>
-                {field("name", "Full name", a.name.clone(), e, "name", true)}
-                {field("line1", "Street address", a.line1.clone(), e, "address-line1", true)}
-                {field("line2", "Apartment, suite (optional)", a.line2.clone(), e, "address-line2", false)}
-                {field("city", "City", a.city.clone(), e, "address-level2", true)}
-                {field("region", "State, province or region", a.region.clone(), e, "address-level1", false)}
-                {field("postal_code", "Postal code", a.postal_code.clone(), e, "postal-code", true)}
-                <div class="field">
-                    <label for="country">"Country"</label>
-                    <select id="country" name="country" autocomplete="country" required>{options}</select>
-                    {country_error.map(|m| view! { <p class="field-error">{m}</p> })}
-                </div>
+                {address_fields(&view.address, &view.errors, &view.countries)}
+                {save}
                 <button class="button button--primary" type="submit">"Continue to shipping"</button>
             </form>
         }

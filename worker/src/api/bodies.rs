@@ -16,6 +16,14 @@ pub struct Stall {
     pub ms: u64,
 }
 
+/// Test routes only: age the sign-in links sent to `email` by `ms`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgeLinks {
+    pub email: String,
+    pub ms: u64,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Process {

@@ -1,8 +1,8 @@
 //! Routes only tests use (`ENABLE_TEST_ROUTES = "1"`, never in production): run now what
 //! alarms and the queue run later, and inject faults — a panic, a KV outage, a stalled
-//! cart object.
+//! cart object — or age a customer's sign-in links.
 
-use super::bodies::{HoldBurst, Outage, Process, Stall};
+use super::bodies::{AgeLinks, HoldBurst, Outage, Process, Stall};
 use super::ok;
 use crate::bindings;
 use crate::catalog::{simulate_kv_outage, CatalogReader};
@@ -57,7 +57,15 @@ pub async fn handle(
             let body: Process = http::read_json(&mut req).await?;
             let event =
                 events::OrderPlaced { order_number: body.order_number, origin: body.origin, order: None };
-            ok(&json!({ "new": events::process(env, &[event]).await? > 0 }))
+            let message = crate::queue::QueueMessage::Order(events::OrderEvent::Placed(event));
+            ok(&json!({ "new": crate::queue::process(env, &[message]).await?.new_emails > 0 }))
+        }
+        ["customers", "age-links"] => {
+            let body: AgeLinks = http::read_json(&mut req).await?;
+            let email =
+                shared::checkout::Email::parse(&body.email).map_err(|e| AppError::BadRequest(e.message))?;
+            crate::customers::Customers::new(env, catalog.caller(env)).age_links(&email, body.ms).await?;
+            ok(&json!({ "aged_ms": body.ms }))
         }
         ["panic"] => panic_on_purpose(),
         ["kv-outage"] => {

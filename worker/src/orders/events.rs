@@ -1,17 +1,19 @@
 //! The order queue: "order placed" and "order cancelled" go to a Workers Queue — sent
 //! by the order shard's alarm once the change is stored — so side effects never sit on
-//! the shopper's path. The consumer (`crate::queue`, this same worker) writes the
-//! confirmation email to the merchant's outbox, keyed by order number, and gives a
-//! cancelled order's lines back to its cart, once per order; so a redelivered or
-//! retried message changes nothing.
+//! the shopper's path. The consumer (`crate::queue`, this same worker) sends the
+//! confirmation email (through the mail context, which keeps it in the outbox keyed by
+//! order number) and gives a cancelled order's lines back to its cart, once per order;
+//! so a redelivered or retried message changes nothing.
 
 use crate::bindings;
 use crate::catalog::CatalogReader;
 use crate::error::AppResult;
-use crate::orders::{Index, Orders};
+use crate::orders::Orders;
 use crate::timing::{now_ms, Timing};
 use serde::{Deserialize, Serialize};
-use shared::orders::{confirmation_email, Order};
+use shared::mail::{confirmation_email, OutboxEmail};
+use shared::orders::Order;
+use shared::Money;
 use worker::{console_error, Env, Result};
 
 /// One message on the order queue. Untagged, so messages sent before cancellations were
@@ -47,15 +49,14 @@ pub async fn announce(env: &Env, events: &[OrderEvent]) -> Result<()> {
     queue.send_batch(events.to_vec()).await
 }
 
-/// The confirmation emails of `events`, in one write to the outbox; returns how many
-/// were new (a redelivered event's email was written before).
-pub async fn process(env: &Env, events: &[OrderPlaced]) -> AppResult<u32> {
+/// The confirmation emails of `events`, each with its order's total (for the metrics,
+/// counted once the email is new in the outbox).
+pub async fn confirmations(env: &Env, events: &[OrderPlaced]) -> AppResult<Vec<(OutboxEmail, Money)>> {
     let timing = Timing::start();
     let catalog = CatalogReader::open(env, &timing).await?;
     let site = catalog.site().await?;
     let orders = Orders::new(env, catalog.caller(env))?;
     let mut emails = Vec::with_capacity(events.len());
-    let mut totals = Vec::with_capacity(events.len());
     for event in events {
         let order = match &event.order {
             Some(order) => Some((**order).clone()),
@@ -66,18 +67,8 @@ pub async fn process(env: &Env, events: &[OrderPlaced]) -> AppResult<u32> {
             continue;
         };
         let url = format!("{}/orders/{}?token={}", event.origin, order.number, order.token);
-        emails.push(confirmation_email(&order, &site.store.name, &url, now_ms() as u64));
-        totals.push((order.number.clone(), order.totals.total));
+        let email = confirmation_email(&order, &site.store.name, &url, now_ms() as u64);
+        emails.push((email, order.totals.total));
     }
-    if emails.is_empty() {
-        return Ok(0);
-    }
-    let new = Index::new(env, catalog.caller(env))?.write_emails(emails).await?;
-    // An order counts as placed once: when its confirmation is new in the outbox.
-    for (number, total) in &totals {
-        if new.contains(number) {
-            crate::metrics::order_placed(*total);
-        }
-    }
-    Ok(new.len() as u32)
+    Ok(emails)
 }

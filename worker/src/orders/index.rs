@@ -1,5 +1,5 @@
 //! `OrderIndexObject`: the merchant's view of the orders — a copy of every order,
-//! newest first, and the email outbox — in one object, so listing orders is one call
+//! newest first, and the email outbox with each email's delivery — in one object, so listing orders is one call
 //! instead of one per shard. It is fed off the shopper's path: the order shards' alarms
 //! send it new and changed orders in batches, and the queue consumer writes the emails.
 //! Both writes are idempotent by order number. Its writes come at the rate of orders
@@ -10,7 +10,8 @@ use crate::durable;
 use crate::orders::protocol::{IndexCommand, OrderReply};
 use crate::sql::{runtime_error, text, Schema};
 use serde::Deserialize;
-use shared::orders::{Order, OrderQuery, OutboxEmail};
+use shared::mail::OutboxEmail;
+use shared::orders::{Order, OrderQuery};
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
 };
@@ -26,6 +27,23 @@ struct DataRow {
     data: String,
 }
 
+/// An outbox row: its key (the `order_number` column, named before there were other
+/// emails) and the email.
+#[derive(Deserialize)]
+struct EmailRow {
+    key: String,
+    data: String,
+}
+
+impl EmailRow {
+    fn email(self) -> Option<OutboxEmail> {
+        let mut email: OutboxEmail = serde_json::from_str(&self.data).ok()?;
+        // Emails written before they had keys are their orders' confirmations.
+        email.key = self.key;
+        Some(email)
+    }
+}
+
 /// The index's tables: every order (as the merchant lists them) and the email outbox.
 const TABLES: &[&str] = &[
         "CREATE TABLE IF NOT EXISTS orders (
@@ -36,6 +54,8 @@ const TABLES: &[&str] = &[
             data TEXT NOT NULL
         )",
         "CREATE INDEX IF NOT EXISTS orders_by_time ON orders (created_at)",
+        // The email outbox, keyed by `OutboxEmail::key` (the column's name is from when
+        // every email was an order's confirmation).
         "CREATE TABLE IF NOT EXISTS outbox (order_number TEXT PRIMARY KEY, created_at INTEGER NOT NULL, data TEXT NOT NULL)",
 ];
 
@@ -82,10 +102,6 @@ impl OrderIndexObject {
         Ok(orders.len() as u32)
     }
 
-    fn newest(&self, sql: &SqlStorage, query: &str, limit: u32) -> Result<Vec<DataRow>> {
-        sql.exec(query, vec![SqlStorageValue::from(i64::from(limit))])?.to_array()
-    }
-
     /// The orders a query matches, newest first: number or email starting with its
     /// text (any case), in its state.
     fn find(&self, sql: &SqlStorage, query: &OrderQuery) -> Result<Vec<Order>> {
@@ -95,6 +111,10 @@ impl OrderIndexObject {
             clauses.push("(number LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')");
             values.push(text(like_prefix(&typed.to_uppercase())));
             values.push(text(like_prefix(&typed.to_lowercase())));
+        }
+        if let Some(email) = &query.email {
+            clauses.push("email = ?");
+            values.push(text(email.to_lowercase()));
         }
         if let Some(status) = query.status {
             clauses.push("status = ?");
@@ -112,31 +132,69 @@ impl OrderIndexObject {
         Ok(rows.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect())
     }
 
+    /// The outbox's email under `key`.
+    fn email(&self, sql: &SqlStorage, key: &str) -> Result<Option<OutboxEmail>> {
+        let rows: Vec<EmailRow> = sql
+            .exec("SELECT order_number AS key, data FROM outbox WHERE order_number = ?", vec![text(key)])?
+            .to_array()?;
+        Ok(rows.into_iter().next().and_then(EmailRow::email))
+    }
+
+    fn store_email(&self, sql: &SqlStorage, email: &OutboxEmail) -> Result<()> {
+        let data = serde_json::to_string(email).map_err(runtime_error)?;
+        sql.exec(
+            "UPDATE outbox SET data = ? WHERE order_number = ?",
+            vec![text(data), text(email.key.clone())],
+        )?;
+        Ok(())
+    }
+
+    /// Stores each email unless one is kept under its key; answers which were new and
+    /// which are still to be sent (new or not).
+    fn write_emails(&self, sql: &SqlStorage, emails: &[OutboxEmail]) -> Result<OrderReply> {
+        let mut new: Vec<String> = Vec::new();
+        let mut to_send: Vec<String> = Vec::new();
+        for email in emails {
+            let data = serde_json::to_string(email).map_err(runtime_error)?;
+            let cursor = sql.exec(
+                "INSERT INTO outbox (order_number, created_at, data) VALUES (?, ?, ?) ON CONFLICT (order_number) DO NOTHING",
+                vec![text(email.key.clone()), SqlStorageValue::from(email.created_at_ms as i64), text(data)],
+            )?;
+            if cursor.rows_written() > 0 {
+                new.push(email.key.clone());
+            }
+            if self.email(sql, &email.key)?.is_some_and(|kept| kept.delivery.to_send()) {
+                to_send.push(email.key.clone());
+            }
+        }
+        Ok(OrderReply::Written { new, to_send })
+    }
+
     fn run(&self, command: IndexCommand) -> Result<OrderReply> {
         let sql = self.sql()?;
         Ok(match command {
             IndexCommand::Upsert { orders } => OrderReply::Done { changed: self.upsert(&sql, &orders)? },
             IndexCommand::List { query } => OrderReply::Orders { orders: self.find(&sql, &query)? },
-            IndexCommand::WriteEmails { emails } => {
-                let mut new: Vec<String> = Vec::new();
-                for email in &emails {
-                    let data = serde_json::to_string(email).map_err(runtime_error)?;
-                    let cursor = sql.exec(
-                        "INSERT INTO outbox (order_number, created_at, data) VALUES (?, ?, ?) ON CONFLICT (order_number) DO NOTHING",
-                        vec![text(email.order_number.clone()), SqlStorageValue::from(email.created_at_ms as i64), text(data)],
-                    )?;
-                    if cursor.rows_written() > 0 {
-                        new.push(email.order_number.clone());
+            IndexCommand::WriteEmails { emails } => self.write_emails(&sql, &emails)?,
+            IndexCommand::RecordDeliveries { results, now_ms } => {
+                let mut changed: u32 = 0;
+                for (key, attempt) in &results {
+                    if let Some(mut email) = self.email(&sql, key)? {
+                        email.delivery = email.delivery.after(attempt, now_ms);
+                        self.store_email(&sql, &email)?;
+                        changed = changed.saturating_add(1);
                     }
                 }
-                OrderReply::Written { new }
+                OrderReply::Done { changed }
             }
             IndexCommand::Outbox { limit } => {
-                let rows =
-                    self.newest(&sql, "SELECT data FROM outbox ORDER BY created_at DESC LIMIT ?", limit)?;
-                let emails: Vec<OutboxEmail> =
-                    rows.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect();
-                OrderReply::Emails { emails }
+                let rows: Vec<EmailRow> = sql
+                    .exec(
+                        "SELECT order_number AS key, data FROM outbox ORDER BY created_at DESC LIMIT ?",
+                        vec![SqlStorageValue::from(i64::from(limit))],
+                    )?
+                    .to_array()?;
+                OrderReply::Emails { emails: rows.into_iter().filter_map(EmailRow::email).collect() }
             }
         })
     }

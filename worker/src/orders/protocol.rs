@@ -2,7 +2,8 @@
 //! (`OrderIndexObject`), and what they answer.
 
 use serde::{Deserialize, Serialize};
-use shared::orders::{Order, OrderNote, OrderQuery, OutboxEmail};
+use shared::mail::{Attempt, OutboxEmail};
+use shared::orders::{Order, OrderNote, OrderQuery};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -88,9 +89,15 @@ pub enum IndexCommand {
     List {
         query: OrderQuery,
     },
-    /// Stores each email unless its order already has one; answers how many were new.
+    /// Stores each email unless one is kept under its key; answers which were new and
+    /// which are still to be sent.
     WriteEmails {
         emails: Vec<OutboxEmail>,
+    },
+    /// What sending these emails (by key) came to.
+    RecordDeliveries {
+        results: Vec<(String, Attempt)>,
+        now_ms: u64,
     },
     Outbox {
         limit: u32,
@@ -122,8 +129,10 @@ pub enum OrderReply {
     Done {
         changed: u32,
     },
-    /// The orders whose emails were new in the outbox.
+    /// The keys of the emails that were new in the outbox, and of those (new or not)
+    /// still to be sent.
     Written {
         new: Vec<String>,
+        to_send: Vec<String>,
     },
 }

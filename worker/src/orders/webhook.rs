@@ -13,7 +13,6 @@ use super::{valid_number, Orders, PaymentUpdate};
 use crate::bindings;
 use crate::durable::Caller;
 use crate::error::{AppError, AppResult};
-use crate::payments::secret;
 use serde::Deserialize;
 use shared::orders::Order;
 use shared::payments::{stripe_card_refusal, verify_stripe_webhook, PaymentEvent, DEFAULT_TOLERANCE_SECONDS};
@@ -77,7 +76,7 @@ pub async fn receive(
     signature: Option<&str>,
     payload: &[u8],
 ) -> AppResult<Received> {
-    let Some(secret) = secret(env, bindings::STRIPE_WEBHOOK_SECRET) else {
+    let Some(secret) = bindings::secret(env, bindings::STRIPE_WEBHOOK_SECRET) else {
         worker::console_error!("a Stripe webhook arrived but STRIPE_WEBHOOK_SECRET is not set");
         return Err(AppError::Unavailable("Webhooks are not configured here yet.".into()));
     };

@@ -4,12 +4,10 @@
 //! cancel it) and their error objects, as Stripe's API reference describes them.
 
 use crate::error::{AppError, AppResult};
-use futures_util::future::{select, Either};
 use serde::Deserialize;
 use shared::payments::{stripe_card_refusal, Refusal, StripeAmount};
-use std::time::Duration;
 use wasm_bindgen::JsValue;
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
+use worker::{Headers, Method, Request, RequestInit};
 
 /// The API version the shapes below are read in (sent with every request, so an account
 /// upgraded later does not change them).
@@ -151,21 +149,9 @@ impl Client {
         }
         init.with_method(method).with_headers(headers);
         let req = Request::new_with_init(&format!("{}{path}", self.base), &init)?;
-        let controller = AbortController::default();
-        let signal = controller.signal();
-        let fetch = Box::pin(async move {
-            let mut resp = Fetch::Request(req).send_with_signal(&signal).await?;
-            let text = resp.text().await?;
-            Ok::<_, worker::Error>((resp.status_code(), text))
-        });
-        let deadline = Box::pin(Delay::from(Duration::from_millis(self.timeout_ms)));
-        let (status, text) = match select(fetch, deadline).await {
-            Either::Left((Ok(answer), _)) => answer,
-            Either::Left((Err(e), _)) => return Ok(Reply::Unknown(format!("calling Stripe: {e}"))),
-            Either::Right(_) => {
-                controller.abort();
-                return Ok(Reply::Unknown(format!("Stripe did not answer within {} ms", self.timeout_ms)));
-            }
+        let (status, text) = match crate::outbound::send(req, self.timeout_ms, "Stripe").await {
+            Ok(answer) => answer,
+            Err(why) => return Ok(Reply::Unknown(why)),
         };
         Ok(match status {
             200..=299 => match serde_json::from_str(&text) {

@@ -9,6 +9,8 @@ use crate::cart::protocol::Snapshot;
 use crate::cart::Carts;
 use crate::catalog::CatalogReader;
 use crate::checkout::{self, Checkout, CompleteError, CompleteRequest, Outcome};
+use crate::customer_session;
+use crate::customers::Customers;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, CachePolicy, Fields};
 use crate::limits;
@@ -101,7 +103,23 @@ async fn render(
         totals: review.totals.clone(),
         cart: review.cart,
         payment: payment_form(env),
+        saved_addresses: Vec::new(),
+        signed_in: false,
     };
+    // A signed-in customer's saved addresses (one call to their account, at the
+    // address step only) and email.
+    let mut view = view;
+    if let Some(who) = customer_session::of(req, env) {
+        if let Some(account) = Customers::new(env, catalog.caller(env)).account(&who).await? {
+            if view.email.is_empty() {
+                view.email = account.email.clone();
+            }
+            view.signed_in = true;
+            if step == CheckoutStep::Address {
+                view.saved_addresses = account.addresses;
+            }
+        }
+    }
     let stripe_page = step == CheckoutStep::Review && matches!(view.payment, PaymentForm::Stripe { .. });
     let context = security::render_context(catalog.version(), &http::origin(req));
     let page = render_document(context, move || view! { <CheckoutPage site view/> });
@@ -195,18 +213,18 @@ async fn address(
     session: &Session,
     form: &Fields,
 ) -> AppResult<Response> {
-    let field = |name: &str| form.get(name).unwrap_or("").chars().take(200).collect::<String>();
-    let input = AddressInput {
-        name: field("name"),
-        line1: field("line1"),
-        line2: field("line2"),
-        city: field("city"),
-        region: field("region"),
-        postal_code: field("postal_code"),
-        country: field("country"),
-    };
+    let input = AddressInput::from_form(|name| form.get(name));
     match Checkout::new(env, catalog).set_address(&session.id, &input).await {
-        Ok(changed) => stored(&changed.accepted()?),
+        Ok(changed) => {
+            let snapshot = changed.accepted()?;
+            // "Save this address to my account" (offered to a signed-in customer).
+            if let (Some("1"), Some(who), Some(address)) =
+                (form.get("save_address"), customer_session::of(req, env), snapshot.state.address.clone())
+            {
+                Customers::new(env, catalog.caller(env)).save_address(&who, address).await?;
+            }
+            stored(&snapshot)
+        }
         Err(AppError::InvalidFields(errors)) => {
             let snapshot = Carts::new(env, catalog).view(&session.id, false).await?;
             let feedback = Feedback {

@@ -1,0 +1,240 @@
+//! The customer's account, without a password: the sign-in form (a link by email), the
+//! page a link opens (one button, so a mail scanner fetching the link signs no one in),
+//! a refused link, and the account page — order history, saved addresses, signing out
+//! (here or everywhere) and deleting the account. Every form works without JavaScript.
+
+use crate::components::address::{address_fields, PostalAddress};
+use crate::components::layout::{CsrfField, PageMeta, Shell};
+use leptos::prelude::*;
+use shared::checkout::{AddressInput, FieldError};
+use shared::customers::{Account, LinkRefusal, MAX_ADDRESSES};
+use shared::mail::SIGN_IN_LINK_MINUTES;
+use shared::orders::Order;
+use shared::text::utc_minute;
+use shared::{format_money, Site};
+
+/// What the sign-in page says above its form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignInNotice {
+    /// A link went to this address.
+    Sent(String),
+    /// The session ended (signed out, or everywhere, or the account deleted).
+    SignedOut(&'static str),
+    Refused(LinkRefusal),
+    Error(String),
+}
+
+fn meta(title: &str, canonical: Option<&str>) -> PageMeta {
+    PageMeta {
+        title: title.into(),
+        description: "Sign in with a link sent to your email: your orders and saved addresses.".into(),
+        canonical: canonical.map(str::to_string),
+        noindex: true,
+        ..Default::default()
+    }
+}
+
+/// The email field and button that ask for a sign-in link.
+fn link_form(email: String, error: Option<String>) -> impl IntoView {
+    let invalid = error.as_ref().map(|_| "true");
+    view! {
+        <form class="checkout-form" method="post" action="/account/sign-in" data-sign-in="">
+            <CsrfField/>
+            <div class="field">
+                <label for="account-email">"Email address"</label>
+                <input id="account-email" name="email" type="email" value=email autocomplete="email" required
+                    maxlength="254" aria-invalid=invalid aria-describedby="account-email-hint"/>
+                {error.map(|m| view! { <p class="field-error">{m}</p> })}
+                <p class="field-hint" id="account-email-hint">
+                    {format!("We email you a link that signs you in, valid for {SIGN_IN_LINK_MINUTES} minutes. No password needed.")}
+                </p>
+            </div>
+            <button class="button button--primary" type="submit">"Email me a sign-in link"</button>
+        </form>
+    }
+}
+
+#[component]
+pub fn SignInPage(site: Site, notice: Option<SignInNotice>, email: String) -> impl IntoView {
+    let (heading, body, form_error) = match notice {
+        None => ("Sign in".to_string(), None, None),
+        Some(SignInNotice::Sent(to)) => (
+            "Check your email".to_string(),
+            Some(view! {
+                <div class="notice notice--success" role="status" data-link-sent="">
+                    <p>{format!("We sent a sign-in link to {to}. It works once, for {SIGN_IN_LINK_MINUTES} minutes.")}</p>
+                    <p>"No email? Check your spam folder, or ask for another link below."</p>
+                </div>
+            }
+            .into_any()),
+            None,
+        ),
+        Some(SignInNotice::SignedOut(message)) => (
+            "Sign in".to_string(),
+            Some(view! { <div class="notice" role="status" data-signed-out=""><p>{message}</p></div> }.into_any()),
+            None,
+        ),
+        Some(SignInNotice::Refused(refusal)) => {
+            let (heading, message) = refusal.shopper_text();
+            (
+                heading.to_string(),
+                Some(view! {
+                    <div class="notice notice--error" role="alert" data-link-refused=format!("{refusal:?}").to_lowercase()>
+                        <p>{message}</p>
+                    </div>
+                }
+                .into_any()),
+                None,
+            )
+        }
+        Some(SignInNotice::Error(message)) => ("Sign in".to_string(), None, Some(message)),
+    };
+    view! {
+        <Shell site meta=meta("Sign in", Some("/account"))>
+            <section class="account">
+                <h1>{heading}</h1>
+                {body}
+                <p>"Sign in to see your orders and keep your addresses for checkout."</p>
+                {link_form(email, form_error)}
+            </section>
+        </Shell>
+    }
+}
+
+/// What a sign-in link opens: one button that uses it.
+#[component]
+pub fn VerifyLinkPage(site: Site, token: String) -> impl IntoView {
+    let store = site.store.name.clone();
+    view! {
+        <Shell site meta=meta("Sign in", None)>
+            <section class="account">
+                <h1>{format!("Sign in to {store}")}</h1>
+                <form class="checkout-form" method="post" action="/account/verify" data-verify="">
+                    <CsrfField/>
+                    <input type="hidden" name="t" value=token/>
+                    <button class="button button--primary" type="submit">"Sign in"</button>
+                </form>
+                <p class="field-hint">"The link works once: it signs in the browser that presses this button."</p>
+            </section>
+        </Shell>
+    }
+}
+
+/// The account page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountView {
+    pub account: Account,
+    /// Orders placed with the account's address, newest first.
+    pub orders: Vec<Order>,
+    /// What the address form was sent with, and what needs fixing in it.
+    pub address: AddressInput,
+    pub errors: Vec<FieldError>,
+    pub countries: Vec<String>,
+    pub notice: Option<String>,
+}
+
+fn history(orders: &[Order]) -> AnyView {
+    if orders.is_empty() {
+        return view! { <p data-no-orders="">"No orders with this email address yet."</p> }.into_any();
+    }
+    let rows = orders
+        .iter()
+        .map(|o| {
+            let href = format!("/orders/{}?token={}", o.number, o.token);
+            view! {
+                <tr data-order=o.number.clone()>
+                    <td><a href=href>{o.number.clone()}</a></td>
+                    <td>{utc_minute(o.created_at_ms)}</td>
+                    <td>{o.status.merchant_text()}</td>
+                    <td class="numeric">{format_money(o.totals.total)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="admin-table account-orders">
+            <thead><tr><th>"Order"</th><th>"Placed"</th><th>"State"</th><th class="numeric">"Total"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn AccountPage(site: Site, view: AccountView) -> impl IntoView {
+    let AccountView { account, orders, address, errors, countries, notice } = view;
+    let saved = account
+        .addresses
+        .iter()
+        .map(|saved| {
+            let action = format!("/account/addresses/{}/delete", saved.id);
+            view! {
+                <li data-saved-address=saved.id.clone()>
+                    <PostalAddress address=saved.address.clone()/>
+                    <form method="post" action=action>
+                        <CsrfField/>
+                        <button class="button button--link" type="submit">"Remove"</button>
+                    </form>
+                </li>
+            }
+        })
+        .collect_view();
+    let no_addresses = account
+        .addresses
+        .is_empty()
+        .then(|| view! { <p>"No saved addresses. Addresses you save here or at checkout are offered at checkout."</p> });
+    let full = account.addresses.len() >= MAX_ADDRESSES;
+    let add_form = if full {
+        view! { <p>{format!("Your address book is full ({MAX_ADDRESSES} addresses): remove one to add another.")}</p> }
+            .into_any()
+    } else {
+        view! {
+            <form class="checkout-form" method="post" action="/account/addresses" data-add-address="">
+                <CsrfField/>
+                <h3>"Add an address"</h3>
+                {address_fields(&address, &errors, &countries)}
+                <button class="button" type="submit">"Save address"</button>
+            </form>
+        }
+        .into_any()
+    };
+    let since = utc_minute(account.created_at_ms);
+    view! {
+        <Shell site meta=meta("Your account", Some("/account"))>
+            <section class="account" data-account=account.email.clone()>
+                <h1>"Your account"</h1>
+                {notice.map(|n| view! { <div class="notice" role="status"><p>{n}</p></div> })}
+                <p>{format!("Signed in as {} · customer since {since}", account.email)}</p>
+                <h2>"Orders"</h2>
+                {history(&orders)}
+                <h2>"Saved addresses"</h2>
+                {no_addresses}
+                <ul class="address-book">{saved}</ul>
+                {add_form}
+                <h2>"Sign out"</h2>
+                <div class="account-actions">
+                    <form method="post" action="/account/sign-out">
+                        <CsrfField/>
+                        <button class="button" type="submit">"Sign out"</button>
+                    </form>
+                    <form method="post" action="/account/sign-out-everywhere">
+                        <CsrfField/>
+                        <button class="button" type="submit">"Sign out on every device"</button>
+                    </form>
+                </div>
+                <h2>"Delete your account"</h2>
+                <form class="checkout-form" method="post" action="/account/delete" data-delete-account="">
+                    <CsrfField/>
+                    <p>"Deleting your account removes your saved addresses and signs you out everywhere. \
+                        Your orders stay with the shop (it needs them for deliveries, returns and its books), \
+                        no longer linked to an account."</p>
+                    <div class="field field--check">
+                        <input type="checkbox" id="confirm-delete" name="confirm" value="delete" required/>
+                        <label for="confirm-delete">"Yes, delete my account"</label>
+                    </div>
+                    <button class="button button--danger" type="submit">"Delete account"</button>
+                </form>
+            </section>
+        </Shell>
+    }
+}
