@@ -7,9 +7,7 @@
 //
 //   ADMIN_TOKEN=… node tests/browser/admin-flow.mjs BASE_URL ARTIFACTS_DIR ORDER_NUMBER
 
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { openWalk } from './walk.mjs';
 
 const [base, artifacts, number] = process.argv.slice(2);
 const token = process.env.ADMIN_TOKEN;
@@ -17,29 +15,10 @@ if (!base || !artifacts || !number || !token) {
   console.error('usage: ADMIN_TOKEN=… admin-flow.mjs BASE_URL ARTIFACTS_DIR ORDER_NUMBER');
   process.exit(2);
 }
-const dir = join(artifacts, 'admin');
-mkdirSync(dir, { recursive: true });
+const { context, page, shot, check, run } =
+  await openWalk({ label: 'admin', artifacts, subdir: 'admin', javaScriptEnabled: false });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
-const page = await context.newPage();
-
-let step = 0;
-async function shot(name) {
-  step += 1;
-  const file = join(dir, `${String(step).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`  admin step ${step}: ${name} (${page.url()})`);
-}
-function check(ok, message) {
-  if (!ok) throw new Error(`admin: ${message}`);
-}
-
-try {
+await run(async () => {
   // 1. The merchant area asks for the token.
   await page.goto(`${base}/admin`);
   check(new URL(page.url()).pathname === '/admin/sign-in', `/admin sends to the sign-in form, not ${page.url()}`);
@@ -104,11 +83,4 @@ try {
   check(new URL(page.url()).pathname === '/admin/sign-in', 'signed out');
   await shot('signed-out');
 
-  console.log(`admin: the merchant's path works (${step} screenshots in ${dir})`);
-} catch (error) {
-  await shot('failure').catch(() => {});
-  console.error(error.message);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

@@ -14,10 +14,10 @@
 //
 //   node tests/browser/shop-flow.mjs BASE_URL ARTIFACTS_DIR js|nojs|stripe
 
-import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openWalk } from './walk.mjs';
 
 const [base, artifacts, mode] = process.argv.slice(2);
 if (!base || !artifacts || !['js', 'nojs', 'stripe'].includes(mode)) {
@@ -26,16 +26,7 @@ if (!base || !artifacts || !['js', 'nojs', 'stripe'].includes(mode)) {
 }
 const withJs = mode !== 'nojs';
 const stripe = mode === 'stripe';
-const dir = join(artifacts, mode);
-mkdirSync(dir, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const context = await browser.newContext({ javaScriptEnabled: withJs, viewport: { width: 1280, height: 900 } });
-const page = await context.newPage();
+const { page, shot, check, run } = await openWalk({ label: mode, artifacts, subdir: mode, javaScriptEnabled: withJs });
 if (stripe) {
   const standIn = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'stripe-js-standin.js'), 'utf8');
   await page.route('https://js.stripe.com/v3/', (route) =>
@@ -45,18 +36,7 @@ const problems = [];
 page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
 
-let step = 0;
-async function shot(name) {
-  step += 1;
-  const file = join(dir, `${String(step).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`  ${mode} step ${step}: ${name} (${page.url()})`);
-}
-function check(ok, message) {
-  if (!ok) throw new Error(`${mode}: ${message}`);
-}
-
-try {
+await run(async () => {
   // 1. Home.
   let response = await page.goto(base + '/');
   check(response.status() === 200, `home answered ${response.status()}`);
@@ -202,11 +182,4 @@ try {
   await shot('confirmation');
 
   check(problems.length === 0, problems.join('; '));
-  console.log(`${mode}: the whole path works (${step} screenshots in ${dir})`);
-} catch (error) {
-  await shot('failure').catch(() => {});
-  console.error(error.message);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

@@ -5,7 +5,10 @@
 //! local stand-in at its address. The walk itself is `tests/browser/shop-flow.mjs`;
 //! screenshots land in `test-artifacts/browser/<mode>/`. The merchant's walk through
 //! `/admin` (sign in, find an order, fulfil it) is `tests/browser/admin-flow.mjs`, its
-//! screenshots in `test-artifacts/browser/admin/`.
+//! screenshots in `test-artifacts/browser/admin/`; the customer's account (a sign-in
+//! link from the outbox, history, a saved address offered at checkout), with and
+//! without JavaScript, is `tests/browser/account-flow.mjs`, in
+//! `test-artifacts/browser/account-{js,nojs}/`.
 
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
@@ -27,15 +30,17 @@ struct Shops {
     _stripe_api: FakeStripe,
 }
 
-fn walk(shop: &Shop, mode: &str) -> Result<(), Failed> {
+/// Runs a walk script (`tests/browser/<script>`) with `args` after the shop's URL and
+/// the artifacts directory; its log is printed, and a failing walk fails the test.
+fn run_walk(script: &str, shop: &Shop, args: &[&str], what: &str) -> Result<(), Failed> {
     let root = project_root();
-    let artifacts = root.join("test-artifacts/browser");
     let output = Command::new("node")
         .current_dir(&root)
-        .arg("tests/browser/shop-flow.mjs")
+        .env("ADMIN_TOKEN", ADMIN_TOKEN)
+        .arg(format!("tests/browser/{script}"))
         .arg(&shop.base)
-        .arg(&artifacts)
-        .arg(mode)
+        .arg(root.join("test-artifacts/browser"))
+        .args(args)
         .output()
         .map_err(|e| format!("running node: {e}"))?;
     let log =
@@ -44,8 +49,12 @@ fn walk(shop: &Shop, mode: &str) -> Result<(), Failed> {
     if output.status.success() {
         Ok(())
     } else {
-        Err(format!("the {mode} walk failed:\n{log}").into())
+        Err(format!("{what} failed:\n{log}").into())
     }
+}
+
+fn walk(shop: &Shop, mode: &str) -> Result<(), Failed> {
+    run_walk("shop-flow.mjs", shop, &[mode], &format!("the {mode} walk"))
 }
 
 /// The merchant's walk (`tests/browser/admin-flow.mjs`) on the test provider's shop:
@@ -61,22 +70,7 @@ fn merchant_walk(shop: &Shop) -> Result<(), Failed> {
     }
     let number = placed["number"].as_str().unwrap_or_default().to_string();
     merchant_orders(&api); // forwarded to the desk's index
-    let root = project_root();
-    let output = Command::new("node")
-        .current_dir(&root)
-        .env("ADMIN_TOKEN", ADMIN_TOKEN)
-        .arg("tests/browser/admin-flow.mjs")
-        .arg(&shop.base)
-        .arg(root.join("test-artifacts/browser"))
-        .arg(&number)
-        .output()
-        .map_err(|e| format!("running node: {e}"))?;
-    let log =
-        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    println!("{log}");
-    if !output.status.success() {
-        return Err(format!("the merchant's walk failed:\n{log}").into());
-    }
+    run_walk("admin-flow.mjs", shop, &[&number], "the merchant's walk")?;
     let (_, body) = api.post(
         "/orders/lookup",
         None,
@@ -86,6 +80,26 @@ fn merchant_walk(shop: &Shop) -> Result<(), Failed> {
         return Err(format!("the order is not fulfilled with its tracking number: {body}").into());
     }
     Ok(())
+}
+
+/// A customer's walk (`tests/browser/account-flow.mjs`) on the test provider's shop,
+/// whose mail stays in the outbox: an order placed through the API with the address
+/// first, then the account made by a sign-in link, the order in its history, an address
+/// saved and offered back at checkout.
+fn customer_walk(shop: &Shop, mode: &str) -> Result<(), Failed> {
+    let api = Api::new(shop);
+    let email = format!("browser.account.{mode}@example.com");
+    set_stock(&api, "RTD-RUST", 20);
+    set_stock(&api, "WCT-OLIVE", 20);
+    let (id, token, total) = ready_cart(&api, "RTD-RUST", 1, &email);
+    let key = format!("browser-account-{mode}");
+    let (status, placed) = complete(&api, &id, &token, &key, "4242424242424242", Some(total));
+    if status != 201 {
+        return Err(format!("placing the order: {status} {placed}").into());
+    }
+    let number = placed["number"].as_str().unwrap_or_default().to_string();
+    merchant_orders(&api); // forwarded to the index the history reads
+    run_walk("account-flow.mjs", shop, &[mode, &email, &number], &format!("the customer's walk ({mode})"))
 }
 
 fn main() {
@@ -125,6 +139,13 @@ fn main() {
         Some(shops) => merchant_walk(&shops.test),
         None => Ok(()),
     }));
+    for mode in ["js", "nojs"] {
+        let shops = shops.as_ref().map(|(s, _, _)| Arc::clone(s));
+        trials.push(Trial::test(format!("customer_account_in_chromium_{mode}"), move || match shops {
+            Some(shops) => customer_walk(&shops.test, mode),
+            None => Ok(()),
+        }));
+    }
     let conclusion = libtest_mimic::run(&args, trials);
     drop(shops);
     conclusion.exit();

@@ -19,7 +19,7 @@ fn main() {
     let trials = storefront_tests::trials![
         deploy_dry_run_builds_the_bundle,
         cart_survives_a_wrangler_dev_restart,
-        a_shop_deployed_without_a_payment_provider_takes_no_payments
+        a_shop_deployed_without_providers_takes_no_payments_and_sends_no_mail
     ];
     libtest_mimic::run(&args, trials).exit();
 }
@@ -76,19 +76,27 @@ fn cart_survives_a_wrangler_dev_restart() -> Result<(), libtest_mimic::Failed> {
     Ok(())
 }
 
-/// Fails closed: the shipped `wrangler.toml` names no payment provider, and a shop run
-/// that way (as `wrangler deploy` would) refuses every payment with a 503 and a log line
-/// instead of approving cards through the built-in test provider.
-fn a_shop_deployed_without_a_payment_provider_takes_no_payments() -> Result<(), libtest_mimic::Failed> {
+/// Fails closed: the shipped `wrangler.toml` names no payment provider and no mail
+/// provider, and a shop run that way (as `wrangler deploy` would) refuses every payment
+/// with a 503 and a log line instead of approving cards through the built-in test
+/// provider, and refuses customer sign-in (a link it cannot send) the same way.
+fn a_shop_deployed_without_providers_takes_no_payments_and_sends_no_mail() -> Result<(), libtest_mimic::Failed>
+{
     let config = std::fs::read_to_string(project_root().join("wrangler.toml")).map_err(|e| e.to_string())?;
     if config.lines().any(|l| l.trim_start().starts_with("PAYMENT_PROVIDER")) {
         return Err("wrangler.toml sets PAYMENT_PROVIDER: a deployed shop would take payments unasked".into());
+    }
+    if config.lines().any(|l| l.trim_start().starts_with("MAIL_PROVIDER")) {
+        return Err(
+            "wrangler.toml sets MAIL_PROVIDER: a deployed shop would pick a mail channel unasked".into()
+        );
     }
     let state = TempDir::new("no-provider");
     let _ = publish_sample_catalog(state.path());
     // The test harness chooses the test provider for every shop; this one is set back
     // to nothing, as deployed.
-    let shop = Shop::start(ShopOptions::on(state.path()).vars(&[("PAYMENT_PROVIDER", "")]));
+    let shop =
+        Shop::start(ShopOptions::on(state.path()).vars(&[("PAYMENT_PROVIDER", ""), ("MAIL_PROVIDER", "")]));
     let api = Api::new(&shop);
     set_stock(&api, "POC-SET", 5);
     let (id, token, total) = ready_cart(&api, "POC-SET", 1, "no-provider@example.com");
@@ -107,6 +115,29 @@ fn a_shop_deployed_without_a_payment_provider_takes_no_payments() -> Result<(), 
     let (_, orders) = api.get("/admin/orders", Some(storefront_tests::ADMIN_TOKEN));
     if orders["orders"].as_array().is_some_and(|o| !o.is_empty()) {
         return Err(format!("an order was placed without a provider: {orders}").into());
+    }
+    // No mail channel: asking for a sign-in link is refused, saying why, and logged.
+    let mut shopper = storefront_tests::Shopper::new(&shop);
+    shopper.get("/account");
+    let asked = shopper.post_form("/account/sign-in", &[("email", "no-mail@example.com")]);
+    if asked.status != 503 || !text(&asked.body).contains("cannot send email") {
+        return Err(format!(
+            "sign-in without a mail provider answered {}: {}",
+            asked.status,
+            text(&asked.body)
+        )
+        .into());
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !shop.log().contains("MAIL_PROVIDER is not set") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    if !shop.log().contains("MAIL_PROVIDER is not set") {
+        return Err("no log line says why sign-in is refused".into());
+    }
+    let (_, outbox) = api.get("/admin/outbox", Some(storefront_tests::ADMIN_TOKEN));
+    if outbox["emails"].as_array().is_some_and(|e| !e.is_empty()) {
+        return Err(format!("an email was written without a mail channel: {outbox}").into());
     }
     Ok(())
 }

@@ -81,6 +81,7 @@ fn main() {
         limits_count_an_ipv6_64_and_the_merchant_api,
         webhook_deliveries_are_limited_before_any_signature_check,
         merchant_sign_in_is_limited_and_its_cookie_is_host_only_over_https,
+        customer_sign_in_is_limited_and_its_cookie_is_host_only_over_https,
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -857,4 +858,50 @@ fn merchant_sign_in_is_limited_and_its_cookie_is_host_only_over_https(w: &World)
         assert!(session.contains(part), "{part} in {session}");
     }
     println!("sign-in: {limit} attempts per {period} s per client; attempt {} got 429", limit + 1);
+}
+
+/// Customers asking for sign-in links are limited per client (on `SIGN_IN_LIMITER`,
+/// under their own keys): a client asking for links to many addresses is stopped; over
+/// https the session the link starts is a `__Host-` cookie, Secure, HttpOnly, Lax.
+fn customer_sign_in_is_limited_and_its_cookie_is_host_only_over_https(w: &World) {
+    let (limit, period) = storefront_tests::rate_limit("SIGN_IN_LIMITER");
+    start_of_a_window(period, limit + 5);
+    let mut shopper = Shopper::new(&w.strict);
+    assert_eq!(shopper.get("/account").status, 200);
+    let flooder = [("cf-connecting-ip", "198.51.100.60")];
+    for i in 0..limit {
+        let email = format!("flood-{i}@example.com");
+        let reply = shopper.post_form_with("/account/sign-in", &[("email", &email)], &flooder);
+        assert_eq!(reply.status, 200, "link {i}: {}", text(&reply.body));
+    }
+    let limited = shopper.post_form_with("/account/sign-in", &[("email", "flood-x@example.com")], &flooder);
+    assert_eq!(limited.status, 429, "{}", text(&limited.body));
+    assert_eq!(limited.header("retry-after"), Some(period.to_string().as_str()));
+    // Another client signs in by its link, and gets a __Host- session cookie.
+    let customer = [("cf-connecting-ip", "198.51.100.61")];
+    let asked = shopper.post_form_with("/account/sign-in", &[("email", "host.only@example.com")], &customer);
+    assert_eq!(asked.status, 200, "{}", text(&asked.body));
+    let api = Api::new(&w.strict);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let link = loop {
+        let (_, outbox) = api.get("/admin/outbox", Some(storefront_tests::ADMIN_TOKEN));
+        let found = outbox["emails"].as_array().into_iter().flatten().find_map(|e| {
+            let body = e["body"].as_str().filter(|_| e["to"] == "host.only@example.com")?;
+            let at = body.find("/account/verify?t=")?;
+            Some(body.get(at..)?.split_whitespace().next()?.to_string())
+        });
+        if let Some(link) = found {
+            break link;
+        }
+        assert!(Instant::now() < deadline, "no sign-in link reached the outbox");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let token = link.split("t=").nth(1).unwrap().to_string();
+    let used = shopper.post_form_with("/account/verify", &[("t", &token)], &customer);
+    assert_eq!(used.status, 303, "{}", text(&used.body));
+    let session = used.set_cookie("__Host-customer").expect("a __Host- customer cookie");
+    for part in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="] {
+        assert!(session.contains(part), "{part} in {session}");
+    }
+    println!("customer sign-in links: {limit} per {period} s per client; link {} got 429", limit + 1);
 }

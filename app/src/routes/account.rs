@@ -61,7 +61,7 @@ pub fn SignInPage(site: Site, notice: Option<SignInNotice>, email: String) -> im
         Some(SignInNotice::Sent(to)) => (
             "Check your email".to_string(),
             Some(view! {
-                <div class="notice notice--success" role="status" data-link-sent="">
+                <div class="notice notice--done" role="status" data-link-sent="">
                     <p>{format!("We sent a sign-in link to {to}. It works once, for {SIGN_IN_LINK_MINUTES} minutes.")}</p>
                     <p>"No email? Check your spam folder, or ask for another link below."</p>
                 </div>
@@ -146,14 +146,14 @@ fn history(orders: &[Order]) -> AnyView {
                     <td><a href=href>{o.number.clone()}</a></td>
                     <td>{utc_minute(o.created_at_ms)}</td>
                     <td>{o.status.merchant_text()}</td>
-                    <td class="numeric">{format_money(o.totals.total)}</td>
+                    <td class="num">{format_money(o.totals.total)}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
         <table class="admin-table account-orders">
-            <thead><tr><th>"Order"</th><th>"Placed"</th><th>"State"</th><th class="numeric">"Total"</th></tr></thead>
+            <thead><tr><th>"Order"</th><th>"Placed"</th><th>"State"</th><th class="num">"Total"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
     }

@@ -106,18 +106,17 @@ async fn render(
         saved_addresses: Vec::new(),
         signed_in: false,
     };
-    // A signed-in customer's saved addresses (one call to their account, at the
-    // address step only) and email.
+    // A signed-in customer's email and saved addresses: one call to their account, at
+    // the contact and address steps only (the payment step keeps its budget).
     let mut view = view;
-    if let Some(who) = customer_session::of(req, env) {
+    let asks_account = matches!(step, CheckoutStep::Contact | CheckoutStep::Address);
+    if let Some(who) = customer_session::of(req, env).filter(|_| asks_account) {
         if let Some(account) = Customers::new(env, catalog.caller(env)).account(&who).await? {
             if view.email.is_empty() {
                 view.email = account.email.clone();
             }
             view.signed_in = true;
-            if step == CheckoutStep::Address {
-                view.saved_addresses = account.addresses;
-            }
+            view.saved_addresses = account.addresses;
         }
     }
     let stripe_page = step == CheckoutStep::Review && matches!(view.payment, PaymentForm::Stripe { .. });
