@@ -44,6 +44,13 @@ pub const COMPLETION: Budget = Budget { operation: "complete (order placed)", fi
 /// The merchant's order list: the order index, never every shard.
 pub const ORDER_LIST: Budget = Budget { operation: "merchant order list", fixed: 1, per_shard: false };
 
+/// A customer's account page and forms: the account's object, and the order index for
+/// the history (not in [`ALL`]: the bench's write loads make none).
+pub const ACCOUNT: Budget = Budget { operation: "customer account", fixed: 2, per_shard: false };
+/// A signed-in customer's checkout step that also saves the address to their account.
+pub const CHECKOUT_STEP_SAVING: Budget =
+    Budget { operation: "checkout step, saving the address", fixed: 2, per_shard: false };
+
 pub const ALL: [Budget; 6] = [ADD_TO_CART, CART_CHANGE, CHECKOUT_STEP, HOLD, COMPLETION, ORDER_LIST];
 
 /// The inventory shard of a SKU: the worker's hash (32-bit FNV-1a) over its 16 shards.

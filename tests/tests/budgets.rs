@@ -39,6 +39,7 @@ fn main() {
         holding_and_completing_cost_two_plus_one_per_shard,
         the_html_checkout_keeps_the_same_budgets,
         the_merchant_order_list_does_not_fan_out,
+        a_customer_account_costs_its_object_and_the_history,
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -267,4 +268,63 @@ fn the_merchant_order_list_does_not_fan_out(w: &World) {
     let outbox = api.reply("GET", "/admin/outbox", Some(ADMIN_TOKEN), &[], None);
     assert_eq!(outbox.status, 200);
     w.check("GET /admin/outbox", &outbox, budgets::ORDER_LIST, 0, 1);
+}
+
+/// The sign-in link the outbox (this shop's mail sink) holds for `email`: its path.
+fn link_for(api: &Api, email: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, outbox) = api.get("/admin/outbox", Some(ADMIN_TOKEN));
+        let found = outbox["emails"].as_array().into_iter().flatten().find_map(|e| {
+            let body = e["body"].as_str().filter(|_| e["to"] == email)?;
+            let at = body.find("/account/verify?t=")?;
+            Some(body.get(at..)?.split_whitespace().next()?.to_string())
+        });
+        if let Some(link) = found {
+            return link;
+        }
+        assert!(Instant::now() < deadline, "no sign-in link for {email} in the outbox");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn a_customer_account_costs_its_object_and_the_history(w: &World) {
+    let api = Api::new(&w.shop);
+    let mut shopper = Shopper::new(&w.shop);
+    shopper.get("/account");
+    let asked = shopper.post_form("/account/sign-in", &[("email", "budget.customer@example.com")]);
+    assert_eq!(asked.status, 200);
+    w.check("POST /account/sign-in", &asked, budgets::ACCOUNT, 0, 1);
+    let link = link_for(&api, "budget.customer@example.com");
+    shopper.get(&link);
+    let used = shopper.post_form("/account/verify", &[("t", link.split("t=").nth(1).unwrap())]);
+    assert_eq!(used.status, 303);
+    w.check("POST /account/verify", &used, budgets::ACCOUNT, 0, 1);
+    let page = shopper.get("/account");
+    assert_eq!(page.status, 200);
+    w.check("GET /account (with the order history)", &page, budgets::ACCOUNT, 0, 2);
+    let address = [
+        ("name", "Budget Customer"),
+        ("line1", "1 Main St"),
+        ("city", "San Francisco"),
+        ("region", "CA"),
+        ("postal_code", "94107"),
+        ("country", "US"),
+    ];
+    let saved = shopper.post_form("/account/addresses", &address);
+    assert_eq!(saved.status, 303);
+    w.check("POST /account/addresses", &saved, budgets::ACCOUNT, 0, 1);
+    // At checkout, signed in: a step that saves the address costs the account too.
+    set_stock(&api, "WCT-OLIVE", 20);
+    shopper.get("/products/waxed-canvas-tote");
+    let added = shopper.post_form("/cart/add", &[("product", "waxed-canvas-tote"), ("variant", "WCT-OLIVE")]);
+    assert_eq!(added.status, 303);
+    let contact = shopper.post_form("/checkout/contact", &[("email", "budget.customer@example.com")]);
+    assert_eq!(contact.status, 303);
+    w.check("form POST /checkout/contact, signed in", &contact, budgets::CHECKOUT_STEP, 0, 1);
+    let mut saving: Vec<(&str, &str)> = address.to_vec();
+    saving.push(("save_address", "1"));
+    let step = shopper.post_form("/checkout/address", &saving);
+    assert_eq!(step.status, 303, "{}", step.body);
+    w.check("form POST /checkout/address, saving it", &step, budgets::CHECKOUT_STEP_SAVING, 0, 2);
 }
