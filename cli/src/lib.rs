@@ -8,6 +8,7 @@ pub mod csv_import;
 pub mod generate;
 pub mod images;
 pub mod markdown;
+pub mod markets;
 pub mod publish;
 pub mod source;
 pub mod validate;

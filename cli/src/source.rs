@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! catalog/
-//!   store.toml          name, currency, home page picks, shipping, taxes, discounts
+//!   store.toml          name, currency, language, markets, home page picks, shipping, taxes, discounts
 //!   menus.toml          header and footer links (optional)
 //!   categories.toml     [[category]] entries, nested through `parent`
 //!   products/*.toml     one product per file; the file name is its handle
@@ -165,6 +165,22 @@ struct StoreToml {
     tax_rates: Vec<TaxToml>,
     #[serde(default)]
     discounts: Vec<DiscountToml>,
+    /// The language the catalog is written in (`en` when unset).
+    language: Option<Spanned<String>>,
+    #[serde(default)]
+    markets: Vec<MarketToml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarketToml {
+    id: Spanned<String>,
+    name: String,
+    countries: Vec<Spanned<String>>,
+    currency: Option<Spanned<String>>,
+    languages: Vec<Spanned<String>>,
+    rate: Option<Spanned<String>>,
+    rounding: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -219,6 +235,19 @@ pub struct StoreDraft {
     pub shipping_zones: Vec<ZoneDraft>,
     pub tax_rates: Vec<TaxDraft>,
     pub discounts: Vec<DiscountDraft>,
+    pub language: Option<At<String>>,
+    pub markets: Vec<MarketDraft>,
+}
+
+/// A `[[markets]]` entry as written.
+pub struct MarketDraft {
+    pub id: At<String>,
+    pub name: String,
+    pub countries: Vec<At<String>>,
+    pub currency: Option<At<String>>,
+    pub languages: Vec<At<String>>,
+    pub rate: Option<At<String>>,
+    pub rounding: Option<At<String>>,
 }
 
 pub struct ZoneDraft {
@@ -321,6 +350,20 @@ fn store_draft(source: &SourceText, raw: StoreToml) -> StoreDraft {
                 region: t.region.as_ref().map(|r| source.at(r)),
                 name: t.name,
                 rate: source.at(&t.rate),
+            })
+            .collect(),
+        language: raw.language.as_ref().map(|l| source.at(l)),
+        markets: raw
+            .markets
+            .into_iter()
+            .map(|m| MarketDraft {
+                id: source.at(&m.id),
+                name: m.name,
+                countries: m.countries.iter().map(|c| source.at(c)).collect(),
+                currency: m.currency.as_ref().map(|c| source.at(c)),
+                languages: m.languages.iter().map(|l| source.at(l)).collect(),
+                rate: m.rate.as_ref().map(|r| source.at(r)),
+                rounding: m.rounding.as_ref().map(|r| source.at(r)),
             })
             .collect(),
         discounts: raw

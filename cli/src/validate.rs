@@ -7,6 +7,7 @@ use crate::source::{
     Amount, At, CatalogDraft, CategoryDraft, MenuDraft, PageDraft, Problems, ProductDraft, StoreDraft,
     VariantDraft,
 };
+use shared::markets::Market;
 use shared::settings::{
     BasisPoints, Discount, DiscountKind, ShippingRate, ShippingZone, StoreSettings, TaxRate,
 };
@@ -42,6 +43,9 @@ pub struct ValidCatalog {
     pub tagline: String,
     pub currency: Currency,
     pub settings: StoreSettings,
+    /// The markets, the first the default (one for everything shipped to when the
+    /// store lists none).
+    pub markets: Vec<Market>,
     pub categories: Vec<CategoryNode>,
     pub products: Vec<ValidProduct>,
     pub pages: Vec<ContentPage>,
@@ -127,7 +131,7 @@ fn handle(file: &Path, at: &At<String>, what: &str, problems: &mut Problems) -> 
     }
 }
 
-fn country_code(file: &Path, at: &At<String>, problems: &mut Problems) -> Option<String> {
+pub(crate) fn country_code(file: &Path, at: &At<String>, problems: &mut Problems) -> Option<String> {
     let code = at.value.trim();
     if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
         Some(code.to_string())
@@ -761,6 +765,9 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
     }
     let currency_or_usd = currency.unwrap_or(Currency::USD);
     let settings = validate_settings(store, currency_or_usd, problems);
+    let shipped: HashSet<String> =
+        settings.shipping_zones.iter().flat_map(|z| z.countries.iter().cloned()).collect();
+    let markets = crate::markets::validate_markets(store, currency_or_usd, &shipped, problems);
 
     let mut images = ImageCatalog::new(public);
     let categories = validate_categories(&draft.categories_file, &draft.categories, &mut images, problems);
@@ -848,6 +855,7 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
         tagline: store.tagline.trim().to_string(),
         currency: currency?,
         settings,
+        markets,
         categories,
         products,
         pages,

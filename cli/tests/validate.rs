@@ -51,6 +51,13 @@ impl Scratch {
         text[..at].matches('\n').count() + 1
     }
 
+    /// The 1-based line where `text` (which must be there) first appears.
+    fn line_of(&self, file: &str, text: &str) -> usize {
+        let whole = std::fs::read_to_string(self.path(file)).unwrap();
+        let at = whole.find(text).unwrap_or_else(|| panic!("{file} has no {text:?}"));
+        whole[..at].matches('\n').count() + 1
+    }
+
     fn append(&self, file: &str, text: &str) -> usize {
         let path = self.path(file);
         let old = std::fs::read_to_string(&path).unwrap_or_default();
@@ -421,4 +428,71 @@ fn generate_writes_a_valid_catalog_deterministically() {
     assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
     assert!(text.contains("300 products"), "{text}");
     let _ = std::fs::remove_dir_all(base);
+}
+
+/// A second market, as `store.toml` declares it: Canada, in CAD and two languages.
+const MARKETS: &str = r#"
+[[markets]]
+id = "us"
+name = "United States"
+countries = ["US"]
+languages = ["en"]
+
+[[markets]]
+id = "ca"
+name = "Canada"
+countries = ["CA"]
+currency = "CAD"
+languages = ["en", "fr"]
+rate = "1.37"
+rounding = "ending-99"
+"#;
+
+#[test]
+fn markets_are_checked() {
+    let s = Scratch::new("markets-ok");
+    s.append("store.toml", MARKETS);
+    let (code, output) = s.run("validate", &[]);
+    assert_eq!(code, 0, "two markets are a valid store: {output}");
+    let cases = [
+        ("id = \"ca\"", "id = \"Canada!\"", "`Canada!` is not a market id"),
+        ("rate = \"1.37\"", "rate = \"1,37\"", "`1,37` is not an exchange rate"),
+        ("rounding = \"ending-99\"", "rounding = \"ending-100\"", "is not a rounding rule CAD can follow"),
+        ("countries = [\"CA\"]\ncurrency", "countries = [\"US\"]\ncurrency", "country US is in two markets"),
+        (
+            "countries = [\"CA\"]\ncurrency",
+            "countries = [\"JP\"]\ncurrency",
+            "sells to JP, which no shipping zone covers",
+        ),
+        (
+            "languages = [\"en\", \"fr\"]",
+            "languages = [\"en\", \"French\"]",
+            "`French` is not a language code",
+        ),
+        ("currency = \"CAD\"", "currency = \"C4D\"", "C4D"),
+    ];
+    for (i, (from, to, message)) in cases.into_iter().enumerate() {
+        let s = Scratch::new(&format!("markets-{i}"));
+        s.append("store.toml", MARKETS);
+        // The replacement is made in the markets, never in the shipping zones above.
+        let path = s.path("store.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let markets = text.find("[[markets]]").unwrap();
+        let offset = markets + text[markets..].find(from).unwrap();
+        std::fs::write(&path, format!("{}{}{}", &text[..offset], to, &text[offset + from.len()..])).unwrap();
+        let line = text[..offset].matches('\n').count() + 1;
+        s.expect_problem("store.toml", Some(line), message);
+    }
+    // A market in another currency without a rate; a default market with one.
+    let s = Scratch::new("markets-no-rate");
+    s.append("store.toml", &MARKETS.replace("rate = \"1.37\"\n", ""));
+    let line = s.line_of("store.toml", "id = \"ca\"");
+    s.expect_problem("store.toml", Some(line), "market `ca` sells in CAD but has no rate from USD");
+    let s = Scratch::new("markets-default");
+    s.append(
+        "store.toml",
+        &MARKETS.replace("languages = [\"en\"]\n", "languages = [\"en\"]\nrate = \"2\"\n"),
+    );
+    let line = s.line_of("store.toml", "id = \"us\"");
+    s.expect_problem("store.toml", Some(line), "the first market, `us`, is the default");
 }

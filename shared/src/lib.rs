@@ -21,6 +21,7 @@ pub mod keys;
 pub mod limits;
 pub mod listing;
 pub mod mail;
+pub mod markets;
 pub mod metrics;
 pub mod money;
 pub mod orders;
