@@ -5,6 +5,7 @@
 //! Every page the worker serves costs a fixed number of reads whatever the catalog size:
 //! listings and search return card ordinals, and cards are fetched in one bulk read.
 
+use crate::editions::{editions, priced_for};
 use crate::validate::{CategoryNode, ValidCatalog, ValidProduct};
 use shared::keys::{doc_key, doc_name, root_key, sku_shard, DocKind, VersionRoot, SINGLETON, SKU_SHARDS};
 use shared::listing::{build_listing_index, ListingEntry, PAGE_SIZE};
@@ -136,10 +137,13 @@ struct Collector<'k> {
     buffer: Vec<u8>,
     documents: Vec<Document>,
     keep: Keep<'k>,
+    /// Put before every name: an edition's `{segment}/` (nothing for the default one).
+    prefix: String,
 }
 
 impl Collector<'_> {
     fn add<T: serde::Serialize>(&mut self, kind: DocKind, name: String, value: &T) {
+        let name = if self.prefix.is_empty() { name } else { format!("{}{name}", self.prefix) };
         self.buffer.clear();
         // Plain structs with string keys always serialize.
         let _ = serde_json::to_writer(&mut self.buffer, value);
@@ -199,6 +203,44 @@ fn product_doc(p: &ValidProduct, breadcrumbs: Vec<MenuLink>) -> Product {
 pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String], keep: Keep) -> BuiltCatalog {
     let handles: Vec<&str> = catalog.products.iter().map(|p| p.handle.as_str()).collect();
     let (ordinal_of, ordinals) = assign_ordinals(&handles, prior_ordinals);
+    let mut documents = Collector {
+        buffer: Vec::with_capacity(64 * 1024),
+        documents: Vec::with_capacity(catalog.products.len() * 2 + catalog.categories.len() * 2 + 64),
+        keep,
+        prefix: String::new(),
+    };
+    // The default edition: the catalog's own prices, shipping to its market's countries.
+    let default = catalog.markets.first().and_then(|m| priced_for(catalog, m).ok());
+    add_edition(default.as_ref().unwrap_or(catalog), &ordinal_of, &ordinals, &mut documents, true);
+    // Every other edition: the catalog priced for its market, under its prefix. Their
+    // documents hold the same (unprefixed) paths; the worker prefixes links by the
+    // edition it serves. The SKU index is the same for all and is written once.
+    for edition in editions(catalog).into_iter().skip(1) {
+        let Some(market) = catalog.markets.iter().find(|m| m.id == edition.market) else { continue };
+        // Validation converted every price already: a failure here cannot happen.
+        let Ok(priced) = priced_for(catalog, market) else { continue };
+        documents.prefix = format!("{}/", edition.segment());
+        add_edition(&priced, &ordinal_of, &ordinals, &mut documents, false);
+    }
+    let documents = documents.documents;
+    let version = content_version(&documents);
+    BuiltCatalog {
+        version,
+        documents,
+        ordinals,
+        product_count: catalog.products.len(),
+        category_count: catalog.categories.len(),
+    }
+}
+
+/// Adds one edition's documents (every kind; the SKU index only if `with_skus`).
+fn add_edition(
+    catalog: &ValidCatalog,
+    ordinal_of: &[u32],
+    ordinals: &[String],
+    documents: &mut Collector,
+    with_skus: bool,
+) {
     let categories = &catalog.categories;
     let category_index: HashMap<&Handle, usize> =
         categories.iter().enumerate().map(|(i, c)| (&c.handle, i)).collect();
@@ -275,11 +317,6 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String], keep: Keep) -> B
         }
     };
 
-    let mut documents = Collector {
-        buffer: Vec::with_capacity(64 * 1024),
-        documents: Vec::with_capacity(products.len() * 2 + categories.len() * 2 + 64),
-        keep,
-    };
     for (i, node) in categories.iter().enumerate() {
         let mut ancestors: Vec<CategorySummary> = ancestry(categories, &category_index, &node.handle)
             .into_iter()
@@ -416,15 +453,17 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String], keep: Keep) -> B
     documents.add(DocKind::Sitemap, SINGLETON.into(), &SitemapIndex { shards });
 
     // SKU → product handle, for cart links that name only variants.
-    let mut sku_shards: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); SKU_SHARDS as usize];
-    for product in &products {
-        for variant in &product.variants {
-            sku_shards[sku_shard(variant.sku.as_str()) as usize]
-                .insert(variant.sku.to_string(), product.handle.to_string());
+    if with_skus {
+        let mut sku_shards: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); SKU_SHARDS as usize];
+        for product in &products {
+            for variant in &product.variants {
+                sku_shards[sku_shard(variant.sku.as_str()) as usize]
+                    .insert(variant.sku.to_string(), product.handle.to_string());
+            }
         }
-    }
-    for (shard, map) in sku_shards.iter().enumerate() {
-        documents.add(DocKind::Skus, shard.to_string(), &map);
+        for (shard, map) in sku_shards.iter().enumerate() {
+            documents.add(DocKind::Skus, shard.to_string(), &map);
+        }
     }
 
     for (position, card) in cards.iter().enumerate() {
@@ -434,16 +473,6 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String], keep: Keep) -> B
     }
     for product in &products {
         documents.add(DocKind::Product, product.handle.to_string(), &product);
-    }
-
-    let documents = documents.documents;
-    let version = content_version(&documents);
-    BuiltCatalog {
-        version,
-        documents,
-        ordinals,
-        product_count: products.len(),
-        category_count: categories.len(),
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod csv_import;
+pub mod editions;
 pub mod generate;
 pub mod images;
 pub mod markdown;

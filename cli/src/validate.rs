@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// A category with its tree links resolved.
+#[derive(Clone)]
 pub struct CategoryNode {
     pub handle: Handle,
     pub title: String,
@@ -25,6 +26,7 @@ pub struct CategoryNode {
 }
 
 /// A product that passed validation; its description is sanitized HTML.
+#[derive(Clone)]
 pub struct ValidProduct {
     pub handle: Handle,
     pub title: String,
@@ -38,6 +40,7 @@ pub struct ValidProduct {
     pub images: Vec<Image>,
 }
 
+#[derive(Clone)]
 pub struct ValidCatalog {
     pub store_name: String,
     pub tagline: String,
@@ -850,7 +853,7 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
     if !problems.is_empty() {
         return None;
     }
-    Some(ValidCatalog {
+    let valid = ValidCatalog {
         store_name: store.name.value.trim().to_string(),
         tagline: store.tagline.trim().to_string(),
         currency: currency?,
@@ -863,7 +866,19 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
         footer_menu,
         featured_products,
         featured_collections,
-    })
+    };
+    // Every market's prices are made now, so a build never meets one it cannot make.
+    for (market, at) in valid.markets.iter().zip(&store.markets).skip(1) {
+        if let Err(e) = crate::editions::priced_for(&valid, market) {
+            problems.add(
+                &store.file,
+                at.id.line,
+                format!("market `{}`: its prices cannot be made ({e})", market.id),
+                "check its rate: converted prices must stay within 64 bits of minor units",
+            );
+        }
+    }
+    problems.is_empty().then_some(valid)
 }
 
 #[cfg(test)]

@@ -496,3 +496,51 @@ fn markets_are_checked() {
     let line = s.line_of("store.toml", "id = \"us\"");
     s.expect_problem("store.toml", Some(line), "the first market, `us`, is the default");
 }
+
+#[test]
+fn every_edition_is_built_with_its_markets_prices() {
+    let s = Scratch::new("markets-build");
+    s.append("store.toml", MARKETS);
+    let built = storefront_cli::load_and_build(&s.dir, &root().join("public"))
+        .unwrap_or_else(|p| panic!("{:?}", p.0.iter().map(ToString::to_string).collect::<Vec<_>>()));
+    let json = |id: &str| -> serde_json::Value {
+        let doc = built.documents.iter().find(|d| d.id() == id).unwrap_or_else(|| panic!("no document {id}"));
+        serde_json::from_str(doc.json.as_deref().unwrap()).unwrap()
+    };
+    // The default edition is the catalog as written, unprefixed.
+    let us = json("product:roll-top-daypack");
+    let usd = us["variants"][0]["price"].clone();
+    assert_eq!(usd["currency"], "USD", "{usd}");
+    let usd_minor = usd["minor"].as_i64().unwrap();
+    // Canada, in both its languages: the same product at CAD prices ending in .99.
+    for edition in ["en-ca", "fr-ca"] {
+        let ca = json(&format!("product:{edition}/roll-top-daypack"));
+        let cad = &ca["variants"][0]["price"];
+        assert_eq!(cad["currency"], "CAD", "{cad}");
+        let cad_minor = cad["minor"].as_i64().unwrap();
+        assert_eq!(cad_minor % 100, 99, "{cad_minor}");
+        assert!(cad_minor * 100 >= usd_minor * 137 && cad_minor * 100 < usd_minor * 137 + 100 * 100);
+        // Its checkout settings: Canada's zone only, in CAD, and Canada's taxes.
+        let settings = json(&format!("settings:{edition}/main"));
+        let zones = settings["shipping_zones"].as_array().unwrap();
+        assert_eq!(zones.len(), 1, "{settings}");
+        assert_eq!(zones[0]["countries"], serde_json::json!(["CA"]));
+        assert_eq!(zones[0]["rates"][0]["price"]["currency"], "CAD");
+        assert!(settings["tax_rates"].as_array().unwrap().iter().all(|t| t["country"] == "CA"));
+        let card = json(&format!("card:{edition}/0"));
+        assert_eq!(card["price"]["currency"], "CAD");
+        assert!(
+            built.documents.iter().all(|d| !d.id().starts_with(&format!("skus:{edition}/"))),
+            "one SKU index"
+        );
+    }
+    // The US edition ships to the US only now: Canada is its own market.
+    let us_settings = json("settings:main");
+    let zones = us_settings["shipping_zones"].as_array().unwrap();
+    assert_eq!(zones.len(), 1, "{us_settings}");
+    assert_eq!(zones[0]["countries"], serde_json::json!(["US"]));
+    // Without markets the build is what it always was: no prefixed document.
+    let plain = Scratch::new("markets-none");
+    let built = storefront_cli::load_and_build(&plain.dir, &root().join("public")).unwrap();
+    assert!(built.documents.iter().all(|d| !d.name.contains('/')), "no edition documents");
+}
