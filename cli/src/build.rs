@@ -5,7 +5,7 @@
 //! Every page the worker serves costs a fixed number of reads whatever the catalog size:
 //! listings and search return card ordinals, and cards are fetched in one bulk read.
 
-use crate::editions::{editions, priced_for};
+use crate::editions::{editions, priced_for, translated};
 use crate::validate::{CategoryNode, ValidCatalog, ValidProduct};
 use shared::keys::{doc_key, doc_name, root_key, sku_shard, DocKind, VersionRoot, SINGLETON, SKU_SHARDS};
 use shared::listing::{build_listing_index, ListingEntry, PAGE_SIZE};
@@ -220,7 +220,7 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String], keep: Keep) -> B
         // Validation converted every price already: a failure here cannot happen.
         let Ok(priced) = priced_for(catalog, market) else { continue };
         documents.prefix = format!("{}/", edition.segment());
-        add_edition(&priced, &ordinal_of, &ordinals, &mut documents, false);
+        add_edition(&translated(&priced, &edition.language), &ordinal_of, &ordinals, &mut documents, false);
     }
     let documents = documents.documents;
     let version = content_version(&documents);

@@ -155,6 +155,7 @@ pub fn load_products(path: &Path, currency: Currency, problems: &mut Problems) -
                             alt: alts.get(i).cloned().unwrap_or_default(),
                         })
                         .collect(),
+                    translations: Default::default(),
                     options: (1..=3)
                         .filter_map(|n| {
                             let name = cell(&record, &format!("option{n}"));

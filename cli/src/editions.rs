@@ -4,7 +4,7 @@
 //! units, so the worker never converts anything at request time.
 
 use crate::validate::ValidCatalog;
-use shared::markets::{convert, Edition, Market, Pricing, Rounding};
+use shared::markets::{convert, Edition, Language, Market, Pricing, Rounding};
 use shared::money::{Money, MoneyError};
 use shared::settings::DiscountKind;
 
@@ -63,4 +63,77 @@ pub fn priced_for(catalog: &ValidCatalog, market: &Market) -> Result<ValidCatalo
         }
     }
     Ok(priced)
+}
+
+/// The catalog in `language`: every product's and category's translated text where it
+/// has one, the catalog's own where not (the catalog's own language changes nothing).
+/// Option names and values are translated in the options and in every variant.
+pub fn translated(catalog: &ValidCatalog, language: &Language) -> ValidCatalog {
+    let mut out = catalog.clone();
+    if *language == catalog.language {
+        return out;
+    }
+    for product in &mut out.products {
+        let Some(text) = product.translations.get(language) else { continue };
+        if let Some(title) = &text.title {
+            product.title = title.clone();
+        }
+        if let Some(summary) = &text.summary {
+            product.summary = summary.clone();
+        }
+        if let Some(html) = &text.description_html {
+            product.description_html = html.clone();
+        }
+        let value = |v: &String| text.values.get(v).cloned().unwrap_or_else(|| v.clone());
+        for option in &mut product.options {
+            if let Some(name) = text.options.get(&option.name) {
+                option.name = name.clone();
+            }
+            option.values = option.values.iter().map(value).collect();
+        }
+        for variant in &mut product.variants {
+            variant.options = variant.options.iter().map(value).collect();
+        }
+    }
+    for category in &mut out.categories {
+        let Some(text) = category.translations.get(language) else { continue };
+        if let Some(title) = text.title.as_ref().filter(|t| !t.trim().is_empty()) {
+            category.title = title.trim().to_string();
+        }
+        if let Some(description) = &text.description {
+            category.description = description.trim().to_string();
+        }
+    }
+    out
+}
+
+/// What has no translation into a language some market sells in, as lines for
+/// `catalog validate` (such text is shown in the catalog's language).
+pub fn missing_translations(catalog: &ValidCatalog) -> Vec<String> {
+    let mut languages: Vec<&Language> =
+        catalog.markets.iter().flat_map(|m| m.languages.iter()).filter(|l| **l != catalog.language).collect();
+    languages.sort();
+    languages.dedup();
+    let mut missing = Vec::new();
+    for language in languages {
+        for product in &catalog.products {
+            let text = product.translations.get(language);
+            let mut fields = Vec::new();
+            if text.is_none_or(|t| t.title.is_none()) {
+                fields.push("title");
+            }
+            if text.is_none_or(|t| t.description_html.is_none()) && !product.description_html.is_empty() {
+                fields.push("description");
+            }
+            if !fields.is_empty() {
+                missing.push(format!("{language}: product `{}` ({})", product.handle, fields.join(", ")));
+            }
+        }
+        for category in &catalog.categories {
+            if category.translations.get(language).is_none_or(|t| t.title.is_none()) {
+                missing.push(format!("{language}: category `{}` (title)", category.handle));
+            }
+        }
+    }
+    missing
 }

@@ -152,6 +152,17 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                         valid.pages.len(),
                         started.elapsed().as_secs_f64()
                     );
+                    let missing = storefront_cli::editions::missing_translations(&valid);
+                    if !missing.is_empty() {
+                        println!(
+                            "{} texts have no translation and are shown in the catalog's language ({}):",
+                            missing.len(),
+                            valid.language
+                        );
+                        for line in &missing {
+                            println!("  {line}");
+                        }
+                    }
                     ExitCode::SUCCESS
                 }
                 None => ExitCode::FAILURE,

@@ -13,6 +13,7 @@
 
 use serde::Deserialize;
 use shared::{Currency, Money};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -428,6 +429,8 @@ struct CategoryToml {
     description: String,
     parent: Option<Spanned<String>>,
     image: Option<Spanned<String>>,
+    #[serde(default)]
+    translations: BTreeMap<String, CategoryText>,
 }
 
 pub struct CategoryDraft {
@@ -436,6 +439,8 @@ pub struct CategoryDraft {
     pub description: String,
     pub parent: Option<At<String>>,
     pub image: Option<At<String>>,
+    /// By language code, as written.
+    pub translations: BTreeMap<String, CategoryText>,
 }
 
 // ---------------------------------------------------------------- products
@@ -461,6 +466,34 @@ struct ProductToml {
     defaults: DefaultsToml,
     #[serde(default)]
     variants: Vec<VariantToml>,
+    /// `[translations.fr]`: the product's text in another language.
+    #[serde(default)]
+    translations: BTreeMap<String, ProductText>,
+}
+
+/// A product's text in another language (`[translations.fr]` in its file): any field
+/// left out is shown in the catalog's language.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductText {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    /// Markdown.
+    pub description: Option<String>,
+    /// Option names, by their name in the catalog's language.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// Option values, by their value in the catalog's language.
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+}
+
+/// A category's text in another language (`translations.fr = { … }` in its entry).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryText {
+    pub title: Option<String>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -535,6 +568,8 @@ pub struct ProductDraft {
     pub images: Vec<ImageDraft>,
     pub options: Vec<OptionDraft>,
     pub variants: Vec<VariantDraft>,
+    /// By language code, as written.
+    pub translations: BTreeMap<String, ProductText>,
 }
 
 fn product_from_toml(source: &SourceText, handle: String, raw: ProductToml) -> ProductDraft {
@@ -575,6 +610,7 @@ fn product_from_toml(source: &SourceText, handle: String, raw: ProductToml) -> P
                 stock: amount(&v.stock).or_else(|| amount(&defaults.stock)),
             })
             .collect(),
+        translations: raw.translations,
     }
 }
 
@@ -701,6 +737,7 @@ pub fn load(dir: &Path, problems: &mut Problems) -> Option<CatalogDraft> {
                 description: c.description.clone(),
                 parent: c.parent.as_ref().map(|p| source.at(p)),
                 image: c.image.as_ref().map(|i| source.at(i)),
+                translations: c.translations.clone(),
             })
             .collect::<Vec<_>>()
     });

@@ -3,16 +3,17 @@
 
 use crate::images::ImageCatalog;
 use crate::markdown;
+use crate::source::CategoryText;
 use crate::source::{
     Amount, At, CatalogDraft, CategoryDraft, MenuDraft, PageDraft, Problems, ProductDraft, StoreDraft,
     VariantDraft,
 };
-use shared::markets::Market;
+use shared::markets::{Language, Market};
 use shared::settings::{
     BasisPoints, Discount, DiscountKind, ShippingRate, ShippingZone, StoreSettings, TaxRate,
 };
 use shared::{ContentPage, Currency, Handle, Image, MenuLink, Money, ProductOption, Sku, Variant};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// A category with its tree links resolved.
@@ -23,6 +24,18 @@ pub struct CategoryNode {
     pub description: String,
     pub parent: Option<Handle>,
     pub image: Option<Image>,
+    /// Its text in the markets' other languages.
+    pub translations: BTreeMap<Language, CategoryText>,
+}
+
+/// A product's text in another language, checked: its description sanitized HTML.
+#[derive(Clone, Default)]
+pub struct ValidText {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub description_html: Option<String>,
+    pub options: BTreeMap<String, String>,
+    pub values: BTreeMap<String, String>,
 }
 
 /// A product that passed validation; its description is sanitized HTML.
@@ -38,6 +51,8 @@ pub struct ValidProduct {
     pub options: Vec<ProductOption>,
     pub variants: Vec<Variant>,
     pub images: Vec<Image>,
+    /// Its text in the markets' other languages.
+    pub translations: BTreeMap<Language, ValidText>,
 }
 
 #[derive(Clone)]
@@ -49,6 +64,8 @@ pub struct ValidCatalog {
     /// The markets, the first the default (one for everything shipped to when the
     /// store lists none).
     pub markets: Vec<Market>,
+    /// The language the catalog is written in.
+    pub language: Language,
     pub categories: Vec<CategoryNode>,
     pub products: Vec<ValidProduct>,
     pub pages: Vec<ContentPage>,
@@ -335,10 +352,44 @@ fn validate_settings(store: &StoreDraft, currency: Currency, problems: &mut Prob
     settings
 }
 
+/// The language of a translation (`[translations.fr]`), if it is a code and some market
+/// other than in the catalog's own language sells in it (`sold`).
+fn translated_language(
+    file: &Path,
+    line: Option<usize>,
+    code: &str,
+    sold: &HashSet<Language>,
+    what: &str,
+    problems: &mut Problems,
+) -> Option<Language> {
+    match Language::parse(code) {
+        Some(language) if sold.contains(&language) => Some(language),
+        Some(language) => {
+            problems.add(
+                file,
+                line,
+                format!("{what} is translated into `{language}`, which no market sells in"),
+                "add the language to a market's `languages` in store.toml, or remove the translation",
+            );
+            None
+        }
+        None => {
+            problems.add(
+                file,
+                line,
+                format!("{what}: `{code}` is not a language code"),
+                "name translations by two lower-case letters (ISO 639-1), like `[translations.fr]`",
+            );
+            None
+        }
+    }
+}
+
 fn validate_categories(
     file: &Path,
     drafts: &[CategoryDraft],
     images: &mut ImageCatalog,
+    sold: &HashSet<Language>,
     problems: &mut Problems,
 ) -> Vec<CategoryNode> {
     let mut nodes: Vec<CategoryNode> = Vec::new();
@@ -366,12 +417,28 @@ fn validate_categories(
             );
         }
         let image = c.image.as_ref().and_then(|src| images.image(file, src, String::new(), problems));
+        let translations = c
+            .translations
+            .iter()
+            .filter_map(|(code, text)| {
+                let language = translated_language(
+                    file,
+                    c.handle.line,
+                    code,
+                    sold,
+                    &format!("category `{h}`"),
+                    problems,
+                )?;
+                Some((language, text.clone()))
+            })
+            .collect();
         nodes.push(CategoryNode {
             handle: h,
             title: c.title.value.trim().to_string(),
             description: c.description.trim().to_string(),
             parent: c.parent.as_ref().and_then(|p| Handle::parse(p.value.trim()).ok()),
             image,
+            translations,
         });
     }
     for c in drafts {
@@ -521,6 +588,7 @@ fn validate_product(
     categories: &HashSet<&str>,
     images: &mut ImageCatalog,
     seen: &mut SeenSkus,
+    sold: &HashSet<Language>,
     problems: &mut Problems,
 ) -> Option<ValidProduct> {
     let file = &p.file;
@@ -653,6 +721,43 @@ fn validate_product(
             variants.push(variant);
         }
     }
+    let mut translations = BTreeMap::new();
+    for (code, text) in &p.translations {
+        let what = format!("product `{}`", p.handle.value);
+        let Some(language) = translated_language(file, p.line, code, sold, &what, problems) else { continue };
+        for name in text.options.keys() {
+            if !options.iter().any(|o| &o.name == name) {
+                problems.add(
+                    file,
+                    p.line,
+                    format!(
+                        "{what}: its `{language}` text translates option `{name}`, which it does not have"
+                    ),
+                    "translate the product's own option names (as written in `[[options]]`)",
+                );
+            }
+        }
+        for value in text.values.keys() {
+            if !options.iter().any(|o| o.values.contains(value)) {
+                problems.add(
+                    file,
+                    p.line,
+                    format!("{what}: its `{language}` text translates option value `{value}`, which it does not have"),
+                    "translate the product's own option values (as written in `[[options]]`)",
+                );
+            }
+        }
+        translations.insert(
+            language,
+            ValidText {
+                title: text.title.as_ref().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+                summary: text.summary.as_ref().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+                description_html: text.description.as_deref().map(markdown::to_safe_html),
+                options: text.options.clone(),
+                values: text.values.clone(),
+            },
+        );
+    }
     if problems.len() > before {
         return None;
     }
@@ -667,6 +772,7 @@ fn validate_product(
         options,
         variants,
         images: product_images,
+        translations,
     })
 }
 
@@ -773,7 +879,12 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
     let markets = crate::markets::validate_markets(store, currency_or_usd, &shipped, problems);
 
     let mut images = ImageCatalog::new(public);
-    let categories = validate_categories(&draft.categories_file, &draft.categories, &mut images, problems);
+    // The languages translations may be in: every market's but the catalog's own.
+    let catalog_language = crate::markets::catalog_language(store, &mut Problems::default());
+    let sold: HashSet<Language> =
+        markets.iter().flat_map(|m| m.languages.iter().cloned()).filter(|l| *l != catalog_language).collect();
+    let categories =
+        validate_categories(&draft.categories_file, &draft.categories, &mut images, &sold, problems);
     let category_handles: HashSet<&str> = categories.iter().map(|c| c.handle.as_str()).collect();
 
     let mut seen_skus = SeenSkus::new();
@@ -795,9 +906,15 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
             continue;
         }
         seen_handles.insert(key, (p.file.clone(), p.handle.line));
-        if let Some(valid) =
-            validate_product(p, currency_or_usd, &category_handles, &mut images, &mut seen_skus, problems)
-        {
+        if let Some(valid) = validate_product(
+            p,
+            currency_or_usd,
+            &category_handles,
+            &mut images,
+            &mut seen_skus,
+            &sold,
+            problems,
+        ) {
             products.push(valid);
         }
     }
@@ -859,6 +976,7 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
         currency: currency?,
         settings,
         markets,
+        language: catalog_language,
         categories,
         products,
         pages,

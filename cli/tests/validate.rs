@@ -544,3 +544,81 @@ fn every_edition_is_built_with_its_markets_prices() {
     let built = storefront_cli::load_and_build(&plain.dir, &root().join("public")).unwrap();
     assert!(built.documents.iter().all(|d| !d.name.contains('/')), "no edition documents");
 }
+
+/// French text for the daypack and the apparel collection.
+const DAYPACK_FR: &str = r#"
+[translations.fr]
+title = "Sac à dos Roll-Top 22 L"
+description = "Toile cirée, **fermeture roulée**."
+options = { Colour = "Couleur" }
+values = { Black = "Noir", Rust = "Rouille" }
+"#;
+
+#[test]
+fn translations_make_each_language_and_missing_ones_are_listed() {
+    let s = Scratch::new("translations");
+    s.append("store.toml", MARKETS);
+    s.append("products/roll-top-daypack.toml", DAYPACK_FR);
+    s.replace(
+        "categories.toml",
+        "image = \"/images/categories/apparel.svg\"",
+        "image = \"/images/categories/apparel.svg\"\ntranslations.fr = { title = \"Vêtements\" }",
+    );
+    let (code, output) = s.run("validate", &[]);
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("have no translation and are shown in the catalog's language (en)"), "{output}");
+    assert!(output.contains("fr: product `merino-crew-sweater` (title, description)"), "{output}");
+    assert!(!output.contains("product `roll-top-daypack`"), "translated: {output}");
+    assert!(!output.contains("category `apparel`"), "translated: {output}");
+    assert!(output.contains("fr: category `knitwear` (title)"), "{output}");
+    let built = storefront_cli::load_and_build(&s.dir, &root().join("public"))
+        .unwrap_or_else(|p| panic!("{}", p.0.len()));
+    let json = |id: &str| -> serde_json::Value {
+        let doc = built.documents.iter().find(|d| d.id() == id).unwrap_or_else(|| panic!("no document {id}"));
+        serde_json::from_str(doc.json.as_deref().unwrap()).unwrap()
+    };
+    let fr = json("product:fr-ca/roll-top-daypack");
+    assert_eq!(fr["title"], "Sac à dos Roll-Top 22 L");
+    assert!(fr["description_html"].as_str().unwrap().contains("<strong>fermeture roulée</strong>"), "{fr}");
+    assert_eq!(fr["options"][0]["name"], "Couleur");
+    assert_eq!(fr["options"][0]["values"], serde_json::json!(["Noir", "Rouille"]));
+    assert_eq!(fr["variants"][0]["options"], serde_json::json!(["Noir"]));
+    assert_eq!(fr["variants"][0]["price"]["currency"], "CAD");
+    // English in Canada: the catalog's text at Canada's prices; French elsewhere falls back.
+    let en = json("product:en-ca/roll-top-daypack");
+    assert_eq!(en["title"], json("product:roll-top-daypack")["title"]);
+    assert_eq!(en["variants"][0]["price"], fr["variants"][0]["price"]);
+    assert_eq!(
+        json("product:fr-ca/merino-crew-sweater")["title"],
+        json("product:merino-crew-sweater")["title"]
+    );
+    assert_eq!(json("collection:fr-ca/apparel")["title"], "Vêtements");
+    assert_eq!(json("collection:en-ca/apparel")["title"], "Apparel");
+    // A filter in French: the listing index names the translated option.
+    let listing = json("listing:fr-ca/bags").to_string();
+    assert!(listing.contains("Couleur") && listing.contains("Rouille"), "{listing}");
+}
+
+#[test]
+fn translations_must_be_into_a_sold_language_and_of_the_products_own_options() {
+    let s = Scratch::new("translations-de");
+    s.append("store.toml", MARKETS);
+    s.append("products/roll-top-daypack.toml", &DAYPACK_FR.replace("[translations.fr]", "[translations.de]"));
+    s.expect_problem(
+        "products/roll-top-daypack.toml",
+        Some(1),
+        "is translated into `de`, which no market sells in",
+    );
+    let s = Scratch::new("translations-option");
+    s.append("store.toml", MARKETS);
+    s.append("products/roll-top-daypack.toml", &DAYPACK_FR.replace("Colour = ", "Size = "));
+    s.expect_problem(
+        "products/roll-top-daypack.toml",
+        Some(1),
+        "translates option `Size`, which it does not have",
+    );
+    let s = Scratch::new("translations-value");
+    s.append("store.toml", MARKETS);
+    s.append("products/roll-top-daypack.toml", &DAYPACK_FR.replace("Black = ", "Blue = "));
+    s.expect_problem("products/roll-top-daypack.toml", Some(1), "translates option value `Blue`");
+}
