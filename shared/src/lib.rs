@@ -20,6 +20,7 @@ pub mod ids;
 pub mod keys;
 pub mod limits;
 pub mod listing;
+pub mod locale;
 pub mod mail;
 pub mod markets;
 pub mod metrics;

@@ -239,6 +239,19 @@ pub fn format_decimal(money: Money) -> String {
     }
 }
 
+/// `whole` with `separator` between each group of three digits (`1,234,567`).
+pub(crate) fn group_digits(whole: u64, separator: char) -> String {
+    let digits = whole.to_string();
+    let mut grouped = String::with_capacity(digits.len().saturating_mul(2));
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && digits.len().saturating_sub(i).is_multiple_of(3) {
+            grouped.push(separator);
+        }
+        grouped.push(ch);
+    }
+    grouped
+}
+
 /// The one place money becomes text: `$1,234.50`, `€9.00`, `¥1,200`, `CHF 12.00`.
 pub fn format_money(money: Money) -> String {
     let digits = money.currency.minor_digits();
@@ -247,14 +260,7 @@ pub fn format_money(money: Money) -> String {
     let whole = magnitude / scale;
     let fraction = magnitude % scale;
 
-    let whole_text = whole.to_string();
-    let mut grouped = String::with_capacity(whole_text.len().saturating_add(whole_text.len() / 3));
-    for (i, ch) in whole_text.chars().enumerate() {
-        if i > 0 && whole_text.len().saturating_sub(i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
+    let grouped = group_digits(whole, ',');
     let number =
         if digits == 0 { grouped } else { format!("{grouped}.{fraction:0width$}", width = digits as usize) };
     let sign = if money.minor < 0 { "-" } else { "" };

@@ -44,6 +44,11 @@ pub fn utc_minute(ms: u64) -> String {
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", day_minute / 60, day_minute % 60)
 }
 
+/// The (year, month, day) of a moment (ms since the epoch), in UTC.
+pub fn civil_date(ms: u64) -> (u64, u64, u64) {
+    civil_from_days(ms / 86_400_000)
+}
+
 /// The (year, month, day) of a count of days since 1970-01-01, in the proleptic
 /// Gregorian calendar (Howard Hinnant's `civil_from_days`, for days on or after 1970).
 #[allow(clippy::arithmetic_side_effects)] // every step is bounded by the u64 input / 146,097
