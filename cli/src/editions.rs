@@ -95,6 +95,23 @@ pub fn translated(catalog: &ValidCatalog, language: &Language) -> ValidCatalog {
             variant.options = variant.options.iter().map(value).collect();
         }
     }
+    if let Some(tagline) = catalog.tagline_translations.get(language) {
+        out.tagline = tagline.clone();
+    }
+    if let Some(pages) = catalog.page_translations.get(language) {
+        for page in &mut out.pages {
+            if let Some(text) = pages.iter().find(|p| p.handle == page.handle) {
+                *page = text.clone();
+            }
+        }
+    }
+    if let Some(titles) = catalog.menu_translations.get(language) {
+        for link in out.header_menu.iter_mut().chain(out.footer_menu.iter_mut()) {
+            if let Some(title) = titles.get(&link.title) {
+                link.title = title.clone();
+            }
+        }
+    }
     for category in &mut out.categories {
         let Some(text) = category.translations.get(language) else { continue };
         if let Some(title) = text.title.as_ref().filter(|t| !t.trim().is_empty()) {
@@ -133,6 +150,24 @@ pub fn missing_translations(catalog: &ValidCatalog) -> Vec<String> {
             if category.translations.get(language).is_none_or(|t| t.title.is_none()) {
                 missing.push(format!("{language}: category `{}` (title)", category.handle));
             }
+        }
+        let pages = catalog.page_translations.get(language);
+        for page in &catalog.pages {
+            if pages.is_none_or(|p| !p.iter().any(|t| t.handle == page.handle)) {
+                missing.push(format!(
+                    "{language}: page `{}` (pages/{}.{language}.md)",
+                    page.handle, page.handle
+                ));
+            }
+        }
+        let titles = catalog.menu_translations.get(language);
+        for link in catalog.header_menu.iter().chain(&catalog.footer_menu) {
+            if titles.is_none_or(|t| !t.contains_key(&link.title)) {
+                missing.push(format!("{language}: menu link `{}`", link.title));
+            }
+        }
+        if !catalog.tagline.is_empty() && !catalog.tagline_translations.contains_key(language) {
+            missing.push(format!("{language}: the store's tagline"));
         }
     }
     missing

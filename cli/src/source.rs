@@ -170,6 +170,16 @@ struct StoreToml {
     language: Option<Spanned<String>>,
     #[serde(default)]
     markets: Vec<MarketToml>,
+    /// `[translations.fr]`: the store's tagline in another language.
+    #[serde(default)]
+    translations: BTreeMap<String, StoreText>,
+}
+
+/// The store's own text in another language.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreText {
+    pub tagline: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,6 +248,8 @@ pub struct StoreDraft {
     pub discounts: Vec<DiscountDraft>,
     pub language: Option<At<String>>,
     pub markets: Vec<MarketDraft>,
+    /// By language code, as written.
+    pub translations: BTreeMap<String, StoreText>,
 }
 
 /// A `[[markets]]` entry as written.
@@ -354,6 +366,7 @@ fn store_draft(source: &SourceText, raw: StoreToml) -> StoreDraft {
             })
             .collect(),
         language: raw.language.as_ref().map(|l| source.at(l)),
+        translations: raw.translations,
         markets: raw
             .markets
             .into_iter()
@@ -398,11 +411,16 @@ struct MenusToml {
 struct MenuItemToml {
     title: String,
     href: Spanned<String>,
+    /// The title in other languages (`translations = { fr = "À propos" }`).
+    #[serde(default)]
+    translations: BTreeMap<String, String>,
 }
 
 pub struct MenuDraft {
     pub title: String,
     pub href: At<String>,
+    /// The title by language code, as written.
+    pub translations: BTreeMap<String, String>,
 }
 
 pub struct MenusDraft {
@@ -627,6 +645,8 @@ struct PageFrontMatter {
 pub struct PageDraft {
     pub file: PathBuf,
     pub handle: String,
+    /// `about.fr.md`: the page `about` in French (as written).
+    pub language: Option<String>,
     pub title: At<String>,
     pub description: String,
     /// Markdown.
@@ -658,9 +678,15 @@ fn load_page(path: &Path, problems: &mut Problems) -> Option<PageDraft> {
     let body = rest[end + 4..].trim_start_matches(['\r', '\n']).to_string();
     let source = SourceText { path: path.to_path_buf(), text: text.clone(), offset: 4 };
     let matter: PageFrontMatter = parse_toml(&source, front, problems)?;
+    // `about.fr.md` is the French text of `about.md`.
+    let (handle, language) = match handle.split_once('.') {
+        Some((handle, language)) => (handle.to_string(), Some(language.to_string())),
+        None => (handle, None),
+    };
     Some(PageDraft {
         file: path.to_path_buf(),
         handle,
+        language,
         title: source.at(&matter.title),
         description: matter.description,
         body,
@@ -716,7 +742,11 @@ pub fn load(dir: &Path, problems: &mut Problems) -> Option<CatalogDraft> {
     let menus_path = dir.join("menus.toml");
     let menus = if menus_path.exists() {
         read_toml::<MenusToml>(&menus_path, problems).map(|(source, raw)| {
-            let item = |m: &MenuItemToml| MenuDraft { title: m.title.clone(), href: source.at(&m.href) };
+            let item = |m: &MenuItemToml| MenuDraft {
+                title: m.title.clone(),
+                href: source.at(&m.href),
+                translations: m.translations.clone(),
+            };
             MenusDraft {
                 file: source.path.clone(),
                 header: raw.header.iter().map(item).collect(),

@@ -66,6 +66,12 @@ pub struct ValidCatalog {
     pub markets: Vec<Market>,
     /// The language the catalog is written in.
     pub language: Language,
+    /// Text in the markets' other languages besides products' and categories': the
+    /// tagline, content pages (whole), menu titles (by their title in the catalog's
+    /// language).
+    pub tagline_translations: BTreeMap<Language, String>,
+    pub page_translations: BTreeMap<Language, Vec<ContentPage>>,
+    pub menu_translations: BTreeMap<Language, BTreeMap<String, String>>,
     pub categories: Vec<CategoryNode>,
     pub products: Vec<ValidProduct>,
     pub pages: Vec<ContentPage>,
@@ -919,7 +925,59 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
         }
     }
     let product_handles: HashSet<&str> = draft.products.iter().map(|p| p.handle.value.trim()).collect();
-    let pages: Vec<ContentPage> = draft.pages.iter().filter_map(|p| validate_page(p, problems)).collect();
+    let pages: Vec<ContentPage> = draft
+        .pages
+        .iter()
+        .filter(|p| p.language.is_none())
+        .filter_map(|p| validate_page(p, problems))
+        .collect();
+    let mut page_translations: BTreeMap<Language, Vec<ContentPage>> = BTreeMap::new();
+    for page in draft.pages.iter().filter(|p| p.language.is_some()) {
+        let code = page.language.clone().unwrap_or_default();
+        let what = format!("page `{}`", page.handle);
+        let Some(language) = translated_language(&page.file, Some(1), &code, &sold, &what, problems) else {
+            continue;
+        };
+        if !pages.iter().any(|p| p.handle.as_str() == page.handle) {
+            problems.add(
+                &page.file,
+                Some(1),
+                format!("`{code}` text of page `{}`, which has none in the catalog's language", page.handle),
+                format!("add pages/{}.md, or rename this file", page.handle),
+            );
+            continue;
+        }
+        if let Some(valid) = validate_page(page, problems) {
+            page_translations.entry(language).or_default().push(valid);
+        }
+    }
+    let mut tagline_translations = BTreeMap::new();
+    for (code, text) in &store.translations {
+        let Some(language) = translated_language(&store.file, None, code, &sold, "the store", problems)
+        else {
+            continue;
+        };
+        if let Some(tagline) = text.tagline.as_ref().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+            tagline_translations.insert(language, tagline);
+        }
+    }
+    let mut menu_translations: BTreeMap<Language, BTreeMap<String, String>> = BTreeMap::new();
+    if let Some(menus) = &draft.menus {
+        for item in menus.header.iter().chain(&menus.footer) {
+            for (code, title) in &item.translations {
+                let what = format!("menu link `{}`", item.title.trim());
+                let Some(language) =
+                    translated_language(&menus.file, item.href.line, code, &sold, &what, problems)
+                else {
+                    continue;
+                };
+                menu_translations
+                    .entry(language)
+                    .or_default()
+                    .insert(item.title.trim().to_string(), title.trim().to_string());
+            }
+        }
+    }
     let page_handles: HashSet<&str> = pages.iter().map(|p| p.handle.as_str()).collect();
 
     let mut featured_products = Vec::new();
@@ -977,6 +1035,9 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
         settings,
         markets,
         language: catalog_language,
+        tagline_translations,
+        page_translations,
+        menu_translations,
         categories,
         products,
         pages,

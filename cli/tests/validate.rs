@@ -430,6 +430,12 @@ fn generate_writes_a_valid_catalog_deterministically() {
     let _ = std::fs::remove_dir_all(base);
 }
 
+/// A built document's JSON, by `kind:name`.
+fn document(built: &storefront_cli::build::BuiltCatalog, id: &str) -> serde_json::Value {
+    let doc = built.documents.iter().find(|d| d.id() == id).unwrap_or_else(|| panic!("no document {id}"));
+    serde_json::from_str(doc.json.as_deref().unwrap()).unwrap()
+}
+
 /// A second market, as `store.toml` declares it: Canada, in CAD and two languages.
 const MARKETS: &str = r#"
 [[markets]]
@@ -503,10 +509,7 @@ fn every_edition_is_built_with_its_markets_prices() {
     s.append("store.toml", MARKETS);
     let built = storefront_cli::load_and_build(&s.dir, &root().join("public"))
         .unwrap_or_else(|p| panic!("{:?}", p.0.iter().map(ToString::to_string).collect::<Vec<_>>()));
-    let json = |id: &str| -> serde_json::Value {
-        let doc = built.documents.iter().find(|d| d.id() == id).unwrap_or_else(|| panic!("no document {id}"));
-        serde_json::from_str(doc.json.as_deref().unwrap()).unwrap()
-    };
+    let json = |id: &str| document(&built, id);
     // The default edition is the catalog as written, unprefixed.
     let us = json("product:roll-top-daypack");
     let usd = us["variants"][0]["price"].clone();
@@ -573,10 +576,7 @@ fn translations_make_each_language_and_missing_ones_are_listed() {
     assert!(output.contains("fr: category `knitwear` (title)"), "{output}");
     let built = storefront_cli::load_and_build(&s.dir, &root().join("public"))
         .unwrap_or_else(|p| panic!("{}", p.0.len()));
-    let json = |id: &str| -> serde_json::Value {
-        let doc = built.documents.iter().find(|d| d.id() == id).unwrap_or_else(|| panic!("no document {id}"));
-        serde_json::from_str(doc.json.as_deref().unwrap()).unwrap()
-    };
+    let json = |id: &str| document(&built, id);
     let fr = json("product:fr-ca/roll-top-daypack");
     assert_eq!(fr["title"], "Sac à dos Roll-Top 22 L");
     assert!(fr["description_html"].as_str().unwrap().contains("<strong>fermeture roulée</strong>"), "{fr}");
@@ -597,6 +597,50 @@ fn translations_make_each_language_and_missing_ones_are_listed() {
     // A filter in French: the listing index names the translated option.
     let listing = json("listing:fr-ca/bags").to_string();
     assert!(listing.contains("Couleur") && listing.contains("Rouille"), "{listing}");
+}
+
+#[test]
+fn pages_menus_and_the_tagline_are_translated_too() {
+    let s = Scratch::new("translations-pages");
+    s.append("store.toml", MARKETS);
+    s.append("store.toml", "\n[translations.fr]\ntagline = \"De belles choses pour tous les jours.\"\n");
+    s.replace(
+        "menus.toml",
+        "title = \"Apparel\"",
+        "title = \"Apparel\"\ntranslations = { fr = \"Vêtements\" }",
+    );
+    s.write("pages/about.fr.md", "+++\ntitle = \"À propos\"\n+++\nFondée en **2019**.\n");
+    let (code, output) = s.run("validate", &[]);
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        !output.contains("page `about`") && output.contains("fr: page `returns` (pages/returns.fr.md)"),
+        "{output}"
+    );
+    assert!(!output.contains("menu link `Apparel`") && output.contains("fr: menu link `Bags`"), "{output}");
+    assert!(!output.contains("tagline"), "{output}");
+    let built = storefront_cli::load_and_build(&s.dir, &root().join("public"))
+        .unwrap_or_else(|p| panic!("{}", p.0.len()));
+    let json = |id: &str| document(&built, id);
+    let page = json("page:fr-ca/about");
+    assert_eq!(page["title"], "À propos");
+    assert!(page["body_html"].as_str().unwrap().contains("<strong>2019</strong>"));
+    assert_eq!(json("page:en-ca/about")["title"], "About us");
+    assert_eq!(json("page:fr-ca/returns")["title"], json("page:returns")["title"], "falls back");
+    let site = json("site:fr-ca/main");
+    assert_eq!(site["store"]["tagline"], "De belles choses pour tous les jours.");
+    assert_eq!(site["header_menu"][0]["title"], "Vêtements");
+    assert_eq!(site["header_menu"][0]["href"], "/collections/apparel", "paths stay unprefixed in documents");
+    assert_eq!(site["store"]["currency"], "CAD");
+    assert_eq!(json("site:main")["header_menu"][0]["title"], "Apparel");
+    // A translation of a page that does not exist.
+    let s = Scratch::new("translations-orphan");
+    s.append("store.toml", MARKETS);
+    s.write("pages/nothing.fr.md", "+++\ntitle = \"Rien\"\n+++\nRien.\n");
+    s.expect_problem(
+        "pages/nothing.fr.md",
+        Some(1),
+        "text of page `nothing`, which has none in the catalog's language",
+    );
 }
 
 #[test]
