@@ -93,6 +93,7 @@ mod tests {
             store: StoreInfo { name: "Test & Co".into(), tagline: "Things".into(), currency: Currency::USD },
             header_menu: vec![shared::MenuLink { title: "Bags".into(), href: "/collections/bags".into() }],
             footer_menu: vec![],
+            editions: vec![],
         }
     }
 

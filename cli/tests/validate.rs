@@ -542,6 +542,14 @@ fn every_edition_is_built_with_its_markets_prices() {
     let zones = us_settings["shipping_zones"].as_array().unwrap();
     assert_eq!(zones.len(), 1, "{us_settings}");
     assert_eq!(zones[0]["countries"], serde_json::json!(["US"]));
+    // Every edition's frame links to all of them (hreflang, the selector).
+    for id in ["site:main", "site:en-ca/main", "site:fr-ca/main"] {
+        let editions = &json(id)["editions"];
+        let segments: Vec<&str> =
+            editions.as_array().unwrap().iter().map(|e| e["segment"].as_str().unwrap()).collect();
+        assert_eq!(segments, ["", "en-ca", "fr-ca"], "{id}");
+        assert_eq!(editions[2]["hreflang"], "fr-CA");
+    }
     // Without markets the build is what it always was: no prefixed document.
     let plain = Scratch::new("markets-none");
     let built = storefront_cli::load_and_build(&plain.dir, &root().join("public")).unwrap();

@@ -29,6 +29,10 @@ pub struct Site {
     pub store: StoreInfo,
     pub header_menu: Vec<MenuLink>,
     pub footer_menu: Vec<MenuLink>,
+    /// The shop's editions (markets in their languages), for `hreflang` alternates and
+    /// the market selector; empty for a shop with one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub editions: Vec<crate::markets::EditionLink>,
 }
 
 /// An image shipped in `public/`, with its intrinsic size so pages never shift.

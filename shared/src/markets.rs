@@ -248,6 +248,57 @@ impl Edition {
     }
 }
 
+/// One edition as pages link to it (`hreflang` alternates, the market selector).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditionLink {
+    /// Its URL segment; empty for the default edition, served unprefixed.
+    pub segment: String,
+    /// Its BCP 47 tag for `hreflang`: the language and the market's first country
+    /// (`fr-CA`).
+    pub hreflang: String,
+    /// What the selector shows: `Canada (CAD) · Français`.
+    pub label: String,
+}
+
+/// A language's own name, for the selector (its code when not listed).
+pub fn language_name(language: &Language) -> &str {
+    match language.as_str() {
+        "en" => "English",
+        "fr" => "Français",
+        "de" => "Deutsch",
+        "es" => "Español",
+        "it" => "Italiano",
+        "nl" => "Nederlands",
+        "pt" => "Português",
+        other => other,
+    }
+}
+
+/// Every edition of `markets` as pages link to it, the default (first market, first
+/// language) first and unprefixed; none when there is only that one.
+pub fn edition_links(markets: &[Market]) -> Vec<EditionLink> {
+    let mut links = Vec::new();
+    for (m, market) in markets.iter().enumerate() {
+        for (l, language) in market.languages.iter().enumerate() {
+            let edition = Edition { market: market.id.clone(), language: language.clone() };
+            let country = market.countries.first().map(String::as_str).unwrap_or("");
+            links.push(EditionLink {
+                segment: if m == 0 && l == 0 { String::new() } else { edition.segment() },
+                hreflang: if country.is_empty() {
+                    language.to_string()
+                } else {
+                    format!("{language}-{country}")
+                },
+                label: format!("{} ({}) · {}", market.name, market.currency.code(), language_name(language)),
+            });
+        }
+    }
+    if links.len() < 2 {
+        links.clear();
+    }
+    links
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,6 +375,31 @@ mod tests {
         for bad in ["", "fr", "frca", "FR-ca", "fr-CA", "fra-ca", "fr-c", "products", "fr-ca-x", "é-ca"] {
             assert_eq!(Edition::parse_segment(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn editions_link_to_each_other_by_language_and_country() {
+        let market = |id: &str, name: &str, country: &str, currency: &str, languages: &[&str]| Market {
+            id: MarketId::parse(id).unwrap(),
+            name: name.into(),
+            countries: vec![country.into()],
+            currency: Currency::parse(currency).unwrap(),
+            languages: languages.iter().map(|l| Language::parse(l).unwrap()).collect(),
+            pricing: Pricing::Catalog,
+        };
+        let links = edition_links(&[
+            market("us", "United States", "US", "USD", &["en"]),
+            market("ca", "Canada", "CA", "CAD", &["en", "fr"]),
+        ]);
+        let segments: Vec<&str> = links.iter().map(|l| l.segment.as_str()).collect();
+        assert_eq!(segments, ["", "en-ca", "fr-ca"]);
+        let tags: Vec<&str> = links.iter().map(|l| l.hreflang.as_str()).collect();
+        assert_eq!(tags, ["en-US", "en-CA", "fr-CA"]);
+        assert_eq!(links[2].label, "Canada (CAD) · Français");
+        assert!(
+            edition_links(&[market("us", "United States", "US", "USD", &["en"])]).is_empty(),
+            "one edition: none"
+        );
     }
 
     #[test]

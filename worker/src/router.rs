@@ -362,5 +362,6 @@ fn fallback_site() -> Site {
         store: StoreInfo { name: "Shop".into(), tagline: String::new(), currency: Currency::USD },
         header_menu: vec![],
         footer_menu: vec![],
+        editions: vec![],
     }
 }
