@@ -7,7 +7,7 @@
 use crate::error::AppResult;
 use crate::http::{self, SameSite};
 use crate::signing::Signer;
-use crate::timing::now_ms;
+use crate::timing::now_seconds;
 use shared::customers::{SessionRef, SESSION_SECONDS};
 use worker::{Env, Request};
 
@@ -19,10 +19,6 @@ fn cookie_name(https: bool) -> &'static str {
     } else {
         "customer"
     }
-}
-
-fn now_seconds() -> u64 {
-    (now_ms() / 1000.0) as u64
 }
 
 /// The customer the request's cookie names, if the cookie is genuine and unexpired.

@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::http;
 use crate::random;
 use crate::signing::{constant_time_eq, Signer};
-use crate::timing::now_ms;
+use crate::timing::now_seconds;
 use std::rc::Rc;
 use worker::{Env, Request};
 
@@ -60,21 +60,8 @@ fn sign_in_cookie_name(https: bool) -> &'static str {
     }
 }
 
-fn now_seconds() -> u64 {
-    (now_ms() / 1000.0) as u64
-}
-
-fn fresh_id() -> AppResult<String> {
-    random::hex_id()
-}
-
 fn cookie(name: &str, value: &str, max_age: u64, https: bool) -> String {
     http::set_cookie(name, value, max_age, https, http::SameSite::Strict)
-}
-
-/// `{expires}.{id}.{signature}`, bound to the admin token.
-fn signed(signer: &Signer, purpose: &str, expires: u64, id: &str, token: &str) -> String {
-    signer.seal(purpose, expires, id, token)
 }
 
 /// The id a signed value carries (32 hex digits), if it is genuine and unexpired.
@@ -105,7 +92,7 @@ pub fn start_session(req: &Request, env: &Env) -> AppResult<[String; 2]> {
     let signer = Signer::from_env(env)?;
     let token = admin_token(env)?;
     let expires = now_seconds().saturating_add(SESSION_SECONDS);
-    let value = signed(&signer, "admin-session", expires, &fresh_id()?, &token);
+    let value = signer.seal("admin-session", expires, &random::hex_id()?, &token);
     Ok([
         cookie(session_cookie_name(https), &value, SESSION_SECONDS, https),
         cookie(sign_in_cookie_name(https), "", 0, https),
@@ -135,8 +122,8 @@ pub fn sign_in_form(req: &Request, env: &Env) -> AppResult<SignInForm> {
     {
         return Ok(SignInForm { csrf: signer.mac("admin-sign-in-csrf", &id), new_cookie: None });
     }
-    let id = fresh_id()?;
-    let value = signed(&signer, "admin-sign-in", now_seconds().saturating_add(SIGN_IN_SECONDS), &id, &token);
+    let id = random::hex_id()?;
+    let value = signer.seal("admin-sign-in", now_seconds().saturating_add(SIGN_IN_SECONDS), &id, &token);
     Ok(SignInForm {
         csrf: signer.mac("admin-sign-in-csrf", &id),
         new_cookie: Some(cookie(sign_in_cookie_name(https), &value, SIGN_IN_SECONDS, https)),

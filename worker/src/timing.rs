@@ -10,6 +10,11 @@ pub fn now_ms() -> f64 {
     worker::js_sys::Date::now()
 }
 
+/// Whole seconds since the epoch (cookie expiries).
+pub fn now_seconds() -> u64 {
+    (now_ms() / 1000.0) as u64
+}
+
 /// Today's date in UTC, `YYYY-MM-DD` (discount expiry).
 pub fn today_utc() -> String {
     let date = worker::js_sys::Date::new_0();

@@ -106,6 +106,14 @@ impl CustomerObject {
         }))
     }
 
+    /// The account as it now is, or signed out when there is none.
+    fn account_reply(&self, sql: &SqlStorage) -> Result<CustomerReply> {
+        Ok(match self.account(sql)? {
+            Some(account) => CustomerReply::Account { account },
+            None => CustomerReply::SignedOut,
+        })
+    }
+
     /// The account, if `session` is one of its live sessions.
     fn signed_in(&self, sql: &SqlStorage, session: &str, now_ms: u64) -> Result<Option<Account>> {
         let live = Self::count(
@@ -180,10 +188,7 @@ impl CustomerObject {
                 )?;
                 sql.exec("DELETE FROM sessions WHERE expires_at <= ?", vec![ms(now_ms)])?;
                 self.tidy_later(expires).await?;
-                match self.account(&sql)? {
-                    Some(account) => CustomerReply::Account { account },
-                    None => CustomerReply::SignedOut,
-                }
+                self.account_reply(&sql)?
             }
             CustomerCommand::Session { session, now_ms } => match self.signed_in(&sql, &session, now_ms)? {
                 Some(account) => CustomerReply::Account { account },
@@ -215,20 +220,14 @@ impl CustomerObject {
                     "INSERT INTO addresses (id, created_at, data) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
                     vec![text(id), ms(now_ms), text(data)],
                 )?;
-                match self.account(&sql)? {
-                    Some(account) => CustomerReply::Account { account },
-                    None => CustomerReply::SignedOut,
-                }
+                self.account_reply(&sql)?
             }
             CustomerCommand::RemoveAddress { session, id, now_ms } => {
                 if self.signed_in(&sql, &session, now_ms)?.is_none() {
                     return Ok(CustomerReply::SignedOut);
                 }
                 sql.exec("DELETE FROM addresses WHERE id = ?", vec![text(id)])?;
-                match self.account(&sql)? {
-                    Some(account) => CustomerReply::Account { account },
-                    None => CustomerReply::SignedOut,
-                }
+                self.account_reply(&sql)?
             }
             CustomerCommand::Delete { session, now_ms } => {
                 if self.signed_in(&sql, &session, now_ms)?.is_none() {

@@ -89,7 +89,7 @@ async fn render(
     // The furthest step the shopper may be on: the first one still missing.
     let first_missing = page_step(review.missing_step());
     let step = feedback.step.filter(|s| *s <= first_missing).unwrap_or(first_missing);
-    let view = CheckoutView {
+    let mut view = CheckoutView {
         step,
         email: feedback.email.or_else(|| review.state.email.clone()).unwrap_or_default(),
         address: feedback.address.unwrap_or_else(|| typed_address(&review)),
@@ -108,7 +108,6 @@ async fn render(
     };
     // A signed-in customer's email and saved addresses: one call to their account, at
     // the contact and address steps only (the payment step keeps its budget).
-    let mut view = view;
     let asks_account = matches!(step, CheckoutStep::Contact | CheckoutStep::Address);
     if let Some(who) = customer_session::of(req, env).filter(|_| asks_account) {
         if let Some(account) = Customers::new(env, catalog.caller(env)).account(&who).await? {
