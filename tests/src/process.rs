@@ -236,54 +236,85 @@ impl<'a> ShopOptions<'a> {
     }
 }
 
+/// The command that serves a shop (or another worker) on `port`.
+fn shop_command(
+    port: u16,
+    state_dir: &Path,
+    vars: &[(&str, &str)],
+    args: &[&str],
+    inspector: bool,
+    config: Option<&Path>,
+) -> Command {
+    let mut command;
+    if inspector {
+        command = Command::new("npx");
+        command.args(["--no-install", "wrangler", "dev", "--ip", "127.0.0.1"]);
+        if let Some(config) = config {
+            command.arg("-c").arg(config);
+        }
+        command
+            .args(["--port", &port.to_string(), "--inspector-port", &free_port().to_string()])
+            .arg("--persist-to")
+            .arg(state_dir)
+            // `log` level: the worker's request log lines are `console.log`.
+            .args(["--log-level", "log", "--show-interactive-dev-session=false"])
+            .args(args);
+        for (name, value) in vars {
+            command.arg("--var").arg(format!("{name}:{value}"));
+        }
+    } else {
+        command = Command::new("node");
+        command.arg("scripts/serve-no-inspector.mjs").arg(port.to_string()).arg(state_dir);
+        if let Some(config) = config {
+            command.env("SERVE_CONFIG", config);
+        }
+        for (name, value) in vars {
+            command.arg(format!("{name}={value}"));
+        }
+    }
+    command
+}
+
 impl Shop {
     /// Starts a shop (or another worker) as `options` say, and waits until it serves.
+    /// Ports are picked free but released before wrangler binds them, so another shop
+    /// starting at the same moment (or its runtime's own sockets) can take one first:
+    /// a start that fails on a taken address is tried again on new ports.
     pub fn start(options: ShopOptions<'_>) -> Shop {
         let ShopOptions { state_dir, sample_catalog, vars, args, ready_status, inspector, config } = options;
         if sample_catalog {
             let _ = publish_sample_catalog(state_dir);
         }
-        let port = free_port();
         let vars: Vec<(&str, &str)> = match config {
             Some(_) => vars,
             None => shop_vars(&vars).copied().collect(),
         };
-        let mut command;
-        if inspector {
-            command = Command::new("npx");
-            command.args(["--no-install", "wrangler", "dev", "--ip", "127.0.0.1"]);
-            if let Some(config) = config {
-                command.arg("-c").arg(config);
-            }
-            command
-                .args(["--port", &port.to_string(), "--inspector-port", &free_port().to_string()])
-                .arg("--persist-to")
-                .arg(state_dir)
-                // `log` level: the worker's request log lines are `console.log`.
-                .args(["--log-level", "log", "--show-interactive-dev-session=false"])
-                .args(&args);
-            for (name, value) in &vars {
-                command.arg("--var").arg(format!("{name}:{value}"));
-            }
-        } else {
-            command = Command::new("node");
-            command.arg("scripts/serve-no-inspector.mjs").arg(port.to_string()).arg(state_dir);
-            if let Some(config) = config {
-                command.env("SERVE_CONFIG", config);
-            }
-            for (name, value) in &vars {
-                command.arg(format!("{name}={value}"));
-            }
-        }
         // Only the shop under `wrangler dev` runs wrangler's startup rebuild.
         let rebuilds = inspector && config.is_none();
-        Shop::spawn(command, state_dir, port, ready_status, rebuilds)
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let port = free_port();
+            let command = shop_command(port, state_dir, &vars, &args, inspector, config);
+            match Shop::spawn(command, state_dir, port, ready_status, rebuilds) {
+                Ok(shop) => return shop,
+                Err(tail) if attempts < 4 && tail.contains("Address already in use") => continue,
+                Err(tail) => panic!("wrangler dev exited early:\n{tail}"),
+            }
+        }
     }
 
     /// Runs `command` (a dev server listening on `port`) in its own process group with
     /// its output in a log file, and waits until it serves; `rebuilds`: it runs
     /// wrangler's startup rebuild, which is waited for too.
-    fn spawn(mut command: Command, state_dir: &Path, port: u16, ready_status: u16, rebuilds: bool) -> Shop {
+    /// An early exit is an error carrying the end of the log.
+    fn spawn(
+        mut command: Command,
+        state_dir: &Path,
+        port: u16,
+        ready_status: u16,
+        rebuilds: bool,
+    ) -> Result<Shop, String> {
         let log = state_dir.join(format!("wrangler-{port}.log"));
         let log_file = fs::File::create(&log).unwrap_or_else(|e| panic!("creating log: {e}"));
         let err_file = log_file.try_clone().unwrap_or_else(|e| panic!("cloning log: {e}"));
@@ -298,11 +329,11 @@ impl Shop {
             state_dir: state_dir.to_path_buf(),
             log,
         };
-        shop.wait_until_ready(ready_status, rebuilds);
-        shop
+        shop.wait_until_ready(ready_status, rebuilds)?;
+        Ok(shop)
     }
 
-    fn wait_until_ready(&mut self, ready_status: u16, rebuilds: bool) {
+    fn wait_until_ready(&mut self, ready_status: u16, rebuilds: bool) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(120);
         // Should wrangler ever stop doing the startup rebuild, do not wait for it forever.
         let rebuild_deadline = Instant::now() + Duration::from_secs(30);
@@ -310,7 +341,7 @@ impl Shop {
         while Instant::now() < deadline {
             if let Some(child) = self.child.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
-                    panic!("wrangler dev exited early ({status}):\n{}", self.log_tail());
+                    return Err(format!("({status})\n{}", self.log_tail()));
                 }
             }
             let answered = agent
@@ -320,7 +351,7 @@ impl Shop {
             if answered
                 && (!rebuilds || startup_rebuild_done(&self.log()) || Instant::now() > rebuild_deadline)
             {
-                return;
+                return Ok(());
             }
             std::thread::sleep(Duration::from_millis(200));
         }
