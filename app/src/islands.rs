@@ -272,6 +272,16 @@ mod client {
         shared::url::encode(text)
     }
 
+    /// What the page's edition's paths start with (`/fr-ca`), from `<html data-base>`;
+    /// empty in the default edition.
+    fn edition_base() -> String {
+        window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|html| html.get_attribute("data-base"))
+            .unwrap_or_default()
+    }
+
     async fn fetch_json(request: web_sys::Request) -> Result<(u16, serde_json::Value), String> {
         let window = window().ok_or("no window")?;
         let response =
@@ -304,8 +314,8 @@ mod client {
         let _ = headers.set("content-type", "application/x-www-form-urlencoded");
         let _ = headers.set("accept", "application/json");
         init.set_headers(&headers);
-        let request =
-            web_sys::Request::new_with_str_and_init("/cart/add", &init).map_err(|_| "could not send")?;
+        let request = web_sys::Request::new_with_str_and_init(&format!("{}/cart/add", edition_base()), &init)
+            .map_err(|_| "could not send")?;
         let failed = "Sorry, that could not be added. Please try again.".to_string();
         match fetch_json(request).await {
             Ok((200, json)) => serde_json::from_value(json).map_err(|_| failed),
@@ -317,7 +327,7 @@ mod client {
     }
 
     pub async fn suggest(query: &str) -> Vec<Suggestion> {
-        let url = format!("/search/suggest?q={}", encode(query));
+        let url = format!("{}/search/suggest?q={}", edition_base(), encode(query));
         let Ok(request) = web_sys::Request::new_with_str(&url) else {
             return Vec::new();
         };

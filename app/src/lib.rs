@@ -37,6 +37,38 @@ pub struct RenderContext {
     /// The CSRF token every POST form carries; also a placeholder the worker fills in
     /// per response with the visitor's session token.
     pub csrf: String,
+    /// What the edition's paths start with (`/fr-ca`); empty for the default edition.
+    /// Pages link with default-edition paths; [`render_document`] puts them in the
+    /// edition.
+    pub base: String,
+    /// The edition's language (`fr`); empty means English.
+    pub language: String,
+    /// The page's path within its edition (`/products/daypack`, without `base`): the
+    /// edition selector links to the same page in every other edition.
+    pub path: String,
+}
+
+impl RenderContext {
+    /// The page's language code for `lang` attributes.
+    pub fn lang(&self) -> &str {
+        if self.language.is_empty() {
+            "en"
+        } else {
+            &self.language
+        }
+    }
+
+    /// The absolute URL of the shop path `path` in this page's edition.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.origin, shared::markets::path_in_edition(&self.base, path))
+    }
+}
+
+/// The page's language (English outside a render).
+pub fn language() -> shared::markets::Language {
+    leptos::prelude::use_context::<RenderContext>()
+        .and_then(|c| shared::markets::Language::parse(c.lang()))
+        .unwrap_or_else(shared::markets::Language::english)
 }
 
 /// Renders a whole page to an HTML document string.
@@ -50,6 +82,7 @@ where
     V: leptos::prelude::IntoView + 'static,
 {
     use leptos::prelude::{provide_context, Owner, RenderHtml};
+    let base = context.base.clone();
     let owner = Owner::new();
     let body = owner.with(|| {
         provide_context(context);
@@ -61,6 +94,7 @@ where
     // Inside `<title>` (text only: a browser would show a comment as text) a marker is
     // dropped; the worker's component erasure puts one there.
     let body = without_title_markers(body);
+    let body = shared::markets::links_in_edition(&body, &base);
     let mut html = String::from("<!DOCTYPE html>");
     html.push_str(&shared::text::replace_all(&body, &[("<!>", "<!---->")]));
     html
@@ -137,6 +171,7 @@ mod tests {
             origin: "https://shop.test".into(),
             nonce: "n0nce".into(),
             csrf: "t0ken".into(),
+            ..RenderContext::default()
         };
         let html = render_document(
             context,

@@ -137,13 +137,14 @@ struct Collector<'k> {
     buffer: Vec<u8>,
     documents: Vec<Document>,
     keep: Keep<'k>,
-    /// Put before every name: an edition's `{segment}/` (nothing for the default one).
-    prefix: String,
+    /// The edition whose documents are being added: its URL segment (empty for the
+    /// default one), see [`shared::keys::edition_doc_name`].
+    edition: String,
 }
 
 impl Collector<'_> {
     fn add<T: serde::Serialize>(&mut self, kind: DocKind, name: String, value: &T) {
-        let name = if self.prefix.is_empty() { name } else { format!("{}{name}", self.prefix) };
+        let name = shared::keys::edition_doc_name(&self.edition, &name);
         self.buffer.clear();
         // Plain structs with string keys always serialize.
         let _ = serde_json::to_writer(&mut self.buffer, value);
@@ -207,7 +208,7 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String], keep: Keep) -> B
         buffer: Vec::with_capacity(64 * 1024),
         documents: Vec::with_capacity(catalog.products.len() * 2 + catalog.categories.len() * 2 + 64),
         keep,
-        prefix: String::new(),
+        edition: String::new(),
     };
     // The default edition: the catalog's own prices, shipping to its market's countries.
     let default = catalog.markets.first().and_then(|m| priced_for(catalog, m).ok());
@@ -219,7 +220,7 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String], keep: Keep) -> B
         let Some(market) = catalog.markets.iter().find(|m| m.id == edition.market) else { continue };
         // Validation converted every price already: a failure here cannot happen.
         let Ok(priced) = priced_for(catalog, market) else { continue };
-        documents.prefix = format!("{}/", edition.segment());
+        documents.edition = edition.segment();
         add_edition(&translated(&priced, &edition.language), &ordinal_of, &ordinals, &mut documents, false);
     }
     let documents = documents.documents;

@@ -37,6 +37,33 @@ impl Scratch {
         Scratch { dir }
     }
 
+    /// The sample catalog as a one-market, one-language shop: its markets and every
+    /// translation taken out (the market tests declare their own).
+    fn one_market(name: &str) -> Scratch {
+        let s = Scratch::new(name);
+        let cut = |file: &Path, from: &str| {
+            let text = std::fs::read_to_string(file).unwrap();
+            if let Some(at) = text.find(from) {
+                std::fs::write(file, &text[..at]).unwrap();
+            }
+        };
+        cut(&s.path("store.toml"), "\n# Markets:");
+        for entry in std::fs::read_dir(s.path("products")).unwrap().flatten() {
+            cut(&entry.path(), "\n# French, for the Canadian edition");
+        }
+        for file in ["categories.toml", "menus.toml"] {
+            let text = std::fs::read_to_string(s.path(file)).unwrap();
+            let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("translations")).collect();
+            std::fs::write(s.path(file), kept.join("\n") + "\n").unwrap();
+        }
+        for entry in std::fs::read_dir(s.path("pages")).unwrap().flatten() {
+            if entry.file_name().to_string_lossy().ends_with(".fr.md") {
+                std::fs::remove_file(entry.path()).unwrap();
+            }
+        }
+        s
+    }
+
     fn path(&self, file: &str) -> PathBuf {
         self.dir.join(file)
     }
@@ -456,7 +483,7 @@ rounding = "ending-99"
 
 #[test]
 fn markets_are_checked() {
-    let s = Scratch::new("markets-ok");
+    let s = Scratch::one_market("markets-ok");
     s.append("store.toml", MARKETS);
     let (code, output) = s.run("validate", &[]);
     assert_eq!(code, 0, "two markets are a valid store: {output}");
@@ -478,7 +505,7 @@ fn markets_are_checked() {
         ("currency = \"CAD\"", "currency = \"C4D\"", "C4D"),
     ];
     for (i, (from, to, message)) in cases.into_iter().enumerate() {
-        let s = Scratch::new(&format!("markets-{i}"));
+        let s = Scratch::one_market(&format!("markets-{i}"));
         s.append("store.toml", MARKETS);
         // The replacement is made in the markets, never in the shipping zones above.
         let path = s.path("store.toml");
@@ -490,11 +517,11 @@ fn markets_are_checked() {
         s.expect_problem("store.toml", Some(line), message);
     }
     // A market in another currency without a rate; a default market with one.
-    let s = Scratch::new("markets-no-rate");
+    let s = Scratch::one_market("markets-no-rate");
     s.append("store.toml", &MARKETS.replace("rate = \"1.37\"\n", ""));
     let line = s.line_of("store.toml", "id = \"ca\"");
     s.expect_problem("store.toml", Some(line), "market `ca` sells in CAD but has no rate from USD");
-    let s = Scratch::new("markets-default");
+    let s = Scratch::one_market("markets-default");
     s.append(
         "store.toml",
         &MARKETS.replace("languages = [\"en\"]\n", "languages = [\"en\"]\nrate = \"2\"\n"),
@@ -505,7 +532,7 @@ fn markets_are_checked() {
 
 #[test]
 fn every_edition_is_built_with_its_markets_prices() {
-    let s = Scratch::new("markets-build");
+    let s = Scratch::one_market("markets-build");
     s.append("store.toml", MARKETS);
     let built = storefront_cli::load_and_build(&s.dir, &root().join("public"))
         .unwrap_or_else(|p| panic!("{:?}", p.0.iter().map(ToString::to_string).collect::<Vec<_>>()));
@@ -551,7 +578,7 @@ fn every_edition_is_built_with_its_markets_prices() {
         assert_eq!(editions[2]["hreflang"], "fr-CA");
     }
     // Without markets the build is what it always was: no prefixed document.
-    let plain = Scratch::new("markets-none");
+    let plain = Scratch::one_market("markets-none");
     let built = storefront_cli::load_and_build(&plain.dir, &root().join("public")).unwrap();
     assert!(built.documents.iter().all(|d| !d.name.contains('/')), "no edition documents");
 }
@@ -567,7 +594,7 @@ values = { Black = "Noir", Rust = "Rouille" }
 
 #[test]
 fn translations_make_each_language_and_missing_ones_are_listed() {
-    let s = Scratch::new("translations");
+    let s = Scratch::one_market("translations");
     s.append("store.toml", MARKETS);
     s.append("products/roll-top-daypack.toml", DAYPACK_FR);
     s.replace(
@@ -609,7 +636,7 @@ fn translations_make_each_language_and_missing_ones_are_listed() {
 
 #[test]
 fn pages_menus_and_the_tagline_are_translated_too() {
-    let s = Scratch::new("translations-pages");
+    let s = Scratch::one_market("translations-pages");
     s.append("store.toml", MARKETS);
     s.append("store.toml", "\n[translations.fr]\ntagline = \"De belles choses pour tous les jours.\"\n");
     s.replace(
@@ -641,7 +668,7 @@ fn pages_menus_and_the_tagline_are_translated_too() {
     assert_eq!(site["store"]["currency"], "CAD");
     assert_eq!(json("site:main")["header_menu"][0]["title"], "Apparel");
     // A translation of a page that does not exist.
-    let s = Scratch::new("translations-orphan");
+    let s = Scratch::one_market("translations-orphan");
     s.append("store.toml", MARKETS);
     s.write("pages/nothing.fr.md", "+++\ntitle = \"Rien\"\n+++\nRien.\n");
     s.expect_problem(
@@ -653,7 +680,7 @@ fn pages_menus_and_the_tagline_are_translated_too() {
 
 #[test]
 fn translations_must_be_into_a_sold_language_and_of_the_products_own_options() {
-    let s = Scratch::new("translations-de");
+    let s = Scratch::one_market("translations-de");
     s.append("store.toml", MARKETS);
     s.append("products/roll-top-daypack.toml", &DAYPACK_FR.replace("[translations.fr]", "[translations.de]"));
     s.expect_problem(
@@ -661,7 +688,7 @@ fn translations_must_be_into_a_sold_language_and_of_the_products_own_options() {
         Some(1),
         "is translated into `de`, which no market sells in",
     );
-    let s = Scratch::new("translations-option");
+    let s = Scratch::one_market("translations-option");
     s.append("store.toml", MARKETS);
     s.append("products/roll-top-daypack.toml", &DAYPACK_FR.replace("Colour = ", "Size = "));
     s.expect_problem(
@@ -669,7 +696,7 @@ fn translations_must_be_into_a_sold_language_and_of_the_products_own_options() {
         Some(1),
         "translates option `Size`, which it does not have",
     );
-    let s = Scratch::new("translations-value");
+    let s = Scratch::one_market("translations-value");
     s.append("store.toml", MARKETS);
     s.append("products/roll-top-daypack.toml", &DAYPACK_FR.replace("Black = ", "Blue = "));
     s.expect_problem("products/roll-top-daypack.toml", Some(1), "translates option value `Blue`");

@@ -91,6 +91,10 @@ pub struct PricedCart {
     pub unavailable: Vec<CartLine>,
     pub subtotal: Money,
     pub item_count: u32,
+    /// A currency other than the cart's that some lines were added in: the shopper
+    /// added them in another market, and the cart is now priced in this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_in: Option<Currency>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,11 +146,16 @@ pub fn price_cart<'a>(
             quantity: line.quantity,
             unit_price: variant.price,
             line_total,
-            price_was: line.added_at_price.filter(|was| *was != variant.price),
+            // A price seen in another market's currency is not a price change.
+            price_was: line
+                .added_at_price
+                .filter(|was| was.currency() == variant.price.currency() && *was != variant.price),
             short_by: None,
         });
     }
-    Ok(PricedCart { lines: priced, unavailable, subtotal, item_count })
+    let added_in =
+        lines.iter().filter_map(|l| l.added_at_price.map(|p| p.currency())).find(|c| *c != currency);
+    Ok(PricedCart { lines: priced, unavailable, subtotal, item_count, added_in })
 }
 
 /// What a cart form posts to (`POST /cart/{action}`). Anything else is not a cart action
@@ -236,6 +245,11 @@ mod tests {
         assert_eq!(cart.subtotal, money(5000), "re-priced from the catalog");
         let cart = price_cart(&[current], Currency::USD, find).unwrap();
         assert_eq!(cart.lines[0].price_was, None);
+        // Added in another market: priced in this one's currency, no "price changed".
+        let mut abroad = line("tee", "T-S", 1);
+        abroad.added_at_price = Some(Money::new(3499, Currency::parse("CAD").unwrap()));
+        let cart = price_cart(&[abroad], Currency::USD, find).unwrap();
+        assert_eq!((cart.lines[0].price_was, cart.added_in), (None, Currency::parse("CAD").ok()));
     }
 
     #[test]

@@ -503,6 +503,7 @@ mod tests {
             unavailable: vec![],
             subtotal: usd(subtotal),
             item_count: 1,
+            added_in: None,
         }
     }
 

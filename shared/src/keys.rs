@@ -189,6 +189,17 @@ pub fn doc_key(version: &str, kind: DocKind, name: &str) -> String {
 /// Singleton documents (site, home) use this name.
 pub const SINGLETON: &str = "main";
 
+/// A document's name in the edition whose URL segment is `segment`: `fr-ca/main`,
+/// `fr-ca/daypack`; the name itself in the default edition (empty segment). The SKU
+/// index is written once, for every edition, under its own names.
+pub fn edition_doc_name(segment: &str, name: &str) -> String {
+    if segment.is_empty() {
+        name.to_string()
+    } else {
+        format!("{segment}/{name}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -299,6 +299,77 @@ pub fn edition_links(markets: &[Market]) -> Vec<EditionLink> {
     links
 }
 
+/// Paths that are the same in every edition: static files, the merchant's area, the
+/// API and webhooks, and the crawler files at the root.
+const SHARED_ROOTS: [&str; 10] = [
+    "/pkg/",
+    "/images/",
+    "/static/",
+    "/styles.css",
+    "/favicon.svg",
+    "/admin",
+    "/api/",
+    "/webhooks/",
+    "/robots.txt",
+    "/sitemap.xml",
+];
+
+/// Whether `path` (starting with `/`) names the same thing in every edition.
+fn is_shared_path(path: &str) -> bool {
+    SHARED_ROOTS.iter().any(|root| {
+        path.strip_prefix(root.trim_end_matches('/'))
+            .is_some_and(|rest| rest.is_empty() || root.ends_with('/') || rest.starts_with(['/', '?', '#']))
+    })
+}
+
+/// A shop path as the edition whose paths start with `base` (`/fr-ca`; empty for the
+/// default edition) links to it: `/products/x` → `/fr-ca/products/x`, `/` → `/fr-ca`.
+/// Shared paths (static files, the merchant's area, the API), paths already in the
+/// edition, and anything not a site-absolute path are kept as they are.
+pub fn path_in_edition(base: &str, path: &str) -> String {
+    let local = path.starts_with('/') && !path.starts_with("//");
+    let already =
+        path.strip_prefix(base).is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']));
+    if base.is_empty() || !local || already || is_shared_path(path) {
+        return path.to_string();
+    }
+    match path.strip_prefix('/') {
+        Some(rest) if rest.is_empty() || rest.starts_with(['?', '#']) => format!("{base}{rest}"),
+        _ => format!("{base}{path}"),
+    }
+}
+
+/// An HTML page rendered with default-edition links, as the edition whose paths start
+/// with `base` serves it: every `href="/…"` and `action="/…"` goes through
+/// [`path_in_edition`] (absolute URLs, such as the other editions' alternates, are kept).
+pub fn links_in_edition(html: &str, base: &str) -> String {
+    if base.is_empty() {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len().saturating_add(html.len() / 16));
+    let mut rest = html;
+    loop {
+        let next = ["href=\"/", "action=\"/"]
+            .iter()
+            .filter_map(|attr| rest.find(attr).map(|at| (at, attr.len().saturating_sub(1))))
+            .min();
+        let Some((at, attr_len)) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        let value_start = at.saturating_add(attr_len);
+        let (Some(before), Some(value_and_after)) = (rest.get(..value_start), rest.get(value_start..)) else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(before);
+        let end = value_and_after.find('"').unwrap_or(value_and_after.len());
+        let (value, after) = value_and_after.split_at(end);
+        out.push_str(&path_in_edition(base, value));
+        rest = after;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,7 +491,50 @@ mod tests {
         assert!(serde_json::from_str::<Language>("\"EN\"").is_err());
     }
 
+    #[test]
+    fn an_edition_links_to_its_own_pages_and_shares_the_rest() {
+        let base = "/fr-ca";
+        for (path, expected) in [
+            ("/", "/fr-ca"),
+            ("/?q=1", "/fr-ca?q=1"),
+            ("/products/daypack", "/fr-ca/products/daypack"),
+            ("/cart", "/fr-ca/cart"),
+            ("/search?q=sac", "/fr-ca/search?q=sac"),
+            ("/fr-ca/cart", "/fr-ca/cart"),
+            ("/fr-ca", "/fr-ca"),
+            ("/fr-cafe", "/fr-ca/fr-cafe"),
+            ("/styles.css", "/styles.css"),
+            ("/pkg/storefront_islands.js", "/pkg/storefront_islands.js"),
+            ("/images/a.svg", "/images/a.svg"),
+            ("/admin", "/admin"),
+            ("/admin/orders", "/admin/orders"),
+            ("/administrators", "/fr-ca/administrators"),
+            ("/api/v1/carts", "/api/v1/carts"),
+            ("/sitemap.xml", "/sitemap.xml"),
+            ("https://shop.test/", "https://shop.test/"),
+            ("//elsewhere.test/x", "//elsewhere.test/x"),
+            ("#main", "#main"),
+        ] {
+            assert_eq!(path_in_edition(base, path), expected, "{path}");
+        }
+        assert_eq!(path_in_edition("", "/cart"), "/cart");
+        let html = r##"<a href="/">Home</a><a href="#main">skip</a><link href="/styles.css"><form action="/cart/add"><a href="https://x.test/en-ca">CA</a><img src="/images/a.svg"><p>href="/x"</p>"##;
+        assert_eq!(
+            links_in_edition(html, base),
+            r##"<a href="/fr-ca">Home</a><a href="#main">skip</a><link href="/styles.css"><form action="/fr-ca/cart/add"><a href="https://x.test/en-ca">CA</a><img src="/images/a.svg"><p>href="/fr-ca/x"</p>"##
+        );
+        assert_eq!(links_in_edition("<a href=\"/é", base), "<a href=\"/fr-ca/é");
+        assert_eq!(links_in_edition(html, ""), html);
+    }
+
     proptest! {
+        #[test]
+        fn links_in_edition_never_panics_and_only_grows(html in ".{0,200}") {
+            let out = links_in_edition(&html, "/fr-ca");
+            prop_assert!(out.len() >= html.len());
+            prop_assert_eq!(links_in_edition(&html, ""), html);
+        }
+
         #[test]
         fn conversion_keeps_order_and_endings(a in 0i64..10_000_000, b in 0i64..10_000_000, rate in 1u64..5_000_000, ending in 0u32..100) {
             let rate = Rate { millionths: rate };

@@ -26,8 +26,22 @@ impl SampleCatalog {
     }
 
     pub fn product(&self, handle: &str) -> shared::Product {
-        self.document(shared::keys::DocKind::Product, handle)
-            .unwrap_or_else(|| panic!("sample catalog has no product {handle}"))
+        self.product_in("", handle)
+    }
+
+    /// A product as the edition with URL segment `edition` (`fr-ca`; empty: the default)
+    /// sells it.
+    pub fn product_in(&self, edition: &str, handle: &str) -> shared::Product {
+        let name = shared::keys::edition_doc_name(edition, handle);
+        self.document(shared::keys::DocKind::Product, &name)
+            .unwrap_or_else(|| panic!("sample catalog has no product {name}"))
+    }
+
+    /// The site document of the edition with URL segment `edition`.
+    pub fn site_in(&self, edition: &str) -> shared::Site {
+        let name = shared::keys::edition_doc_name(edition, shared::keys::SINGLETON);
+        self.document(shared::keys::DocKind::Site, &name)
+            .unwrap_or_else(|| panic!("sample catalog has no site document {name}"))
     }
 
     pub fn collection(&self, handle: &str) -> shared::Category {

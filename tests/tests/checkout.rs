@@ -233,15 +233,27 @@ fn totals_tax_and_discounts_are_computed_on_the_server(w: &World) {
     assert_eq!(b["totals"]["discount"]["minor"], 0);
     let (s, b) = api.put(&format!("/carts/{id}/discount"), t, json!({ "code": "NOPE" }));
     assert_eq!(s, 422, "{b}");
-    // Shipping to Canada: its zone's rate and 5 % GST.
+    // Canada is another market: the default edition does not ship there…
     let address = json!({ "name": "B", "line1": "1 Rue", "city": "Ottawa", "region": "ON", "postal_code": "K1A 0B1", "country": "CA" });
-    let (s, b) = api.put(&format!("/checkouts/{id}/address"), t, address);
+    let (s, b) = api.put(&format!("/checkouts/{id}/address"), t, address.clone());
+    assert_eq!(s, 422, "{b}");
+    assert!(b["fields"][0]["message"].as_str().unwrap().contains("We ship to"), "{b}");
+    // …the Canadian edition does: its zone's rate and 5 % GST, all in CAD.
+    let (s, b) = api.put(&format!("/checkouts/{id}/address?edition=en-ca"), t, address);
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["next_step"], "shipping", "a new address needs a new rate");
-    let (s, b) = api.put(&format!("/checkouts/{id}/shipping"), t, json!({ "rate": "standard" }));
+    let (s, b) =
+        api.put(&format!("/checkouts/{id}/shipping?edition=en-ca"), t, json!({ "rate": "standard" }));
     assert_eq!(s, 422, "the US rate is not offered in Canada: {b}");
-    let (_, b) = api.put(&format!("/checkouts/{id}/shipping"), t, json!({ "rate": "canada-standard" }));
-    assert_eq!(b["totals"]["tax"]["minor"], 420, "5 % of 84.00");
+    let (_, b) =
+        api.put(&format!("/checkouts/{id}/shipping?edition=en-ca"), t, json!({ "rate": "canada-standard" }));
+    let totals = &b["totals"];
+    assert_eq!(totals["total"]["currency"], "CAD", "{b}");
+    let goods = totals["subtotal"]["minor"].as_i64().unwrap() - totals["discount"]["minor"].as_i64().unwrap();
+    assert_eq!(totals["tax"]["minor"].as_i64().unwrap(), (goods * 5 + 50) / 100, "5 % of the goods: {b}");
+    let (s, b) =
+        api.put(&format!("/checkouts/{id}/shipping?edition=xx-yy"), t, json!({ "rate": "canada-standard" }));
+    assert_eq!(s, 400, "an unknown edition: {b}");
     // Addresses are checked per country, every problem at once.
     let bad = json!({ "name": "", "line1": "x", "city": "y", "region": "ZZ", "postal_code": "123", "country": "US" });
     let (s, b) = api.put(&format!("/checkouts/{id}/address"), t, bad);

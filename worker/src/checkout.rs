@@ -151,7 +151,11 @@ impl<'a, 't> Checkout<'a, 't> {
     /// Holds the stock of a cart that is ready to pay (the payment step) for the client
     /// `holder` (`limits::client`); returns the cart and whether its stock is held.
     pub async fn hold(&self, id: &CartId, holder: String) -> AppResult<(Snapshot, bool)> {
-        let command = CheckoutCommand::Hold { version: self.catalog.version().to_string(), holder };
+        let command = CheckoutCommand::Hold {
+            version: self.catalog.version().to_string(),
+            edition: self.catalog.edition().to_string(),
+            holder,
+        };
         let (snapshot, answer) = self.cart(id)?.send_at(CHECKOUT_PATH, command).await?;
         Ok((snapshot, matches!(answer, CheckoutAnswer::Held { held: true })))
     }
@@ -172,6 +176,7 @@ impl<'a, 't> Checkout<'a, 't> {
         let provider = Provider::from_env(self.env)?;
         let command = CompleteCommand {
             version: self.catalog.version().to_string(),
+            edition: self.catalog.edition().to_string(),
             key: request.idempotency_key.clone(),
             fingerprint: fingerprint(&request.payment, request.expected_total),
             payment: request.payment.clone(),

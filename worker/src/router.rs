@@ -58,6 +58,10 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
         return livez(&timing, &id);
     }
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // An edition's pages are under its segment (`/fr-ca/products/…`); the routes see the
+    // path within the edition.
+    // API calls name theirs in the query (`?edition=fr-ca`).
+    let (edition, segments) = if is_api { (api_edition(&req), segments) } else { split_edition(segments) };
 
     // The API authenticates with bearer tokens; catalog pages read a cookie session but
     // never start one (the same page for every visitor without a cart); everything else
@@ -76,8 +80,22 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
         Ok(catalog) => (Some(catalog), None),
         Err(e) => (None, Some(e)),
     };
+    let edition_check = match &catalog {
+        Some(c) => c.has_edition(&edition).await,
+        None => Ok(true),
+    };
+    let known_edition = matches!(edition_check, Ok(true));
+    let catalog = catalog.map(|c| if known_edition { c.in_edition(&edition) } else { c });
     let result = if path.len() > MAX_PATH || http::query_string(&req).len() > MAX_QUERY {
         Err(AppError::UriTooLong)
+    } else if let Err(e) = edition_check {
+        Err(e)
+    } else if !known_edition && is_api {
+        Err(AppError::BadRequest(format!(
+            "The shop has no edition `{edition}`; the site document lists its editions' segments."
+        )))
+    } else if !known_edition || (!edition.is_empty() && !is_api && !edition_route(&segments)) {
+        Err(AppError::NotFound)
     } else if path == "/healthz" {
         health(catalog.as_ref(), open_error.as_ref())
     } else if path.len() > 1 && path.ends_with('/') {
@@ -103,7 +121,11 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
         other => other,
     };
     let error_code = result.as_ref().err().map(AppError::code);
-    let response = respond(result, catalog.as_ref(), &timing, &origin, wants_json).await?;
+    let result = match (result, catalog.as_ref()) {
+        (Ok(response), Some(c)) if !c.edition().is_empty() => in_edition(response, &c.base_path()),
+        (other, _) => other,
+    };
+    let response = respond(result, catalog.as_ref(), &timing, &origin, &path, wants_json).await?;
     let response = finish(response, session.as_ref(), https, catalog.as_ref(), &timing, &id).await?;
     if crate::metrics::enabled(&env) {
         record(&segments, &method, &response, &timing);
@@ -178,6 +200,46 @@ const DEFAULT_LOG_HITS_EVERY: u32 = 10;
 /// warnings and errors are logged either way).
 fn request_log_enabled(env: &Env) -> bool {
     !crate::bindings::is(env, crate::bindings::REQUEST_LOG, "off")
+}
+
+/// A path's edition and the segments within it: `/fr-ca/products/x` is
+/// (`fr-ca`, [`products`, `x`]), `/fr-ca` is (`fr-ca`, [``]); a path whose first
+/// segment is not shaped like an edition's is in the default one (``).
+fn split_edition(segments: Vec<&str>) -> (String, Vec<&str>) {
+    match segments.split_first() {
+        Some((first, rest)) if shared::markets::Edition::parse_segment(first).is_some() => {
+            let rest = if rest.is_empty() { vec![""] } else { rest.to_vec() };
+            (first.to_string(), rest)
+        }
+        _ => (String::new(), segments),
+    }
+}
+
+/// The edition an API call names with `?edition=` (empty: the default edition). A value
+/// not shaped like one is kept, to be answered as an unknown edition.
+fn api_edition(req: &Request) -> String {
+    http::Fields::pairs(http::query_string(req).as_bytes())
+        .into_iter()
+        .find(|(name, _)| name == "edition")
+        .map(|(_, value)| value)
+        .unwrap_or_default()
+}
+
+/// Whether a route is served in every edition: the shop's pages are; the merchant's
+/// area, the crawler files at the root, and the static files are not.
+fn edition_route(segments: &[&str]) -> bool {
+    !matches!(segments, ["admin", ..] | ["robots.txt"] | ["sitemap.xml"] | ["livez" | "healthz"])
+}
+
+/// A response of an edition's page: a redirect to a shop path stays in the edition.
+fn in_edition(response: Response, base: &str) -> AppResult<Response> {
+    if let Ok(Some(location)) = response.headers().get("location") {
+        let local = shared::markets::path_in_edition(base, &location);
+        if local != location {
+            response.headers().set("location", &local)?;
+        }
+    }
+    Ok(response)
 }
 
 /// `/livez`: the worker answers at all. Nothing is read and nothing is logged: this is
@@ -263,6 +325,7 @@ async fn respond(
     catalog: Option<&CatalogReader<'_>>,
     timing: &Timing,
     origin: &str,
+    path: &str,
     wants_json: bool,
 ) -> worker::Result<Response> {
     let error = match result {
@@ -290,8 +353,15 @@ async fn respond(
             Some(c) => c.site().await.map(|s| (*s).clone()).unwrap_or_else(|_| fallback_site()),
             None => fallback_site(),
         };
-        let version = catalog.map(|c| c.version().to_string()).unwrap_or_default();
-        let context = security::render_context(&version, origin);
+        let context = match catalog {
+            Some(c) => security::render_context(c, origin, path),
+            None => app::RenderContext {
+                origin: origin.to_string(),
+                nonce: NONCE_PLACEHOLDER.to_string(),
+                csrf: security::CSRF_PLACEHOLDER.to_string(),
+                ..app::RenderContext::default()
+            },
+        };
         let status = error.status();
         let (heading, message) = error.public_text();
         let heading = heading.to_string();

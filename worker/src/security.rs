@@ -16,6 +16,7 @@
 //!   `X-Frame-Options`, `Permissions-Policy`, `Cross-Origin-Opener-Policy`, and HSTS
 //!   over https.
 
+use crate::catalog::CatalogReader;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Fields};
 use crate::random;
@@ -27,14 +28,29 @@ use worker::{Headers, Request};
 pub const NONCE_PLACEHOLDER: &str = "nonce-placeholder-4f8c2d1a9e7b";
 pub const CSRF_PLACEHOLDER: &str = "csrf-placeholder-b71e0c55d3a8";
 
-/// What pages are rendered with: placeholders that [`finish_page`] fills per response.
-pub fn render_context(catalog_version: &str, origin: &str) -> app::RenderContext {
+/// What pages are rendered with: the catalog's version and edition, and placeholders
+/// that [`finish_page`] fills per response. `path` is the request's (`/fr-ca/cart`).
+pub fn render_context(catalog: &CatalogReader<'_>, origin: &str, path: &str) -> app::RenderContext {
+    let base = catalog.base_path();
+    let within = match path.strip_prefix(base.as_str()) {
+        Some("") => "/",
+        Some(rest) if !base.is_empty() && rest.starts_with('/') => rest,
+        _ => path,
+    };
     app::RenderContext {
-        catalog_version: catalog_version.to_string(),
+        catalog_version: catalog.version().to_string(),
         origin: origin.to_string(),
         nonce: NONCE_PLACEHOLDER.to_string(),
         csrf: CSRF_PLACEHOLDER.to_string(),
+        language: catalog.language(),
+        path: within.to_string(),
+        base,
     }
+}
+
+/// [`render_context`] for the page `req` asks for.
+pub fn request_context(catalog: &CatalogReader<'_>, req: &Request) -> app::RenderContext {
+    render_context(catalog, &http::origin(req), &req.path())
 }
 
 /// 16 random bytes, base64url: a CSP nonce.

@@ -5,6 +5,7 @@
 
 use crate::RenderContext;
 use leptos::prelude::*;
+use shared::markets::{path_in_edition, EditionLink};
 use shared::{Image, MenuLink, Site};
 
 /// What the `<head>` says about a page.
@@ -37,9 +38,10 @@ pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
     };
     let description =
         if meta.description.is_empty() { site.store.tagline.clone() } else { meta.description.clone() };
-    let canonical = meta.canonical.as_ref().map(|path| format!("{}{path}", context.origin));
+    let canonical = meta.canonical.as_ref().map(|path| context.url(path));
+    let alternates = meta.canonical.as_deref().map(|path| alternates(&site.editions, &context, path));
     let og_image = meta.image.as_ref().map(|img| {
-        let url = format!("{}{}", context.origin, img.src);
+        let url = context.url(&img.src);
         view! { {og("og:image", url)} {og("og:image:alt", img.alt.clone())} }
     });
     let json_ld = meta
@@ -48,7 +50,11 @@ pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
         .map(|doc| view! { <script type="application/ld+json" inner_html=doc.clone()></script> })
         .collect_view();
     view! {
-        <html lang="en" data-catalog-version=context.catalog_version.clone()>
+        <html
+            lang=context.lang().to_string()
+            data-catalog-version=context.catalog_version.clone()
+            data-base=(!context.base.is_empty()).then(|| context.base.clone())
+        >
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -56,6 +62,7 @@ pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
                 <meta name="description" content=description.clone()/>
                 {meta.noindex.then(|| view! { <meta name="robots" content="noindex,follow"/> })}
                 {canonical.clone().map(|href| view! { <link rel="canonical" href=href/> })}
+                {alternates}
                 {og("og:site_name", site.store.name.clone())}
                 {og("og:type", meta.og_type.unwrap_or("website").to_string())}
                 {og("og:title", full_title)}
@@ -76,10 +83,72 @@ pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
                     store_name=site.store.name.clone()
                     tagline=site.store.tagline.clone()
                     menu=site.footer_menu
+                    editions=site.editions
                 />
             </body>
         </html>
     }
+}
+
+/// The absolute URL of `path` (a default-edition path) in the edition `link` names.
+fn edition_url(context: &RenderContext, link: &EditionLink, path: &str) -> String {
+    let base = if link.segment.is_empty() { String::new() } else { format!("/{}", link.segment) };
+    format!("{}{}", context.origin, path_in_edition(&base, path))
+}
+
+/// `<link rel="alternate" hreflang>` for the page in every edition, and `x-default` for
+/// the default one (none for a shop with one edition).
+fn alternates(editions: &[EditionLink], context: &RenderContext, path: &str) -> impl IntoView {
+    let default = editions.iter().find(|e| e.segment.is_empty()).map(|link| {
+        view! { <link rel="alternate" hreflang="x-default" href=edition_url(context, link, path)/> }
+    });
+    let each = editions
+        .iter()
+        .map(|link| {
+            view! { <link rel="alternate" hreflang=link.hreflang.clone() href=edition_url(context, link, path)/> }
+        })
+        .collect_view();
+    view! { {each} {default} }
+}
+
+/// The country and language selector: plain links to this page in every edition, so it
+/// works without JavaScript (none for a shop with one edition).
+#[component]
+fn EditionSelector(editions: Vec<EditionLink>) -> impl IntoView {
+    let context = use_context::<RenderContext>().unwrap_or_default();
+    let current = context.base.trim_start_matches('/').to_string();
+    let path = if context.path.is_empty() { "/".to_string() } else { context.path.clone() };
+    let now = editions.iter().find(|e| e.segment == current).map(|e| e.label.clone()).unwrap_or_default();
+    let links = editions
+        .iter()
+        .map(|link| {
+            let here = link.segment == current;
+            let lang = link.hreflang.split('-').next().unwrap_or_default().to_string();
+            view! {
+                <li>
+                    <a
+                        href=edition_url(&context, link, &path)
+                        hreflang=link.hreflang.clone()
+                        lang=lang
+                        aria-current=here.then_some("true")
+                    >
+                        {link.label.clone()}
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    (!editions.is_empty()).then(|| {
+        view! {
+            <details class="edition-selector">
+                <summary>
+                    <span class="visually-hidden">"Country and language: "</span>
+                    {now}
+                </summary>
+                <ul>{links}</ul>
+            </details>
+        }
+    })
 }
 
 /// `<meta property="og:…" content="…">` (the view macro has no `property` attribute).
@@ -122,7 +191,12 @@ fn SiteHeader(store_name: String, menu: Vec<MenuLink>) -> impl IntoView {
 }
 
 #[component]
-fn SiteFooter(store_name: String, tagline: String, menu: Vec<MenuLink>) -> impl IntoView {
+fn SiteFooter(
+    store_name: String,
+    tagline: String,
+    menu: Vec<MenuLink>,
+    editions: Vec<EditionLink>,
+) -> impl IntoView {
     view! {
         <footer class="site-footer">
             <div class="site-footer__inner">
@@ -133,6 +207,7 @@ fn SiteFooter(store_name: String, tagline: String, menu: Vec<MenuLink>) -> impl 
                 <nav aria-label="Footer">
                     <MenuList menu/>
                 </nav>
+                <EditionSelector editions/>
             </div>
         </footer>
     }

@@ -1,11 +1,12 @@
 //! A price, with the struck-through compare-at price when on sale.
 
+use super::locale::money;
 use leptos::prelude::*;
-use shared::{format_money, Money};
+use shared::Money;
 
 #[component]
 pub fn Price(price: Money, compare_at: Option<Money>, #[prop(optional)] from: bool) -> impl IntoView {
-    let now = format_money(price);
+    let now = money(price);
     let prefix = if from { "From " } else { "" };
     match compare_at {
         Some(was) => view! {
@@ -16,7 +17,7 @@ pub fn Price(price: Money, compare_at: Option<Money>, #[prop(optional)] from: bo
                 " "
                 <s class="price__was">
                     <span class="visually-hidden">"Regular price "</span>
-                    {format_money(was)}
+                    {money(was)}
                 </s>
             </span>
         }

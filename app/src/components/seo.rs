@@ -2,6 +2,7 @@
 //! trails, and the organization with its site search. Serialized here, embedded by the
 //! page frame. `<` is escaped so no value can close the script element.
 
+use crate::RenderContext;
 use serde_json::{json, Value};
 use shared::{format_decimal, MenuLink, Product, Site};
 
@@ -10,8 +11,8 @@ fn to_script_json(value: &Value) -> String {
 }
 
 /// `Product` with one `Offer` per variant, each with price and availability.
-pub fn product(product: &Product, origin: &str, site: &Site) -> String {
-    let url = format!("{origin}/products/{}", product.handle);
+pub fn product(product: &Product, context: &RenderContext, site: &Site) -> String {
+    let url = context.url(&format!("/products/{}", product.handle));
     let offers: Vec<Value> = product
         .variants
         .iter()
@@ -28,7 +29,7 @@ pub fn product(product: &Product, origin: &str, site: &Site) -> String {
             })
         })
         .collect();
-    let images: Vec<String> = product.images.iter().map(|i| format!("{origin}{}", i.src)).collect();
+    let images: Vec<String> = product.images.iter().map(|i| context.url(&i.src)).collect();
     to_script_json(&json!({
         "@context": "https://schema.org",
         "@type": "Product",
@@ -43,22 +44,22 @@ pub fn product(product: &Product, origin: &str, site: &Site) -> String {
 }
 
 /// `BreadcrumbList` from Home through `trail` to the page itself.
-pub fn breadcrumbs(trail: &[MenuLink], current: &str, current_path: &str, origin: &str) -> String {
+pub fn breadcrumbs(trail: &[MenuLink], current: &str, current_path: &str, context: &RenderContext) -> String {
     let mut items =
-        vec![json!({ "@type": "ListItem", "position": 1, "name": "Home", "item": format!("{origin}/") })];
+        vec![json!({ "@type": "ListItem", "position": 1, "name": "Home", "item": context.url("/") })];
     for (i, link) in trail.iter().enumerate() {
         items.push(json!({
             "@type": "ListItem",
             "position": i + 2,
             "name": link.title,
-            "item": format!("{origin}{}", link.href),
+            "item": context.url(&link.href),
         }));
     }
     items.push(json!({
         "@type": "ListItem",
         "position": trail.len() + 2,
         "name": current,
-        "item": format!("{origin}{current_path}"),
+        "item": context.url(current_path),
     }));
     to_script_json(
         &json!({ "@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items }),
@@ -66,23 +67,23 @@ pub fn breadcrumbs(trail: &[MenuLink], current: &str, current_path: &str, origin
 }
 
 /// `Organization`, and `WebSite` with a `SearchAction` (the site search box).
-pub fn organization(site: &Site, origin: &str) -> String {
+pub fn organization(site: &Site, context: &RenderContext) -> String {
     to_script_json(&json!({
         "@context": "https://schema.org",
         "@graph": [
             {
                 "@type": "Organization",
                 "name": site.store.name,
-                "url": format!("{origin}/"),
-                "logo": format!("{origin}/favicon.svg"),
+                "url": context.url("/"),
+                "logo": context.url("/favicon.svg"),
             },
             {
                 "@type": "WebSite",
                 "name": site.store.name,
-                "url": format!("{origin}/"),
+                "url": context.url("/"),
                 "potentialAction": {
                     "@type": "SearchAction",
-                    "target": { "@type": "EntryPoint", "urlTemplate": format!("{origin}/search?q={{search_term_string}}") },
+                    "target": { "@type": "EntryPoint", "urlTemplate": format!("{}?q={{search_term_string}}", context.url("/search")) },
                     "query-input": "required name=search_term_string",
                 },
             },

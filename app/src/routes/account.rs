@@ -5,13 +5,13 @@
 
 use crate::components::address::{address_fields, PostalAddress};
 use crate::components::layout::{CsrfField, PageMeta, Shell};
+use crate::components::locale::{date, money};
 use leptos::prelude::*;
 use shared::checkout::{AddressInput, FieldError};
 use shared::customers::{Account, LinkRefusal, MAX_ADDRESSES};
 use shared::mail::SIGN_IN_LINK_MINUTES;
 use shared::orders::Order;
-use shared::text::utc_minute;
-use shared::{format_money, Site};
+use shared::Site;
 
 /// What the sign-in page says above its form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,9 +144,9 @@ fn history(orders: &[Order]) -> AnyView {
             view! {
                 <tr data-order=o.number.clone()>
                     <td><a href=href>{o.number.clone()}</a></td>
-                    <td>{utc_minute(o.created_at_ms)}</td>
+                    <td>{date(o.created_at_ms)}</td>
                     <td>{o.status.merchant_text()}</td>
-                    <td class="num">{format_money(o.totals.total)}</td>
+                    <td class="num">{money(o.totals.total)}</td>
                 </tr>
             }
         })
@@ -198,7 +198,7 @@ pub fn AccountPage(site: Site, view: AccountView) -> impl IntoView {
         }
         .into_any()
     };
-    let since = utc_minute(account.created_at_ms);
+    let since = date(account.created_at_ms);
     view! {
         <Shell site meta=meta("Your account", Some("/account"))>
             <section class="account" data-account=account.email.clone()>

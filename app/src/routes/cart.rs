@@ -2,8 +2,9 @@
 //! notes, a discount code, and the subtotal — every amount computed on the server.
 
 use crate::components::layout::{CsrfField, PageMeta, Shell};
+use crate::components::locale::money;
 use leptos::prelude::*;
-use shared::{format_money, Money, PricedCart, Quantity, Site};
+use shared::{Money, PricedCart, Quantity, Site};
 
 /// What the cart page shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,6 +44,19 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
     };
     let CartView { cart, discount_code, discount, discount_problem, goods_total, notice } = view;
     let notice = notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{n}</p></div> });
+    let repriced = cart.added_in.filter(|_| !cart.lines.is_empty()).map(|was| {
+        let now = cart.subtotal.currency().code().to_string();
+        view! {
+            <div class="notice notice--warning cart-repriced" role="status">
+                <p>
+                    {format!(
+                        "Some items were added while you shopped in another country, in {}. Your cart is now priced in {now}, the currency of the country you shop in here.",
+                        was.code()
+                    )}
+                </p>
+            </div>
+        }
+    });
     let unavailable = (!cart.unavailable.is_empty()).then(|| {
         view! {
             <div class="notice notice--warning" role="status">
@@ -87,7 +101,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
                 let price_note = line.price_was.map(|was| {
                     view! {
                         <p class="cart-line__note">
-                            {format!("Price changed from {} to {}", format_money(was), format_money(line.unit_price))}
+                            {format!("Price changed from {} to {}", money(was), money(line.unit_price))}
                         </p>
                     }
                 });
@@ -109,7 +123,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
                                 {stock_note}
                             </div>
                         </td>
-                        <td class="cart-line__price">{format_money(line.unit_price)}</td>
+                        <td class="cart-line__price">{money(line.unit_price)}</td>
                         <td class="cart-line__quantity">{line.quantity.get()}</td>
                         <td class="cart-line__change">
                             <form class="inline-form" method="post" action="/cart/update">
@@ -121,7 +135,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
                             </form>
                             <RemoveLine sku=sku_remove/>
                         </td>
-                        <td class="cart-line__total">{format_money(line.line_total)}</td>
+                        <td class="cart-line__total">{money(line.line_total)}</td>
                     </tr>
                 }
             })
@@ -130,7 +144,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
             view! {
                 <p>
                     <span>{format!("Discount ({})", discount_code.clone().unwrap_or_default())}</span>
-                    <strong class="cart-discount">{format!("-{}", format_money(discount))}</strong>
+                    <strong class="cart-discount">{format!("-{}", money(discount))}</strong>
                 </p>
             }
         });
@@ -162,11 +176,11 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
                 <div class="cart-summary">
                     <p>
                         <span>{format!("Subtotal ({} {item_word})", cart.item_count)}</span>
-                        <strong class="cart-subtotal">{format_money(cart.subtotal)}</strong>
+                        <strong class="cart-subtotal">{money(cart.subtotal)}</strong>
                     </p>
                     {discount_row}
                     <p class="cart-summary__note">"Shipping and taxes are calculated at checkout."</p>
-                    <p><a class="button button--primary button--wide" href="/checkout">{format!("Check out · {}", format_money(goods_total))}</a></p>
+                    <p><a class="button button--primary button--wide" href="/checkout">{format!("Check out · {}", money(goods_total))}</a></p>
                     <form method="post" action="/cart/clear">
 <CsrfField/>
                         <button class="link-button" type="submit">"Empty cart"</button>
@@ -180,6 +194,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
         <Shell site meta>
             <h1>"Your cart"</h1>
             {notice}
+            {repriced}
             {unavailable}
             {body}
         </Shell>

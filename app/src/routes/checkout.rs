@@ -4,12 +4,13 @@
 
 use crate::components::address::{address_fields, PostalAddress};
 use crate::components::layout::{CsrfField, PageMeta, Shell};
+use crate::components::locale::money;
 use leptos::prelude::*;
 use shared::checkout::{AddressInput, FieldError, Totals};
 use shared::customers::SavedAddress;
 use shared::payments::{TEST_CARD_APPROVED, TEST_CARD_DECLINED, TEST_CARD_TRANSIENT};
 use shared::settings::ShippingRate;
-use shared::{format_money, Money, PricedCart, Site};
+use shared::{Money, PricedCart, Site};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -207,8 +208,8 @@ fn shipping_form(view: &CheckoutView) -> impl IntoView {
         .iter()
         .map(|r| {
             let id = format!("rate-{}", r.id);
-            let free = r.free_over.map(|t| format!(" · free from {}", format_money(t))).unwrap_or_default();
-            let text = format!("{} — {}{free}", r.name, format_money(r.price));
+            let free = r.free_over.map(|t| format!(" · free from {}", money(t))).unwrap_or_default();
+            let text = format!("{} — {}{free}", r.name, money(r.price));
             view! {
                 <li>
                     <input type="radio" id=id.clone() name="rate" value=r.id.clone() checked=chosen.as_ref() == Some(&r.id) required/>
@@ -297,7 +298,7 @@ fn review_form(view: &CheckoutView) -> impl IntoView {
             <p class="notice notice--warning">"Card payments are not set up in this shop yet, so orders cannot be paid for now."</p>
         }.into_any(),
     };
-    let pay = format!("Pay {}", format_money(view.totals.total));
+    let pay = format!("Pay {}", money(view.totals.total));
     let address =
         format!("{}, {}, {} {} {}, {}", a.name, a.line1, a.city, a.region, a.postal_code, a.country);
     view! {
@@ -334,13 +335,13 @@ fn summary(view: &CheckoutView) -> impl IntoView {
                 Some(v) => format!("{} ({v}) × {}", l.title, l.quantity),
                 None => format!("{} × {}", l.title, l.quantity),
             };
-            view! { <li><span>{title}</span><span>{format_money(l.line_total)}</span></li> }
+            view! { <li><span>{title}</span><span>{money(l.line_total)}</span></li> }
         })
         .collect_view();
     let discount = (t.discount.minor() > 0).then(|| {
-        view! { <p><span>{format!("Discount ({})", t.discount_code.clone().unwrap_or_default())}</span><span>{format!("-{}", format_money(t.discount))}</span></p> }
+        view! { <p><span>{format!("Discount ({})", t.discount_code.clone().unwrap_or_default())}</span><span>{format!("-{}", money(t.discount))}</span></p> }
     });
-    let shipping = if t.shipping_name.is_some() { format_money(t.shipping) } else { "Next step".to_string() };
+    let shipping = if t.shipping_name.is_some() { money(t.shipping) } else { "Next step".to_string() };
     let tax_label = match (&t.tax_name, t.tax_rate) {
         (Some(name), Some(rate)) => format!("{name} ({rate})"),
         _ => "Tax".to_string(),
@@ -349,11 +350,11 @@ fn summary(view: &CheckoutView) -> impl IntoView {
         <aside class="order-summary" aria-label="Order summary">
             <h2>"Order summary"</h2>
             <ul class="order-summary__lines">{lines}</ul>
-            <p><span>"Subtotal"</span><span>{format_money(t.subtotal)}</span></p>
+            <p><span>"Subtotal"</span><span>{money(t.subtotal)}</span></p>
             {discount}
             <p><span>"Shipping"</span><span>{shipping}</span></p>
-            <p><span>{tax_label}</span><span class="checkout-tax">{format_money(t.tax)}</span></p>
-            <p class="order-summary__total"><span>"Total"</span><strong class="checkout-total">{format_money(t.total)}</strong></p>
+            <p><span>{tax_label}</span><span class="checkout-tax">{money(t.tax)}</span></p>
+            <p class="order-summary__total"><span>"Total"</span><strong class="checkout-total">{money(t.total)}</strong></p>
         </aside>
     }
 }

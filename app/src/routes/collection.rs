@@ -64,7 +64,7 @@ pub fn CollectionPage(
     products: Vec<ProductSummary>,
     listing: ListingView,
 ) -> impl IntoView {
-    let origin = use_context::<RenderContext>().map(|c| c.origin).unwrap_or_default();
+    let context = use_context::<RenderContext>().unwrap_or_default();
     let handle = category.handle.to_string();
     let path = format!("/collections/{handle}");
     let params = &listing.params;
@@ -90,7 +90,7 @@ pub fn CollectionPage(
         canonical: Some(if plain { listing.page_href(&handle, params.page) } else { path.clone() }),
         noindex: !plain,
         image: products.first().and_then(|p| p.image.clone()),
-        json_ld: vec![seo::breadcrumbs(&trail, &category.title, &path, &origin)],
+        json_ld: vec![seo::breadcrumbs(&trail, &category.title, &path, &context)],
         ..Default::default()
     };
     let children = (!category.children.is_empty()).then(|| {

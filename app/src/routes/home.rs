@@ -10,12 +10,12 @@ use shared::{HomeData, Site};
 
 #[component]
 pub fn HomePage(site: Site, home: HomeData) -> impl IntoView {
-    let origin = use_context::<RenderContext>().map(|c| c.origin).unwrap_or_default();
+    let context = use_context::<RenderContext>().unwrap_or_default();
     let meta = PageMeta {
         description: site.store.tagline.clone(),
         canonical: Some("/".into()),
         image: home.featured.first().and_then(|p| p.image.clone()),
-        json_ld: vec![seo::organization(&site, &origin)],
+        json_ld: vec![seo::organization(&site, &context)],
         ..Default::default()
     };
     let heading = site.store.name.clone();

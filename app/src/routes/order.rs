@@ -2,10 +2,11 @@
 
 use crate::components::address::PostalAddress;
 use crate::components::layout::{CsrfField, PageMeta, Shell};
+use crate::components::locale::money;
 use crate::routes::checkout::{stripe_card_field, stripe_scripts};
 use leptos::prelude::*;
 use shared::orders::{Order, OrderStatus};
-use shared::{format_money, Site};
+use shared::Site;
 
 /// What the page of an order still waiting for its Stripe payment needs: the
 /// publishable key for Stripe.js, and while the bank asks the shopper to confirm
@@ -37,7 +38,7 @@ fn pending_payment(order: &Order, pending: Option<PendingPayment>) -> impl IntoV
             </div>
         });
         let action = format!("/orders/{}/pay", order.number);
-        let pay = format!("Pay {} with another card", format_money(order.totals.total));
+        let pay = format!("Pay {} with another card", money(order.totals.total));
         view! {
             {authenticate}
             <form class="checkout-form" method="post" action=action data-pay-again="">
@@ -82,7 +83,7 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
         .iter()
         .map(|l| {
             let title = format!("{} × {}", l.full_title(), l.quantity);
-            view! { <li data-sku=l.sku.to_string()><span>{title}</span><span>{format_money(l.line_total)}</span></li> }
+            view! { <li data-sku=l.sku.to_string()><span>{title}</span><span>{money(l.line_total)}</span></li> }
         })
         .collect_view();
     view! {
@@ -103,11 +104,11 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
                     <aside class="order-summary" aria-label="Order summary">
                         <h2>"Summary"</h2>
                         <ul class="order-summary__lines">{lines}</ul>
-                        <p><span>"Subtotal"</span><span>{format_money(t.subtotal)}</span></p>
-                        {(t.discount.minor() > 0).then(|| view! { <p><span>"Discount"</span><span>{format!("-{}", format_money(t.discount))}</span></p> })}
-                        <p><span>"Shipping"</span><span>{format_money(t.shipping)}</span></p>
-                        <p><span>"Tax"</span><span>{format_money(t.tax)}</span></p>
-                        <p class="order-summary__total"><span>"Total"</span><strong class="order-total">{format_money(t.total)}</strong></p>
+                        <p><span>"Subtotal"</span><span>{money(t.subtotal)}</span></p>
+                        {(t.discount.minor() > 0).then(|| view! { <p><span>"Discount"</span><span>{format!("-{}", money(t.discount))}</span></p> })}
+                        <p><span>"Shipping"</span><span>{money(t.shipping)}</span></p>
+                        <p><span>"Tax"</span><span>{money(t.tax)}</span></p>
+                        <p class="order-summary__total"><span>"Total"</span><strong class="order-total">{money(t.total)}</strong></p>
                     </aside>
                 </div>
                 <p><a class="button" href="/">"Continue shopping"</a></p>

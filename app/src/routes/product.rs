@@ -31,11 +31,10 @@ pub fn ProductPage(
     related: Vec<ProductSummary>,
 ) -> impl IntoView {
     let context = use_context::<RenderContext>().unwrap_or_default();
-    let origin = context.origin.clone();
     let path = format!("/products/{}", product.handle);
     let json_ld = vec![
-        seo::product(&product, &origin, &site),
-        seo::breadcrumbs(&product.breadcrumbs, &product.title, &path, &origin),
+        seo::product(&product, &context, &site),
+        seo::breadcrumbs(&product.breadcrumbs, &product.title, &path, &context),
     ];
     let meta = PageMeta {
         title: product.title.clone(),

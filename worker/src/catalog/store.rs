@@ -20,7 +20,7 @@ use crate::isolate_cache;
 use crate::timing::{now_ms, Timing};
 use futures_util::future::{select, Either};
 use serde::de::DeserializeOwned;
-use shared::keys::{root_key, DocKind, VersionRoot, CURRENT_VERSION_KEY, SINGLETON};
+use shared::keys::{edition_doc_name, root_key, DocKind, VersionRoot, CURRENT_VERSION_KEY, SINGLETON};
 use shared::listing::ListingIndex;
 use shared::search::SearchShard;
 use shared::settings::StoreSettings;
@@ -103,6 +103,8 @@ pub struct CatalogReader<'t> {
     root: Arc<VersionRoot>,
     timing: &'t Timing,
     timeout_ms: u64,
+    /// The edition read: its URL segment (`fr-ca`), empty for the default edition.
+    edition: String,
 }
 
 /// A version's root, from memory or KV. A version published before roots existed has
@@ -179,7 +181,7 @@ impl<'t> CatalogReader<'t> {
             }
         };
         let root = load_root(&kv, &version, timing, timeout_ms).await?;
-        Ok(CatalogReader { kv, version, root, timing, timeout_ms })
+        Ok(CatalogReader { kv, version, root, timing, timeout_ms, edition: String::new() })
     }
 
     /// A reader of one known version (a Durable Object reads the version the worker's
@@ -188,7 +190,62 @@ impl<'t> CatalogReader<'t> {
         let kv = env.kv(bindings::CATALOG)?;
         let timeout_ms = kv_timeout_ms(env);
         let root = load_root(&kv, version, timing, timeout_ms).await?;
-        Ok(CatalogReader { kv, version: version.to_string(), root, timing, timeout_ms })
+        Ok(CatalogReader {
+            kv,
+            version: version.to_string(),
+            root,
+            timing,
+            timeout_ms,
+            edition: String::new(),
+        })
+    }
+
+    /// Whether this version has the edition whose URL segment is `segment` (`fr-ca`;
+    /// empty: the default edition, always there): the default edition's site document
+    /// lists them (one document every page reads anyway).
+    pub async fn has_edition(&self, segment: &str) -> AppResult<bool> {
+        if segment.is_empty() {
+            return Ok(true);
+        }
+        let site: Option<Arc<Site>> = self.root_doc(DocKind::Site, SINGLETON).await?;
+        Ok(site.is_some_and(|site| site.editions.iter().any(|e| e.segment == segment)))
+    }
+
+    /// This reader turned to the edition whose URL segment is `segment` (see
+    /// [`Self::has_edition`]): every document is then read from that edition (the SKU
+    /// index is the same for all).
+    pub fn in_edition(mut self, segment: &str) -> CatalogReader<'t> {
+        self.edition = segment.to_string();
+        self
+    }
+
+    /// The edition's URL segment (`fr-ca`), empty for the default edition.
+    pub fn edition(&self) -> &str {
+        &self.edition
+    }
+
+    /// The edition's language code (`fr`); empty for the default edition (English).
+    pub fn language(&self) -> String {
+        shared::markets::Edition::parse_segment(&self.edition)
+            .map(|e| e.language.to_string())
+            .unwrap_or_default()
+    }
+
+    /// What the edition's paths start with: `/fr-ca`, nothing for the default edition.
+    pub fn base_path(&self) -> String {
+        if self.edition.is_empty() {
+            String::new()
+        } else {
+            format!("/{}", self.edition)
+        }
+    }
+
+    /// The document name `name` has in this reader's edition.
+    fn name_in_edition(&self, kind: DocKind, name: &str) -> String {
+        match kind {
+            DocKind::Skus => name.to_string(),
+            _ => edition_doc_name(&self.edition, name),
+        }
     }
 
     pub fn version(&self) -> &str {
@@ -214,6 +271,15 @@ impl<'t> CatalogReader<'t> {
     }
 
     async fn doc<T: DeserializeOwned + Any + Send + Sync>(
+        &self,
+        kind: DocKind,
+        name: &str,
+    ) -> AppResult<Option<Arc<T>>> {
+        self.root_doc(kind, &self.name_in_edition(kind, name)).await
+    }
+
+    /// A document by its name in the version (any edition's).
+    async fn root_doc<T: DeserializeOwned + Any + Send + Sync>(
         &self,
         kind: DocKind,
         name: &str,
@@ -288,7 +354,7 @@ impl<'t> CatalogReader<'t> {
         let mut found = HashMap::with_capacity(names.len());
         let mut missing: Vec<(String, String)> = Vec::new();
         for name in names {
-            let Some(key) = self.root.key_of(kind, name) else {
+            let Some(key) = self.root.key_of(kind, &self.name_in_edition(kind, name)) else {
                 continue;
             };
             match isolate_cache::get::<T>(&key) {

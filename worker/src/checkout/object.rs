@@ -44,8 +44,8 @@ impl CartObject {
         let reply = self
             .cart
             .answer(&cart, timing, async |cx| match &command {
-                CheckoutCommand::Hold { version, holder } => {
-                    Ok(CheckoutAnswer::Held { held: procedure::hold(cx, version, holder).await? })
+                CheckoutCommand::Hold { version, edition, holder } => {
+                    Ok(CheckoutAnswer::Held { held: procedure::hold(cx, version, edition, holder).await? })
                 }
                 CheckoutCommand::Complete(command) => {
                     Ok(CheckoutAnswer::Completed { completed: procedure::complete(cx, command).await? })

@@ -78,8 +78,14 @@ struct Priced {
     products: Vec<Arc<Product>>,
 }
 
-async fn price(cx: &ObjectContext<'_>, version: &str, state: CartState) -> AppResult<Priced> {
+async fn price(cx: &ObjectContext<'_>, version: &str, edition: &str, state: CartState) -> AppResult<Priced> {
     let catalog = CatalogReader::at_version(cx.env, cx.caller.timing(), version).await?;
+    if !catalog.has_edition(edition).await? {
+        return Err(AppError::Conflict(
+            "The shop no longer sells in this country and language; choose another from the list at the foot of the page.".into(),
+        ));
+    }
+    let catalog = catalog.in_edition(edition);
     let (site, settings) = join(catalog.site(), catalog.settings()).await;
     let products = catalog::load_products(&catalog, &state.lines).await?;
     let review =
@@ -95,7 +101,7 @@ async fn price(cx: &ObjectContext<'_>, version: &str, state: CartState) -> AppRe
 /// client that keeps polling cannot keep stock from other shoppers. Nor can one client
 /// fill many carts: `holder` (the client's rate-limit key) holds at most
 /// `inventory::object::MAX_UNITS_HELD_PER_CLIENT` units of a SKU over all its carts.
-pub async fn hold(cx: &ObjectContext<'_>, version: &str, holder: &str) -> AppResult<bool> {
+pub async fn hold(cx: &ObjectContext<'_>, version: &str, edition: &str, holder: &str) -> AppResult<bool> {
     if cx.store.completing(now_ms() as u64, takeover_ms(cx.env))? {
         return Ok(false);
     }
@@ -112,7 +118,7 @@ pub async fn hold(cx: &ObjectContext<'_>, version: &str, holder: &str) -> AppRes
     if cx.store.held_until()?.is_some_and(|until| until <= now_ms() as u64) {
         return Ok(false);
     }
-    let priced = price(cx, version, state).await?;
+    let priced = price(cx, version, edition, state).await?;
     if !priced.review.ready_to_pay() {
         return Ok(false);
     }
@@ -224,7 +230,7 @@ async fn place(
         return Err(NotRun::NotReady { message: "Your cart is empty.".into() }.into());
     }
     let provider = Provider::from_env(cx.env)?;
-    let priced = price(cx, &command.version, state).await?;
+    let priced = price(cx, &command.version, &command.edition, state).await?;
     if let Some(message) = not_ready(&priced.review, command.expected_total) {
         return Err(NotRun::NotReady { message }.into());
     }

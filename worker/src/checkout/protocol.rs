@@ -17,6 +17,9 @@ pub enum CheckoutCommand {
     /// Holds the cart's stock while the shopper pays.
     Hold {
         version: String,
+        /// The edition the request read (its URL segment; empty: the default one).
+        #[serde(default)]
+        edition: String,
         /// The client asking (`shared::limits::client_key`), whose holds are capped.
         #[serde(default)]
         holder: String,
@@ -35,8 +38,11 @@ pub enum CheckoutAnswer {
 /// Completing the checkout of the cart the command is sent to.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct CompleteCommand {
-    /// The catalog version the worker's request read (the object prices from the same).
+    /// The catalog version and edition the worker's request read (the object prices
+    /// from the same: one market's currency, taxes and shipping).
     pub version: String,
+    #[serde(default)]
+    pub edition: String,
     /// The request's idempotency key: the same request under it answers what the first
     /// did (the order itself is the checkout attempt's, whatever the key).
     pub key: IdempotencyKey,

@@ -168,7 +168,7 @@ where
     F: FnOnce() -> V + 'static,
     V: IntoView + 'static,
 {
-    let context = security::render_context(catalog.version(), &http::origin(req));
+    let context = security::request_context(catalog, req);
     http::html(render_document(context, view), status, CachePolicy::NoStore)
 }
 

@@ -85,10 +85,7 @@ pub fn route<'a>(method: &Method, segments: &'a [&'a str]) -> Option<AdminPage<'
 /// What merchant pages are rendered with: their session's (or the sign-in form's) CSRF
 /// token itself, not a placeholder (they are never cached).
 fn context(req: &Request, catalog: &CatalogReader<'_>, csrf: &str) -> RenderContext {
-    RenderContext {
-        csrf: csrf.to_string(),
-        ..security::render_context(catalog.version(), &http::origin(req))
-    }
+    RenderContext { csrf: csrf.to_string(), ..security::request_context(catalog, req) }
 }
 
 async fn store_name(catalog: &CatalogReader<'_>) -> String {

@@ -45,7 +45,7 @@ async fn render(
     let site = (*catalog.site().await?).clone();
     let view = cart_view(review, notice);
     let started = now_ms();
-    let context = security::render_context(catalog.version(), &http::origin(req));
+    let context = security::request_context(catalog, req);
     let page = render_document(context, move || view! { <CartPage site view/> });
     catalog.timing().render_ms.set(now_ms() - started);
     http::html(page, status, CachePolicy::NoStore)
@@ -184,7 +184,7 @@ pub async fn permalink(
     let unknown = link.unknown;
     let site = (*catalog.site().await?).clone();
     let spec = spec.to_string();
-    let context = security::render_context(catalog.version(), &http::origin(req));
+    let context = security::request_context(catalog, req);
     let page = render_document(context, move || view! { <CartLinkPage site items unknown spec/> });
     http::html(page, 200, CachePolicy::NoStore)
 }

@@ -18,7 +18,7 @@ use shared::payments::valid_payment_method;
 use worker::{Env, Request, Response};
 
 fn context(req: &Request, catalog: &CatalogReader<'_>) -> RenderContext {
-    security::render_context(catalog.version(), &http::origin(req))
+    security::request_context(catalog, req)
 }
 
 pub async fn confirmation(

@@ -109,8 +109,9 @@ async fn render(
     catalog: &CatalogReader<'_>,
     canonical_query: &str,
     origin: &str,
+    path: &str,
 ) -> AppResult<Rendered> {
-    let ctx = crate::security::render_context(catalog.version(), origin);
+    let ctx = crate::security::render_context(catalog, origin, path);
     let fields = Fields::pairs(canonical_query.as_bytes());
     let param = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
     match page {
@@ -164,7 +165,8 @@ pub async fn cached(
         timing.page_cache.set(PageCache::Miss);
     }
     let started = now_ms();
-    let (content_type, body) = match render(&page, env, catalog, &canonical, &http::origin(req)).await {
+    let (content_type, body) = match render(&page, env, catalog, &canonical, &http::origin(req), &path).await
+    {
         Ok(page) => page,
         // KV failed and the documents were not in memory: the last copy, if any.
         Err(AppError::Unavailable(message)) => return stale_copy(&path, &canonical, catalog, message).await,
