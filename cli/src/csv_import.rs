@@ -11,6 +11,7 @@
 
 use crate::source::{Amount, At, ImageDraft, OptionDraft, Problems, ProductDraft, VariantDraft};
 use shared::Currency;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 const COLUMNS: [&str; 20] = [
@@ -206,6 +207,7 @@ pub fn load_products(path: &Path, currency: Currency, problems: &mut Problems) -
             sku: At::new(cell(&record, "sku"), line),
             options: values,
             price: amount(cell(&record, "price")),
+            prices: BTreeMap::new(),
             compare_at: amount(cell(&record, "compare_at")),
             weight: whole(cell(&record, "weight_grams")),
             stock: whole(cell(&record, "stock")),

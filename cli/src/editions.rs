@@ -18,8 +18,8 @@ pub fn editions(catalog: &ValidCatalog) -> Vec<Edition> {
         .collect()
 }
 
-/// The catalog as `market` sells it: its currency; every product price and compare-at
-/// price converted by the market's rule; shipping prices, free-shipping thresholds and
+/// The catalog as `market` sells it: its currency; every product price from the market's
+/// price list, or converted by its rule (and compare-at prices converted); shipping prices, free-shipping thresholds and
 /// fixed discounts converted to the nearest minor unit (a charm ending is for shelf
 /// prices, not fees); only the shipping zones and tax rates of its countries.
 pub fn priced_for(catalog: &ValidCatalog, market: &Market) -> Result<ValidCatalog, MoneyError> {
@@ -39,9 +39,18 @@ pub fn priced_for(catalog: &ValidCatalog, market: &Market) -> Result<ValidCatalo
     };
     priced.currency = to;
     for product in &mut priced.products {
+        let listed = product.listed.get(&market.id);
         for variant in &mut product.variants {
-            variant.price = shelf(variant.price)?;
-            variant.compare_at = variant.compare_at.map(shelf).transpose()?;
+            // The market's price list wins over the conversion.
+            let price = match listed.and_then(|prices| prices.get(variant.sku.as_str())) {
+                Some(price) => *price,
+                None => shelf(variant.price)?,
+            };
+            // A compare-at price is converted, and kept only above the price.
+            let compare_at =
+                variant.compare_at.map(shelf).transpose()?.filter(|was| was.minor() > price.minor());
+            variant.price = price;
+            variant.compare_at = compare_at;
         }
     }
     let sells_to = |country: &String| market.countries.contains(country);

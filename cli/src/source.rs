@@ -533,6 +533,9 @@ struct OptionToml {
 #[serde(deny_unknown_fields)]
 struct DefaultsToml {
     price: Option<Spanned<toml::Value>>,
+    /// Price lists: a market's own price (its currency's minor units), by market id.
+    #[serde(default)]
+    prices: BTreeMap<String, Spanned<toml::Value>>,
     compare_at: Option<Spanned<toml::Value>>,
     weight: Option<Spanned<toml::Value>>,
     stock: Option<Spanned<toml::Value>>,
@@ -545,6 +548,8 @@ struct VariantToml {
     #[serde(default)]
     options: Vec<Spanned<String>>,
     price: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    prices: BTreeMap<String, Spanned<toml::Value>>,
     compare_at: Option<Spanned<toml::Value>>,
     weight: Option<Spanned<toml::Value>>,
     stock: Option<Spanned<toml::Value>>,
@@ -565,6 +570,9 @@ pub struct VariantDraft {
     pub options: Vec<At<String>>,
     /// Minor units (cents).
     pub price: Option<At<Amount>>,
+    /// Its price in markets with a price list, by market id (as written), in minor
+    /// units of the market's currency.
+    pub prices: BTreeMap<String, At<Amount>>,
     pub compare_at: Option<At<Amount>>,
     /// Grams.
     pub weight: Option<At<Amount>>,
@@ -623,6 +631,12 @@ fn product_from_toml(source: &SourceText, handle: String, raw: ProductToml) -> P
                 sku: source.at(&v.sku),
                 options: v.options.iter().map(|o| source.at(o)).collect(),
                 price: amount(&v.price).or_else(|| amount(&defaults.price)),
+                prices: defaults
+                    .prices
+                    .iter()
+                    .chain(&v.prices)
+                    .map(|(market, price)| (market.clone(), amount_at(source, price)))
+                    .collect(),
                 compare_at: amount(&v.compare_at).or_else(|| amount(&defaults.compare_at)),
                 weight: amount(&v.weight).or_else(|| amount(&defaults.weight)),
                 stock: amount(&v.stock).or_else(|| amount(&defaults.stock)),

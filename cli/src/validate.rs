@@ -8,7 +8,7 @@ use crate::source::{
     Amount, At, CatalogDraft, CategoryDraft, MenuDraft, PageDraft, Problems, ProductDraft, StoreDraft,
     VariantDraft,
 };
-use shared::markets::{Language, Market};
+use shared::markets::{Language, Market, MarketId};
 use shared::settings::{
     BasisPoints, Discount, DiscountKind, ShippingRate, ShippingZone, StoreSettings, TaxRate,
 };
@@ -53,6 +53,9 @@ pub struct ValidProduct {
     pub images: Vec<Image>,
     /// Its text in the markets' other languages.
     pub translations: BTreeMap<Language, ValidText>,
+    /// Price lists: by market, each listed variant's price (by SKU) in the market's
+    /// currency, used instead of the conversion.
+    pub listed: BTreeMap<MarketId, BTreeMap<String, Money>>,
 }
 
 #[derive(Clone)]
@@ -588,6 +591,44 @@ fn validate_variant(
     })
 }
 
+/// A product's price lists: each variant's `prices = { ca = 17999 }`, for markets other
+/// than the default (whose price is `price`), in the market's currency.
+fn price_lists(
+    p: &ProductDraft,
+    markets: &[Market],
+    problems: &mut Problems,
+) -> BTreeMap<MarketId, BTreeMap<String, Money>> {
+    let mut lists: BTreeMap<MarketId, BTreeMap<String, Money>> = BTreeMap::new();
+    for v in &p.variants {
+        for (id, amount) in &v.prices {
+            let found = markets.iter().position(|m| m.id.as_str() == id.trim());
+            let Some(market) = found.filter(|at| *at > 0).and_then(|at| markets.get(at)) else {
+                let others: Vec<String> = markets.iter().skip(1).map(|m| m.id.to_string()).collect();
+                let fix = match found {
+                    Some(_) => "the default market's price is the variant's `price`".to_string(),
+                    None if others.is_empty() => {
+                        "declare the market in store.toml (`[[markets]]`) first".to_string()
+                    }
+                    None => format!("list prices for the store's other markets: {}", others.join(", ")),
+                };
+                problems.add(
+                    &p.file,
+                    amount.line,
+                    format!("`{id}` is not a market with its own prices"),
+                    fix,
+                );
+                continue;
+            };
+            let what = format!("price for market `{id}`");
+            if let Some(price) = money(&p.file, amount, market.currency, &what, problems) {
+                lists.entry(market.id.clone()).or_default().insert(v.sku.value.trim().to_string(), price);
+            }
+        }
+    }
+    lists
+}
+
+#[allow(clippy::too_many_arguments)]
 fn validate_product(
     p: &ProductDraft,
     currency: Currency,
@@ -595,6 +636,7 @@ fn validate_product(
     images: &mut ImageCatalog,
     seen: &mut SeenSkus,
     sold: &HashSet<Language>,
+    markets: &[Market],
     problems: &mut Problems,
 ) -> Option<ValidProduct> {
     let file = &p.file;
@@ -764,6 +806,7 @@ fn validate_product(
             },
         );
     }
+    let listed = price_lists(p, markets, problems);
     if problems.len() > before {
         return None;
     }
@@ -779,6 +822,7 @@ fn validate_product(
         variants,
         images: product_images,
         translations,
+        listed,
     })
 }
 
@@ -919,6 +963,7 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
             &mut images,
             &mut seen_skus,
             &sold,
+            &markets,
             problems,
         ) {
             products.push(valid);

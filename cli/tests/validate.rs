@@ -50,6 +50,9 @@ impl Scratch {
         cut(&s.path("store.toml"), "\n# Markets:");
         for entry in std::fs::read_dir(s.path("products")).unwrap().flatten() {
             cut(&entry.path(), "\n# French, for the Canadian edition");
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("prices = ")).collect();
+            std::fs::write(entry.path(), kept.join("\n") + "\n").unwrap();
         }
         for file in ["categories.toml", "menus.toml"] {
             let text = std::fs::read_to_string(s.path(file)).unwrap();
@@ -581,6 +584,41 @@ fn every_edition_is_built_with_its_markets_prices() {
     let plain = Scratch::one_market("markets-none");
     let built = storefront_cli::load_and_build(&plain.dir, &root().join("public")).unwrap();
     assert!(built.documents.iter().all(|d| !d.name.contains('/')), "no edition documents");
+}
+
+#[test]
+fn a_market_can_list_its_own_prices() {
+    let s = Scratch::one_market("price-list");
+    s.append("store.toml", MARKETS);
+    s.replace(
+        "products/roll-top-daypack.toml",
+        "sku = \"RTD-BLACK\"",
+        "sku = \"RTD-BLACK\"\nprices = { ca = 15000 }",
+    );
+    let built = storefront_cli::load_and_build(&s.dir, &root().join("public"))
+        .unwrap_or_else(|p| panic!("{:?}", p.0.iter().map(ToString::to_string).collect::<Vec<_>>()));
+    let ca = document(&built, "product:fr-ca/roll-top-daypack");
+    assert_eq!(ca["variants"][0]["price"], serde_json::json!({ "minor": 15000, "currency": "CAD" }));
+    let converted = ca["variants"][1]["price"]["minor"].as_i64().unwrap();
+    assert_eq!(converted % 100, 99, "the variant without a listed price is converted: {converted}");
+    assert_eq!(document(&built, "product:roll-top-daypack")["variants"][0]["price"]["currency"], "USD");
+    // A price list names another market, in whole minor units.
+    for (list, message) in [
+        ("prices = { us = 15000 }", "`us` is not a market with its own prices"),
+        ("prices = { mx = 15000 }", "`mx` is not a market with its own prices"),
+        ("prices = { ca = \"150.00\" }", "price for market `ca` `150.00` is not a price"),
+        ("prices = { ca = 150.5 }", "has a decimal point, but prices here are in minor units"),
+        ("prices = { ca = -5 }", "price for market `ca` `-5` is negative"),
+    ] {
+        let s = Scratch::one_market("price-list-bad");
+        s.append("store.toml", MARKETS);
+        let line = s.replace(
+            "products/roll-top-daypack.toml",
+            "sku = \"RTD-BLACK\"",
+            &format!("sku = \"RTD-BLACK\"\n{list}"),
+        );
+        s.expect_problem("products/roll-top-daypack.toml", Some(line + 1), message);
+    }
 }
 
 /// French text for the daypack and the apparel collection.
