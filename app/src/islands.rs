@@ -6,6 +6,7 @@
 //! Pages without an island ship no JavaScript or Wasm at all.
 
 use crate::components::price::Price;
+use crate::tr;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use shared::api::{AddedToCart, Suggestion};
@@ -21,12 +22,51 @@ pub struct BuyBoxData {
     pub options: Vec<ProductOption>,
     pub variants: Vec<Variant>,
     pub selected: String,
+    /// The page's edition: its language, path base and interface strings, for what the
+    /// box writes once hydrated (prices, messages, the cart drawer).
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub base: String,
+    #[serde(default)]
+    pub strings: std::collections::BTreeMap<String, String>,
 }
+
+/// The interface strings the buy box writes in the browser (see [`BuyBoxData`]).
+pub const BUY_BOX_STRINGS: [&str; 15] = [
+    " (unavailable)",
+    " (sold out)",
+    "Adding…",
+    "Added to your cart: {count} item(s) in total.",
+    "{count} item(s) · subtotal {subtotal}",
+    "In stock",
+    "Sold out",
+    "Add to cart",
+    "Added to your cart",
+    "View cart",
+    "Continue shopping",
+    "Cart",
+    "From ",
+    "Sale price ",
+    "Regular price ",
+];
 
 /// Price, availability, the option picker and the add-to-cart form of a product page.
 #[island]
 pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
-    let BuyBoxData { handle, csrf, options, variants, selected } = data;
+    let BuyBoxData { handle, csrf, options, variants, selected, language, base, strings } = data;
+    // In the browser there is no page context: the box brings its edition's.
+    if use_context::<crate::RenderContext>().is_none() {
+        provide_context(crate::RenderContext {
+            language,
+            base: base.clone(),
+            strings: std::sync::Arc::new(strings),
+            ..Default::default()
+        });
+    }
+    let (in_stock, sold_out, add_label) = (tr("In stock"), tr("Sold out"), tr("Add to cart"));
+    let (sold_out_too, adding) = (sold_out.clone(), tr("Adding…"));
+    let cart_href = format!("{base}/cart");
     let csrf_for_submit = csrf.clone();
     let variants = StoredValue::new(variants);
     let options = StoredValue::new(options);
@@ -59,11 +99,11 @@ pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
                     .into_iter()
                     .map(|choice| {
                         let label = if !choice.exists {
-                            " (unavailable)"
+                            tr(" (unavailable)")
                         } else if !choice.available {
-                            " (sold out)"
+                            tr(" (sold out)")
                         } else {
-                            ""
+                            String::new()
                         };
                         let class = if choice.available { "choice" } else { "choice choice--unavailable" };
                         match choice.target {
@@ -119,13 +159,17 @@ pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
         };
         let quantity = quantity_input.get_untracked().map(|i| i.value()).unwrap_or_else(|| "1".into());
         set_busy.set(true);
-        set_status.set("Adding…".into());
+        set_status.set(adding.clone());
         let product = handle_for_submit.clone();
         let token = csrf_for_submit.clone();
         leptos::task::spawn_local(async move {
             match client::add_to_cart(&product, variant.sku.as_str(), &quantity, &token).await {
                 Ok(added) => {
-                    set_status.set(format!("Added to your cart: {} item(s) in total.", added.item_count));
+                    let count = added.item_count.to_string();
+                    set_status.set(crate::trf(
+                        "Added to your cart: {count} item(s) in total.",
+                        &[("count", &count)],
+                    ));
                     client::show_cart_count(added.item_count);
                     set_drawer.set(Some(added));
                 }
@@ -138,7 +182,7 @@ pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
         <div class="buy-box">
             <p class="product__price">{price}</p>
             <p class=move || if available() { "availability availability--in" } else { "availability availability--out" }>
-                {move || if available() { "In stock" } else { "Sold out" }}
+                {move || if available() { in_stock.clone() } else { sold_out.clone() }}
             </p>
             {picker}
             <form class="add-to-cart" method="post" action="/cart/add" on:submit=on_submit>
@@ -146,25 +190,28 @@ pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
                 <input type="hidden" name="product" value=handle/>
                 <input type="hidden" name="variant" prop:value=move || selected_sku.get() value=selected_sku.get_untracked()/>
                 <label class="field">
-                    <span>"Quantity"</span>
+                    <span>{tr("Quantity")}</span>
                     <input node_ref=quantity_input type="number" name="quantity" value="1" min="1" max="99" required/>
                 </label>
                 <button class="button button--primary" type="submit" disabled=move || !available() || busy.get()>
-                    {move || if available() { "Add to cart" } else { "Sold out" }}
+                    {move || if available() { add_label.clone() } else { sold_out_too.clone() }}
                 </button>
                 <p class="form-status" role="status" aria-live="polite">{move || status.get()}</p>
             </form>
             {move || drawer.get().map(|added| view! {
-                <aside class="cart-drawer" aria-label="Cart">
-                    <p class="cart-drawer__title">"Added to your cart"</p>
+                <aside class="cart-drawer" aria-label=tr("Cart")>
+                    <p class="cart-drawer__title">{tr("Added to your cart")}</p>
                     <p>{added.line}</p>
                     <p class="cart-drawer__total">
-                        {format!("{} item(s) · subtotal {}", added.item_count, added.subtotal)}
+                        {crate::trf(
+                            "{count} item(s) · subtotal {subtotal}",
+                            &[("count", &added.item_count.to_string()), ("subtotal", &added.subtotal)],
+                        )}
                     </p>
                     <p class="cart-drawer__actions">
-                        <a class="button button--primary" href="/cart">"View cart"</a>
+                        <a class="button button--primary" href=cart_href.clone()>{tr("View cart")}</a>
                         <button class="button" type="button" on:click=move |_| set_drawer.set(None)>
-                            "Continue shopping"
+                            {tr("Continue shopping")}
                         </button>
                     </p>
                 </aside>
@@ -197,7 +244,7 @@ pub fn PredictiveSearch(query: String) -> impl IntoView {
     let open = move || !suggestions.get().is_empty();
     view! {
         <form class="search-form" method="get" action="/search" role="search">
-            <label for="search-q">"Search the shop"</label>
+            <label for="search-q">{tr("Search the shop")}</label>
             <div class="search-form__row">
                 <div class="combobox">
                     <input
@@ -219,7 +266,7 @@ pub fn PredictiveSearch(query: String) -> impl IntoView {
                             }
                         }
                     />
-                    <ul id="search-suggestions" class="suggestions" role="listbox" aria-label="Suggestions" hidden=move || !open()>
+                    <ul id="search-suggestions" class="suggestions" role="listbox" aria-label=tr("Suggestions") hidden=move || !open()>
                         {move || suggestions.get().into_iter().map(|s| view! {
                             <li role="option" aria-selected="false">
                                 <a href=s.href>
@@ -230,7 +277,7 @@ pub fn PredictiveSearch(query: String) -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 </div>
-                <button class="button button--primary" type="submit">"Search"</button>
+                <button class="button button--primary" type="submit">{tr("Search")}</button>
             </div>
         </form>
     }

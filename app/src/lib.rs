@@ -46,6 +46,9 @@ pub struct RenderContext {
     /// The page's path within its edition (`/products/daypack`, without `base`): the
     /// edition selector links to the same page in every other edition.
     pub path: String,
+    /// The interface strings in the edition's language, by their English text (from the
+    /// catalog's `strings/{language}.toml`; empty in English).
+    pub strings: std::sync::Arc<std::collections::BTreeMap<String, String>>,
 }
 
 impl RenderContext {
@@ -62,6 +65,19 @@ impl RenderContext {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.origin, shared::markets::path_in_edition(&self.base, path))
     }
+}
+
+/// The interface string `english` (one of `shared::strings::UI_STRINGS`) in the page's
+/// language: the catalog's translation, else the English itself.
+pub fn tr(english: &str) -> String {
+    leptos::prelude::use_context::<RenderContext>()
+        .and_then(|c| c.strings.get(english).cloned())
+        .unwrap_or_else(|| english.to_string())
+}
+
+/// [`tr`] of a template with `{name}` placeholders, each replaced by its value.
+pub fn trf(template: &str, values: &[(&str, &str)]) -> String {
+    shared::strings::fill(&tr(template), values)
 }
 
 /// The page's language (English outside a render).
@@ -128,6 +144,7 @@ mod tests {
             header_menu: vec![shared::MenuLink { title: "Bags".into(), href: "/collections/bags".into() }],
             footer_menu: vec![],
             editions: vec![],
+            strings: Default::default(),
         }
     }
 
@@ -199,5 +216,54 @@ mod tests {
             "the islands loader carries the nonce"
         );
         assert!(html.contains(r#"name="csrf" value="t0ken""#), "the add-to-cart form carries the CSRF token");
+    }
+}
+
+/// Every interface string the pages translate is listed in `shared::strings::UI_STRINGS`
+/// (what `catalog validate` checks a catalog's `strings/*.toml` against), and every
+/// listed one is used.
+#[cfg(test)]
+mod interface_strings {
+    use std::collections::BTreeSet;
+
+    fn used() -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for call in ["tr(", "trf("] {
+                    for (at, _) in text.match_indices(call) {
+                        let before = text[..at].chars().last().unwrap_or(' ');
+                        if before.is_alphanumeric() || before == '_' || before == '"' {
+                            continue;
+                        }
+                        let rest = text[at + call.len()..].trim_start();
+                        let Some(literal) = rest.strip_prefix('"') else { continue };
+                        let end = literal.find('"').unwrap();
+                        found.insert(literal[..end].to_string());
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_list_is_what_the_pages_translate() {
+        let used = used();
+        let listed: BTreeSet<String> = shared::strings::UI_STRINGS.iter().map(|s| s.to_string()).collect();
+        let unlisted: Vec<&String> = used.difference(&listed).collect();
+        let unused: Vec<&String> = listed.difference(&used).collect();
+        assert!(unlisted.is_empty(), "translated but not in shared::strings::UI_STRINGS: {unlisted:?}");
+        assert!(unused.is_empty(), "listed in UI_STRINGS but no page uses them: {unused:?}");
+        for text in crate::islands::BUY_BOX_STRINGS {
+            assert!(listed.contains(text), "{text}");
+        }
     }
 }

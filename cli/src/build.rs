@@ -400,6 +400,7 @@ fn add_edition(
         header_menu: catalog.header_menu.clone(),
         footer_menu: catalog.footer_menu.clone(),
         editions: shared::markets::edition_links(&catalog.markets),
+        strings: catalog.strings.clone(),
     };
     documents.add(DocKind::Site, SINGLETON.into(), &site);
     documents.add(DocKind::Settings, SINGLETON.into(), &catalog.settings);

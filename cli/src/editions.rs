@@ -104,6 +104,7 @@ pub fn translated(catalog: &ValidCatalog, language: &Language) -> ValidCatalog {
             variant.options = variant.options.iter().map(value).collect();
         }
     }
+    out.strings = catalog.string_translations.get(language).cloned().unwrap_or_default();
     if let Some(tagline) = catalog.tagline_translations.get(language) {
         out.tagline = tagline.clone();
     }
@@ -174,6 +175,17 @@ pub fn missing_translations(catalog: &ValidCatalog) -> Vec<String> {
             if titles.is_none_or(|t| !t.contains_key(&link.title)) {
                 missing.push(format!("{language}: menu link `{}`", link.title));
             }
+        }
+        let strings = catalog.string_translations.get(language);
+        let untranslated = shared::strings::UI_STRINGS
+            .iter()
+            .filter(|s| strings.is_none_or(|t| !t.contains_key(**s)))
+            .count();
+        if untranslated > 0 {
+            missing.push(format!(
+                "{language}: {untranslated} of {} interface strings (strings/{language}.toml)",
+                shared::strings::UI_STRINGS.len()
+            ));
         }
         if !catalog.tagline.is_empty() && !catalog.tagline_translations.contains_key(language) {
             missing.push(format!("{language}: the store's tagline"));

@@ -716,6 +716,16 @@ pub struct CatalogDraft {
     pub categories: Vec<CategoryDraft>,
     pub products: Vec<ProductDraft>,
     pub pages: Vec<PageDraft>,
+    pub strings: Vec<StringsDraft>,
+}
+
+/// `strings/{language}.toml`: the shop's interface strings in one language, each line
+/// the English text and its translation.
+pub struct StringsDraft {
+    pub file: PathBuf,
+    /// The file's stem, as written.
+    pub language: String,
+    pub entries: Vec<(String, At<String>)>,
 }
 
 fn list_files(dir: &Path, extensions: &[&str], problems: &mut Problems, required: bool) -> Vec<PathBuf> {
@@ -802,6 +812,18 @@ pub fn load(dir: &Path, problems: &mut Problems) -> Option<CatalogDraft> {
         .filter_map(|p| load_page(p, problems))
         .collect();
 
+    let strings = list_files(&dir.join("strings"), &["toml"], problems, false)
+        .iter()
+        .filter_map(|path| {
+            let (source, raw) = read_toml::<BTreeMap<String, Spanned<String>>>(path, problems)?;
+            Some(StringsDraft {
+                file: path.clone(),
+                language: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+                entries: raw.iter().map(|(english, text)| (english.clone(), source.at(text))).collect(),
+            })
+        })
+        .collect();
+
     Some(CatalogDraft {
         store: store?,
         menus,
@@ -809,5 +831,6 @@ pub fn load(dir: &Path, problems: &mut Problems) -> Option<CatalogDraft> {
         categories: categories?,
         products,
         pages,
+        strings,
     })
 }

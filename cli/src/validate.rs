@@ -13,7 +13,7 @@ use shared::settings::{
     BasisPoints, Discount, DiscountKind, ShippingRate, ShippingZone, StoreSettings, TaxRate,
 };
 use shared::{ContentPage, Currency, Handle, Image, MenuLink, Money, ProductOption, Sku, Variant};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// A category with its tree links resolved.
@@ -75,6 +75,10 @@ pub struct ValidCatalog {
     pub tagline_translations: BTreeMap<Language, String>,
     pub page_translations: BTreeMap<Language, Vec<ContentPage>>,
     pub menu_translations: BTreeMap<Language, BTreeMap<String, String>>,
+    /// Interface strings by language (`strings/{language}.toml`), by their English text.
+    pub string_translations: BTreeMap<Language, BTreeMap<String, String>>,
+    /// The interface strings of the edition being built (empty: English, the default).
+    pub strings: BTreeMap<String, String>,
     pub categories: Vec<CategoryNode>,
     pub products: Vec<ValidProduct>,
     pub pages: Vec<ContentPage>,
@@ -591,6 +595,72 @@ fn validate_variant(
     })
 }
 
+/// The catalog's interface strings (`strings/{language}.toml`), by language: each key one
+/// of the shop's strings (`shared::strings::UI_STRINGS`), its translation not empty and
+/// with the same `{placeholders}`.
+fn interface_strings(
+    drafts: &[crate::source::StringsDraft],
+    sold: &HashSet<Language>,
+    problems: &mut Problems,
+) -> BTreeMap<Language, BTreeMap<String, String>> {
+    let mut by_language = BTreeMap::new();
+    for draft in drafts {
+        let what = "the shop's interface strings";
+        let Some(language) = translated_language(&draft.file, None, &draft.language, sold, what, problems)
+        else {
+            continue;
+        };
+        let mut strings = BTreeMap::new();
+        for (english, text) in &draft.entries {
+            if !shared::strings::UI_STRINGS.contains(&english.as_str()) {
+                let near: Vec<&str> = shared::strings::UI_STRINGS
+                    .iter()
+                    .filter(|s| s.to_lowercase().trim() == english.to_lowercase().trim())
+                    .copied()
+                    .collect();
+                let fix = match near.first() {
+                    Some(exact) => format!("write it exactly as the shop does: \"{exact}\""),
+                    None => "use the English text exactly as listed in README.md (\"Interface strings\")"
+                        .to_string(),
+                };
+                problems.add(
+                    &draft.file,
+                    text.line,
+                    format!("\"{english}\" is not one of the shop's interface strings"),
+                    fix,
+                );
+                continue;
+            }
+            let wanted: BTreeSet<&str> = shared::strings::placeholders(english).into_iter().collect();
+            let given: BTreeSet<&str> = shared::strings::placeholders(&text.value).into_iter().collect();
+            if text.value.trim().is_empty() {
+                problems.add(
+                    &draft.file,
+                    text.line,
+                    format!("\"{english}\" is translated as nothing"),
+                    "write its translation, or leave the line out",
+                );
+            } else if wanted != given {
+                let names: Vec<String> = wanted.iter().map(|n| format!("{{{n}}}")).collect();
+                problems.add(
+                    &draft.file,
+                    text.line,
+                    format!("the translation of \"{english}\" must keep its placeholders"),
+                    if names.is_empty() {
+                        "write it without {…} placeholders".to_string()
+                    } else {
+                        format!("use {} where the values go", names.join(" and "))
+                    },
+                );
+            } else {
+                strings.insert(english.clone(), text.value.clone());
+            }
+        }
+        by_language.insert(language, strings);
+    }
+    by_language
+}
+
 /// A product's price lists: each variant's `prices = { ca = 17999 }`, for markets other
 /// than the default (whose price is `price`), in the market's currency.
 fn price_lists(
@@ -996,6 +1066,7 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
             page_translations.entry(language).or_default().push(valid);
         }
     }
+    let string_translations = interface_strings(&draft.strings, &sold, problems);
     let mut tagline_translations = BTreeMap::new();
     for (code, text) in &store.translations {
         let Some(language) = translated_language(&store.file, None, code, &sold, "the store", problems)
@@ -1083,6 +1154,8 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
         tagline_translations,
         page_translations,
         menu_translations,
+        string_translations,
+        strings: BTreeMap::new(),
         categories,
         products,
         pages,

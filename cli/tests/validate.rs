@@ -59,6 +59,7 @@ impl Scratch {
             let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("translations")).collect();
             std::fs::write(s.path(file), kept.join("\n") + "\n").unwrap();
         }
+        let _ = std::fs::remove_dir_all(s.path("strings"));
         for entry in std::fs::read_dir(s.path("pages")).unwrap().flatten() {
             if entry.file_name().to_string_lossy().ends_with(".fr.md") {
                 std::fs::remove_file(entry.path()).unwrap();
@@ -619,6 +620,42 @@ fn a_market_can_list_its_own_prices() {
         );
         s.expect_problem("products/roll-top-daypack.toml", Some(line + 1), message);
     }
+}
+
+#[test]
+fn interface_strings_are_translated_in_the_catalog_folder() {
+    let s = Scratch::one_market("strings");
+    s.append("store.toml", MARKETS);
+    s.write(
+        "strings/fr.toml",
+        "\"Add to cart\" = \"Ajouter au panier\"\n\"Only {count} left\" = \"Plus que {count}\"\n",
+    );
+    let (code, output) = s.run("validate", &[]);
+    assert_eq!(code, 0, "{output}");
+    let total = shared::strings::UI_STRINGS.len();
+    assert!(
+        output.contains(&format!("fr: {} of {total} interface strings (strings/fr.toml)", total - 2)),
+        "{output}"
+    );
+    let built = storefront_cli::load_and_build(&s.dir, &root().join("public")).unwrap();
+    let fr = document(&built, "site:fr-ca/main");
+    assert_eq!(fr["strings"]["Add to cart"], "Ajouter au panier", "{fr}");
+    assert!(document(&built, "site:en-ca/main").get("strings").is_none(), "English needs none");
+    for (line, message) in [
+        ("\"Add to basket\" = \"Ajouter\"", "\"Add to basket\" is not one of the shop's interface strings"),
+        ("\"add to cart\" = \"Ajouter\"", "\"add to cart\" is not one of the shop's interface strings"),
+        ("\"Only {count} left\" = \"Plus que {n}\"", "must keep its placeholders"),
+        ("\"Add to cart\" = \" \"", "is translated as nothing"),
+    ] {
+        let s = Scratch::one_market("strings-bad");
+        s.append("store.toml", MARKETS);
+        s.write("strings/fr.toml", &format!("{line}\n"));
+        s.expect_problem("strings/fr.toml", Some(1), message);
+    }
+    let s = Scratch::one_market("strings-de");
+    s.append("store.toml", MARKETS);
+    s.write("strings/de.toml", "\"Add to cart\" = \"In den Warenkorb\"\n");
+    s.expect_problem("strings/de.toml", None, "translated into `de`, which no market sells in");
 }
 
 /// French text for the daypack and the apparel collection.

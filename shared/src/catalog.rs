@@ -33,6 +33,10 @@ pub struct Site {
     /// the market selector; empty for a shop with one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub editions: Vec<crate::markets::EditionLink>,
+    /// The interface strings in this edition's language, by their English text (see
+    /// `strings`); empty in English.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub strings: std::collections::BTreeMap<String, String>,
 }
 
 /// An image shipped in `public/`, with its intrinsic size so pages never shift.

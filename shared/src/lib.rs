@@ -31,6 +31,7 @@ pub mod review;
 pub mod search;
 pub mod settings;
 pub mod stock;
+pub mod strings;
 pub mod text;
 pub mod url;
 pub mod variants;

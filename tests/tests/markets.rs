@@ -41,6 +41,7 @@ fn main() {
         the_page_cache_and_etags_keep_editions_apart,
         the_api_answers_in_the_edition_it_names,
         unknown_editions_and_shared_paths_are_not_found,
+        sitemaps_list_every_edition_with_its_alternates,
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -124,6 +125,13 @@ fn the_same_product_sells_in_each_market_in_its_currency_and_language(w: &World)
     let words = text(&page.body);
     assert!(!words.contains(&us.title), "no English title on the French page");
     assert!(words.contains("Couleur") && words.contains("Rouille"), "{words}");
+    assert!(words.contains("Ajouter au panier") && words.contains("En stock"), "{words}");
+    assert!(!words.contains("Add to cart"), "{words}");
+    // The buy box writes in French once hydrated too: it brings the page's strings.
+    assert!(
+        page.body.contains("Ajouté à votre panier : {count} article(s) au total."),
+        "the island's strings"
+    );
     assert!(words.contains(&shown(cad, "fr")), "{words}");
 }
 
@@ -238,7 +246,30 @@ fn every_edition_keeps_to_its_own_links_prices_and_language(w: &World) {
                 assert!(!body.contains(&format!("\"priceCurrency\":\"{other}\"")), "{path}");
             }
         }
-        // French pages say nothing in the catalog's English where a translation exists.
+        // French pages say nothing in English: neither the interface…
+        if language == "fr" {
+            let english = [
+                "Add to cart",
+                "Your cart",
+                "Continue shopping",
+                "Shop by category",
+                "You may also like",
+                "Sort by",
+                "Skip to content",
+                "Search the shop",
+            ];
+            let french = ["Aller au contenu", "Panier", "Rechercher"];
+            for (path, body) in &pages {
+                let words = text(body);
+                for phrase in english {
+                    assert!(!words.contains(phrase), "{path}: \"{phrase}\" on a French page");
+                }
+                for phrase in french {
+                    assert!(words.contains(phrase), "{path}: no \"{phrase}\"");
+                }
+            }
+        }
+        // …nor the catalog's text, where a translation exists.
         if language == "fr" {
             for (path, body) in pages.iter().filter(|(p, _)| p.contains("/products/")) {
                 let handle = path.rsplit('/').next().unwrap();
@@ -387,4 +418,45 @@ fn unknown_editions_and_shared_paths_are_not_found(w: &World) {
     assert_eq!(shopper.get("/fr-ca/products/no-such-thing").status, 404);
     // Static files are shared by every edition.
     assert_eq!(shopper.get("/styles.css").status, 200);
+}
+
+fn sitemaps_list_every_edition_with_its_alternates(w: &World) {
+    let mut shopper = Shopper::new(&w.shop);
+    let origin = &w.shop.base;
+    let index = shopper.get("/sitemap.xml");
+    assert_eq!(index.status, 200);
+    let shards: Vec<String> =
+        index.body.split("<loc>").skip(1).map(|s| s.split("</loc>").next().unwrap().to_string()).collect();
+    for (base, ..) in EDITIONS {
+        let own: Vec<&String> =
+            shards.iter().filter(|s| s.starts_with(&format!("{origin}{base}/sitemaps/"))).collect();
+        assert!(!own.is_empty(), "{base}: no shard in {shards:?}");
+        let mut products = 0;
+        for shard in own {
+            let body = shopper.get(shard.strip_prefix(origin.as_str()).unwrap()).body;
+            for url in body.split("<url>").skip(1) {
+                let loc = url.split("<loc>").nth(1).unwrap().split("</loc>").next().unwrap();
+                let path = loc.strip_prefix(origin.as_str()).expect("absolute URLs");
+                let within = path.strip_prefix(base).unwrap_or_else(|| panic!("{loc} is not in {base}"));
+                assert!(within.is_empty() || within.starts_with('/'), "{loc}");
+                let within = if within.is_empty() { "/" } else { within };
+                if within.starts_with("/products/") {
+                    products += 1;
+                }
+                // Every page names itself in every edition, and the default.
+                for (tag, other) in
+                    [("en-US", ""), ("en-CA", "/en-ca"), ("fr-CA", "/fr-ca"), ("x-default", "")]
+                {
+                    let there = shared::markets::path_in_edition(other, within);
+                    let alternate = format!("hreflang=\"{tag}\" href=\"{origin}{there}\"");
+                    assert!(url.contains(&alternate), "{loc}: {alternate}");
+                }
+            }
+        }
+        assert_eq!(products, 15, "{base}: every product");
+    }
+    let robots = shopper.get("/robots.txt").body;
+    for rule in ["Disallow: /fr-ca/cart", "Disallow: /en-ca/search", "Disallow: /cart"] {
+        assert!(robots.contains(rule), "{rule}: {robots}");
+    }
 }

@@ -354,7 +354,7 @@ async fn respond(
             None => fallback_site(),
         };
         let context = match catalog {
-            Some(c) => security::render_context(c, origin, path),
+            Some(c) => security::render_context(c, origin, path).await,
             None => app::RenderContext {
                 origin: origin.to_string(),
                 nonce: NONCE_PLACEHOLDER.to_string(),
@@ -433,5 +433,6 @@ fn fallback_site() -> Site {
         header_menu: vec![],
         footer_menu: vec![],
         editions: vec![],
+        strings: Default::default(),
     }
 }

@@ -30,7 +30,10 @@ pub const CSRF_PLACEHOLDER: &str = "csrf-placeholder-b71e0c55d3a8";
 
 /// What pages are rendered with: the catalog's version and edition, and placeholders
 /// that [`finish_page`] fills per response. `path` is the request's (`/fr-ca/cart`).
-pub fn render_context(catalog: &CatalogReader<'_>, origin: &str, path: &str) -> app::RenderContext {
+pub async fn render_context(catalog: &CatalogReader<'_>, origin: &str, path: &str) -> app::RenderContext {
+    // The edition's interface strings (a page whose site document cannot be read is an
+    // error page, in English).
+    let strings = catalog.site().await.map(|site| site.strings.clone()).unwrap_or_default();
     let base = catalog.base_path();
     let within = match path.strip_prefix(base.as_str()) {
         Some("") => "/",
@@ -42,15 +45,16 @@ pub fn render_context(catalog: &CatalogReader<'_>, origin: &str, path: &str) -> 
         origin: origin.to_string(),
         nonce: NONCE_PLACEHOLDER.to_string(),
         csrf: CSRF_PLACEHOLDER.to_string(),
-        language: catalog.language(),
+        language: catalog.language().to_string(),
         path: within.to_string(),
         base,
+        strings: std::sync::Arc::new(strings),
     }
 }
 
 /// [`render_context`] for the page `req` asks for.
-pub fn request_context(catalog: &CatalogReader<'_>, req: &Request) -> app::RenderContext {
-    render_context(catalog, &http::origin(req), &req.path())
+pub async fn request_context(catalog: &CatalogReader<'_>, req: &Request) -> app::RenderContext {
+    render_context(catalog, &http::origin(req), &req.path()).await
 }
 
 /// 16 random bytes, base64url: a CSP nonce.

@@ -2,6 +2,7 @@
 //! confirmation, the merchant's order page and the customer's address book; the same
 //! fields ([`address_fields`]) in the checkout and the account page's form.
 
+use crate::tr;
 use leptos::prelude::*;
 use shared::checkout::{Address, AddressInput, FieldError};
 
@@ -74,7 +75,7 @@ pub fn address_fields(a: &AddressInput, errors: &[FieldError], countries: &[Stri
         {field("region", "State, province or region", a.region.clone(), e, "address-level1", false)}
         {field("postal_code", "Postal code", a.postal_code.clone(), e, "postal-code", true)}
         <div class="field">
-            <label for="country">"Country"</label>
+            <label for="country">{tr("Country")}</label>
             <select id="country" name="country" autocomplete="country" required>{options}</select>
             {country_error.map(|m| view! { <p class="field-error">{m}</p> })}
         </div>

@@ -3,6 +3,7 @@
 //! the merchant's menu, search, the account and cart links (the same for every visitor,
 //! so catalog pages stay cacheable for all), and footer.
 
+use crate::tr;
 use crate::RenderContext;
 use leptos::prelude::*;
 use shared::markets::{path_in_edition, EditionLink};
@@ -76,7 +77,7 @@ pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
                 {meta.islands.then(island_scripts)}
             </head>
             <body>
-                <a class="skip-link" href="#main">"Skip to content"</a>
+                <a class="skip-link" href="#main">{tr("Skip to content")}</a>
                 <SiteHeader store_name=site.store.name.clone() menu=site.header_menu.clone()/>
                 <main id="main" class="page">{children()}</main>
                 <SiteFooter
@@ -142,7 +143,7 @@ fn EditionSelector(editions: Vec<EditionLink>) -> impl IntoView {
         view! {
             <details class="edition-selector">
                 <summary>
-                    <span class="visually-hidden">"Country and language: "</span>
+                    <span class="visually-hidden">{tr("Country and language: ")}</span>
                     {now}
                 </summary>
                 <ul>{links}</ul>
@@ -172,17 +173,17 @@ fn SiteHeader(store_name: String, menu: Vec<MenuLink>) -> impl IntoView {
         <header class="site-header">
             <div class="site-header__inner">
                 <a class="brand" href="/">{store_name}</a>
-                <nav class="main-nav" aria-label="Main">
+                <nav class="main-nav" aria-label=tr("Main")>
                     <MenuList menu/>
                 </nav>
                 <form class="header-search" method="get" action="/search" role="search">
-                    <label class="visually-hidden" for="header-q">"Search products"</label>
-                    <input id="header-q" type="search" name="q" placeholder="Search" maxlength="100"/>
-                    <button class="header-search__button" type="submit">"Search"</button>
+                    <label class="visually-hidden" for="header-q">{tr("Search products")}</label>
+                    <input id="header-q" type="search" name="q" placeholder=tr("Search") maxlength="100"/>
+                    <button class="header-search__button" type="submit">{tr("Search")}</button>
                 </form>
-                <a class="account-link" href="/account">"Account"</a>
+                <a class="account-link" href="/account">{tr("Account")}</a>
                 <a class="cart-link" href="/cart">
-                    "Cart"
+                    {tr("Cart")}
                     <span class="cart-count" data-cart-count="" hidden></span>
                 </a>
             </div>
@@ -204,7 +205,7 @@ fn SiteFooter(
                     <p class="site-footer__brand">{store_name}</p>
                     <p>{tagline}</p>
                 </div>
-                <nav aria-label="Footer">
+                <nav aria-label=tr("Footer")>
                     <MenuList menu/>
                 </nav>
                 <EditionSelector editions/>

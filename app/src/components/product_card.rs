@@ -1,6 +1,7 @@
 //! Product cards and the grid that lays them out.
 
 use super::price::Price;
+use crate::tr;
 use leptos::prelude::*;
 use shared::ProductSummary;
 
@@ -29,7 +30,7 @@ pub fn ProductCard(product: ProductSummary) -> impl IntoView {
             />
         }
     });
-    let sold_out = (!product.available).then(|| view! { <span class="badge">"Sold out"</span> });
+    let sold_out = (!product.available).then(|| view! { <span class="badge">{tr("Sold out")}</span> });
     view! {
         <article class="product-card">
             <a class="product-card__link" href=href>

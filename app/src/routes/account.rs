@@ -6,6 +6,7 @@
 use crate::components::address::{address_fields, PostalAddress};
 use crate::components::layout::{CsrfField, PageMeta, Shell};
 use crate::components::locale::{date, money};
+use crate::tr;
 use leptos::prelude::*;
 use shared::checkout::{AddressInput, FieldError};
 use shared::customers::{Account, LinkRefusal, MAX_ADDRESSES};
@@ -41,7 +42,7 @@ fn link_form(email: String, error: Option<String>) -> impl IntoView {
         <form class="checkout-form" method="post" action="/account/sign-in" data-sign-in="">
             <CsrfField/>
             <div class="field">
-                <label for="account-email">"Email address"</label>
+                <label for="account-email">{tr("Email address")}</label>
                 <input id="account-email" name="email" type="email" value=email autocomplete="email" required
                     maxlength="254" aria-invalid=invalid aria-describedby="account-email-hint"/>
                 {error.map(|m| view! { <p class="field-error">{m}</p> })}
@@ -49,7 +50,7 @@ fn link_form(email: String, error: Option<String>) -> impl IntoView {
                     {format!("We email you a link that signs you in, valid for {SIGN_IN_LINK_MINUTES} minutes. No password needed.")}
                 </p>
             </div>
-            <button class="button button--primary" type="submit">"Email me a sign-in link"</button>
+            <button class="button button--primary" type="submit">{tr("Email me a sign-in link")}</button>
         </form>
     }
 }
@@ -63,7 +64,7 @@ pub fn SignInPage(site: Site, notice: Option<SignInNotice>, email: String) -> im
             Some(view! {
                 <div class="notice notice--done" role="status" data-link-sent="">
                     <p>{format!("We sent a sign-in link to {to}. It works once, for {SIGN_IN_LINK_MINUTES} minutes.")}</p>
-                    <p>"No email? Check your spam folder, or ask for another link below."</p>
+                    <p>{tr("No email? Check your spam folder, or ask for another link below.")}</p>
                 </div>
             }
             .into_any()),
@@ -94,7 +95,7 @@ pub fn SignInPage(site: Site, notice: Option<SignInNotice>, email: String) -> im
             <section class="account">
                 <h1>{heading}</h1>
                 {body}
-                <p>"Sign in to see your orders and keep your addresses for checkout."</p>
+                <p>{tr("Sign in to see your orders and keep your addresses for checkout.")}</p>
                 {link_form(email, form_error)}
             </section>
         </Shell>
@@ -112,9 +113,9 @@ pub fn VerifyLinkPage(site: Site, token: String) -> impl IntoView {
                 <form class="checkout-form" method="post" action="/account/verify" data-verify="">
                     <CsrfField/>
                     <input type="hidden" name="t" value=token/>
-                    <button class="button button--primary" type="submit">"Sign in"</button>
+                    <button class="button button--primary" type="submit">{tr("Sign in")}</button>
                 </form>
-                <p class="field-hint">"The link works once: it signs in the browser that presses this button."</p>
+                <p class="field-hint">{tr("The link works once: it signs in the browser that presses this button.")}</p>
             </section>
         </Shell>
     }
@@ -135,7 +136,7 @@ pub struct AccountView {
 
 fn history(orders: &[Order]) -> AnyView {
     if orders.is_empty() {
-        return view! { <p data-no-orders="">"No orders with this email address yet."</p> }.into_any();
+        return view! { <p data-no-orders="">{tr("No orders with this email address yet.")}</p> }.into_any();
     }
     let rows = orders
         .iter()
@@ -153,7 +154,7 @@ fn history(orders: &[Order]) -> AnyView {
         .collect_view();
     view! {
         <table class="admin-table account-orders">
-            <thead><tr><th>"Order"</th><th>"Placed"</th><th>"State"</th><th class="num">"Total"</th></tr></thead>
+            <thead><tr><th>{tr("Order")}</th><th>{tr("Placed")}</th><th>{tr("State")}</th><th class="num">{tr("Total")}</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
     }
@@ -173,7 +174,7 @@ pub fn AccountPage(site: Site, view: AccountView) -> impl IntoView {
                     <PostalAddress address=saved.address.clone()/>
                     <form method="post" action=action>
                         <CsrfField/>
-                        <button class="button button--link" type="submit">"Remove"</button>
+                        <button class="button button--link" type="submit">{tr("Remove")}</button>
                     </form>
                 </li>
             }
@@ -182,7 +183,7 @@ pub fn AccountPage(site: Site, view: AccountView) -> impl IntoView {
     let no_addresses = account
         .addresses
         .is_empty()
-        .then(|| view! { <p>"No saved addresses. Addresses you save here or at checkout are offered at checkout."</p> });
+        .then(|| view! { <p>{tr("No saved addresses. Addresses you save here or at checkout are offered at checkout.")}</p> });
     let full = account.addresses.len() >= MAX_ADDRESSES;
     let add_form = if full {
         view! { <p>{format!("Your address book is full ({MAX_ADDRESSES} addresses): remove one to add another.")}</p> }
@@ -191,9 +192,9 @@ pub fn AccountPage(site: Site, view: AccountView) -> impl IntoView {
         view! {
             <form class="checkout-form" method="post" action="/account/addresses" data-add-address="">
                 <CsrfField/>
-                <h3>"Add an address"</h3>
+                <h3>{tr("Add an address")}</h3>
                 {address_fields(&address, &errors, &countries)}
-                <button class="button" type="submit">"Save address"</button>
+                <button class="button" type="submit">{tr("Save address")}</button>
             </form>
         }
         .into_any()
@@ -202,27 +203,27 @@ pub fn AccountPage(site: Site, view: AccountView) -> impl IntoView {
     view! {
         <Shell site meta=meta("Your account", Some("/account"))>
             <section class="account" data-account=account.email.clone()>
-                <h1>"Your account"</h1>
+                <h1>{tr("Your account")}</h1>
                 {notice.map(|n| view! { <div class="notice" role="status"><p>{n}</p></div> })}
                 <p>{format!("Signed in as {} · customer since {since}", account.email)}</p>
-                <h2>"Orders"</h2>
+                <h2>{tr("Orders")}</h2>
                 {history(&orders)}
-                <h2>"Saved addresses"</h2>
+                <h2>{tr("Saved addresses")}</h2>
                 {no_addresses}
                 <ul class="address-book">{saved}</ul>
                 {add_form}
-                <h2>"Sign out"</h2>
+                <h2>{tr("Sign out")}</h2>
                 <div class="account-actions">
                     <form method="post" action="/account/sign-out">
                         <CsrfField/>
-                        <button class="button" type="submit">"Sign out"</button>
+                        <button class="button" type="submit">{tr("Sign out")}</button>
                     </form>
                     <form method="post" action="/account/sign-out-everywhere">
                         <CsrfField/>
-                        <button class="button" type="submit">"Sign out on every device"</button>
+                        <button class="button" type="submit">{tr("Sign out on every device")}</button>
                     </form>
                 </div>
-                <h2>"Delete your account"</h2>
+                <h2>{tr("Delete your account")}</h2>
                 <form class="checkout-form" method="post" action="/account/delete" data-delete-account="">
                     <CsrfField/>
                     <p>"Deleting your account removes your saved addresses and signs you out everywhere. \
@@ -230,9 +231,9 @@ pub fn AccountPage(site: Site, view: AccountView) -> impl IntoView {
                         no longer linked to an account."</p>
                     <div class="field field--check">
                         <input type="checkbox" id="confirm-delete" name="confirm" value="delete" required/>
-                        <label for="confirm-delete">"Yes, delete my account"</label>
+                        <label for="confirm-delete">{tr("Yes, delete my account")}</label>
                     </div>
-                    <button class="button button--danger" type="submit">"Delete account"</button>
+                    <button class="button button--danger" type="submit">{tr("Delete account")}</button>
                 </form>
             </section>
         </Shell>

@@ -1,6 +1,7 @@
 //! A merchant content page (about, shipping, returns) rendered from sanitized Markdown.
 
 use crate::components::layout::{PageMeta, Shell};
+use crate::tr;
 use leptos::prelude::*;
 use shared::{ContentPage, Site};
 
@@ -15,9 +16,9 @@ pub fn ArticlePage(site: Site, page: ContentPage) -> impl IntoView {
     };
     view! {
         <Shell site meta>
-            <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <nav class="breadcrumbs" aria-label=tr("Breadcrumb")>
                 <ol>
-                    <li><a href="/">"Home"</a></li>
+                    <li><a href="/">{tr("Home")}</a></li>
                     <li aria-current="page">{page.title.clone()}</li>
                 </ol>
             </nav>

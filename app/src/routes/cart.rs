@@ -3,6 +3,7 @@
 
 use crate::components::layout::{CsrfField, PageMeta, Shell};
 use crate::components::locale::money;
+use crate::tr;
 use leptos::prelude::*;
 use shared::{Money, PricedCart, Quantity, Site};
 
@@ -28,7 +29,7 @@ fn RemoveLine(sku: String) -> impl IntoView {
         <form class="inline-form" method="post" action="/cart/remove">
             <CsrfField/>
             <input type="hidden" name="sku" value=sku/>
-            <button class="link-button" type="submit">"Remove"</button>
+            <button class="link-button" type="submit">{tr("Remove")}</button>
         </form>
     }
 }
@@ -36,8 +37,8 @@ fn RemoveLine(sku: String) -> impl IntoView {
 #[component]
 pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
     let meta = PageMeta {
-        title: "Your cart".into(),
-        description: "Review the items in your cart.".into(),
+        title: tr("Your cart"),
+        description: tr("Review the items in your cart."),
         canonical: Some("/cart".into()),
         noindex: true,
         ..Default::default()
@@ -49,9 +50,9 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
         view! {
             <div class="notice notice--warning cart-repriced" role="status">
                 <p>
-                    {format!(
-                        "Some items were added while you shopped in another country, in {}. Your cart is now priced in {now}, the currency of the country you shop in here.",
-                        was.code()
+                    {crate::trf(
+                        "Some items were added while you shopped in another country, in {was}. Your cart is now priced in {now}, the currency of the country you shop in here.",
+                        &[("was", was.code()), ("now", &now)],
                     )}
                 </p>
             </div>
@@ -60,7 +61,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
     let unavailable = (!cart.unavailable.is_empty()).then(|| {
         view! {
             <div class="notice notice--warning" role="status">
-                <p>"Some items in your cart are no longer sold and were left out of the total:"</p>
+                <p>{tr("Some items in your cart are no longer sold and were left out of the total:")}</p>
                 <ul>
                     {cart
                         .unavailable
@@ -82,13 +83,17 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
     let body = if cart.lines.is_empty() {
         view! {
             <div class="empty-state">
-                <p>"Your cart is empty."</p>
-                <p><a class="button" href="/">"Continue shopping"</a></p>
+                <p>{tr("Your cart is empty.")}</p>
+                <p><a class="button" href="/">{tr("Continue shopping")}</a></p>
             </div>
         }
         .into_any()
     } else {
-        let item_word = if cart.item_count == 1 { "item" } else { "items" };
+        let subtotal_label = if cart.item_count == 1 {
+            tr("Subtotal (1 item)")
+        } else {
+            crate::trf("Subtotal ({count} items)", &[("count", &cart.item_count.to_string())])
+        };
         let rows = cart
             .lines
             .into_iter()
@@ -101,17 +106,17 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
                 let price_note = line.price_was.map(|was| {
                     view! {
                         <p class="cart-line__note">
-                            {format!("Price changed from {} to {}", money(was), money(line.unit_price))}
+                            {crate::trf("Price changed from {was} to {now}", &[("was", &money(was)), ("now", &money(line.unit_price))])}
                         </p>
                     }
                 });
                 let stock_note = line.short_by.map(|left| {
-                    let text = if left == 0 { "Sold out: remove it to check out".to_string() } else { format!("Only {left} left") };
+                    let text = if left == 0 { tr("Sold out: remove it to check out") } else { crate::trf("Only {count} left", &[("count", &left.to_string())]) };
                     view! { <p class="cart-line__note cart-line__note--stock">{text}</p> }
                 });
                 let qty_id = format!("qty-{sku}");
                 let (sku_row, sku_update, sku_remove) = (sku.clone(), sku.clone(), sku);
-                let qty_label = format!("Quantity of {}", line.title);
+                let qty_label = crate::trf("Quantity of {item}", &[("item", &line.title)]);
                 view! {
                     <tr class="cart-line" data-sku=sku_row>
                         <td class="cart-line__item">
@@ -131,7 +136,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
                                 <input type="hidden" name="sku" value=sku_update/>
                                 <label class="visually-hidden" for=qty_id.clone()>{qty_label}</label>
                                 <input class="qty-input" id=qty_id type="number" name="quantity" value=line.quantity.get() min="0" max=Quantity::MAX required/>
-                                <button class="link-button" type="submit">"Update"</button>
+                                <button class="link-button" type="submit">{tr("Update")}</button>
                             </form>
                             <RemoveLine sku=sku_remove/>
                         </td>
@@ -143,7 +148,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
         let discount_row = (discount.minor() > 0).then(|| {
             view! {
                 <p>
-                    <span>{format!("Discount ({})", discount_code.clone().unwrap_or_default())}</span>
+                    <span>{crate::trf("Discount ({code})", &[("code", &discount_code.clone().unwrap_or_default())])}</span>
                     <strong class="cart-discount">{format!("-{}", money(discount))}</strong>
                 </p>
             }
@@ -151,14 +156,14 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
         let problem = discount_problem.map(|p| view! { <p class="field-error" role="alert">{p}</p> });
         view! {
             <table class="cart-table">
-                <caption class="visually-hidden">"Items in your cart"</caption>
+                <caption class="visually-hidden">{tr("Items in your cart")}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Item"</th>
-                        <th scope="col">"Price"</th>
-                        <th scope="col">"Quantity"</th>
-                        <th scope="col"><span class="visually-hidden">"Change"</span></th>
-                        <th scope="col">"Total"</th>
+                        <th scope="col">{tr("Item")}</th>
+                        <th scope="col">{tr("Price")}</th>
+                        <th scope="col">{tr("Quantity")}</th>
+                        <th scope="col"><span class="visually-hidden">{tr("Change")}</span></th>
+                        <th scope="col">{tr("Total")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -166,24 +171,24 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
             <div class="cart-footer">
                 <form class="discount-form" method="post" action="/cart/discount">
 <CsrfField/>
-                    <label for="discount-code">"Discount code"</label>
+                    <label for="discount-code">{tr("Discount code")}</label>
                     <div class="discount-form__row">
                         <input id="discount-code" name="code" maxlength="32" autocomplete="off" value=discount_code.clone().unwrap_or_default()/>
-                        <button class="button" type="submit">"Apply"</button>
+                        <button class="button" type="submit">{tr("Apply")}</button>
                     </div>
                     {problem}
                 </form>
                 <div class="cart-summary">
                     <p>
-                        <span>{format!("Subtotal ({} {item_word})", cart.item_count)}</span>
+                        <span>{subtotal_label}</span>
                         <strong class="cart-subtotal">{money(cart.subtotal)}</strong>
                     </p>
                     {discount_row}
-                    <p class="cart-summary__note">"Shipping and taxes are calculated at checkout."</p>
-                    <p><a class="button button--primary button--wide" href="/checkout">{format!("Check out · {}", money(goods_total))}</a></p>
+                    <p class="cart-summary__note">{tr("Shipping and taxes are calculated at checkout.")}</p>
+                    <p><a class="button button--primary button--wide" href="/checkout">{crate::trf("Check out · {total}", &[("total", &money(goods_total))])}</a></p>
                     <form method="post" action="/cart/clear">
 <CsrfField/>
-                        <button class="link-button" type="submit">"Empty cart"</button>
+                        <button class="link-button" type="submit">{tr("Empty cart")}</button>
                     </form>
                 </div>
             </div>
@@ -192,7 +197,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
     };
     view! {
         <Shell site meta>
-            <h1>"Your cart"</h1>
+            <h1>{tr("Your cart")}</h1>
             {notice}
             {repriced}
             {unavailable}

@@ -1,6 +1,7 @@
 //! A shared cart link's confirmation: what it would add, and a button to add it.
 
 use crate::components::layout::{CsrfField, PageMeta, Shell};
+use crate::tr;
 use leptos::prelude::*;
 use shared::Site;
 
@@ -43,16 +44,16 @@ pub fn CartLinkPage(
     let can_add = !items.is_empty();
     view! {
         <Shell site meta>
-            <h1>"Add these items to your cart?"</h1>
+            <h1>{tr("Add these items to your cart?")}</h1>
             {missing}
             <ul class="order-summary__lines cart-link-items">{rows}</ul>
             <form class="checkout-form" method="post" action="/cart/link">
                 <CsrfField/>
                 <input type="hidden" name="items" value=spec/>
                 <p>
-                    <button class="button button--primary" type="submit" disabled=!can_add>"Add to my cart"</button>
+                    <button class="button button--primary" type="submit" disabled=!can_add>{tr("Add to my cart")}</button>
                     " "
-                    <a class="button" href="/">"No thanks"</a>
+                    <a class="button" href="/">{tr("No thanks")}</a>
                 </p>
             </form>
         </Shell>

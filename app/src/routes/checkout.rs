@@ -5,6 +5,7 @@
 use crate::components::address::{address_fields, PostalAddress};
 use crate::components::layout::{CsrfField, PageMeta, Shell};
 use crate::components::locale::money;
+use crate::tr;
 use leptos::prelude::*;
 use shared::checkout::{AddressInput, FieldError, Totals};
 use shared::customers::SavedAddress;
@@ -116,8 +117,8 @@ pub fn CheckoutPage(site: Site, view: CheckoutView) -> impl IntoView {
     };
     view! {
         <Shell site meta>
-            <h1>"Checkout"</h1>
-            <nav aria-label="Checkout steps"><ol class="steps">{steps}</ol></nav>
+            <h1>{tr("Checkout")}</h1>
+            <nav aria-label=tr("Checkout steps")><ol class="steps">{steps}</ol></nav>
             {notice}
             <div class="checkout">
                 <div class="checkout__form">{form}</div>
@@ -133,15 +134,15 @@ fn contact_form(view: &CheckoutView) -> impl IntoView {
     view! {
             <form class="checkout-form" method="post" action="/checkout/contact">
     <CsrfField/>
-                <h2>"Contact"</h2>
+                <h2>{tr("Contact")}</h2>
                 <div class="field">
-                    <label for="email">"Email address"</label>
+                    <label for="email">{tr("Email address")}</label>
                     <input id="email" name="email" type="email" value=view.email.clone() autocomplete="email" required maxlength="254"
                         aria-invalid=invalid aria-describedby=error.as_ref().map(|_| "email-error")/>
                     {error.map(|m| view! { <p class="field-error" id="email-error">{m}</p> })}
-                    <p class="field-hint">"We send your order confirmation here."</p>
+                    <p class="field-hint">{tr("We send your order confirmation here.")}</p>
                 </div>
-                <button class="button button--primary" type="submit">"Continue to address"</button>
+                <button class="button button--primary" type="submit">{tr("Continue to address")}</button>
             </form>
         }
 }
@@ -165,7 +166,7 @@ fn address_form(view: &CheckoutView) -> impl IntoView {
                             <input type="hidden" name="region" value=a.region/>
                             <input type="hidden" name="postal_code" value=a.postal_code/>
                             <input type="hidden" name="country" value=a.country/>
-                            <button class="button" type="submit">"Ship here"</button>
+                            <button class="button" type="submit">{tr("Ship here")}</button>
                         </form>
                     </li>
                 }
@@ -173,9 +174,9 @@ fn address_form(view: &CheckoutView) -> impl IntoView {
             .collect_view();
         view! {
             <section class="saved-addresses" aria-labelledby="saved-heading">
-                <h2 id="saved-heading">"Your saved addresses"</h2>
+                <h2 id="saved-heading">{tr("Your saved addresses")}</h2>
                 <ul class="address-book">{choices}</ul>
-                <p class="field-hint">"Or type another address below."</p>
+                <p class="field-hint">{tr("Or type another address below.")}</p>
             </section>
         }
     });
@@ -183,7 +184,7 @@ fn address_form(view: &CheckoutView) -> impl IntoView {
         view! {
             <div class="field field--check">
                 <input type="checkbox" id="save_address" name="save_address" value="1" checked/>
-                <label for="save_address">"Save this address to my account"</label>
+                <label for="save_address">{tr("Save this address to my account")}</label>
             </div>
         }
     });
@@ -191,10 +192,10 @@ fn address_form(view: &CheckoutView) -> impl IntoView {
             {saved}
             <form class="checkout-form" method="post" action="/checkout/address">
     <CsrfField/>
-                <h2>"Shipping address"</h2>
+                <h2>{tr("Shipping address")}</h2>
                 {address_fields(&view.address, &view.errors, &view.countries)}
                 {save}
-                <button class="button button--primary" type="submit">"Continue to shipping"</button>
+                <button class="button button--primary" type="submit">{tr("Continue to shipping")}</button>
             </form>
         }
 }
@@ -222,11 +223,11 @@ fn shipping_form(view: &CheckoutView) -> impl IntoView {
             <form class="checkout-form" method="post" action="/checkout/shipping">
     <CsrfField/>
                 <fieldset class="rates">
-                    <legend>"Shipping method"</legend>
+                    <legend>{tr("Shipping method")}</legend>
                     <ul>{options}</ul>
                 </fieldset>
                 {error.map(|m| view! { <p class="field-error">{m}</p> })}
-                <button class="button button--primary" type="submit">"Continue to review"</button>
+                <button class="button button--primary" type="submit">{tr("Continue to review")}</button>
             </form>
         }
 }
@@ -236,7 +237,7 @@ fn test_card_field(view: &CheckoutView) -> impl IntoView {
     let error = view.errors.iter().find(|e| e.field == "card").map(|e| e.message.clone());
     view! {
         <div class="field">
-            <label for="card">"Card number"</label>
+            <label for="card">{tr("Card number")}</label>
             <input id="card" name="card" inputmode="numeric" autocomplete="cc-number" required maxlength="23"
                 aria-describedby="card-hint"/>
             {error.map(|m| view! { <p class="field-error">{m}</p> })}
@@ -259,11 +260,11 @@ pub fn stripe_card_field(publishable_key: &str, total: Money, error: Option<Stri
     view! {
         <div class="field" data-stripe-payment="" data-publishable-key=publishable_key.to_string()
             data-amount=amount data-currency=currency>
-            <label for="payment-element">"Card"</label>
+            <label for="payment-element">{tr("Card")}</label>
             <div id="payment-element" class="payment-element"></div>
             <input type="hidden" name="payment_method" value=""/>
             <p class="field-error" data-payment-error="" role="alert">{error}</p>
-            <noscript><p class="notice notice--warning">"Paying by card needs JavaScript: Stripe's secure card form runs in the page."</p></noscript>
+            <noscript><p class="notice notice--warning">{tr("Paying by card needs JavaScript: Stripe's secure card form runs in the page.")}</p></noscript>
         </div>
     }
 }
@@ -295,7 +296,7 @@ fn review_form(view: &CheckoutView) -> impl IntoView {
         PaymentForm::TestCard => test_card_field(view).into_any(),
         PaymentForm::Stripe { publishable_key: Some(key) } => stripe_field(view, key).into_any(),
         PaymentForm::Stripe { publishable_key: None } | PaymentForm::Unavailable => view! {
-            <p class="notice notice--warning">"Card payments are not set up in this shop yet, so orders cannot be paid for now."</p>
+            <p class="notice notice--warning">{tr("Card payments are not set up in this shop yet, so orders cannot be paid for now.")}</p>
         }.into_any(),
     };
     let pay = format!("Pay {}", money(view.totals.total));
@@ -303,18 +304,18 @@ fn review_form(view: &CheckoutView) -> impl IntoView {
         format!("{}, {}, {} {} {}, {}", a.name, a.line1, a.city, a.region, a.postal_code, a.country);
     view! {
             <div class="checkout-review">
-                <h2>"Review"</h2>
+                <h2>{tr("Review")}</h2>
                 <dl class="review-list">
-                    <dt>"Contact"</dt><dd>{view.email.clone()} " " <a href="/checkout?step=contact">"Change"</a></dd>
-                    <dt>"Ship to"</dt><dd>{address} " " <a href="/checkout?step=address">"Change"</a></dd>
-                    <dt>"Method"</dt><dd>{view.totals.shipping_name.clone().unwrap_or_default()} " " <a href="/checkout?step=shipping">"Change"</a></dd>
+                    <dt>{tr("Contact")}</dt><dd>{view.email.clone()} " " <a href="/checkout?step=contact">{tr("Change")}</a></dd>
+                    <dt>{tr("Ship to")}</dt><dd>{address} " " <a href="/checkout?step=address">{tr("Change")}</a></dd>
+                    <dt>{tr("Method")}</dt><dd>{view.totals.shipping_name.clone().unwrap_or_default()} " " <a href="/checkout?step=shipping">{tr("Change")}</a></dd>
                 </dl>
                 {short.then(|| view! {
-                    <p class="notice notice--warning">"Some items are no longer available in the quantity you chose. "<a href="/cart">"Update your cart"</a>" to continue."</p>
+                    <p class="notice notice--warning">{tr("Some items are no longer available in the quantity you chose. ")}<a href="/cart">{tr("Update your cart")}</a>" to continue."</p>
                 })}
                 <form class="checkout-form" method="post" action="/checkout/complete">
     <CsrfField/>
-                    <h2>"Payment"</h2>
+                    <h2>{tr("Payment")}</h2>
                     <input type="hidden" name="idempotency_key" value=view.idempotency_key.clone()/>
                     <input type="hidden" name="expected_total" value=view.totals.total.minor()/>
                     {field}
@@ -347,14 +348,14 @@ fn summary(view: &CheckoutView) -> impl IntoView {
         _ => "Tax".to_string(),
     };
     view! {
-        <aside class="order-summary" aria-label="Order summary">
-            <h2>"Order summary"</h2>
+        <aside class="order-summary" aria-label=tr("Order summary")>
+            <h2>{tr("Order summary")}</h2>
             <ul class="order-summary__lines">{lines}</ul>
-            <p><span>"Subtotal"</span><span>{money(t.subtotal)}</span></p>
+            <p><span>{tr("Subtotal")}</span><span>{money(t.subtotal)}</span></p>
             {discount}
-            <p><span>"Shipping"</span><span>{shipping}</span></p>
+            <p><span>{tr("Shipping")}</span><span>{shipping}</span></p>
             <p><span>{tax_label}</span><span class="checkout-tax">{money(t.tax)}</span></p>
-            <p class="order-summary__total"><span>"Total"</span><strong class="checkout-total">{money(t.total)}</strong></p>
+            <p class="order-summary__total"><span>{tr("Total")}</span><strong class="checkout-total">{money(t.total)}</strong></p>
         </aside>
     }
 }

@@ -6,6 +6,7 @@
 use crate::components::layout::{PageMeta, Shell};
 use crate::components::product_card::ProductGrid;
 use crate::components::seo;
+use crate::tr;
 use crate::RenderContext;
 use leptos::prelude::*;
 use shared::listing::{ListingParams, SortOrder, FILTER_PREFIX};
@@ -82,7 +83,10 @@ pub fn CollectionPage(
     let meta = PageMeta {
         title,
         description: if category.description.is_empty() {
-            format!("Shop {} at {}", category.title, site.store.name)
+            crate::trf(
+                "Shop {collection} at {shop}",
+                &[("collection", &category.title), ("shop", &site.store.name)],
+            )
         } else {
             category.description.clone()
         },
@@ -95,7 +99,7 @@ pub fn CollectionPage(
     };
     let children = (!category.children.is_empty()).then(|| {
         view! {
-            <nav class="subcategories" aria-label="Subcategories">
+            <nav class="subcategories" aria-label=tr("Subcategories")>
                 <ul>
                     {category
                         .children
@@ -111,32 +115,32 @@ pub fn CollectionPage(
     });
     let listing_body = if products.is_empty() {
         let message = if params.is_filtered() {
-            "No products match these filters."
+            tr("No products match these filters.")
         } else {
-            "There are no products in this collection yet."
+            tr("There are no products in this collection yet.")
         };
         view! {
             <div class="empty-state">
                 <p>{message}</p>
                 <p>
-                    {params.is_filtered().then(|| view! { <a href=path.clone()>"Clear all filters"</a> " · " })}
-                    <a href="/">"Continue shopping"</a>
+                    {params.is_filtered().then(|| view! { <a href=path.clone()>{tr("Clear all filters")}</a> " · " })}
+                    <a href="/">{tr("Continue shopping")}</a>
                 </p>
             </div>
         }
         .into_any()
     } else {
         view! {
-            <h2 class="visually-hidden">"Products"</h2>
+            <h2 class="visually-hidden">{tr("Products")}</h2>
             <ProductGrid products/>
         }
         .into_any()
     };
     view! {
         <Shell site meta>
-            <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <nav class="breadcrumbs" aria-label=tr("Breadcrumb")>
                 <ol>
-                    <li><a href="/">"Home"</a></li>
+                    <li><a href="/">{tr("Home")}</a></li>
                     {trail.iter().cloned().map(|a| view! { <li><a href=a.href>{a.title}</a></li> }).collect_view()}
                     <li aria-current="page">{category.title.clone()}</li>
                 </ol>
@@ -199,9 +203,9 @@ fn sort_form(handle: &str, listing: &ListingView) -> Option<impl IntoView> {
         view! {
             <form class="sort-form" method="get" action=action>
                 {hidden_fields(filter_pairs(&listing.params, listing.currency))}
-                <label for="sort">"Sort by"</label>
+                <label for="sort">{tr("Sort by")}</label>
                 <select id="sort" name="sort">{options}</select>
-                <button class="button" type="submit">"Sort"</button>
+                <button class="button" type="submit">{tr("Sort")}</button>
             </form>
         }
     })
@@ -245,24 +249,24 @@ fn filters(handle: &str, listing: &ListingView) -> Option<impl IntoView> {
         let (low, high) = listing.price_bounds.unwrap_or((0, 0));
         let currency = listing.currency.code().to_string();
         view! {
-            <form class="filters" method="get" action=action.clone() aria-label="Filters">
-                <h2 class="filters__title">"Filter"</h2>
+            <form class="filters" method="get" action=action.clone() aria-label=tr("Filters")>
+                <h2 class="filters__title">{tr("Filter")}</h2>
                 {hidden_fields(sort.into_iter().collect())}
                 {facets}
                 <fieldset class="facet facet--price">
-                    <legend>{format!("Price ({currency})")}</legend>
-                    <label for="price-min">"From"</label>
+                    <legend>{crate::trf("Price ({currency})", &[("currency", &currency)])}</legend>
+                    <label for="price-min">{tr("From")}</label>
                     <input id="price-min" type="number" name="price.min" min="0" step="0.01" value=decimal(params.min_price) placeholder=decimal(Some(low))/>
-                    <label for="price-max">"To"</label>
+                    <label for="price-max">{tr("To")}</label>
                     <input id="price-max" type="number" name="price.max" min="0" step="0.01" value=decimal(params.max_price) placeholder=decimal(Some(high))/>
                 </fieldset>
                 <p class="facet facet--stock">
                     <input type="checkbox" id="in-stock" name="in_stock" value="1" checked=params.in_stock/>
-                    <label for="in-stock">"In stock only"</label>
+                    <label for="in-stock">{tr("In stock only")}</label>
                 </p>
                 <p class="filters__actions">
-                    <button class="button button--primary" type="submit">"Apply filters"</button>
-                    {params.is_filtered().then(|| view! { <a class="filters__clear" href=clear_href>"Clear all"</a> })}
+                    <button class="button button--primary" type="submit">{tr("Apply filters")}</button>
+                    {params.is_filtered().then(|| view! { <a class="filters__clear" href=clear_href>{tr("Clear all")}</a> })}
                 </p>
             </form>
         }
@@ -289,19 +293,19 @@ fn pagination(handle: &str, listing: &ListingView) -> Option<AnyView> {
         let item = if n == page {
             view! { <li><span class="pagination__current" aria-current="page">{n}</span></li> }.into_any()
         } else {
-            let label = format!("Page {n}");
+            let label = crate::trf("Page {number}", &[("number", &n.to_string())]);
             view! { <li><a href=listing.page_href(handle, n) aria-label=label>{n}</a></li> }.into_any()
         };
         items.push(item);
         previous = n;
     }
     let prev = (page > 1)
-        .then(|| view! { <a class="pagination__step" href=listing.page_href(handle, page - 1) rel="prev">"Previous"</a> });
+        .then(|| view! { <a class="pagination__step" href=listing.page_href(handle, page - 1) rel="prev">{tr("Previous")}</a> });
     let next = (page < page_count)
-        .then(|| view! { <a class="pagination__step" href=listing.page_href(handle, page + 1) rel="next">"Next"</a> });
+        .then(|| view! { <a class="pagination__step" href=listing.page_href(handle, page + 1) rel="next">{tr("Next")}</a> });
     Some(
         view! {
-            <nav class="pagination" aria-label="Pages">
+            <nav class="pagination" aria-label=tr("Pages")>
                 {prev}
                 <ul>{items}</ul>
                 {next}

@@ -1,6 +1,7 @@
 //! The error page for 4xx and 5xx answers: a heading, what happened, and ways back.
 
 use crate::components::layout::{PageMeta, Shell};
+use crate::tr;
 use leptos::prelude::*;
 use shared::Site;
 
@@ -19,9 +20,9 @@ pub fn ErrorPage(site: Site, status: u16, heading: String, message: String) -> i
                 <h1>{heading}</h1>
                 <p>{message}</p>
                 <p>
-                    <a class="button button--primary" href="/">"Go to the home page"</a>
+                    <a class="button button--primary" href="/">{tr("Go to the home page")}</a>
                     " "
-                    <a class="button" href="/search">"Search the shop"</a>
+                    <a class="button" href="/search">{tr("Search the shop")}</a>
                 </p>
             </section>
         </Shell>

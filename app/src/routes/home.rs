@@ -4,6 +4,7 @@
 use crate::components::layout::{PageMeta, Shell};
 use crate::components::product_card::ProductGrid;
 use crate::components::seo;
+use crate::tr;
 use crate::RenderContext;
 use leptos::prelude::*;
 use shared::{HomeData, Site};
@@ -27,7 +28,7 @@ pub fn HomePage(site: Site, home: HomeData) -> impl IntoView {
                 <p class="hero__tagline">{tagline}</p>
             </section>
             <section aria-labelledby="shop-by-category">
-                <h2 id="shop-by-category">"Shop by category"</h2>
+                <h2 id="shop-by-category">{tr("Shop by category")}</h2>
                 <ul class="category-grid">
                     {home
                         .categories
@@ -55,7 +56,7 @@ pub fn HomePage(site: Site, home: HomeData) -> impl IntoView {
                 </ul>
             </section>
             <section aria-labelledby="featured">
-                <h2 id="featured">"Featured products"</h2>
+                <h2 id="featured">{tr("Featured products")}</h2>
                 <ProductGrid products=home.featured/>
             </section>
         </Shell>

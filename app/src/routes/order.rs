@@ -4,6 +4,7 @@ use crate::components::address::PostalAddress;
 use crate::components::layout::{CsrfField, PageMeta, Shell};
 use crate::components::locale::money;
 use crate::routes::checkout::{stripe_card_field, stripe_scripts};
+use crate::tr;
 use leptos::prelude::*;
 use shared::orders::{Order, OrderStatus};
 use shared::Site;
@@ -23,7 +24,7 @@ fn pending_payment(order: &Order, pending: Option<PendingPayment>) -> impl IntoV
     let error = order.payment.error.clone().map(|e| {
         view! {
             <div class="notice notice--error" role="alert" data-payment-failed="">
-                <p><strong>"Your payment did not go through."</strong> " " {e}</p>
+                <p><strong>{tr("Your payment did not go through.")}</strong> " " {e}</p>
             </div>
         }
     });
@@ -31,10 +32,10 @@ fn pending_payment(order: &Order, pending: Option<PendingPayment>) -> impl IntoV
         let authenticate = p.client_secret.map(|secret| view! {
             <div class="notice notice--warning" data-stripe-authenticate="" data-publishable-key=p.publishable_key.clone()
                 data-client-secret=secret>
-                <p>"Your bank asks you to confirm this payment."</p>
-                <button class="button button--primary" type="button">"Confirm with your bank"</button>
+                <p>{tr("Your bank asks you to confirm this payment.")}</p>
+                <button class="button button--primary" type="button">{tr("Confirm with your bank")}</button>
                 <p class="field-error" data-authenticate-error="" role="alert"></p>
-                <noscript><p>"Confirming needs JavaScript: your bank's check runs in the page."</p></noscript>
+                <noscript><p>{tr("Confirming needs JavaScript: your bank's check runs in the page.")}</p></noscript>
             </div>
         });
         let action = format!("/orders/{}/pay", order.number);
@@ -43,7 +44,7 @@ fn pending_payment(order: &Order, pending: Option<PendingPayment>) -> impl IntoV
             {authenticate}
             <form class="checkout-form" method="post" action=action data-pay-again="">
                 <CsrfField/>
-                <h2>"Pay with another card"</h2>
+                <h2>{tr("Pay with another card")}</h2>
                 <input type="hidden" name="token" value=order.token.clone()/>
                 {stripe_card_field(&p.publishable_key, order.totals.total, None)}
                 <button class="button button--primary" type="submit">{pay}</button>
@@ -97,21 +98,21 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
                 {waiting}
                 <div class="checkout">
                     <div>
-                        <h2>"Shipping to"</h2>
+                        <h2>{tr("Shipping to")}</h2>
                         <PostalAddress address=order.address.clone()/>
                         <p>{order.totals.shipping_name.clone().unwrap_or_else(|| order.shipping_rate.clone())}</p>
                     </div>
-                    <aside class="order-summary" aria-label="Order summary">
-                        <h2>"Summary"</h2>
+                    <aside class="order-summary" aria-label=tr("Order summary")>
+                        <h2>{tr("Summary")}</h2>
                         <ul class="order-summary__lines">{lines}</ul>
-                        <p><span>"Subtotal"</span><span>{money(t.subtotal)}</span></p>
-                        {(t.discount.minor() > 0).then(|| view! { <p><span>"Discount"</span><span>{format!("-{}", money(t.discount))}</span></p> })}
-                        <p><span>"Shipping"</span><span>{money(t.shipping)}</span></p>
-                        <p><span>"Tax"</span><span>{money(t.tax)}</span></p>
-                        <p class="order-summary__total"><span>"Total"</span><strong class="order-total">{money(t.total)}</strong></p>
+                        <p><span>{tr("Subtotal")}</span><span>{money(t.subtotal)}</span></p>
+                        {(t.discount.minor() > 0).then(|| view! { <p><span>{tr("Discount")}</span><span>{format!("-{}", money(t.discount))}</span></p> })}
+                        <p><span>{tr("Shipping")}</span><span>{money(t.shipping)}</span></p>
+                        <p><span>{tr("Tax")}</span><span>{money(t.tax)}</span></p>
+                        <p class="order-summary__total"><span>{tr("Total")}</span><strong class="order-total">{money(t.total)}</strong></p>
                     </aside>
                 </div>
-                <p><a class="button" href="/">"Continue shopping"</a></p>
+                <p><a class="button" href="/">{tr("Continue shopping")}</a></p>
             </section>
         </Shell>
     }
@@ -128,19 +129,19 @@ pub fn OrderLookupPage(site: Site, notice: Option<String>, email: String, number
     };
     view! {
             <Shell site meta>
-                <h1>"Find your order"</h1>
+                <h1>{tr("Find your order")}</h1>
                 {notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{n}</p></div> })}
                 <form class="checkout-form" method="post" action="/orders/lookup">
     <CsrfField/>
                     <div class="field">
-                        <label for="lookup-email">"Email address"</label>
+                        <label for="lookup-email">{tr("Email address")}</label>
                         <input id="lookup-email" name="email" type="email" value=email required maxlength="254" autocomplete="email"/>
                     </div>
                     <div class="field">
-                        <label for="lookup-number">"Order number"</label>
+                        <label for="lookup-number">{tr("Order number")}</label>
                         <input id="lookup-number" name="number" value=number required maxlength="20" placeholder="FL-XXXXX-XXXXX"/>
                     </div>
-                    <button class="button button--primary" type="submit">"Find order"</button>
+                    <button class="button button--primary" type="submit">{tr("Find order")}</button>
                 </form>
             </Shell>
         }

@@ -7,6 +7,7 @@ use crate::components::layout::{PageMeta, Shell};
 use crate::components::product_card::ProductGrid;
 use crate::components::seo;
 use crate::islands::{BuyBox, BuyBoxData};
+use crate::tr;
 use crate::RenderContext;
 use leptos::prelude::*;
 use shared::variants::resolve;
@@ -53,6 +54,12 @@ pub fn ProductPage(
         options: product.options.clone(),
         variants: product.variants.clone(),
         selected: chosen,
+        language: context.language.clone(),
+        base: context.base.clone(),
+        strings: crate::islands::BUY_BOX_STRINGS
+            .iter()
+            .filter_map(|text| context.strings.get(*text).map(|t| ((*text).to_string(), t.clone())))
+            .collect(),
     };
     let main_image = product.images.first().cloned().map(|img| {
         view! {
@@ -94,9 +101,9 @@ pub fn ProductPage(
         .collect_view();
     view! {
         <Shell site meta>
-            <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <nav class="breadcrumbs" aria-label=tr("Breadcrumb")>
                 <ol>
-                    <li><a href="/">"Home"</a></li>
+                    <li><a href="/">{tr("Home")}</a></li>
                     {product
                         .breadcrumbs
                         .iter()
@@ -120,7 +127,7 @@ pub fn ProductPage(
             </div>
             {(!related.is_empty()).then(|| view! {
                 <section class="related" aria-labelledby="related-heading">
-                    <h2 id="related-heading">"You may also like"</h2>
+                    <h2 id="related-heading">{tr("You may also like")}</h2>
                     <ProductGrid products=related/>
                 </section>
             })}

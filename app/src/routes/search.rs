@@ -4,6 +4,7 @@
 use crate::components::layout::{PageMeta, Shell};
 use crate::components::product_card::ProductGrid;
 use crate::islands::PredictiveSearch;
+use crate::tr;
 use leptos::prelude::*;
 use shared::{ProductSummary, Site};
 
@@ -30,20 +31,21 @@ impl SearchResults {
 #[component]
 pub fn SearchPage(site: Site, results: SearchResults, products: Vec<ProductSummary>) -> impl IntoView {
     let searched = !results.query.trim().is_empty();
-    let title = if searched { format!("Search: {}", results.query) } else { "Search".to_string() };
+    let title =
+        if searched { crate::trf("Search: {query}", &[("query", &results.query)]) } else { tr("Search") };
     let meta = PageMeta {
         title: title.clone(),
-        description: format!("Search results at {}", site.store.name),
+        description: crate::trf("Search results at {shop}", &[("shop", &site.store.name)]),
         islands: true,
         canonical: Some(if searched { results.href(results.page) } else { "/search".into() }),
         noindex: true,
         ..Default::default()
     };
     let summary = if !searched {
-        "Type what you are looking for: a product, a colour, a size or a SKU.".to_string()
+        tr("Type what you are looking for: a product, a colour, a size or a SKU.")
     } else {
         match results.total {
-            0 => format!("No products match “{}”.", results.query),
+            0 => crate::trf("No products match “{query}”.", &[("query", &results.query)]),
             1 => format!("1 product matches “{}”.", results.query),
             n => format!("{n} products match “{}”.", results.query),
         }
@@ -51,19 +53,19 @@ pub fn SearchPage(site: Site, results: SearchResults, products: Vec<ProductSumma
     let empty = (searched && products.is_empty()).then(|| {
         view! {
             <div class="empty-state">
-                <p>"Try fewer words, a different spelling, or browse a collection instead."</p>
-                <p><a href="/">"Go to the home page"</a></p>
+                <p>{tr("Try fewer words, a different spelling, or browse a collection instead.")}</p>
+                <p><a href="/">{tr("Go to the home page")}</a></p>
             </div>
         }
     });
     let pagination = (results.page_count > 1).then(|| {
         let prev = (results.page > 1)
-            .then(|| view! { <a class="pagination__step" href=results.href(results.page - 1) rel="prev">"Previous"</a> });
+            .then(|| view! { <a class="pagination__step" href=results.href(results.page - 1) rel="prev">{tr("Previous")}</a> });
         let next = (results.page < results.page_count)
-            .then(|| view! { <a class="pagination__step" href=results.href(results.page + 1) rel="next">"Next"</a> });
-        let position = format!("Page {} of {}", results.page, results.page_count);
+            .then(|| view! { <a class="pagination__step" href=results.href(results.page + 1) rel="next">{tr("Next")}</a> });
+        let position = crate::trf("Page {page} of {pages}", &[("page", &results.page.to_string()), ("pages", &results.page_count.to_string())]);
         view! {
-            <nav class="pagination" aria-label="Pages">
+            <nav class="pagination" aria-label=tr("Pages")>
                 {prev}
                 <span class="pagination__current">{position}</span>
                 {next}
@@ -77,7 +79,7 @@ pub fn SearchPage(site: Site, results: SearchResults, products: Vec<ProductSumma
             <p class="result-count" role="status">{summary}</p>
             {empty}
             {(!products.is_empty()).then(|| view! {
-                <h2 class="visually-hidden">"Results"</h2>
+                <h2 class="visually-hidden">{tr("Results")}</h2>
                 <ProductGrid products/>
             })}
             {pagination}

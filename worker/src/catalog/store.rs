@@ -224,11 +224,11 @@ impl<'t> CatalogReader<'t> {
         &self.edition
     }
 
-    /// The edition's language code (`fr`); empty for the default edition (English).
-    pub fn language(&self) -> String {
+    /// The edition's language (English for the default edition).
+    pub fn language(&self) -> shared::markets::Language {
         shared::markets::Edition::parse_segment(&self.edition)
-            .map(|e| e.language.to_string())
-            .unwrap_or_default()
+            .map(|e| e.language)
+            .unwrap_or_else(shared::markets::Language::english)
     }
 
     /// What the edition's paths start with: `/fr-ca`, nothing for the default edition.

@@ -79,7 +79,7 @@ pub async fn handle(
                 Some(token) => {
                     let site = (*catalog.site().await?).clone();
                     let token = token.as_text();
-                    page(&req, catalog, 200, move || view! { <VerifyLinkPage site token/> })
+                    page(&req, catalog, 200, move || view! { <VerifyLinkPage site token/> }).await
                 }
                 None => {
                     sign_in_page(&req, catalog, 400, Some(SignInNotice::Refused(LinkRefusal::Unknown))).await
@@ -163,12 +163,12 @@ pub async fn handle(
 }
 
 /// Renders a page, `no-store`.
-fn page<F, V>(req: &Request, catalog: &CatalogReader<'_>, status: u16, view: F) -> AppResult<Response>
+async fn page<F, V>(req: &Request, catalog: &CatalogReader<'_>, status: u16, view: F) -> AppResult<Response>
 where
     F: FnOnce() -> V + 'static,
     V: IntoView + 'static,
 {
-    let context = security::request_context(catalog, req);
+    let context = security::request_context(catalog, req).await;
     http::html(render_document(context, view), status, CachePolicy::NoStore)
 }
 
@@ -179,7 +179,7 @@ async fn sign_in_page(
     notice: Option<SignInNotice>,
 ) -> AppResult<Response> {
     let site = (*catalog.site().await?).clone();
-    page(req, catalog, status, move || view! { <SignInPage site notice email=String::new()/> })
+    page(req, catalog, status, move || view! { <SignInPage site notice email=String::new()/> }).await
 }
 
 /// Off to the sign-in page, with this browser's customer cookie ended.
@@ -209,7 +209,7 @@ async fn account_page(
     let site = (*catalog.site().await?).clone();
     let countries = shippable_countries(&*catalog.settings().await?);
     let view = AccountView { account, orders, address: form.input, errors: form.errors, countries, notice };
-    page(req, catalog, status, move || view! { <AccountPage site view/> })
+    page(req, catalog, status, move || view! { <AccountPage site view/> }).await
 }
 
 async fn show(
@@ -253,7 +253,7 @@ async fn request_link(
             let site = (*catalog.site().await?).clone();
             let email: String = typed.chars().take(Email::MAX_LEN).collect();
             let notice = Some(SignInNotice::Error(error.message));
-            return page(req, catalog, 422, move || view! { <SignInPage site notice email/> });
+            return page(req, catalog, 422, move || view! { <SignInPage site notice email/> }).await;
         }
     };
     limits::check_sign_in_link(env, req, &email).await?;
@@ -261,7 +261,7 @@ async fn request_link(
     customers.send_link(&email, &http::origin(req), &site.store.name).await?;
     let notice = Some(SignInNotice::Sent(email.as_str().to_string()));
     let email = email.as_str().to_string();
-    page(req, catalog, 200, move || view! { <SignInPage site notice email/> })
+    page(req, catalog, 200, move || view! { <SignInPage site notice email/> }).await
 }
 
 async fn add_address(

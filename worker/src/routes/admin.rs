@@ -84,8 +84,8 @@ pub fn route<'a>(method: &Method, segments: &'a [&'a str]) -> Option<AdminPage<'
 
 /// What merchant pages are rendered with: their session's (or the sign-in form's) CSRF
 /// token itself, not a placeholder (they are never cached).
-fn context(req: &Request, catalog: &CatalogReader<'_>, csrf: &str) -> RenderContext {
-    RenderContext { csrf: csrf.to_string(), ..security::request_context(catalog, req) }
+async fn context(req: &Request, catalog: &CatalogReader<'_>, csrf: &str) -> RenderContext {
+    RenderContext { csrf: csrf.to_string(), ..security::request_context(catalog, req).await }
 }
 
 async fn store_name(catalog: &CatalogReader<'_>) -> String {
@@ -138,7 +138,7 @@ pub async fn handle(
             let window = Window::from_query(fields.get("window")).map_err(AppError::BadRequest)?;
             let report = crate::metrics::report(env, catalog.timing(), window).await?;
             let store_name = store_name(catalog).await;
-            let html = render_document(context(&req, catalog, &session.csrf), move || {
+            let html = render_document(context(&req, catalog, &session.csrf).await, move || {
                 view! { <DashboardPage store_name report/> }
             });
             html_page(html, 200)
@@ -146,7 +146,7 @@ pub async fn handle(
         AdminPage::Outbox => {
             let emails = Index::new(env, catalog.caller(env))?.outbox(100).await?;
             let store_name = store_name(catalog).await;
-            let html = render_document(context(&req, catalog, &session.csrf), move || {
+            let html = render_document(context(&req, catalog, &session.csrf).await, move || {
                 view! { <OutboxPage store_name emails/> }
             });
             html_page(html, 200)
@@ -163,7 +163,7 @@ async fn sign_in_form(
 ) -> AppResult<Response> {
     let form = merchant::sign_in_form(req, env)?;
     let store_name = store_name(catalog).await;
-    let html = render_document(context(req, catalog, &form.csrf), move || {
+    let html = render_document(context(req, catalog, &form.csrf).await, move || {
         view! { <AdminSignInPage store_name notice/> }
     });
     let resp = html_page(html, status)?;
@@ -216,7 +216,7 @@ async fn desk(
     let filter = DeskFilter { text: query.text.clone().unwrap_or_default(), status: query.status };
     let orders = Index::new(env, catalog.caller(env))?.list(query).await?;
     let store_name = store_name(catalog).await;
-    let html = render_document(context(req, catalog, &session.csrf), move || {
+    let html = render_document(context(req, catalog, &session.csrf).await, move || {
         view! { <OrderDeskPage store_name orders filter notice=None/> }
     });
     html_page(html, 200)
@@ -251,7 +251,7 @@ async fn order_page(
     status: u16,
 ) -> AppResult<Response> {
     let store_name = store_name(catalog).await;
-    let html = render_document(context(req, catalog, &session.csrf), move || {
+    let html = render_document(context(req, catalog, &session.csrf).await, move || {
         view! { <AdminOrderPage store_name order notice/> }
     });
     html_page(html, status)
@@ -400,7 +400,7 @@ async fn stock(
     let notice = fields.get("set").map(|sku| AdminNotice::Done(format!("Stock of {sku} saved.")));
     let store_name = store_name(catalog).await;
     let (page, page_count) = (hits.page, hits.page_count);
-    let html = render_document(context(req, catalog, &session.csrf), move || {
+    let html = render_document(context(req, catalog, &session.csrf).await, move || {
         view! { <StockPage store_name low rows query page page_count notice/> }
     });
     html_page(html, 200)

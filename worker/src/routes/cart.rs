@@ -18,7 +18,7 @@ use app::{render_document, CartLinkItem, CartLinkPage, CartPage, CartView};
 use leptos::prelude::*;
 use shared::cart::CartAction;
 use shared::review::Review;
-use shared::{format_money, Handle, Quantity, Sku};
+use shared::{Handle, Quantity, Sku};
 use worker::{Env, Request, Response};
 
 fn cart_view(review: Review, notice: Option<String>) -> CartView {
@@ -45,7 +45,7 @@ async fn render(
     let site = (*catalog.site().await?).clone();
     let view = cart_view(review, notice);
     let started = now_ms();
-    let context = security::request_context(catalog, req);
+    let context = security::request_context(catalog, req).await;
     let page = render_document(context, move || view! { <CartPage site view/> });
     catalog.timing().render_ms.set(now_ms() - started);
     http::html(page, status, CachePolicy::NoStore)
@@ -157,7 +157,7 @@ async fn add(
         .unwrap_or_default();
     let summary = shared::api::AddedToCart {
         item_count: review.cart.item_count,
-        subtotal: format_money(review.cart.subtotal),
+        subtotal: shared::locale::format_money_in(review.cart.subtotal, &catalog.language()),
         line,
     };
     http::json(&summary, 200, CachePolicy::NoStore)
@@ -178,13 +178,13 @@ pub async fn permalink(
             title: item.product.title.clone(),
             variant_title: item.product.variant_title(&item.variant),
             quantity: item.quantity.get(),
-            price: format_money(item.variant.price),
+            price: shared::locale::format_money_in(item.variant.price, &catalog.language()),
         })
         .collect();
     let unknown = link.unknown;
     let site = (*catalog.site().await?).clone();
     let spec = spec.to_string();
-    let context = security::request_context(catalog, req);
+    let context = security::request_context(catalog, req).await;
     let page = render_document(context, move || view! { <CartLinkPage site items unknown spec/> });
     http::html(page, 200, CachePolicy::NoStore)
 }

@@ -119,7 +119,7 @@ async fn render(
         }
     }
     let stripe_page = step == CheckoutStep::Review && matches!(view.payment, PaymentForm::Stripe { .. });
-    let context = security::request_context(catalog, req);
+    let context = security::request_context(catalog, req).await;
     let page = render_document(context, move || view! { <CheckoutPage site view/> });
     let resp = http::html(page, status, CachePolicy::NoStore)?;
     if stripe_page {

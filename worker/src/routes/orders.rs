@@ -17,8 +17,8 @@ use shared::orders::{Order, OrderStatus, PaymentProvider};
 use shared::payments::valid_payment_method;
 use worker::{Env, Request, Response};
 
-fn context(req: &Request, catalog: &CatalogReader<'_>) -> RenderContext {
-    security::request_context(catalog, req)
+async fn context(req: &Request, catalog: &CatalogReader<'_>) -> RenderContext {
+    security::request_context(catalog, req).await
 }
 
 pub async fn confirmation(
@@ -40,7 +40,8 @@ pub async fn confirmation(
     let site = (*catalog.site().await?).clone();
     let pending = pending_payment(env, &order);
     let stripe_page = pending.is_some();
-    let page = render_document(context(req, catalog), move || view! { <OrderPage site order pending/> });
+    let page =
+        render_document(context(req, catalog).await, move || view! { <OrderPage site order pending/> });
     let resp = http::html(page, 200, CachePolicy::NoStore)?;
     if stripe_page {
         resp.headers().set(security::STRIPE_PAGE, "1")?;
@@ -89,7 +90,7 @@ pub async fn pay_again(
 
 pub async fn lookup_form(req: &Request, catalog: &CatalogReader<'_>) -> AppResult<Response> {
     let site = (*catalog.site().await?).clone();
-    let page = render_document(context(req, catalog), move || {
+    let page = render_document(context(req, catalog).await, move || {
         view! { <OrderLookupPage site notice=None email=String::new() number=String::new()/> }
     });
     http::html(page, 200, CachePolicy::NoStore)
@@ -114,7 +115,7 @@ pub async fn lookup(
         None => {
             let site = (*catalog.site().await?).clone();
             let notice = Some("We could not find an order with that email address and number.".to_string());
-            let page = render_document(context(&req, catalog), move || {
+            let page = render_document(context(&req, catalog).await, move || {
                 view! { <OrderLookupPage site notice email number/> }
             });
             http::html(page, 404, CachePolicy::NoStore)

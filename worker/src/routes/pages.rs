@@ -111,7 +111,7 @@ async fn render(
     origin: &str,
     path: &str,
 ) -> AppResult<Rendered> {
-    let ctx = crate::security::render_context(catalog, origin, path);
+    let ctx = crate::security::render_context(catalog, origin, path).await;
     let fields = Fields::pairs(canonical_query.as_bytes());
     let param = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
     match page {
@@ -129,7 +129,7 @@ async fn render(
         CatalogPage::Suggest => search::suggest(catalog, param("q").unwrap_or_default()).await,
         CatalogPage::SitemapIndex => sitemaps::index(catalog, origin).await,
         CatalogPage::Sitemap(file) => sitemaps::shard(catalog, origin, file).await,
-        CatalogPage::Robots => Ok((http::TEXT, sitemaps::robots(origin))),
+        CatalogPage::Robots => sitemaps::robots(catalog, origin).await,
     }
 }
 

@@ -7,7 +7,6 @@ use app::{render_document, RenderContext, SearchPage, SearchResults};
 use futures_util::future::join;
 use leptos::prelude::*;
 use shared::api::Suggestion;
-use shared::format_money;
 use shared::search::MAX_QUERY_CHARS;
 
 /// Most suggestions returned while typing.
@@ -40,8 +39,8 @@ pub async fn suggest(catalog: &CatalogReader<'_>, query: String) -> AppResult<Re
         .iter()
         .map(|c| Suggestion {
             title: c.title.clone(),
-            href: format!("/products/{}", c.handle),
-            price: format_money(c.price),
+            href: shared::markets::path_in_edition(&catalog.base_path(), &format!("/products/{}", c.handle)),
+            price: shared::locale::format_money_in(c.price, &catalog.language()),
         })
         .collect();
     let body = serde_json::json!({ "query": query, "suggestions": suggestions });
