@@ -8,7 +8,9 @@
 //! screenshots in `test-artifacts/browser/admin/`; the customer's account (a sign-in
 //! link from the outbox, history, a saved address offered at checkout), with and
 //! without JavaScript, is `tests/browser/account-flow.mjs`, in
-//! `test-artifacts/browser/account-{js,nojs}/`.
+//! `test-artifacts/browser/account-{js,nojs}/`; the markets (one product in the US and
+//! Canadian editions through the selector, a cart repriced on the way), with and without
+//! JavaScript, is `tests/browser/markets-flow.mjs`, in `test-artifacts/browser/markets-{js,nojs}/`.
 
 // Test code: a panic is how a test fails.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
@@ -102,6 +104,16 @@ fn customer_walk(shop: &Shop, mode: &str) -> Result<(), Failed> {
     run_walk("account-flow.mjs", shop, &[mode, &email, &number], &format!("the customer's walk ({mode})"))
 }
 
+/// The markets walk (`tests/browser/markets-flow.mjs`): the same product in the default
+/// edition and in Canada (French, then English) through the selector, and a cart filled
+/// in US dollars opened in Canada, repriced in CAD.
+fn markets_walk(shop: &Shop, mode: &str) -> Result<(), Failed> {
+    let api = Api::new(shop);
+    set_stock(&api, "RTD-BLACK", 50);
+    set_stock(&api, "SWM-SPECK", 50);
+    run_walk("markets-flow.mjs", shop, &[mode], &format!("the markets walk ({mode})"))
+}
+
 fn main() {
     let args = Arguments::from_args();
     let shops = if args.list {
@@ -143,6 +155,13 @@ fn main() {
         let shops = shops.as_ref().map(|(s, _, _)| Arc::clone(s));
         trials.push(Trial::test(format!("customer_account_in_chromium_{mode}"), move || match shops {
             Some(shops) => customer_walk(&shops.test, mode),
+            None => Ok(()),
+        }));
+    }
+    for mode in ["js", "nojs"] {
+        let shops = shops.as_ref().map(|(s, _, _)| Arc::clone(s));
+        trials.push(Trial::test(format!("markets_in_chromium_{mode}"), move || match shops {
+            Some(shops) => markets_walk(&shops.test, mode),
             None => Ok(()),
         }));
     }

@@ -38,7 +38,7 @@ pub fn country_name(code: &str) -> &str {
 /// A labelled text field with its error, if any.
 fn field(
     id: &'static str,
-    label: &'static str,
+    label: String,
     value: String,
     errors: &[FieldError],
     autocomplete: &'static str,
@@ -68,12 +68,12 @@ pub fn address_fields(a: &AddressInput, errors: &[FieldError], countries: &[Stri
         .map(|c| view! { <option value=c.clone() selected=*c == a.country>{country_name(c).to_string()}</option> })
         .collect_view();
     view! {
-        {field("name", "Full name", a.name.clone(), e, "name", true)}
-        {field("line1", "Street address", a.line1.clone(), e, "address-line1", true)}
-        {field("line2", "Apartment, suite (optional)", a.line2.clone(), e, "address-line2", false)}
-        {field("city", "City", a.city.clone(), e, "address-level2", true)}
-        {field("region", "State, province or region", a.region.clone(), e, "address-level1", false)}
-        {field("postal_code", "Postal code", a.postal_code.clone(), e, "postal-code", true)}
+        {field("name", tr("Full name"), a.name.clone(), e, "name", true)}
+        {field("line1", tr("Street address"), a.line1.clone(), e, "address-line1", true)}
+        {field("line2", tr("Apartment, suite (optional)"), a.line2.clone(), e, "address-line2", false)}
+        {field("city", tr("City"), a.city.clone(), e, "address-level2", true)}
+        {field("region", tr("State, province or region"), a.region.clone(), e, "address-level1", false)}
+        {field("postal_code", tr("Postal code"), a.postal_code.clone(), e, "postal-code", true)}
         <div class="field">
             <label for="country">{tr("Country")}</label>
             <select id="country" name="country" autocomplete="country" required>{options}</select>

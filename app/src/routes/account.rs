@@ -47,7 +47,7 @@ fn link_form(email: String, error: Option<String>) -> impl IntoView {
                     maxlength="254" aria-invalid=invalid aria-describedby="account-email-hint"/>
                 {error.map(|m| view! { <p class="field-error">{m}</p> })}
                 <p class="field-hint" id="account-email-hint">
-                    {format!("We email you a link that signs you in, valid for {SIGN_IN_LINK_MINUTES} minutes. No password needed.")}
+                    {crate::trf("We email you a link that signs you in, valid for {minutes} minutes. No password needed.", &[("minutes", &SIGN_IN_LINK_MINUTES.to_string())])}
                 </p>
             </div>
             <button class="button button--primary" type="submit">{tr("Email me a sign-in link")}</button>
@@ -63,7 +63,7 @@ pub fn SignInPage(site: Site, notice: Option<SignInNotice>, email: String) -> im
             "Check your email".to_string(),
             Some(view! {
                 <div class="notice notice--done" role="status" data-link-sent="">
-                    <p>{format!("We sent a sign-in link to {to}. It works once, for {SIGN_IN_LINK_MINUTES} minutes.")}</p>
+                    <p>{crate::trf("We sent a sign-in link to {to}. It works once, for {minutes} minutes.", &[("to", &to), ("minutes", &SIGN_IN_LINK_MINUTES.to_string())])}</p>
                     <p>{tr("No email? Check your spam folder, or ask for another link below.")}</p>
                 </div>
             }
@@ -109,7 +109,7 @@ pub fn VerifyLinkPage(site: Site, token: String) -> impl IntoView {
     view! {
         <Shell site meta=meta("Sign in", None)>
             <section class="account">
-                <h1>{format!("Sign in to {store}")}</h1>
+                <h1>{crate::trf("Sign in to {store}", &[("store", &store)])}</h1>
                 <form class="checkout-form" method="post" action="/account/verify" data-verify="">
                     <CsrfField/>
                     <input type="hidden" name="t" value=token/>
@@ -186,7 +186,7 @@ pub fn AccountPage(site: Site, view: AccountView) -> impl IntoView {
         .then(|| view! { <p>{tr("No saved addresses. Addresses you save here or at checkout are offered at checkout.")}</p> });
     let full = account.addresses.len() >= MAX_ADDRESSES;
     let add_form = if full {
-        view! { <p>{format!("Your address book is full ({MAX_ADDRESSES} addresses): remove one to add another.")}</p> }
+        view! { <p>{crate::trf("Your address book is full ({count} addresses): remove one to add another.", &[("count", &MAX_ADDRESSES.to_string())])}</p> }
             .into_any()
     } else {
         view! {
@@ -205,7 +205,7 @@ pub fn AccountPage(site: Site, view: AccountView) -> impl IntoView {
             <section class="account" data-account=account.email.clone()>
                 <h1>{tr("Your account")}</h1>
                 {notice.map(|n| view! { <div class="notice" role="status"><p>{n}</p></div> })}
-                <p>{format!("Signed in as {} · customer since {since}", account.email)}</p>
+                <p>{crate::trf("Signed in as {email} · customer since {since}", &[("email", &account.email), ("since", &since)])}</p>
                 <h2>{tr("Orders")}</h2>
                 {history(&orders)}
                 <h2>{tr("Saved addresses")}</h2>

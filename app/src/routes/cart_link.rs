@@ -21,7 +21,7 @@ pub fn CartLinkPage(
     spec: String,
 ) -> impl IntoView {
     let meta = PageMeta {
-        title: "Add these items to your cart?".into(),
+        title: tr("Add these items to your cart?"),
         description: "A shared cart.".into(),
         noindex: true,
         ..Default::default()
@@ -38,7 +38,7 @@ pub fn CartLinkPage(
         .collect_view();
     let missing = (!unknown.is_empty()).then(|| {
         view! {
-            <p class="notice notice--warning">{format!("Not in the shop any more: {}.", unknown.join(", "))}</p>
+            <p class="notice notice--warning">{crate::trf("Not in the shop any more: {items}.", &[("items", &unknown.join(", "))])}</p>
         }
     });
     let can_add = !items.is_empty();

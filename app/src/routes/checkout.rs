@@ -23,12 +23,12 @@ pub enum CheckoutStep {
 }
 
 impl CheckoutStep {
-    fn label(self) -> &'static str {
+    fn label(self) -> String {
         match self {
-            CheckoutStep::Contact => "Contact",
-            CheckoutStep::Address => "Address",
-            CheckoutStep::Shipping => "Shipping",
-            CheckoutStep::Review => "Review and pay",
+            CheckoutStep::Contact => tr("Contact"),
+            CheckoutStep::Address => tr("Address"),
+            CheckoutStep::Shipping => tr("Shipping"),
+            CheckoutStep::Review => tr("Review and pay"),
         }
     }
 
@@ -86,8 +86,8 @@ pub const STRIPE_JS: &str = "https://js.stripe.com/v3/";
 #[component]
 pub fn CheckoutPage(site: Site, view: CheckoutView) -> impl IntoView {
     let meta = PageMeta {
-        title: "Checkout".into(),
-        description: "Pay for your order.".into(),
+        title: tr("Checkout"),
+        description: tr("Pay for your order."),
         canonical: Some("/checkout".into()),
         noindex: true,
         ..Default::default()
@@ -209,7 +209,7 @@ fn shipping_form(view: &CheckoutView) -> impl IntoView {
         .iter()
         .map(|r| {
             let id = format!("rate-{}", r.id);
-            let free = r.free_over.map(|t| format!(" · free from {}", money(t))).unwrap_or_default();
+            let free = r.free_over.map(|t| crate::trf(" · free from {amount}", &[("amount", &money(t))])).unwrap_or_default();
             let text = format!("{} — {}{free}", r.name, money(r.price));
             view! {
                 <li>
@@ -299,7 +299,7 @@ fn review_form(view: &CheckoutView) -> impl IntoView {
             <p class="notice notice--warning">{tr("Card payments are not set up in this shop yet, so orders cannot be paid for now.")}</p>
         }.into_any(),
     };
-    let pay = format!("Pay {}", money(view.totals.total));
+    let pay = crate::trf("Pay {total}", &[("total", &money(view.totals.total))]);
     let address =
         format!("{}, {}, {} {} {}, {}", a.name, a.line1, a.city, a.region, a.postal_code, a.country);
     view! {
@@ -340,7 +340,7 @@ fn summary(view: &CheckoutView) -> impl IntoView {
         })
         .collect_view();
     let discount = (t.discount.minor() > 0).then(|| {
-        view! { <p><span>{format!("Discount ({})", t.discount_code.clone().unwrap_or_default())}</span><span>{format!("-{}", money(t.discount))}</span></p> }
+        view! { <p><span>{crate::trf("Discount ({code})", &[("code", &t.discount_code.clone().unwrap_or_default())])}</span><span>{format!("-{}", money(t.discount))}</span></p> }
     });
     let shipping = if t.shipping_name.is_some() { money(t.shipping) } else { "Next step".to_string() };
     let tax_label = match (&t.tax_name, t.tax_rate) {

@@ -39,7 +39,7 @@ fn pending_payment(order: &Order, pending: Option<PendingPayment>) -> impl IntoV
             </div>
         });
         let action = format!("/orders/{}/pay", order.number);
-        let pay = format!("Pay {} with another card", money(order.totals.total));
+        let pay = crate::trf("Pay {total} with another card", &[("total", &money(order.totals.total))]);
         view! {
             {authenticate}
             <form class="checkout-form" method="post" action=action data-pay-again="">
@@ -58,7 +58,7 @@ fn pending_payment(order: &Order, pending: Option<PendingPayment>) -> impl IntoV
 #[component]
 pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> impl IntoView {
     let meta = PageMeta {
-        title: format!("Order {}", order.number),
+        title: crate::trf("Order {number}", &[("number", &order.number)]),
         description: "Your order confirmation.".into(),
         noindex: true,
         ..Default::default()
@@ -92,7 +92,7 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
             <section class="order-confirmation">
                 <h1>{heading}</h1>
                 <p class="order-number">"Order " <strong>{order.number.clone()}</strong></p>
-                {order.status.is_paid().then(|| view! { <p>{format!("A confirmation is on its way to {}.", order.email)}</p> })}
+                {order.status.is_paid().then(|| view! { <p>{crate::trf("A confirmation is on its way to {email}.", &[("email", &order.email)])}</p> })}
                 <p class="order-status" data-order-status=state>{status}</p>
                 {cancelled_note}
                 {waiting}
@@ -121,7 +121,7 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
 #[component]
 pub fn OrderLookupPage(site: Site, notice: Option<String>, email: String, number: String) -> impl IntoView {
     let meta = PageMeta {
-        title: "Find your order".into(),
+        title: tr("Find your order"),
         description: "Look up an order with its number and your email address.".into(),
         canonical: Some("/orders/lookup".into()),
         noindex: true,

@@ -105,6 +105,9 @@ pub struct CatalogReader<'t> {
     timeout_ms: u64,
     /// The edition read: its URL segment (`fr-ca`), empty for the default edition.
     edition: String,
+    /// The edition's site document once read: a page asks for it several times (its
+    /// frame, its interface strings), and only the first costs a lookup.
+    site: RefCell<Option<Arc<Site>>>,
 }
 
 /// A version's root, from memory or KV. A version published before roots existed has
@@ -181,7 +184,15 @@ impl<'t> CatalogReader<'t> {
             }
         };
         let root = load_root(&kv, &version, timing, timeout_ms).await?;
-        Ok(CatalogReader { kv, version, root, timing, timeout_ms, edition: String::new() })
+        Ok(CatalogReader {
+            kv,
+            version,
+            root,
+            timing,
+            timeout_ms,
+            edition: String::new(),
+            site: RefCell::new(None),
+        })
     }
 
     /// A reader of one known version (a Durable Object reads the version the worker's
@@ -197,6 +208,7 @@ impl<'t> CatalogReader<'t> {
             timing,
             timeout_ms,
             edition: String::new(),
+            site: RefCell::new(None),
         })
     }
 
@@ -216,6 +228,7 @@ impl<'t> CatalogReader<'t> {
     /// index is the same for all).
     pub fn in_edition(mut self, segment: &str) -> CatalogReader<'t> {
         self.edition = segment.to_string();
+        self.site = RefCell::new(None);
         self
     }
 
@@ -308,7 +321,12 @@ impl<'t> CatalogReader<'t> {
     }
 
     pub async fn site(&self) -> AppResult<Arc<Site>> {
-        self.required(DocKind::Site).await
+        if let Some(site) = self.site.borrow().clone() {
+            return Ok(site);
+        }
+        let site: Arc<Site> = self.required(DocKind::Site).await?;
+        *self.site.borrow_mut() = Some(Arc::clone(&site));
+        Ok(site)
     }
 
     pub async fn home(&self) -> AppResult<Arc<HomeData>> {
