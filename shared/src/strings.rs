@@ -121,6 +121,7 @@ pub const UI_STRINGS: &[&str] = &[
     "Method",
     "Some items are no longer available in the quantity you chose. ",
     "Update your cart",
+    " to continue.",
     "Payment",
     "Order summary",
     "Subtotal",

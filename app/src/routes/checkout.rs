@@ -311,7 +311,7 @@ fn review_form(view: &CheckoutView) -> impl IntoView {
                     <dt>{tr("Method")}</dt><dd>{view.totals.shipping_name.clone().unwrap_or_default()} " " <a href="/checkout?step=shipping">{tr("Change")}</a></dd>
                 </dl>
                 {short.then(|| view! {
-                    <p class="notice notice--warning">{tr("Some items are no longer available in the quantity you chose. ")}<a href="/cart">{tr("Update your cart")}</a>" to continue."</p>
+                    <p class="notice notice--warning">{tr("Some items are no longer available in the quantity you chose. ")}<a href="/cart">{tr("Update your cart")}</a>{tr(" to continue.")}</p>
                 })}
                 <form class="checkout-form" method="post" action="/checkout/complete">
     <CsrfField/>
