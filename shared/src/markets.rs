@@ -299,6 +299,16 @@ pub fn edition_links(markets: &[Market]) -> Vec<EditionLink> {
     links
 }
 
+/// What the paths of the edition with URL segment `segment` start with: `/fr-ca`;
+/// nothing for the default edition (empty segment).
+pub fn base_path(segment: &str) -> String {
+    if segment.is_empty() {
+        String::new()
+    } else {
+        format!("/{segment}")
+    }
+}
+
 /// Paths that are the same in every edition: static files, the merchant's area, the
 /// API and webhooks, and the crawler files at the root.
 const SHARED_ROOTS: [&str; 10] = [

@@ -6,7 +6,7 @@
 use crate::tr;
 use crate::RenderContext;
 use leptos::prelude::*;
-use shared::markets::{path_in_edition, EditionLink};
+use shared::markets::{base_path, path_in_edition, EditionLink};
 use shared::{Image, MenuLink, Site};
 
 /// What the `<head>` says about a page.
@@ -93,8 +93,7 @@ pub fn Shell(site: Site, meta: PageMeta, children: Children) -> impl IntoView {
 
 /// The absolute URL of `path` (a default-edition path) in the edition `link` names.
 fn edition_url(context: &RenderContext, link: &EditionLink, path: &str) -> String {
-    let base = if link.segment.is_empty() { String::new() } else { format!("/{}", link.segment) };
-    format!("{}{}", context.origin, path_in_edition(&base, path))
+    format!("{}{}", context.origin, path_in_edition(&base_path(&link.segment), path))
 }
 
 /// `<link rel="alternate" hreflang>` for the page in every edition, and `x-default` for

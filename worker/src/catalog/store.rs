@@ -246,11 +246,7 @@ impl<'t> CatalogReader<'t> {
 
     /// What the edition's paths start with: `/fr-ca`, nothing for the default edition.
     pub fn base_path(&self) -> String {
-        if self.edition.is_empty() {
-            String::new()
-        } else {
-            format!("/{}", self.edition)
-        }
+        shared::markets::base_path(&self.edition)
     }
 
     /// The document name `name` has in this reader's edition.

@@ -6,16 +6,7 @@ use crate::catalog::CatalogReader;
 use crate::error::{AppError, AppResult};
 use crate::http::{self, Rendered};
 use futures_util::future::join;
-use shared::markets::{path_in_edition, EditionLink};
-
-/// What an edition's paths start with (`/fr-ca`; nothing for the default one).
-fn base_of(link: &EditionLink) -> String {
-    if link.segment.is_empty() {
-        String::new()
-    } else {
-        format!("/{}", link.segment)
-    }
-}
+use shared::markets::{base_path, path_in_edition};
 
 pub async fn index(catalog: &CatalogReader<'_>, origin: &str) -> AppResult<Rendered> {
     let (index, site) = join(catalog.sitemap_index(), catalog.site()).await;
@@ -23,7 +14,7 @@ pub async fn index(catalog: &CatalogReader<'_>, origin: &str) -> AppResult<Rende
     let bases: Vec<String> = if site.editions.is_empty() {
         vec![String::new()]
     } else {
-        site.editions.iter().map(base_of).collect()
+        site.editions.iter().map(|e| base_path(&e.segment)).collect()
     };
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -68,7 +59,7 @@ pub async fn shard(catalog: &CatalogReader<'_>, origin: &str, file: &str) -> App
             xml.push_str(&format!(
                 "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{origin}{}\"/>",
                 xml_escape(hreflang),
-                xml_escape(&path_in_edition(&base_of(link), path))
+                xml_escape(&path_in_edition(&base_path(&link.segment), path))
             ));
         }
         xml.push_str("</url>\n");
