@@ -80,6 +80,12 @@ pub fn trf(template: &str, values: &[(&str, &str)]) -> String {
     shared::strings::fill(&tr(template), values)
 }
 
+/// A message the server wrote ([`shared::strings::Text`]) in the page's language.
+pub fn say(text: &shared::strings::Text) -> String {
+    let context = leptos::prelude::use_context::<RenderContext>();
+    text.written(|template| context.as_ref().and_then(|c| c.strings.get(template)).map(String::as_str))
+}
+
 /// The page's language (English outside a render).
 pub fn language() -> shared::markets::Language {
     leptos::prelude::use_context::<RenderContext>()
@@ -219,16 +225,42 @@ mod tests {
     }
 }
 
-/// Every interface string the pages translate is listed in `shared::strings::UI_STRINGS`
-/// (what `catalog validate` checks a catalog's `strings/*.toml` against), and every
-/// listed one is used.
+/// Every interface string the pages translate (with `tr` or `trf`) and every message the
+/// server writes for shoppers (made by `Text::new`, in any crate the worker is built
+/// from) is listed in `shared::strings::UI_STRINGS` (what `catalog validate` checks a
+/// catalog's `strings/*.toml` against), and every listed one is used.
 #[cfg(test)]
 mod interface_strings {
     use std::collections::BTreeSet;
 
+    /// A Rust string literal's text, from just after its opening quote.
+    fn literal(rest: &str) -> String {
+        let mut text = String::new();
+        let mut chars = rest.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => match chars.next() {
+                    Some('\n') => {
+                        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                            chars.next();
+                        }
+                    }
+                    Some('n') => text.push('\n'),
+                    Some(other) => text.push(other),
+                    None => break,
+                },
+                c => text.push(c),
+            }
+        }
+        text
+    }
+
     fn used() -> BTreeSet<String> {
         let mut found = BTreeSet::new();
-        let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        let mut stack: Vec<_> =
+            ["app/src", "shared/src", "worker/src"].iter().map(|d| root.join(d)).collect();
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(&dir).unwrap().flatten() {
                 let path = entry.path();
@@ -236,17 +268,23 @@ mod interface_strings {
                     stack.push(path);
                     continue;
                 }
-                let text = std::fs::read_to_string(&path).unwrap();
-                for call in ["tr(", "trf("] {
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let whole = std::fs::read_to_string(&path).unwrap();
+                // Unit tests make texts of their own.
+                let text = whole.split("#[cfg(test)]\nmod").next().unwrap_or_default();
+                let is_app = path.starts_with(root.join("app"));
+                let calls: &[&str] = if is_app { &["tr(", "trf(", "Text::new("] } else { &["Text::new("] };
+                for call in calls {
                     for (at, _) in text.match_indices(call) {
                         let before = text[..at].chars().last().unwrap_or(' ');
                         if before.is_alphanumeric() || before == '_' || before == '"' {
                             continue;
                         }
                         let rest = text[at + call.len()..].trim_start();
-                        let Some(literal) = rest.strip_prefix('"') else { continue };
-                        let end = literal.find('"').unwrap();
-                        found.insert(literal[..end].to_string());
+                        let Some(rest) = rest.strip_prefix('"') else { continue };
+                        found.insert(literal(rest));
                     }
                 }
             }

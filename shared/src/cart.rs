@@ -4,6 +4,7 @@
 use crate::catalog::{Image, Product};
 use crate::ids::{Handle, Quantity, Sku};
 use crate::money::{Currency, Money, MoneyError};
+use crate::strings::Text;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -31,18 +32,25 @@ pub enum CartError {
     TooManyLines,
 }
 
+impl CartError {
+    /// What the shopper is told.
+    pub fn text(&self) -> Text {
+        match self {
+            Self::TooManyOfOne { sku, existing } => {
+                Text::new("Your cart already holds {count} of {sku}; a cart line can hold at most {max}.")
+                    .with("count", existing.to_string())
+                    .with("sku", sku.as_str())
+                    .with("max", Quantity::MAX.to_string())
+            }
+            Self::TooManyLines => Text::new("Your cart is full: it can hold at most {max} different items.")
+                .with("max", MAX_LINES.to_string()),
+        }
+    }
+}
+
 impl fmt::Display for CartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::TooManyOfOne { sku, existing } => write!(
-                f,
-                "Your cart already holds {existing} of {sku}; a cart line can hold at most {}.",
-                Quantity::MAX
-            ),
-            Self::TooManyLines => {
-                write!(f, "Your cart is full: it can hold at most {MAX_LINES} different items.")
-            }
-        }
+        fmt::Display::fmt(&self.text(), f)
     }
 }
 

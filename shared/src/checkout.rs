@@ -5,18 +5,21 @@
 use crate::cart::PricedCart;
 use crate::money::{Currency, Money, MoneyError};
 use crate::settings::{BasisPoints, Discount, DiscountKind, ShippingRate, StoreSettings, TaxRate};
+use crate::strings::Text;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A problem with one field of a form, for showing next to that field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A problem with one field of a form, for showing next to that field (in the page's
+/// language; JSON answers write its message in English).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    #[serde(serialize_with = "crate::strings::english")]
+    pub message: Text,
 }
 
 impl FieldError {
-    pub fn new(field: &str, message: impl Into<String>) -> FieldError {
+    pub fn new(field: &str, message: impl Into<Text>) -> FieldError {
         FieldError { field: field.to_string(), message: message.into() }
     }
 }
@@ -36,7 +39,7 @@ impl Email {
     /// characters.
     pub fn parse(text: &str) -> Result<Email, FieldError> {
         let text = text.trim();
-        let bad = || FieldError::new("email", "Enter an email address like name@example.com.");
+        let bad = || FieldError::new("email", Text::new("Enter an email address like name@example.com."));
         if text.is_empty()
             || text.chars().count() > Self::MAX_LEN
             || text
@@ -176,13 +179,13 @@ impl AddressInput {
         let country = self.country.trim().to_ascii_uppercase();
         let region = clean(&self.region).to_ascii_uppercase();
         let postal_code = clean(&self.postal_code).to_ascii_uppercase();
-        for (field, value, label) in [
-            ("name", &name, "your name"),
-            ("line1", &line1, "the street address"),
-            ("city", &city, "the city"),
+        for (field, value, message) in [
+            ("name", &name, Text::new("Enter your name.")),
+            ("line1", &line1, Text::new("Enter the street address.")),
+            ("city", &city, Text::new("Enter the city.")),
         ] {
             if value.is_empty() {
-                errors.push(FieldError::new(field, format!("Enter {label}.")));
+                errors.push(FieldError::new(field, message));
             }
         }
         for (field, value) in [
@@ -194,36 +197,42 @@ impl AddressInput {
             ("postal_code", &postal_code),
         ] {
             if value.chars().count() > MAX_FIELD_CHARS || value.chars().any(char::is_control) {
-                errors.push(FieldError::new(field, format!("Use at most {MAX_FIELD_CHARS} characters.")));
+                errors.push(FieldError::new(
+                    field,
+                    Text::new("Use at most {count} characters.").with("count", MAX_FIELD_CHARS.to_string()),
+                ));
             }
         }
         if !shippable.contains(&country) {
             errors.push(FieldError::new(
                 "country",
                 if shippable.is_empty() {
-                    "This shop does not ship anywhere yet.".to_string()
+                    Text::new("This shop does not ship anywhere yet.")
                 } else {
-                    format!("We ship to {}. Choose one of these countries.", shippable.join(", "))
+                    Text::new("We ship to {countries}. Choose one of these countries.")
+                        .with("countries", shippable.join(", "))
                 },
             ));
         } else {
             let regions = match country.as_str() {
-                "US" => Some(("state", US_STATES)),
-                "CA" => Some(("province", CA_PROVINCES)),
+                "US" => Some((Text::new("Enter the two-letter state code, like {example}."), US_STATES)),
+                "CA" => {
+                    Some((Text::new("Enter the two-letter province code, like {example}."), CA_PROVINCES))
+                }
                 _ => None,
             };
-            if let Some((kind, codes)) = regions {
+            if let Some((message, codes)) = regions {
                 if !codes.contains(&region.as_str()) {
-                    errors.push(FieldError::new(
-                        "region",
-                        format!("Enter the two-letter {kind} code, like {}.", codes.get(4).unwrap_or(&"CA")),
-                    ));
+                    let example = codes.get(4).unwrap_or(&"CA").to_string();
+                    errors.push(FieldError::new("region", message.with("example", example)));
                 }
             }
             if !postal_code_ok(&country, &postal_code) {
                 errors.push(FieldError::new(
                     "postal_code",
-                    format!("Enter a postal code for {country}: {}.", postal_example(&country)),
+                    Text::new("Enter a postal code for {country}: {example}.")
+                        .with("country", country.clone())
+                        .with("example", postal_example(&country)),
                 ));
             }
         }
@@ -269,15 +278,21 @@ pub enum DiscountError {
     BelowMinimum(Money),
 }
 
+impl DiscountError {
+    /// What the shopper is told.
+    pub fn text(&self) -> Text {
+        match self {
+            Self::Unknown => Text::new("That discount code does not exist."),
+            Self::Expired => Text::new("That discount code has expired."),
+            Self::BelowMinimum(min) => Text::new("That code needs a subtotal of at least {amount}.")
+                .with("amount", crate::money::format_money(*min)),
+        }
+    }
+}
+
 impl fmt::Display for DiscountError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unknown => f.write_str("That discount code does not exist."),
-            Self::Expired => f.write_str("That discount code has expired."),
-            Self::BelowMinimum(min) => {
-                write!(f, "That code needs a subtotal of at least {}.", crate::money::format_money(*min))
-            }
-        }
+        fmt::Display::fmt(&self.text(), f)
     }
 }
 
@@ -443,7 +458,7 @@ impl fmt::Display for IdempotencyKey {
 impl TryFrom<String> for IdempotencyKey {
     type Error = String;
     fn try_from(text: String) -> Result<Self, String> {
-        IdempotencyKey::parse(&text).map_err(|e| e.message)
+        IdempotencyKey::parse(&text).map_err(|e| e.message.english())
     }
 }
 
@@ -612,7 +627,7 @@ mod tests {
         let bad_state = AddressInput { region: "XX".into(), ..good.clone() };
         assert_eq!(bad_state.validate(&ship).unwrap_err()[0].field, "region");
         let nowhere = AddressInput { country: "JP".into(), ..good.clone() };
-        assert!(nowhere.validate(&ship).unwrap_err()[0].message.contains("We ship to"));
+        assert!(nowhere.validate(&ship).unwrap_err()[0].message.english().contains("We ship to"));
         let empty = AddressInput::default().validate(&ship).unwrap_err();
         let fields: Vec<&str> = empty.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["name", "line1", "city", "country"]);

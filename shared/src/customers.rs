@@ -6,6 +6,7 @@
 
 use crate::checkout::{Address, Email};
 use crate::ids::hex;
+use crate::strings::Text;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -93,19 +94,22 @@ pub enum LinkRefusal {
 
 impl LinkRefusal {
     /// The heading and message the shopper sees.
-    pub fn shopper_text(self) -> (&'static str, &'static str) {
+    pub fn shopper_text(self) -> (Text, Text) {
         match self {
             LinkRefusal::Unknown => (
-                "This sign-in link does not work",
-                "It may be mistyped or cut short. Ask for a new link below.",
+                Text::new("This sign-in link does not work"),
+                Text::new("It may be mistyped or cut short. Ask for a new link below."),
             ),
             LinkRefusal::Used => (
-                "This sign-in link was already used",
-                "Each link signs in once. If that was not you, nobody else can use it now. Ask for a new link below.",
+                Text::new("This sign-in link was already used"),
+                Text::new(
+                    "Each link signs in once. If that was not you, nobody else can use it now. Ask for a new link below.",
+                ),
             ),
             LinkRefusal::Expired => (
-                "This sign-in link has expired",
-                "Links work for 15 minutes. Ask for a new link below.",
+                Text::new("This sign-in link has expired"),
+                Text::new("Links work for {minutes} minutes. Ask for a new link below.")
+                    .with("minutes", crate::mail::SIGN_IN_LINK_MINUTES.to_string()),
             ),
         }
     }
@@ -183,7 +187,7 @@ mod tests {
     fn every_refusal_says_what_to_do() {
         for refusal in [LinkRefusal::Unknown, LinkRefusal::Used, LinkRefusal::Expired] {
             let (heading, message) = refusal.shopper_text();
-            assert!(!heading.is_empty() && message.contains("new link"));
+            assert!(!heading.english().is_empty() && message.english().contains("new link"));
         }
     }
 }

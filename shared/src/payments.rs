@@ -8,6 +8,7 @@
 use crate::checkout::FieldError;
 use crate::money::{Currency, Money};
 use crate::orders::{OrderStatus, PaymentProvider};
+use crate::strings::Text;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -17,8 +18,9 @@ use sha2::Sha256;
 pub const DEFAULT_TOLERANCE_SECONDS: i64 = 300;
 
 /// What the shopper reads when a payment was asked for and its outcome is not known yet.
-pub const UNCONFIRMED: &str =
-    "We could not confirm your payment yet. Trying again is safe and will not charge you twice.";
+pub fn unconfirmed() -> Text {
+    Text::new("We could not confirm your payment yet. Trying again is safe and will not charge you twice.")
+}
 
 /// How the shopper pays, for the provider the shop uses: checked once, where the
 /// request is read, and carried as it is to the cart's object that charges it.
@@ -48,8 +50,10 @@ impl PaymentChoice {
                 }
                 _ => Err(FieldError::new(
                     "payment_method",
-                    "This shop takes cards through Stripe: pay with the card form, which creates the \
-                     PaymentMethod (pm_…) the payment needs.",
+                    Text::new(
+                        "This shop takes cards through Stripe: pay with the card form, which creates the \
+                         PaymentMethod (pm_…) the payment needs.",
+                    ),
                 )),
             },
         }
@@ -74,8 +78,13 @@ pub const TEST_CARD_TRANSIENT: &str = "4000 0000 0000 0119";
 /// Digits of a card number, if it passes the Luhn check.
 pub fn card_digits(text: &str) -> Result<String, FieldError> {
     let digits: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-    let bad =
-        || FieldError::new("card", "Enter a card number (use a test card, such as 4242 4242 4242 4242).");
+    let bad = || {
+        FieldError::new(
+            "card",
+            Text::new("Enter a card number (use a test card, such as {example}).")
+                .with("example", TEST_CARD_APPROVED),
+        )
+    };
     let typed_ok = text.chars().count() <= MAX_CARD_CHARS;
     if !typed_ok || !(12..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
@@ -105,14 +114,16 @@ pub fn card_digits(text: &str) -> Result<String, FieldError> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TestCharge {
     Approved,
-    /// Refused for good; `TEST_DECLINED` is what the shopper reads.
+    /// Refused for good; [`test_declined`] is what the shopper reads.
     Declined,
     /// The provider could not answer; nothing was charged and the shopper may retry.
     Unavailable,
 }
 
 /// What a shopper reads when the test provider declines their card.
-pub const TEST_DECLINED: &str = "Your card was declined. No money was taken; try another card.";
+pub fn test_declined() -> Text {
+    Text::new("Your card was declined. No money was taken; try another card.")
+}
 
 /// The test provider: the card number decides (any other valid number is approved).
 pub fn charge_test_card(card_digits: &str) -> TestCharge {

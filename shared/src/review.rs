@@ -9,6 +9,7 @@ use crate::checkout::{compute_totals, find_discount, rates_for, tax_for, Address
 use crate::ids::Sku;
 use crate::money::Currency;
 use crate::settings::{ShippingRate, StoreSettings};
+use crate::strings::Text;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -108,7 +109,8 @@ pub struct Review {
     pub rates: Vec<ShippingRate>,
     pub totals: Totals,
     /// Why the stored discount code does not apply now, if it does not.
-    pub discount_problem: Option<String>,
+    #[serde(serialize_with = "crate::strings::english_if_any")]
+    pub discount_problem: Option<Text>,
     /// Lines asking for more than is available, with what is available.
     pub short: BTreeMap<String, u32>,
     #[serde(skip)]
@@ -161,7 +163,7 @@ pub fn review_cart(
     let (discount, discount_problem) = match &state.discount_code {
         Some(code) => match find_discount(&settings, code, cart.subtotal, today) {
             Ok(d) => (Some(d.clone()), None),
-            Err(e) => (None, Some(e.to_string())),
+            Err(e) => (None, Some(e.text())),
         },
         None => (None, None),
     };

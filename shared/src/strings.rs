@@ -3,6 +3,8 @@
 //! translates them per language in `strings/{language}.toml`, each line the English text
 //! and its translation. `{name}` marks a value put in when the page is rendered.
 
+use serde::{Deserialize, Serialize};
+
 /// Every translatable interface string, as the pages write it in English.
 pub const UI_STRINGS: &[&str] = &[
     "Full name",
@@ -171,7 +173,192 @@ pub const UI_STRINGS: &[&str] = &[
     "Try fewer words, a different spelling, or browse a collection instead.",
     "Page {page} of {pages}",
     "Results",
+    // Messages the server writes (`Text::new`): form errors, refusals, error pages.
+    "Address too long",
+    "Another payment for this cart is in progress. Wait a moment, then reload.",
+    "Check your email",
+    "Choose one of the rates offered: {rates}.",
+    "Choose one of the shipping methods offered.",
+    "Choose one of the shipping methods.",
+    "Each link signs in once. If that was not you, nobody else can use it now. Ask for a new link below.",
+    "Enter a card number (use a test card, such as {example}).",
+    "Enter a postal code for {country}: {example}.",
+    "Enter an email address like name@example.com.",
+    "Enter the city.",
+    "Enter the street address.",
+    "Enter the two-letter province code, like {example}.",
+    "Enter the two-letter state code, like {example}.",
+    "Enter your name.",
+    "How this shop takes payments changed: reload the page and pay again.",
+    "It may be mistyped or cut short. Ask for a new link below.",
+    "Links work for {minutes} minutes. Ask for a new link below.",
+    "Method not allowed",
+    "No card came with the payment: the card form needs JavaScript. Go back, enter your card and pay again.",
+    "No product has the SKU {sku}.",
+    "Not allowed",
+    "Not found",
+    "Only {count} of that item are left in that option.",
+    "Only {count} of {title} are left in that option.",
+    "Order {number} is placed.",
+    "Page not found",
+    "Payment declined",
+    "Please try again in a moment",
+    "Request too large",
+    "Send the request body as {format}.",
+    "Set a shipping address first.",
+    "Sign in with a link sent to your email: your orders and saved addresses.",
+    "Some details need fixing",
+    "Some items are no longer sold; remove them from your cart first.",
+    "Something went wrong on our side",
+    "Sorry — some items sold out before you paid (left: {items}). Nothing was charged; change your cart and try again.",
+    "That code needs a subtotal of at least {amount}.",
+    "That could not be done right now",
+    "That discount code does not exist.",
+    "That discount code has expired.",
+    "That form could not be accepted",
+    "That item is sold out in that option, so it could not be added.",
+    "That product is no longer in the shop, so it could not be added.",
+    "That request didn't look right",
+    "That web address is longer than we accept.",
+    "The checkout needs a shipping method first.",
+    "The checkout needs your email address first.",
+    "The checkout needs your shipping address first.",
+    "The page number must be a whole number from 1 up.",
+    "The payment service did not answer. Nothing was charged; please try again.",
+    "The request was larger than we accept.",
+    "The shop no longer sells in this country and language; choose another from the list at the foot of the page.",
+    "The total changed to {total} since you reviewed your order; please check it and pay again.",
+    "These items could not be added: {items}. The others are in your cart.",
+    "This address only answers {methods} requests.",
+    "This form was sent from another site, so it was not accepted.",
+    "This payment did not go through.",
+    "This payment form was already used for a different order. Reload the page and try again.",
+    "This shop does not ship anywhere yet.",
+    "This shop takes cards through Stripe: pay with the card form, which creates the PaymentMethod (pm_…) the payment needs.",
+    "This sign-in link does not work",
+    "This sign-in link has expired",
+    "This sign-in link was already used",
+    "Tick “Yes, delete my account” to delete it.",
+    "Too many requests",
+    "Unsupported format",
+    "Use at most {count} characters.",
+    "We could not confirm your payment yet. Trying again is safe and will not charge you twice.",
+    "We could not find an order with that email address and number.",
+    "We couldn't do that",
+    "We couldn't find the page you were looking for. It may have moved or sold out for good.",
+    "We ship to {countries}. Choose one of these countries.",
+    "We're sorry: the shop had a problem answering. Please try again in a moment.",
+    "You are sending changes faster than we accept. Wait {seconds} seconds and try again.",
+    "You are signed out on every device.",
+    "You are signed out.",
+    "Your account is deleted. Your orders stay with the shop, no longer linked to an account.",
+    "Your address book is full: remove an address to add another.",
+    "Your card was declined. No money was taken; try another card.",
+    "Your cart already holds {count} of {sku}; a cart line can hold at most {max}.",
+    "Your cart has no {sku} to change or remove.",
+    "Your cart is full: it can hold at most {max} different items.",
+    "Your order is already being placed. Wait a moment, then reload.",
+    "Your order is being placed right now; your cart can change again once it is done.",
+    "Your session ended. Sign in again to see your account.",
+    "Your session ended. Sign in again.",
+    "Your session expired or this form is out of date. Go back, reload the page, and try again.",
+    "{count} sign-in links went to this address in the last {minutes} minutes. Use the newest one, or ask again later.",
+    "{title} has no variant {sku}, so it could not be added.",
+    "{title} is sold out in that option, so it could not be added.",
 ];
+
+/// A message the server writes for a person — a form error, a refusal, an error page's
+/// heading — kept as its English template and the values of its placeholders, so each
+/// page can write it in its own language. Made by [`Text::new`] from a literal template
+/// (one of [`UI_STRINGS`]: a test lists every such call), or from any other text, which
+/// is shown as it is. Displayed, it is the English text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "TextForm")]
+pub struct Text {
+    template: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    values: Vec<(String, String)>,
+}
+
+/// A [`Text`] as it may arrive: whole, or a plain string (from a Durable Object still
+/// running the code before messages were `Text`s).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TextForm {
+    Whole {
+        template: String,
+        #[serde(default)]
+        values: Vec<(String, String)>,
+    },
+    Plain(String),
+}
+
+impl From<TextForm> for Text {
+    fn from(form: TextForm) -> Text {
+        match form {
+            TextForm::Whole { template, values } => Text { template, values },
+            TextForm::Plain(text) => Text { template: text, values: Vec::new() },
+        }
+    }
+}
+
+impl Text {
+    /// A translatable message: `template` is English, with `{name}` placeholders.
+    pub fn new(template: &'static str) -> Text {
+        Text { template: template.to_string(), values: Vec::new() }
+    }
+
+    /// The message with `{name}` standing for `value`.
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Text {
+        self.values.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// The message written with `translate`'s text for its template, or the English one
+    /// when it has none.
+    pub fn written<'a>(&'a self, translate: impl FnOnce(&'a str) -> Option<&'a str>) -> String {
+        let template = translate(&self.template).unwrap_or(&self.template);
+        let values: Vec<(&str, &str)> =
+            self.values.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
+        fill(template, &values)
+    }
+
+    /// The message in English.
+    pub fn english(&self) -> String {
+        self.written(|_| None)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.english())
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text { template: text, values: Vec::new() }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text { template: text.to_string(), values: Vec::new() }
+    }
+}
+
+/// Writes a [`Text`] as its English string (JSON answers keep their `message` strings).
+pub fn english<S: serde::Serializer>(text: &Text, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(text)
+}
+
+/// [`english`] of an optional text (`null` when there is none).
+pub fn english_if_any<S: serde::Serializer>(text: &Option<Text>, serializer: S) -> Result<S::Ok, S::Error> {
+    match text {
+        Some(text) => serializer.collect_str(text),
+        None => serializer.serialize_none(),
+    }
+}
 
 /// The placeholders (`{total}`) of a string, in order.
 pub fn placeholders(text: &str) -> Vec<&str> {
@@ -207,6 +394,22 @@ mod tests {
         assert_eq!(placeholders("No {Braces} {} or {unclosed"), Vec::<&str>::new());
         assert_eq!(fill("Pay {total}", &[("total", "12,99 $")]), "Pay 12,99 $");
         assert_eq!(fill("{a}{b}{a}", &[("a", "{b}"), ("b", "x")]), "{b}x{b}", "values are not filled again");
+    }
+
+    #[test]
+    fn a_text_is_written_in_english_or_translated() {
+        let text = Text::new("We ship to {countries}.").with("countries", "CA, US");
+        assert_eq!(text.to_string(), "We ship to CA, US.");
+        let french =
+            text.written(|t| (t == "We ship to {countries}.").then_some("Nous livrons : {countries}."));
+        assert_eq!(french, "Nous livrons : CA, US.");
+        let plain = Text::from("{not} a template".to_string());
+        assert_eq!(plain.written(|_| Some("ignored")), "ignored", "a translation applies to any text");
+        assert_eq!(plain.english(), "{not} a template", "no values, nothing filled");
+        let round: Text = serde_json::from_str(&serde_json::to_string(&text).unwrap()).unwrap();
+        assert_eq!(round, text);
+        let plain: Text = serde_json::from_str(r#""Sold out.""#).unwrap();
+        assert_eq!(plain.english(), "Sold out.");
     }
 
     #[test]

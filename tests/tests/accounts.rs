@@ -221,7 +221,7 @@ fn links_to_one_address_are_limited(w: &World) {
     assert_eq!(fourth.status, 429, "{}", text(&fourth.body));
     assert!(fourth.header("retry-after").is_some());
     assert!(
-        text(&fourth.body).contains("Three sign-in links went to this address"),
+        text(&fourth.body).contains("3 sign-in links went to this address in the last 15 minutes"),
         "{}",
         text(&fourth.body)
     );

@@ -42,6 +42,7 @@ fn main() {
         the_api_answers_in_the_edition_it_names,
         unknown_editions_and_shared_paths_are_not_found,
         sitemaps_list_every_edition_with_its_alternates,
+        messages_the_server_writes_are_in_the_editions_language,
     ];
     let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
     let conclusion = libtest_mimic::run(&args, trials);
@@ -459,4 +460,84 @@ fn sitemaps_list_every_edition_with_its_alternates(w: &World) {
     for rule in ["Disallow: /fr-ca/cart", "Disallow: /en-ca/search", "Disallow: /cart"] {
         assert!(robots.contains(rule), "{rule}: {robots}");
     }
+}
+
+/// What the server writes for a shopper — error pages, cart refusals, form errors with
+/// the values put into them, account notices — is in the edition's language; the same
+/// mistakes in the default edition read in English, and the JSON API answers in English.
+fn messages_the_server_writes_are_in_the_editions_language(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, "BRP-1", 50);
+    let mut shopper = Shopper::new(&w.shop);
+    let says = |reply: &storefront_tests::Reply, status: u16, french: &[&str], english: &[&str]| {
+        assert_eq!(reply.status, status, "{}", text(&reply.body));
+        let words = text(&reply.body);
+        for phrase in french {
+            assert!(words.contains(phrase), "no \"{phrase}\" in: {words}");
+        }
+        for phrase in english {
+            assert!(!words.contains(phrase), "\"{phrase}\" on a French page: {words}");
+        }
+    };
+    // An error page.
+    let missing = shopper.get("/fr-ca/products/no-such-product");
+    says(
+        &missing,
+        404,
+        &["Page introuvable", "Nous n’avons pas trouvé la page demandée."],
+        &["Page not found"],
+    );
+    assert!(text(&shopper.get("/products/no-such-product").body).contains("Page not found"));
+    // A cart refusal.
+    shopper.get("/fr-ca/products/brass-pen");
+    let added = shopper.post_form("/fr-ca/cart/add", &[("product", "brass-pen"), ("variant", "BRP-1")]);
+    assert_eq!(added.status, 303, "{}", text(&added.body));
+    let refused = shopper.post_form("/fr-ca/cart/discount", &[("code", "NO-SUCH-CODE")]);
+    says(&refused, 422, &["Ce code de réduction n’existe pas."], &["That discount code does not exist."]);
+    // Form errors, with the values put into the French text.
+    let contact = shopper.post_form("/fr-ca/checkout/contact", &[("email", "pas une adresse")]);
+    says(&contact, 422, &["Entrez une adresse courriel comme nom@exemple.com."], &["Enter an email address"]);
+    let contact = shopper.post_form("/fr-ca/checkout/contact", &[("email", "gabrielle@example.com")]);
+    assert_eq!(contact.status, 303, "{}", text(&contact.body));
+    let bad_address = [
+        ("name", ""),
+        ("line1", "1 rue Sainte-Catherine"),
+        ("city", "Montréal"),
+        ("region", "ZZ"),
+        ("postal_code", "nope"),
+        ("country", "CA"),
+    ];
+    let address = shopper.post_form("/fr-ca/checkout/address", &bad_address);
+    says(
+        &address,
+        422,
+        &[
+            "Entrez votre nom.",
+            "Entrez le code de province à deux lettres, comme ",
+            "Entrez un code postal valide pour CA : ",
+        ],
+        &["Enter your name.", "Enter the two-letter", "Enter a postal code"],
+    );
+    // The same address in the default edition, in English.
+    let mut english = Shopper::new(&w.shop);
+    english.get("/products/brass-pen");
+    english.post_form("/cart/add", &[("product", "brass-pen"), ("variant", "BRP-1")]);
+    english.post_form("/checkout/contact", &[("email", "gabrielle@example.com")]);
+    let address = english.post_form("/checkout/address", &bad_address);
+    assert_eq!(address.status, 422);
+    assert!(text(&address.body).contains("Enter your name."), "{}", text(&address.body));
+    // Account pages: a bad address, and the notice after signing out.
+    let sign_in = shopper.post_form("/fr-ca/account/sign-in", &[("email", "pas une adresse")]);
+    says(&sign_in, 422, &["Entrez une adresse courriel comme nom@exemple.com."], &["Sign in to see"]);
+    let ended = shopper.get("/fr-ca/account?ended=signed-out");
+    says(&ended, 200, &["Vous êtes déconnecté."], &["You are signed out."]);
+    // The JSON API answers in English whatever the edition.
+    let (id, token) = new_cart(&api);
+    let (status, body) = api.post(
+        &format!("/carts/{id}/lines?edition=fr-ca"),
+        Some(&token),
+        json!({ "sku": "NO-SUCH-SKU", "quantity": 1 }),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["message"], "No product has the SKU NO-SUCH-SKU.", "{body}");
 }

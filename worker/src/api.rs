@@ -56,7 +56,7 @@ fn whole_number(fields: &Fields, name: &str, min: u32, max: u32) -> AppResult<Op
         None => Ok(None),
         Some(text) => {
             text.parse::<u32>().ok().filter(|n| (min..=max).contains(n)).map(Some).ok_or_else(|| {
-                AppError::BadRequest(format!("`{name}` must be a whole number from {min} to {max}."))
+                AppError::BadRequest(format!("`{name}` must be a whole number from {min} to {max}.").into())
             })
         }
     }

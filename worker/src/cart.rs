@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::metrics::Event;
 use shared::review::StockItem;
+use shared::strings::Text;
 use shared::{CartId, CartLine, Handle, Product, Quantity, Sku, Variant};
 use std::sync::Arc;
 use worker::Env;
@@ -88,23 +89,28 @@ impl Changed {
 
 /// What a refusal tells the shopper (`product`: the title of the product concerned).
 pub fn refusal_error(refusal: &Refusal, product: Option<&str>) -> AppError {
-    let title = product.unwrap_or("That item");
     match refusal {
         Refusal::Rule { message } => AppError::Unprocessable(message.clone()),
-        Refusal::NoSuchLine { sku } => {
-            AppError::Absent(format!("Your cart has no {sku} to change or remove."))
-        }
-        Refusal::SoldOut => {
-            AppError::Unprocessable(format!("{title} is sold out in that option, so it could not be added."))
-        }
-        Refusal::OnlyLeft { free } => {
-            AppError::Unprocessable(format!("Only {free} of {title} are left in that option."))
-        }
-        Refusal::Busy => AppError::Conflict(
-            "Your order is being placed right now; your cart can change again once it is done.".into(),
+        Refusal::NoSuchLine { sku } => AppError::Absent(
+            Text::new("Your cart has no {sku} to change or remove.").with("sku", sku.as_str()),
         ),
+        Refusal::SoldOut => AppError::Unprocessable(match product {
+            Some(title) => Text::new("{title} is sold out in that option, so it could not be added.")
+                .with("title", title),
+            None => Text::new("That item is sold out in that option, so it could not be added."),
+        }),
+        Refusal::OnlyLeft { free } => AppError::Unprocessable(match product {
+            Some(title) => Text::new("Only {count} of {title} are left in that option.")
+                .with("count", free.to_string())
+                .with("title", title),
+            None => Text::new("Only {count} of that item are left in that option.")
+                .with("count", free.to_string()),
+        }),
+        Refusal::Busy => AppError::Conflict(Text::new(
+            "Your order is being placed right now; your cart can change again once it is done.",
+        )),
         Refusal::RateNotOffered { .. } => {
-            AppError::Unprocessable("Choose one of the shipping methods offered.".into())
+            AppError::Unprocessable(Text::new("Choose one of the shipping methods offered."))
         }
     }
 }
@@ -147,7 +153,9 @@ impl<'a, 't> Carts<'a, 't> {
         quantity: Quantity,
     ) -> AppResult<Snapshot> {
         let product = self.catalog.product(product).await?.ok_or_else(|| {
-            AppError::Unprocessable("That product is no longer in the shop, so it could not be added.".into())
+            AppError::Unprocessable(Text::new(
+                "That product is no longer in the shop, so it could not be added.",
+            ))
         })?;
         self.add(id, &product, sku, quantity, Fit::Required).await
     }
@@ -157,7 +165,9 @@ impl<'a, 't> Carts<'a, 't> {
         let product = catalog::products_of_skus(self.catalog, std::slice::from_ref(&sku))
             .await?
             .remove(sku.as_str())
-            .ok_or_else(|| AppError::Unprocessable(format!("No product has the SKU {sku}.")))?;
+            .ok_or_else(|| {
+                AppError::Unprocessable(Text::new("No product has the SKU {sku}.").with("sku", sku.as_str()))
+            })?;
         self.add(id, &product, sku, quantity, Fit::Reported).await
     }
 
@@ -170,10 +180,11 @@ impl<'a, 't> Carts<'a, 't> {
         fit: Fit,
     ) -> AppResult<Snapshot> {
         let variant = product.variant(&sku).ok_or_else(|| {
-            AppError::Unprocessable(format!(
-                "{} has no variant {sku}, so it could not be added.",
-                product.title
-            ))
+            AppError::Unprocessable(
+                Text::new("{title} has no variant {sku}, so it could not be added.")
+                    .with("title", product.title.as_str())
+                    .with("sku", sku.as_str()),
+            )
         })?;
         let stock = StockItem { sku: sku.clone(), quantity: 0, catalog_stock: variant.stock };
         let line =
@@ -191,7 +202,8 @@ impl<'a, 't> Carts<'a, 't> {
 
     /// Sets a line's quantity (0 removes it).
     pub async fn set_quantity(&self, id: &CartId, sku: Sku, quantity: u32) -> AppResult<Changed> {
-        let quantity = Quantity::check_change(quantity).map_err(|e| AppError::BadRequest(format!("{e}.")))?;
+        let quantity =
+            Quantity::check_change(quantity).map_err(|e| AppError::BadRequest(format!("{e}.").into()))?;
         self.client(id)?.change(CartCommand::SetQuantity { sku, quantity }).await
     }
 
@@ -207,7 +219,7 @@ impl<'a, 't> Carts<'a, 't> {
             let known = code.chars().count() <= shared::cart::MAX_CODE_CHARS
                 && self.catalog.settings().await?.discounts.iter().any(|d| &d.code == code);
             if !known {
-                return Err(AppError::Unprocessable("That discount code does not exist.".into()));
+                return Err(AppError::Unprocessable(Text::new("That discount code does not exist.")));
             }
         }
         self.client(id)?.change(CartCommand::SetDiscount { code }).await
@@ -278,14 +290,15 @@ pub fn parse_link(spec: &str) -> AppResult<Vec<(Sku, Quantity)>> {
     let mut wanted = Vec::new();
     for part in spec.split(',').filter(|p| !p.is_empty()) {
         let (sku, qty) = part.split_once(':').unwrap_or((part, "1"));
-        let sku = Sku::parse(sku).map_err(|e| AppError::BadRequest(format!("Cart link: {e}.")))?;
-        let qty = Quantity::parse(qty).map_err(|e| AppError::BadRequest(format!("Cart link: {e}.")))?;
+        let sku = Sku::parse(sku).map_err(|e| AppError::BadRequest(format!("Cart link: {e}.").into()))?;
+        let qty =
+            Quantity::parse(qty).map_err(|e| AppError::BadRequest(format!("Cart link: {e}.").into()))?;
         wanted.push((sku, qty));
     }
     if wanted.is_empty() || wanted.len() > MAX_LINK_LINES {
-        return Err(AppError::BadRequest(format!(
-            "A cart link lists 1 to {MAX_LINK_LINES} items, like /cart/MCS-M-OAT:2,BRP-1:1."
-        )));
+        return Err(AppError::BadRequest(
+            format!("A cart link lists 1 to {MAX_LINK_LINES} items, like /cart/MCS-M-OAT:2,BRP-1:1.").into(),
+        ));
     }
     Ok(wanted)
 }

@@ -92,7 +92,8 @@ pub async fn collection(
 ) -> AppResult<Listing> {
     let (site, category) = join(catalog.site(), catalog.collection(handle)).await;
     let (site, category) = (site?, category?.ok_or(AppError::NotFound)?);
-    let params = ListingParams::parse(pairs, site.store.currency).map_err(AppError::BadRequest)?;
+    let params =
+        ListingParams::parse(pairs, site.store.currency).map_err(|e| AppError::BadRequest(e.into()))?;
     let index = catalog
         .listing(handle)
         .await?

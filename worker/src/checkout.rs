@@ -23,6 +23,7 @@ pub use protocol::{NotRun, Outcome};
 use shared::checkout::{rates_for, shippable_countries, AddressInput, Email, FieldError, IdempotencyKey};
 use shared::payments::PaymentChoice;
 use shared::review::{countries_offering, review_cart, Review};
+use shared::strings::Text;
 use shared::CartId;
 use worker::Env;
 
@@ -132,15 +133,14 @@ impl<'a, 't> Checkout<'a, 't> {
         let (snapshot, answer) = self.cart(id)?.send(command).await?;
         let refused = match answer {
             Answer::Refused { refusal: Refusal::RateNotOffered { country: None } } => {
-                Some(AppError::Unprocessable("Set a shipping address first.".into()))
+                Some(AppError::Unprocessable(Text::new("Set a shipping address first.")))
             }
             Answer::Refused { refusal: Refusal::RateNotOffered { country: Some(country) } } => {
                 let offered: Vec<&str> =
                     rates_for(&settings, &country).iter().map(|r| r.id.as_str()).collect();
-                Some(AppError::Unprocessable(format!(
-                    "Choose one of the rates offered: {}.",
-                    offered.join(", ")
-                )))
+                Some(AppError::Unprocessable(
+                    Text::new("Choose one of the rates offered: {rates}.").with("rates", offered.join(", ")),
+                ))
             }
             Answer::Refused { refusal } => Some(crate::cart::refusal_error(&refusal, None)),
             _ => None,
@@ -196,22 +196,18 @@ impl<'a, 't> Checkout<'a, 't> {
 
 impl Outcome {
     /// What the shopper is told.
-    pub fn message(&self) -> String {
+    pub fn message(&self) -> Text {
         match self {
-            Outcome::Placed { number, .. } => format!("Order {number} is placed."),
+            Outcome::Placed { number, .. } => {
+                Text::new("Order {number} is placed.").with("number", number.as_str())
+            }
             Outcome::Declined { message } => message.clone(),
             Outcome::SoldOut { available } => {
-                let items: Vec<String> = available
-                    .iter()
-                    .map(|(sku, n)| {
-                        if *n == 0 {
-                            format!("{sku} is sold out")
-                        } else {
-                            format!("only {n} of {sku} left")
-                        }
-                    })
-                    .collect();
-                format!("Sorry — {}. Nothing was charged; change your cart and try again.", items.join(", "))
+                let items: Vec<String> = available.iter().map(|(sku, n)| format!("{sku}: {n}")).collect();
+                Text::new(
+                    "Sorry — some items sold out before you paid (left: {items}). Nothing was charged; change your cart and try again.",
+                )
+                .with("items", items.join(", "))
             }
         }
     }
@@ -222,21 +218,20 @@ impl From<NotRun> for AppError {
     fn from(reason: NotRun) -> Self {
         match reason {
             NotRun::Invalid { message } => AppError::BadRequest(message),
-            NotRun::KeyReused => AppError::Unprocessable(
-                "This payment form was already used for a different order. Reload the page and try again."
-                    .into(),
-            ),
-            NotRun::InFlight => {
-                AppError::Conflict("Your order is already being placed. Wait a moment, then reload.".into())
-            }
-            NotRun::CartBusy => AppError::Conflict(
-                "Another payment for this cart is in progress. Wait a moment, then reload.".into(),
-            ),
+            NotRun::KeyReused => AppError::Unprocessable(Text::new(
+                "This payment form was already used for a different order. Reload the page and try again.",
+            )),
+            NotRun::InFlight => AppError::Conflict(Text::new(
+                "Your order is already being placed. Wait a moment, then reload.",
+            )),
+            NotRun::CartBusy => AppError::Conflict(Text::new(
+                "Another payment for this cart is in progress. Wait a moment, then reload.",
+            )),
             NotRun::NotReady { message } => AppError::Conflict(message),
-            NotRun::PaymentUnavailable => AppError::Unavailable(
-                "The payment service did not answer. Nothing was charged; please try again.".into(),
-            ),
-            NotRun::PaymentUnconfirmed => AppError::Unavailable(shared::payments::UNCONFIRMED.into()),
+            NotRun::PaymentUnavailable => AppError::Unavailable(Text::new(
+                "The payment service did not answer. Nothing was charged; please try again.",
+            )),
+            NotRun::PaymentUnconfirmed => AppError::Unavailable(shared::payments::unconfirmed()),
         }
     }
 }

@@ -22,6 +22,7 @@ use shared::checkout::{Address, Email};
 use shared::customers::{customer_key, Account, LinkRefusal, LinkToken, SessionRef};
 use shared::mail::{sign_in_email, SIGN_IN_LINK_MINUTES};
 use shared::orders::{Order, OrderQuery};
+use shared::strings::Text;
 use worker::Env;
 
 /// What changing a signed-in account came to.
@@ -72,9 +73,12 @@ impl<'t> Customers<'t> {
             CustomerReply::TooManyLinks => {
                 return Err(AppError::Limited(
                     u32::try_from(SIGN_IN_LINK_MINUTES * 60).unwrap_or(900),
-                    "Three sign-in links went to this address in the last 15 minutes. Use the newest one, \
-                     or ask again later."
-                        .into(),
+                    Text::new(
+                        "{count} sign-in links went to this address in the last {minutes} minutes. Use the newest \
+                         one, or ask again later.",
+                    )
+                    .with("count", shared::customers::MAX_LINKS_PER_WINDOW.to_string())
+                    .with("minutes", SIGN_IN_LINK_MINUTES.to_string()),
                 ))
             }
             other => return Err(unexpected(&other)),

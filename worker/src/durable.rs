@@ -96,16 +96,16 @@ impl<'t> Caller<'t> {
             Either::Left((Err(e), _)) => {
                 let text = e.to_string();
                 Err(if text.contains("overloaded") || text.contains("too many requests") {
-                    AppError::Unavailable(format!(
-                        "The {what} is busy right now. Please try again in a moment."
-                    ))
+                    AppError::Unavailable(
+                        format!("The {what} is busy right now. Please try again in a moment.").into(),
+                    )
                 } else {
                     AppError::internal(&format!("calling the {what}"), text)
                 })
             }
-            Either::Right(_) => Err(AppError::Unavailable(format!(
-                "The {what} did not answer in time. Please try again in a moment."
-            ))),
+            Either::Right(_) => Err(AppError::Unavailable(
+                format!("The {what} did not answer in time. Please try again in a moment.").into(),
+            )),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! fault (4xx, message shown to them) or ours (5xx, generic message, details logged).
 
 use shared::checkout::FieldError;
+use shared::strings::Text;
 use std::fmt;
 
 #[derive(Debug)]
@@ -9,26 +10,26 @@ pub enum AppError {
     /// No such page, product or collection.
     NotFound,
     /// No such thing where the request points (a cart line); the message says what.
-    Absent(String),
+    Absent(Text),
     /// The request is malformed; the message says how to fix it.
-    BadRequest(String),
+    BadRequest(Text),
     /// Missing or wrong credentials (cart token, admin token).
-    Unauthorized(String),
+    Unauthorized(Text),
     /// Payment was declined.
-    PaymentRequired(String),
+    PaymentRequired(Text),
     /// Refused: a cross-site form or a missing or wrong CSRF token.
-    Forbidden(String),
+    Forbidden(Text),
     /// Too many writes from one client; retry after the given seconds.
     TooManyRequests(u32),
     /// A limit of its own (too many sign-in links to one address): retry after the
     /// given seconds; the message says which limit.
-    Limited(u32, String),
+    Limited(u32, Text),
     /// The address is longer than we accept.
     UriTooLong,
     /// The request conflicts with the current state (in flight, sold out, changed).
-    Conflict(String),
+    Conflict(Text),
     /// Well formed, but refused by a business rule (cart full, sold out).
-    Unprocessable(String),
+    Unprocessable(Text),
     /// Form or JSON fields that need fixing, each with its message.
     InvalidFields(Vec<FieldError>),
     /// The path exists but not for this method; the value is its `Allow` header.
@@ -36,7 +37,7 @@ pub enum AppError {
     PayloadTooLarge,
     UnsupportedMediaType(&'static str),
     /// A dependency is down for a moment; retry (answered with `Retry-After`).
-    Unavailable(String),
+    Unavailable(Text),
     /// Our fault. The text is logged, never shown.
     Internal(String),
 }
@@ -94,48 +95,56 @@ impl AppError {
         }
     }
 
-    /// Heading and message for the shopper.
-    pub fn public_text(&self) -> (&'static str, String) {
+    /// Heading and message for the shopper (written in the page's language by the page,
+    /// in English for JSON clients).
+    pub fn public_text(&self) -> (Text, Text) {
         match self {
             Self::NotFound => (
-                "Page not found",
-                "We couldn't find the page you were looking for. It may have moved or sold out for good."
-                    .to_string(),
-            ),
-            Self::Absent(m) => ("Not found", m.clone()),
-            Self::BadRequest(m) => ("That request didn't look right", m.clone()),
-            Self::Unauthorized(m) => ("Not allowed", m.clone()),
-            Self::PaymentRequired(m) => ("Payment declined", m.clone()),
-            Self::Forbidden(m) => ("That form could not be accepted", m.clone()),
-            Self::TooManyRequests(seconds) => (
-                "Too many requests",
-                format!(
-                    "You are sending changes faster than we accept. Wait {seconds} seconds and try again."
+                Text::new("Page not found"),
+                Text::new(
+                    "We couldn't find the page you were looking for. It may have moved or sold out for good.",
                 ),
             ),
-            Self::Limited(_, m) => ("Too many requests", m.clone()),
-            Self::UriTooLong => {
-                ("Address too long", "That web address is longer than we accept.".to_string())
-            }
-            Self::Conflict(m) => ("That could not be done right now", m.clone()),
-            Self::Unprocessable(m) => ("We couldn't do that", m.clone()),
-            Self::InvalidFields(fields) => (
-                "Some details need fixing",
-                fields.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" "),
+            Self::Absent(m) => (Text::new("Not found"), m.clone()),
+            Self::BadRequest(m) => (Text::new("That request didn't look right"), m.clone()),
+            Self::Unauthorized(m) => (Text::new("Not allowed"), m.clone()),
+            Self::PaymentRequired(m) => (Text::new("Payment declined"), m.clone()),
+            Self::Forbidden(m) => (Text::new("That form could not be accepted"), m.clone()),
+            Self::TooManyRequests(seconds) => (
+                Text::new("Too many requests"),
+                Text::new(
+                    "You are sending changes faster than we accept. Wait {seconds} seconds and try again.",
+                )
+                .with("seconds", seconds.to_string()),
             ),
-            Self::MethodNotAllowed(allowed) => {
-                ("Method not allowed", format!("This address only answers {allowed} requests."))
+            Self::Limited(_, m) => (Text::new("Too many requests"), m.clone()),
+            Self::UriTooLong => {
+                (Text::new("Address too long"), Text::new("That web address is longer than we accept."))
             }
+            Self::Conflict(m) => (Text::new("That could not be done right now"), m.clone()),
+            Self::Unprocessable(m) => (Text::new("We couldn't do that"), m.clone()),
+            Self::InvalidFields(fields) => (
+                Text::new("Some details need fixing"),
+                match fields.as_slice() {
+                    [one] => one.message.clone(),
+                    _ => Text::from(fields.iter().map(|f| f.message.english()).collect::<Vec<_>>().join(" ")),
+                },
+            ),
+            Self::MethodNotAllowed(allowed) => (
+                Text::new("Method not allowed"),
+                Text::new("This address only answers {methods} requests.").with("methods", allowed.clone()),
+            ),
             Self::PayloadTooLarge => {
-                ("Request too large", "The request was larger than we accept.".to_string())
+                (Text::new("Request too large"), Text::new("The request was larger than we accept."))
             }
-            Self::UnsupportedMediaType(expected) => {
-                ("Unsupported format", format!("Send the request body as {expected}."))
-            }
-            Self::Unavailable(m) => ("Please try again in a moment", m.clone()),
+            Self::UnsupportedMediaType(expected) => (
+                Text::new("Unsupported format"),
+                Text::new("Send the request body as {format}.").with("format", *expected),
+            ),
+            Self::Unavailable(m) => (Text::new("Please try again in a moment"), m.clone()),
             Self::Internal(_) => (
-                "Something went wrong on our side",
-                "We're sorry: the shop had a problem answering. Please try again in a moment.".to_string(),
+                Text::new("Something went wrong on our side"),
+                Text::new("We're sorry: the shop had a problem answering. Please try again in a moment."),
             ),
         }
     }

@@ -40,7 +40,9 @@ impl Fields {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for (name, value) in form_urlencoded::parse(encoded) {
             if pairs.iter().any(|(n, _)| n == name.as_ref()) {
-                return Err(AppError::BadRequest(format!("The field `{name}` was sent more than once.")));
+                return Err(AppError::BadRequest(
+                    format!("The field `{name}` was sent more than once.").into(),
+                ));
             }
             pairs.push((name.into_owned(), value.into_owned()));
         }
@@ -57,7 +59,7 @@ impl Fields {
     }
 
     pub fn require(&self, name: &str) -> AppResult<&str> {
-        self.get(name).ok_or_else(|| AppError::BadRequest(format!("The field `{name}` is missing.")))
+        self.get(name).ok_or_else(|| AppError::BadRequest(format!("The field `{name}` is missing.").into()))
     }
 }
 
@@ -148,7 +150,7 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> App
     }
     let body = read_capped(req, MAX_FORM_BYTES).await?;
     serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("The JSON body is not valid here: {e}.")))
+        .map_err(|e| AppError::BadRequest(format!("The JSON body is not valid here: {e}.").into()))
 }
 
 /// The token of an `Authorization: Bearer …` header.

@@ -108,7 +108,7 @@ impl<'t> Orders<'t> {
         match self.send(shard_of(number), &ShardCommand::AddNote { number: number.to_string(), note }).await?
         {
             OrderReply::Order { order } => Ok(order.map(|o| *o)),
-            OrderReply::Refused { message, .. } => Err(AppError::Conflict(message)),
+            OrderReply::Refused { message, .. } => Err(AppError::Conflict(message.into())),
             other => Err(unexpected(&other)),
         }
     }
@@ -149,8 +149,8 @@ impl<'t> Orders<'t> {
         };
         match self.send(shard_of(number), &command).await? {
             OrderReply::Order { order } | OrderReply::Payment { order, .. } => Ok(order.map(|o| *o)),
-            OrderReply::Refused { message, unavailable: true } => Err(AppError::Unavailable(message)),
-            OrderReply::Refused { message, .. } => Err(AppError::Conflict(message)),
+            OrderReply::Refused { message, unavailable: true } => Err(AppError::Unavailable(message.into())),
+            OrderReply::Refused { message, .. } => Err(AppError::Conflict(message.into())),
             other => Err(unexpected(&other)),
         }
     }
@@ -159,8 +159,8 @@ impl<'t> Orders<'t> {
     pub async fn refund(&self, number: &str) -> AppResult<Option<Order>> {
         match self.send(shard_of(number), &ShardCommand::Refund { number: number.to_string() }).await? {
             OrderReply::Order { order } => Ok(order.map(|o| *o)),
-            OrderReply::Refused { message, unavailable: true } => Err(AppError::Unavailable(message)),
-            OrderReply::Refused { message, .. } => Err(AppError::Conflict(message)),
+            OrderReply::Refused { message, unavailable: true } => Err(AppError::Unavailable(message.into())),
+            OrderReply::Refused { message, .. } => Err(AppError::Conflict(message.into())),
             other => Err(unexpected(&other)),
         }
     }

@@ -100,13 +100,18 @@ pub async fn refund(
         PaymentProvider::Stripe => {}
     }
     let Some(intent) = &order.payment.reference else {
-        return Err(AppError::Conflict(format!("Order {} has no Stripe payment to refund.", order.number)));
+        return Err(AppError::Conflict(
+            format!("Order {} has no Stripe payment to refund.", order.number).into(),
+        ));
     };
     match Provider::from_env(env)? {
         Provider::Stripe(client) => client.refund(idempotency_key, intent, &order.number).await,
-        Provider::Test => Err(AppError::Conflict(format!(
-            "Order {} was paid through Stripe, which this deployment is not configured for.",
-            order.number
-        ))),
+        Provider::Test => Err(AppError::Conflict(
+            format!(
+                "Order {} was paid through Stripe, which this deployment is not configured for.",
+                order.number
+            )
+            .into(),
+        )),
     }
 }

@@ -91,9 +91,10 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> worker::Result<Resp
     } else if let Err(e) = edition_check {
         Err(e)
     } else if !known_edition && is_api {
-        Err(AppError::BadRequest(format!(
-            "The shop has no edition `{edition}`; the site document lists its editions' segments."
-        )))
+        Err(AppError::BadRequest(
+            format!("The shop has no edition `{edition}`; the site document lists its editions' segments.")
+                .into(),
+        ))
     } else if !known_edition || (!edition.is_empty() && !is_api && !edition_route(&segments)) {
         Err(AppError::NotFound)
     } else if path == "/healthz" {
@@ -273,7 +274,7 @@ fn health(catalog: Option<&CatalogReader<'_>>, open_error: Option<&AppError>) ->
         ),
         (None, e) => (
             503,
-            serde_json::json!({ "status": "down", "problem": e.map(|e| e.public_text().1).unwrap_or_default() }),
+            serde_json::json!({ "status": "down", "problem": e.map(|e| e.public_text().1.english()).unwrap_or_default() }),
         ),
     };
     http::json(&body, status, CachePolicy::NoStore)
@@ -343,7 +344,11 @@ async fn respond(
     let retry_after = error.retry_after();
     let built = if wants_json {
         let (heading, message) = error.public_text();
-        let mut body = serde_json::json!({ "error": error.code(), "title": heading, "message": message });
+        let mut body = serde_json::json!({
+            "error": error.code(),
+            "title": heading.english(),
+            "message": message.english(),
+        });
         if let (Some(fields), Some(object)) = (error.fields(), body.as_object_mut()) {
             object.insert("fields".into(), serde_json::to_value(fields).unwrap_or_default());
         }
@@ -364,7 +369,6 @@ async fn respond(
         };
         let status = error.status();
         let (heading, message) = error.public_text();
-        let heading = heading.to_string();
         let page = render_document(context, move || view! { <ErrorPage site status heading message/> });
         http::html(page, status, CachePolicy::NoStore)
     };

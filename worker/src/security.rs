@@ -22,6 +22,7 @@ use crate::http::{self, Fields};
 use crate::random;
 use crate::session::Session;
 use crate::signing::constant_time_eq;
+use shared::strings::Text;
 use worker::{Headers, Request};
 
 /// What pages are rendered with in place of the nonce and the CSRF token.
@@ -161,9 +162,9 @@ pub async fn read_merchant_form(req: &mut Request, expected: &str) -> AppResult<
 /// See [`read_merchant_form`] (for a form already read).
 pub fn check_merchant_form(req: &Request, form: &Fields, expected: &str) -> AppResult<()> {
     if !same_site(req) {
-        return Err(AppError::Forbidden(
-            "This form was sent from another site, so it was not accepted.".into(),
-        ));
+        return Err(AppError::Forbidden(Text::new(
+            "This form was sent from another site, so it was not accepted.",
+        )));
     }
     let token = form.get("csrf").unwrap_or("");
     if expected.is_empty() || !constant_time_eq(token.as_bytes(), expected.as_bytes()) {
@@ -185,9 +186,9 @@ fn same_origin_proven(req: &Request) -> bool {
 /// session's first write: without the browser's word that it came from this origin).
 fn check_form(req: &Request, form: &Fields, session: &Session) -> AppResult<()> {
     if !same_site(req) {
-        return Err(AppError::Forbidden(
-            "This form was sent from another site, so it was not accepted.".into(),
-        ));
+        return Err(AppError::Forbidden(Text::new(
+            "This form was sent from another site, so it was not accepted.",
+        )));
     }
     let token = form.get("csrf").unwrap_or("");
     let accepted = if session.is_new {
@@ -196,10 +197,9 @@ fn check_form(req: &Request, form: &Fields, session: &Session) -> AppResult<()> 
         constant_time_eq(token.as_bytes(), session.csrf.as_bytes())
     };
     if !accepted {
-        return Err(AppError::Forbidden(
-            "Your session expired or this form is out of date. Go back, reload the page, and try again."
-                .into(),
-        ));
+        return Err(AppError::Forbidden(Text::new(
+            "Your session expired or this form is out of date. Go back, reload the page, and try again.",
+        )));
     }
     Ok(())
 }

@@ -44,7 +44,7 @@ fn field(
     autocomplete: &'static str,
     required: bool,
 ) -> impl IntoView {
-    let error = errors.iter().find(|e| e.field == id).map(|e| e.message.clone());
+    let error = errors.iter().find(|e| e.field == id).map(|e| crate::say(&e.message));
     let error_id = format!("{id}-error");
     let described = error.as_ref().map(|_| error_id.clone());
     let invalid = error.as_ref().map(|_| "true");
@@ -62,7 +62,7 @@ fn field(
 /// are the ISO codes the shop ships to.
 pub fn address_fields(a: &AddressInput, errors: &[FieldError], countries: &[String]) -> impl IntoView {
     let e = errors;
-    let country_error = e.iter().find(|x| x.field == "country").map(|x| x.message.clone());
+    let country_error = e.iter().find(|x| x.field == "country").map(|x| crate::say(&x.message));
     let options = countries
         .iter()
         .map(|c| view! { <option value=c.clone() selected=*c == a.country>{country_name(c).to_string()}</option> })

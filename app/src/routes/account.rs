@@ -6,12 +6,13 @@
 use crate::components::address::{address_fields, PostalAddress};
 use crate::components::layout::{CsrfField, PageMeta, Shell};
 use crate::components::locale::{date, money};
-use crate::tr;
+use crate::{say, tr};
 use leptos::prelude::*;
 use shared::checkout::{AddressInput, FieldError};
 use shared::customers::{Account, LinkRefusal, MAX_ADDRESSES};
 use shared::mail::SIGN_IN_LINK_MINUTES;
 use shared::orders::Order;
+use shared::strings::Text;
 use shared::Site;
 
 /// What the sign-in page says above its form.
@@ -20,15 +21,15 @@ pub enum SignInNotice {
     /// A link went to this address.
     Sent(String),
     /// The session ended (signed out, or everywhere, or the account deleted).
-    SignedOut(&'static str),
+    SignedOut(Text),
     Refused(LinkRefusal),
-    Error(String),
+    Error(Text),
 }
 
-fn meta(title: &str, canonical: Option<&str>) -> PageMeta {
+fn meta(title: String, canonical: Option<&str>) -> PageMeta {
     PageMeta {
-        title: title.into(),
-        description: "Sign in with a link sent to your email: your orders and saved addresses.".into(),
+        title,
+        description: tr("Sign in with a link sent to your email: your orders and saved addresses."),
         canonical: canonical.map(str::to_string),
         noindex: true,
         ..Default::default()
@@ -36,7 +37,7 @@ fn meta(title: &str, canonical: Option<&str>) -> PageMeta {
 }
 
 /// The email field and button that ask for a sign-in link.
-fn link_form(email: String, error: Option<String>) -> impl IntoView {
+fn link_form(email: String, error: Option<Text>) -> impl IntoView {
     let invalid = error.as_ref().map(|_| "true");
     view! {
         <form class="checkout-form" method="post" action="/account/sign-in" data-sign-in="">
@@ -45,7 +46,7 @@ fn link_form(email: String, error: Option<String>) -> impl IntoView {
                 <label for="account-email">{tr("Email address")}</label>
                 <input id="account-email" name="email" type="email" value=email autocomplete="email" required
                     maxlength="254" aria-invalid=invalid aria-describedby="account-email-hint"/>
-                {error.map(|m| view! { <p class="field-error">{m}</p> })}
+                {error.map(|m| view! { <p class="field-error">{say(&m)}</p> })}
                 <p class="field-hint" id="account-email-hint">
                     {crate::trf("We email you a link that signs you in, valid for {minutes} minutes. No password needed.", &[("minutes", &SIGN_IN_LINK_MINUTES.to_string())])}
                 </p>
@@ -58,9 +59,9 @@ fn link_form(email: String, error: Option<String>) -> impl IntoView {
 #[component]
 pub fn SignInPage(site: Site, notice: Option<SignInNotice>, email: String) -> impl IntoView {
     let (heading, body, form_error) = match notice {
-        None => ("Sign in".to_string(), None, None),
+        None => (tr("Sign in"), None, None),
         Some(SignInNotice::Sent(to)) => (
-            "Check your email".to_string(),
+            tr("Check your email"),
             Some(view! {
                 <div class="notice notice--done" role="status" data-link-sent="">
                     <p>{crate::trf("We sent a sign-in link to {to}. It works once, for {minutes} minutes.", &[("to", &to), ("minutes", &SIGN_IN_LINK_MINUTES.to_string())])}</p>
@@ -71,27 +72,27 @@ pub fn SignInPage(site: Site, notice: Option<SignInNotice>, email: String) -> im
             None,
         ),
         Some(SignInNotice::SignedOut(message)) => (
-            "Sign in".to_string(),
-            Some(view! { <div class="notice" role="status" data-signed-out=""><p>{message}</p></div> }.into_any()),
+            tr("Sign in"),
+            Some(view! { <div class="notice" role="status" data-signed-out=""><p>{say(&message)}</p></div> }.into_any()),
             None,
         ),
         Some(SignInNotice::Refused(refusal)) => {
             let (heading, message) = refusal.shopper_text();
             (
-                heading.to_string(),
+                say(&heading),
                 Some(view! {
                     <div class="notice notice--error" role="alert" data-link-refused=format!("{refusal:?}").to_lowercase()>
-                        <p>{message}</p>
+                        <p>{say(&message)}</p>
                     </div>
                 }
                 .into_any()),
                 None,
             )
         }
-        Some(SignInNotice::Error(message)) => ("Sign in".to_string(), None, Some(message)),
+        Some(SignInNotice::Error(message)) => (tr("Sign in"), None, Some(message)),
     };
     view! {
-        <Shell site meta=meta("Sign in", Some("/account"))>
+        <Shell site meta=meta(tr("Sign in"), Some("/account"))>
             <section class="account">
                 <h1>{heading}</h1>
                 {body}
@@ -107,7 +108,7 @@ pub fn SignInPage(site: Site, notice: Option<SignInNotice>, email: String) -> im
 pub fn VerifyLinkPage(site: Site, token: String) -> impl IntoView {
     let store = site.store.name.clone();
     view! {
-        <Shell site meta=meta("Sign in", None)>
+        <Shell site meta=meta(tr("Sign in"), None)>
             <section class="account">
                 <h1>{crate::trf("Sign in to {store}", &[("store", &store)])}</h1>
                 <form class="checkout-form" method="post" action="/account/verify" data-verify="">
@@ -131,7 +132,7 @@ pub struct AccountView {
     pub address: AddressInput,
     pub errors: Vec<FieldError>,
     pub countries: Vec<String>,
-    pub notice: Option<String>,
+    pub notice: Option<Text>,
 }
 
 fn history(orders: &[Order]) -> AnyView {
@@ -201,10 +202,10 @@ pub fn AccountPage(site: Site, view: AccountView) -> impl IntoView {
     };
     let since = date(account.created_at_ms);
     view! {
-        <Shell site meta=meta("Your account", Some("/account"))>
+        <Shell site meta=meta(tr("Your account"), Some("/account"))>
             <section class="account" data-account=account.email.clone()>
                 <h1>{tr("Your account")}</h1>
-                {notice.map(|n| view! { <div class="notice" role="status"><p>{n}</p></div> })}
+                {notice.map(|n| view! { <div class="notice" role="status"><p>{say(&n)}</p></div> })}
                 <p>{crate::trf("Signed in as {email} · customer since {since}", &[("email", &account.email), ("since", &since)])}</p>
                 <h2>{tr("Orders")}</h2>
                 {history(&orders)}

@@ -3,8 +3,9 @@
 
 use crate::components::layout::{CsrfField, PageMeta, Shell};
 use crate::components::locale::money;
-use crate::tr;
+use crate::{say, tr};
 use leptos::prelude::*;
+use shared::strings::Text;
 use shared::{Money, PricedCart, Quantity, Site};
 
 /// What the cart page shows.
@@ -15,11 +16,11 @@ pub struct CartView {
     /// Taken off by the discount code right now.
     pub discount: Money,
     /// Why the code does not apply, if it does not.
-    pub discount_problem: Option<String>,
+    pub discount_problem: Option<Text>,
     /// Subtotal after the discount.
     pub goods_total: Money,
     /// Why the last change was refused.
-    pub notice: Option<String>,
+    pub notice: Option<Text>,
 }
 
 /// The form that removes the line of `sku` from the cart.
@@ -44,7 +45,8 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
         ..Default::default()
     };
     let CartView { cart, discount_code, discount, discount_problem, goods_total, notice } = view;
-    let notice = notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{n}</p></div> });
+    let notice =
+        notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{say(&n)}</p></div> });
     let repriced = cart.added_in.filter(|_| !cart.lines.is_empty()).map(|was| {
         let now = cart.subtotal.currency().code().to_string();
         view! {
@@ -153,7 +155,7 @@ pub fn CartPage(site: Site, view: CartView) -> impl IntoView {
                 </p>
             }
         });
-        let problem = discount_problem.map(|p| view! { <p class="field-error" role="alert">{p}</p> });
+        let problem = discount_problem.map(|p| view! { <p class="field-error" role="alert">{say(&p)}</p> });
         view! {
             <table class="cart-table">
                 <caption class="visually-hidden">{tr("Items in your cart")}</caption>

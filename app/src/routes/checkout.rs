@@ -5,12 +5,13 @@
 use crate::components::address::{address_fields, PostalAddress};
 use crate::components::layout::{CsrfField, PageMeta, Shell};
 use crate::components::locale::money;
-use crate::tr;
+use crate::{say, tr};
 use leptos::prelude::*;
 use shared::checkout::{AddressInput, FieldError, Totals};
 use shared::customers::SavedAddress;
 use shared::payments::{TEST_CARD_APPROVED, TEST_CARD_DECLINED, TEST_CARD_TRANSIENT};
 use shared::settings::ShippingRate;
+use shared::strings::Text;
 use shared::{Money, PricedCart, Site};
 use std::collections::BTreeMap;
 
@@ -54,7 +55,7 @@ pub struct CheckoutView {
     pub rates: Vec<ShippingRate>,
     pub chosen_rate: Option<String>,
     pub errors: Vec<FieldError>,
-    pub notice: Option<String>,
+    pub notice: Option<Text>,
     /// A fresh idempotency key for the payment form.
     pub idempotency_key: String,
     /// SKUs asking for more than is available, with what is available.
@@ -108,7 +109,7 @@ pub fn CheckoutPage(site: Site, view: CheckoutView) -> impl IntoView {
     let notice = view
         .notice
         .clone()
-        .map(|n| view! { <div class="notice notice--error" role="alert"><p>{n}</p></div> });
+        .map(|n| view! { <div class="notice notice--error" role="alert"><p>{say(&n)}</p></div> });
     let form = match step {
         CheckoutStep::Contact => contact_form(&view).into_any(),
         CheckoutStep::Address => address_form(&view).into_any(),
@@ -129,7 +130,7 @@ pub fn CheckoutPage(site: Site, view: CheckoutView) -> impl IntoView {
 }
 
 fn contact_form(view: &CheckoutView) -> impl IntoView {
-    let error = view.errors.iter().find(|e| e.field == "email").map(|e| e.message.clone());
+    let error = view.errors.iter().find(|e| e.field == "email").map(|e| crate::say(&e.message));
     let invalid = error.as_ref().map(|_| "true");
     view! {
             <form class="checkout-form" method="post" action="/checkout/contact">
@@ -201,7 +202,7 @@ fn address_form(view: &CheckoutView) -> impl IntoView {
 }
 
 fn shipping_form(view: &CheckoutView) -> impl IntoView {
-    let error = view.errors.iter().find(|e| e.field == "rate").map(|e| e.message.clone());
+    let error = view.errors.iter().find(|e| e.field == "rate").map(|e| crate::say(&e.message));
     let first = view.rates.first().map(|r| r.id.clone());
     let chosen = view.chosen_rate.clone().or(first);
     let options = view
@@ -234,7 +235,7 @@ fn shipping_form(view: &CheckoutView) -> impl IntoView {
 
 /// The test provider's card field.
 fn test_card_field(view: &CheckoutView) -> impl IntoView {
-    let error = view.errors.iter().find(|e| e.field == "card").map(|e| e.message.clone());
+    let error = view.errors.iter().find(|e| e.field == "card").map(|e| crate::say(&e.message));
     view! {
         <div class="field">
             <label for="card">{tr("Card number")}</label>
@@ -279,7 +280,7 @@ pub fn stripe_scripts() -> impl IntoView {
 }
 
 fn stripe_field(view: &CheckoutView, publishable_key: &str) -> impl IntoView {
-    let error = view.errors.iter().find(|e| e.field == "payment_method").map(|e| e.message.clone());
+    let error = view.errors.iter().find(|e| e.field == "payment_method").map(|e| crate::say(&e.message));
     view! {
         {stripe_card_field(publishable_key, view.totals.total, error)}
         {stripe_scripts()}

@@ -1,12 +1,14 @@
 //! The error page for 4xx and 5xx answers: a heading, what happened, and ways back.
 
 use crate::components::layout::{PageMeta, Shell};
-use crate::tr;
+use crate::{say, tr};
 use leptos::prelude::*;
+use shared::strings::Text;
 use shared::Site;
 
 #[component]
-pub fn ErrorPage(site: Site, status: u16, heading: String, message: String) -> impl IntoView {
+pub fn ErrorPage(site: Site, status: u16, heading: Text, message: Text) -> impl IntoView {
+    let (heading, message) = (say(&heading), say(&message));
     let meta = PageMeta {
         title: heading.clone(),
         description: message.clone(),

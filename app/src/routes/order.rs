@@ -7,6 +7,7 @@ use crate::routes::checkout::{stripe_card_field, stripe_scripts};
 use crate::tr;
 use leptos::prelude::*;
 use shared::orders::{Order, OrderStatus};
+use shared::strings::Text;
 use shared::Site;
 
 /// What the page of an order still waiting for its Stripe payment needs: the
@@ -119,7 +120,7 @@ pub fn OrderPage(site: Site, order: Order, pending: Option<PendingPayment>) -> i
 }
 
 #[component]
-pub fn OrderLookupPage(site: Site, notice: Option<String>, email: String, number: String) -> impl IntoView {
+pub fn OrderLookupPage(site: Site, notice: Option<Text>, email: String, number: String) -> impl IntoView {
     let meta = PageMeta {
         title: tr("Find your order"),
         description: "Look up an order with its number and your email address.".into(),
@@ -130,7 +131,7 @@ pub fn OrderLookupPage(site: Site, notice: Option<String>, email: String, number
     view! {
             <Shell site meta>
                 <h1>{tr("Find your order")}</h1>
-                {notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{n}</p></div> })}
+                {notice.map(|n| view! { <div class="notice notice--error" role="alert"><p>{crate::say(&n)}</p></div> })}
                 <form class="checkout-form" method="post" action="/orders/lookup">
     <CsrfField/>
                     <div class="field">

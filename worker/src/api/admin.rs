@@ -23,11 +23,14 @@ fn settled(order: &Order, status: OrderStatus, verb: &str) -> AppResult<Response
     if order.status == status {
         return ok(&json!({ "order": super::order_json(order) }));
     }
-    Err(AppError::Conflict(format!(
-        "Order {} is {}; only paid orders can be {verb}.",
-        order.number,
-        order.status.as_str().replace('_', " ")
-    )))
+    Err(AppError::Conflict(
+        format!(
+            "Order {} is {}; only paid orders can be {verb}.",
+            order.number,
+            order.status.as_str().replace('_', " ")
+        )
+        .into(),
+    ))
 }
 
 /// The merchant API's operations (its part of the API's route table).
@@ -66,7 +69,7 @@ pub async fn handle(
     crate::merchant::authorize_bearer(&req, env)?;
     match operation {
         Operation::SetStock(sku) => {
-            let sku = Sku::parse(sku).map_err(|e| AppError::BadRequest(e.to_string()))?;
+            let sku = Sku::parse(sku).map_err(|e| AppError::BadRequest(e.to_string().into()))?;
             let body: Stock = http::read_json(&mut req).await?;
             Inventory::new(env, catalog.caller(env))?.set_stock(&sku, body.on_hand).await?;
             ok(&json!({ "sku": sku, "on_hand": body.on_hand }))
@@ -75,7 +78,7 @@ pub async fn handle(
             let fields = Fields::parse(http::query_string(&req).as_bytes())?;
             let limit = super::whole_number(&fields, "limit", 1, shared::orders::MAX_LIST)?.unwrap_or(50);
             let query = OrderQuery::parse(fields.get("q"), fields.get("status"), limit)
-                .map_err(AppError::BadRequest)?;
+                .map_err(|e| AppError::BadRequest(e.into()))?;
             let orders = Index::new(env, catalog.caller(env))?.list(query).await?;
             ok(&json!({ "orders": orders.iter().map(super::order_json).collect::<Vec<_>>() }))
         }
@@ -85,8 +88,8 @@ pub async fn handle(
                 Some(_) => http::read_json(&mut req).await?,
                 None => Fulfilment::default(),
             };
-            let tracking =
-                parse_tracking(body.tracking.as_deref().unwrap_or("")).map_err(AppError::BadRequest)?;
+            let tracking = parse_tracking(body.tracking.as_deref().unwrap_or(""))
+                .map_err(|e| AppError::BadRequest(e.into()))?;
             let orders = Orders::new(env, catalog.caller(env))?;
             let order = orders.fulfil(number, tracking, now_ms() as u64).await?.ok_or(AppError::NotFound)?;
             settled(&order, OrderStatus::Fulfilled, "fulfilled")
@@ -95,7 +98,7 @@ pub async fn handle(
             let body: NewNote = http::read_json(&mut req).await?;
             let note = OrderNote {
                 at_ms: now_ms() as u64,
-                text: parse_note(&body.text).map_err(AppError::BadRequest)?,
+                text: parse_note(&body.text).map_err(|e| AppError::BadRequest(e.into()))?,
             };
             let order = Orders::new(env, catalog.caller(env))?
                 .add_note(number, note)
@@ -110,7 +113,8 @@ pub async fn handle(
         }
         Operation::Metrics => {
             let fields = Fields::parse(http::query_string(&req).as_bytes())?;
-            let window = Window::from_query(fields.get("window")).map_err(AppError::BadRequest)?;
+            let window =
+                Window::from_query(fields.get("window")).map_err(|e| AppError::BadRequest(e.into()))?;
             let report = crate::metrics::report(env, catalog.timing(), window).await?;
             ok(&serde_json::to_value(report).map_err(|e| AppError::internal("metrics report", e))?)
         }

@@ -39,7 +39,7 @@ pub fn review_json(id: &CartId, review: &Review) -> Value {
         "address": review.state.address,
         "shipping_rate": review.state.shipping_rate,
         "discount_code": review.state.discount_code,
-        "discount_problem": review.discount_problem,
+        "discount_problem": review.discount_problem.as_ref().map(shared::strings::Text::english),
         "rates": review.rates,
         "totals": review.totals,
         "short": review.short,
@@ -72,8 +72,8 @@ pub async fn add_line(
 ) -> AppResult<Response> {
     let cart = authorized_cart(&req, env, id)?;
     let body: NewLine = http::read_json(&mut req).await?;
-    let sku = Sku::parse(&body.sku).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let quantity = Quantity::new(body.quantity).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let sku = Sku::parse(&body.sku).map_err(|e| AppError::BadRequest(e.to_string().into()))?;
+    let quantity = Quantity::new(body.quantity).map_err(|e| AppError::BadRequest(e.to_string().into()))?;
     let snapshot = Carts::new(env, catalog).add_sku(&cart, sku, quantity).await?;
     ok(&cart_json(catalog, &cart, snapshot).await?)
 }

@@ -55,7 +55,7 @@ pub async fn search(req: &Request, reader: &CatalogReader<'_>) -> AppResult<Resp
     let query =
         fields.get("q").ok_or_else(|| AppError::BadRequest("Send the words to look for as `q`.".into()))?;
     if query.chars().count() > MAX_QUERY_CHARS {
-        return Err(AppError::BadRequest(format!("`q` is limited to {MAX_QUERY_CHARS} characters.")));
+        return Err(AppError::BadRequest(format!("`q` is limited to {MAX_QUERY_CHARS} characters.").into()));
     }
     let query = query.to_string();
     let hits = catalog::search(reader, &query, page_param(&fields)?).await?;

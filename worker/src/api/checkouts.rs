@@ -99,7 +99,7 @@ pub async fn complete(
                              "confirmation_url": url, "order": order.as_ref().map(super::order_json) }))
         }
         Ok(Outcome::SoldOut { available }) => {
-            let message = Outcome::SoldOut { available: available.clone() }.message();
+            let message = Outcome::SoldOut { available: available.clone() }.message().english();
             let body = json!({ "error": "sold_out", "message": message, "available": available });
             http::json(&body, 409, CachePolicy::NoStore)
         }

@@ -75,7 +75,8 @@ pub async fn handle(
         }
         ["stall"] => {
             let body: Stall = http::read_json(&mut req).await?;
-            let cart = CartId::parse(&body.cart_id).map_err(|e| AppError::BadRequest(e.to_string()))?;
+            let cart =
+                CartId::parse(&body.cart_id).map_err(|e| AppError::BadRequest(e.to_string().into()))?;
             stall(env, ctx, cart, body.ms)?;
             ok(&json!({ "stalled_ms": body.ms.min(20_000) }))
         }
@@ -91,7 +92,7 @@ async fn hold_burst(
     catalog: &CatalogReader<'_>,
     burst: HoldBurst,
 ) -> AppResult<serde_json::Value> {
-    let sku = Sku::parse(&burst.sku).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let sku = Sku::parse(&burst.sku).map_err(|e| AppError::BadRequest(e.to_string().into()))?;
     let (holds, concurrency) = (burst.holds.clamp(1, 20_000), burst.concurrency.clamp(1, 256) as usize);
     let inventory = Inventory::new(env, catalog.caller(env))?;
     let product =

@@ -178,7 +178,7 @@ impl CartCore {
         }
         Ok(match store.add(line)? {
             Ok(()) => Answer::Done,
-            Err(rule) => refused(Refusal::Rule { message: rule.to_string() }),
+            Err(rule) => refused(Refusal::Rule { message: rule.text() }),
         })
     }
 

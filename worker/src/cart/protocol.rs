@@ -8,6 +8,7 @@ use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use shared::checkout::Address;
 use shared::review::{CartState, StockItem};
+use shared::strings::Text;
 use shared::{CartId, CartLine, Sku};
 use std::collections::BTreeMap;
 
@@ -84,7 +85,7 @@ pub struct Snapshot {
 pub enum Refusal {
     /// A cart rule (too many of one item, cart full, no such line), with its message.
     Rule {
-        message: String,
+        message: Text,
     },
     SoldOut,
     OnlyLeft {
@@ -126,7 +127,7 @@ pub struct Failure {
 impl From<AppError> for Failure {
     fn from(error: AppError) -> Self {
         match error {
-            AppError::Unavailable(message) => Failure { unavailable: true, message },
+            AppError::Unavailable(message) => Failure { unavailable: true, message: message.to_string() },
             other => Failure { unavailable: false, message: other.to_string() },
         }
     }
@@ -135,7 +136,7 @@ impl From<AppError> for Failure {
 impl From<Failure> for AppError {
     fn from(failure: Failure) -> Self {
         if failure.unavailable {
-            AppError::Unavailable(failure.message)
+            AppError::Unavailable(failure.message.into())
         } else {
             AppError::Internal(failure.message)
         }

@@ -312,7 +312,7 @@ impl CartStore {
         }
         let Ok(quantity) = Quantity::new(quantity) else {
             let existing = quantity.min(Quantity::MAX);
-            return Ok(Err(Refusal::Rule { message: CartError::TooManyOfOne { sku, existing }.to_string() }));
+            return Ok(Err(Refusal::Rule { message: CartError::TooManyOfOne { sku, existing }.text() }));
         };
         self.upsert(&CartLine { quantity, ..line }).map(Ok)
     }

@@ -87,9 +87,9 @@ where
             worker::console_warn!("KV read failed: {e}");
             Err(AppError::Unavailable("The catalog store is not answering right now.".into()))
         }
-        Either::Right(_) => {
-            Err(AppError::Unavailable(format!("The catalog store took over {timeout_ms} ms to answer.")))
-        }
+        Either::Right(_) => Err(AppError::Unavailable(
+            format!("The catalog store took over {timeout_ms} ms to answer.").into(),
+        )),
     }
 }
 

@@ -52,9 +52,13 @@ use crate::payments::Provider;
 use crate::signing::Signer;
 use crate::timing::{now_ms, today_utc};
 use futures_util::future::join;
+use shared::locale::format_money_in;
+use shared::markets::Language;
 use shared::orders::{Order, OrderLine, OrderStatus, PaymentInfo, PaymentProvider};
-use shared::payments::{charge_test_card, PaymentChoice, StripeAmount, TestCharge, TEST_DECLINED};
+use shared::payments::{charge_test_card, PaymentChoice, StripeAmount, TestCharge};
+use shared::review::Step;
 use shared::review::{review_cart, stock_items_of, CartState, Review};
+use shared::strings::Text;
 use shared::Product;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -76,14 +80,16 @@ fn ttl_ms(env: &Env) -> u64 {
 struct Priced {
     review: Review,
     products: Vec<Arc<Product>>,
+    /// The edition's language (what amounts in messages are written in).
+    language: Language,
 }
 
 async fn price(cx: &ObjectContext<'_>, version: &str, edition: &str, state: CartState) -> AppResult<Priced> {
     let catalog = CatalogReader::at_version(cx.env, cx.caller.timing(), version).await?;
     if !catalog.has_edition(edition).await? {
-        return Err(AppError::Conflict(
-            "The shop no longer sells in this country and language; choose another from the list at the foot of the page.".into(),
-        ));
+        return Err(AppError::Conflict(Text::new(
+            "The shop no longer sells in this country and language; choose another from the list at the foot of the page.",
+        )));
     }
     let catalog = catalog.in_edition(edition);
     let (site, settings) = join(catalog.site(), catalog.settings()).await;
@@ -91,7 +97,7 @@ async fn price(cx: &ObjectContext<'_>, version: &str, edition: &str, state: Cart
     let review =
         review_cart(state, &products, settings?, site?.store.currency, &BTreeMap::new(), &today_utc())
             .map_err(|e| AppError::internal("pricing a cart", e))?;
-    Ok(Priced { review, products })
+    Ok(Priced { review, products, language: catalog.language() })
 }
 
 /// Holds the stock of a cart that is ready to pay, for `RESERVATION_TTL_SECONDS`
@@ -205,18 +211,24 @@ pub async fn complete(cx: &ObjectContext<'_>, command: &CompleteCommand) -> AppR
 }
 
 /// Why a priced cart cannot be paid for as it is.
-fn not_ready(review: &Review, expected_total: Option<i64>) -> Option<String> {
+fn not_ready(review: &Review, expected_total: Option<i64>, language: &Language) -> Option<Text> {
     if let Some(step) = review.missing_step() {
-        return Some(format!("The checkout needs the {} step first.", step.name()));
+        return Some(match step {
+            Step::Contact => Text::new("The checkout needs your email address first."),
+            Step::Address => Text::new("The checkout needs your shipping address first."),
+            Step::Shipping => Text::new("The checkout needs a shipping method first."),
+        });
     }
     if !review.cart.unavailable.is_empty() {
-        return Some("Some items are no longer sold; remove them from your cart first.".into());
+        return Some(Text::new("Some items are no longer sold; remove them from your cart first."));
     }
     match expected_total {
-        Some(expected) if expected != review.totals.total.minor() => Some(format!(
-            "The total changed to {} since you reviewed your order; please check it and pay again.",
-            shared::format_money(review.totals.total)
-        )),
+        Some(expected) if expected != review.totals.total.minor() => Some(
+            Text::new(
+                "The total changed to {total} since you reviewed your order; please check it and pay again.",
+            )
+            .with("total", format_money_in(review.totals.total, language)),
+        ),
         _ => None,
     }
 }
@@ -227,11 +239,11 @@ async fn place(
     state: CartState,
 ) -> Result<Outcome, CompleteError> {
     if state.lines.is_empty() {
-        return Err(NotRun::NotReady { message: "Your cart is empty.".into() }.into());
+        return Err(NotRun::NotReady { message: Text::new("Your cart is empty.") }.into());
     }
     let provider = Provider::from_env(cx.env)?;
     let priced = price(cx, &command.version, &command.edition, state).await?;
-    if let Some(message) = not_ready(&priced.review, command.expected_total) {
+    if let Some(message) = not_ready(&priced.review, command.expected_total, &priced.language) {
         return Err(NotRun::NotReady { message }.into());
     }
     match (provider, &command.payment) {
@@ -242,7 +254,7 @@ async fn place(
         // The shop's provider changed since the request was read.
         (Provider::Test, PaymentChoice::Stripe { .. })
         | (Provider::Stripe(_), PaymentChoice::Test { .. }) => {
-            let message = "How this shop takes payments changed: reload the page and pay again.".into();
+            let message = Text::new("How this shop takes payments changed: reload the page and pay again.");
             Err(NotRun::Invalid { message }.into())
         }
     }
@@ -274,7 +286,7 @@ async fn place_paid(
         TestCharge::Approved => {}
         TestCharge::Declined => {
             release_hold(cx, &inventory, &hold, &items).await?;
-            return Ok(Outcome::Declined { message: TEST_DECLINED.into() });
+            return Ok(Outcome::Declined { message: shared::payments::test_declined() });
         }
         TestCharge::Unavailable => {
             release_hold(cx, &inventory, &hold, &items).await?;
@@ -306,7 +318,7 @@ async fn place_then_charge(
     let amount = match StripeAmount::from_money(review.totals.total) {
         Ok(amount) => amount,
         Err(e) => {
-            let message = format!("This order cannot be paid by card: {e}.");
+            let message = Text::from(format!("This order cannot be paid by card: {e}."));
             return Err(NotRun::NotReady { message }.into());
         }
     };
@@ -359,8 +371,10 @@ async fn place_then_charge(
         OrderStatus::PendingPayment => {}
         OrderStatus::Paid | OrderStatus::Fulfilled => return Ok(placed(stored, None)),
         OrderStatus::Cancelled | OrderStatus::Refunded => {
-            let message =
-                stored.payment.note.clone().unwrap_or_else(|| "This payment did not go through.".into());
+            let message = match &stored.payment.note {
+                Some(note) => Text::from(note.as_str()),
+                None => Text::new("This payment did not go through."),
+            };
             return Ok(Outcome::Declined { message });
         }
     }
@@ -411,7 +425,7 @@ async fn settle_charge(orders: &Orders<'_>, stored: Order, charge: Charge) -> Re
             let update =
                 PaymentUpdate::Cancelled { reference: None, note: format!("The payment failed: {message}") };
             orders.payment(&number, None, update).await?;
-            Outcome::Declined { message }
+            Outcome::Declined { message: message.into() }
         }
         Charge::Unknown(why) => {
             worker::console_warn!(

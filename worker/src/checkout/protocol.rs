@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use shared::checkout::IdempotencyKey;
 use shared::orders::Order;
 use shared::payments::PaymentChoice;
+use shared::strings::Text;
 use std::collections::BTreeMap;
 
 /// Where the checkout's commands are sent in a cart's object.
@@ -74,7 +75,7 @@ pub enum Outcome {
         client_secret: Option<String>,
     },
     Declined {
-        message: String,
+        message: Text,
     },
     SoldOut {
         available: BTreeMap<String, u32>,
@@ -86,7 +87,7 @@ pub enum Outcome {
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum NotRun {
     /// The request is malformed (bad key or card number).
-    Invalid { message: String },
+    Invalid { message: Text },
     /// Same key, different request.
     KeyReused,
     /// The same key is being completed now.
@@ -94,7 +95,7 @@ pub enum NotRun {
     /// Another completion of this cart is running.
     CartBusy,
     /// The cart cannot be paid for yet (empty, a step missing, prices changed…).
-    NotReady { message: String },
+    NotReady { message: Text },
     /// The payment provider failed before any payment was asked for; nothing was charged.
     PaymentUnavailable,
     /// The payment was asked for and its outcome is not known yet (no answer, or an

@@ -90,7 +90,7 @@ pub async fn receive(
     let now = (worker::Date::now().as_millis() / 1000) as i64;
     if let Err(e) = verify_stripe_webhook(secret.as_bytes(), signature, payload, now, tolerance) {
         console_warn!("Stripe webhook refused: {e}");
-        return Err(AppError::BadRequest(format!("The webhook's signature was refused: {e}.")));
+        return Err(AppError::BadRequest(format!("The webhook's signature was refused: {e}.").into()));
     }
     // Signed by Stripe, so acknowledged whatever it holds; only PaymentIntent successes
     // and failures are acted on.

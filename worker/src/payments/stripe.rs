@@ -255,12 +255,13 @@ impl Client {
             Reply::Refused { error, .. } if error.code.as_deref() == Some("charge_already_refunded") => {
                 Ok(None)
             }
-            Reply::Refused { status, error } => {
-                Err(AppError::Conflict(format!("Stripe refused the refund ({status}): {}", error.describe())))
-            }
-            Reply::Unknown(why) => Err(AppError::Unavailable(format!(
-                "The refund could not be confirmed ({why}); try again — it will not be made twice."
-            ))),
+            Reply::Refused { status, error } => Err(AppError::Conflict(
+                format!("Stripe refused the refund ({status}): {}", error.describe()).into(),
+            )),
+            Reply::Unknown(why) => Err(AppError::Unavailable(
+                format!("The refund could not be confirmed ({why}); try again — it will not be made twice.")
+                    .into(),
+            )),
         }
     }
 
@@ -279,7 +280,7 @@ impl Client {
                     error.describe()
                 ))),
             },
-            Reply::Unknown(why) => Err(AppError::Unavailable(why)),
+            Reply::Unknown(why) => Err(AppError::Unavailable(why.into())),
         }
     }
 }

@@ -17,6 +17,7 @@ use app::{render_document, AccountPage, AccountView, SignInNotice, SignInPage, V
 use leptos::prelude::*;
 use shared::checkout::{shippable_countries, AddressInput, Email, FieldError};
 use shared::customers::{is_hex, Account, LinkRefusal, LinkToken, SessionRef};
+use shared::strings::Text;
 use worker::{Env, Method, Request, Response};
 
 /// Every account page and form.
@@ -52,12 +53,12 @@ pub fn route<'a>(method: &Method, rest: &'a [&'a str]) -> Option<AccountRoute<'a
 /// Why the visitor is on the sign-in page after their session ended (`?ended=`).
 fn ended_notice(query: &Fields) -> Option<SignInNotice> {
     Some(SignInNotice::SignedOut(match query.get("ended")? {
-        "signed-out" => "You are signed out.",
-        "everywhere" => "You are signed out on every device.",
-        "deleted" => {
-            "Your account is deleted. Your orders stay with the shop, no longer linked to an account."
-        }
-        "expired" => "Your session ended. Sign in again to see your account.",
+        "signed-out" => Text::new("You are signed out."),
+        "everywhere" => Text::new("You are signed out on every device."),
+        "deleted" => Text::new(
+            "Your account is deleted. Your orders stay with the shop, no longer linked to an account.",
+        ),
+        "expired" => Text::new("Your session ended. Sign in again to see your account."),
         _ => return None,
     }))
 }
@@ -150,7 +151,7 @@ pub async fn handle(
             let Some(who) = who else { return ended(&req, "expired") };
             if form.get("confirm") != Some("delete") {
                 let Some(account) = customers.account(&who).await? else { return ended(&req, "expired") };
-                let notice = Some("Tick “Yes, delete my account” to delete it.".to_string());
+                let notice = Some(Text::new("Tick “Yes, delete my account” to delete it."));
                 return account_page(&req, catalog, &customers, account, AddressForm::default(), notice, 422)
                     .await;
             }
@@ -202,7 +203,7 @@ async fn account_page(
     customers: &Customers<'_>,
     account: Account,
     form: AddressForm,
-    notice: Option<String>,
+    notice: Option<Text>,
     status: u16,
 ) -> AppResult<Response> {
     let orders = customers.orders(&account).await?;
@@ -230,7 +231,7 @@ async fn show(
                 req,
                 catalog,
                 200,
-                Some(SignInNotice::SignedOut("Your session ended. Sign in again.")),
+                Some(SignInNotice::SignedOut(Text::new("Your session ended. Sign in again."))),
             )
             .await?;
             resp.headers().append("set-cookie", &customer_session::end(req))?;
@@ -286,7 +287,7 @@ async fn add_address(
         Change::SignedOut => ended(req, "expired"),
         Change::Full => {
             let Some(account) = customers.account(who).await? else { return ended(req, "expired") };
-            let notice = Some("Your address book is full: remove an address to add another.".to_string());
+            let notice = Some(Text::new("Your address book is full: remove an address to add another."));
             account_page(
                 req,
                 catalog,

@@ -135,7 +135,8 @@ pub async fn handle(
         AdminPage::SetStock => set_stock(req, env, catalog, &session).await,
         AdminPage::Dashboard => {
             let fields = Fields::parse(http::query_string(&req).as_bytes())?;
-            let window = Window::from_query(fields.get("window")).map_err(AppError::BadRequest)?;
+            let window =
+                Window::from_query(fields.get("window")).map_err(|e| AppError::BadRequest(e.into()))?;
             let report = crate::metrics::report(env, catalog.timing(), window).await?;
             let store_name = store_name(catalog).await;
             let html = render_document(context(&req, catalog, &session.csrf).await, move || {
@@ -211,8 +212,8 @@ async fn desk(
     session: &AdminSession,
 ) -> AppResult<Response> {
     let fields = Fields::parse(http::query_string(req).as_bytes())?;
-    let query =
-        OrderQuery::parse(fields.get("q"), fields.get("status"), DESK_LIMIT).map_err(AppError::BadRequest)?;
+    let query = OrderQuery::parse(fields.get("q"), fields.get("status"), DESK_LIMIT)
+        .map_err(|e| AppError::BadRequest(e.into()))?;
     let filter = DeskFilter { text: query.text.clone().unwrap_or_default(), status: query.status };
     let orders = Index::new(env, catalog.caller(env))?.list(query).await?;
     let store_name = store_name(catalog).await;
@@ -270,7 +271,7 @@ async fn order_form(
     let orders = Orders::new(env, catalog.caller(env))?;
     let outcome: Result<(Order, &str), AppError> = match action {
         OrderAction::Fulfil => match parse_tracking(form.get("tracking").unwrap_or("")) {
-            Err(problem) => Err(AppError::BadRequest(problem)),
+            Err(problem) => Err(AppError::BadRequest(problem.into())),
             Ok(tracking) => {
                 let was = before.status;
                 match orders.fulfil(number, tracking, now_ms() as u64).await? {
@@ -292,7 +293,7 @@ async fn order_form(
             Err(e) => Err(e),
         },
         OrderAction::Note => match parse_note(form.get("text").unwrap_or("")) {
-            Err(problem) => Err(AppError::BadRequest(problem)),
+            Err(problem) => Err(AppError::BadRequest(problem.into())),
             Ok(text) => match orders.add_note(number, OrderNote { at_ms: now_ms() as u64, text }).await {
                 Ok(Some(order)) => Ok((order, "noted")),
                 Ok(None) => Err(AppError::NotFound),
@@ -305,7 +306,7 @@ async fn order_form(
         // What the merchant can fix or should know is said on the order's page.
         Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_) | AppError::Unavailable(_))) => {
             let status = e.status();
-            let notice = Some(AdminNotice::Problem(e.public_text().1));
+            let notice = Some(AdminNotice::Problem(e.public_text().1.to_string()));
             let order = find(env, catalog, number).await.unwrap_or(before);
             order_page(&req, catalog, session, order, notice, status).await
         }
@@ -315,11 +316,14 @@ async fn order_form(
 
 /// Why an order cannot be `verb` in its state.
 fn not_now(order: &Order, verb: &str) -> AppError {
-    AppError::Conflict(format!(
-        "Order {} is {}: only paid orders can be {verb}.",
-        order.number,
-        order.status.merchant_text().to_lowercase()
-    ))
+    AppError::Conflict(
+        format!(
+            "Order {} is {}: only paid orders can be {verb}.",
+            order.number,
+            order.status.merchant_text().to_lowercase()
+        )
+        .into(),
+    )
 }
 
 /// A variant as the stock page names it: the product, and its options when it has
@@ -416,13 +420,16 @@ async fn set_stock(
     session: &AdminSession,
 ) -> AppResult<Response> {
     let form = security::read_merchant_form(&mut req, &session.csrf).await?;
-    let sku = Sku::parse(form.get("sku").unwrap_or("")).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let sku =
+        Sku::parse(form.get("sku").unwrap_or("")).map_err(|e| AppError::BadRequest(e.to_string().into()))?;
     let on_hand = form
         .get("on_hand")
         .and_then(|n| n.trim().parse::<u32>().ok())
         .filter(|n| *n <= MAX_ON_HAND)
         .ok_or_else(|| {
-            AppError::BadRequest(format!("Units on hand must be a whole number from 0 to {MAX_ON_HAND}."))
+            AppError::BadRequest(
+                format!("Units on hand must be a whole number from 0 to {MAX_ON_HAND}.").into(),
+            )
         })?;
     Inventory::new(env, catalog.caller(env))?.set_stock(&sku, on_hand).await?;
     // Back to the page the form was on (only ever a stock page of this shop).

@@ -18,10 +18,11 @@ use app::{render_document, CartLinkItem, CartLinkPage, CartPage, CartView};
 use leptos::prelude::*;
 use shared::cart::CartAction;
 use shared::review::Review;
+use shared::strings::Text;
 use shared::{Handle, Quantity, Sku};
 use worker::{Env, Request, Response};
 
-fn cart_view(review: Review, notice: Option<String>) -> CartView {
+fn cart_view(review: Review, notice: Option<Text>) -> CartView {
     let goods = review.totals.goods();
     CartView {
         discount_code: review.state.discount_code.clone(),
@@ -38,7 +39,7 @@ async fn render(
     req: &Request,
     catalog: &CatalogReader<'_>,
     snapshot: Snapshot,
-    notice: Option<String>,
+    notice: Option<Text>,
     status: u16,
 ) -> AppResult<Response> {
     let review = checkout::review(catalog, snapshot).await?;
@@ -114,13 +115,13 @@ pub async fn form(
 }
 
 fn sku_field(form: &Fields) -> AppResult<Sku> {
-    Sku::parse(form.require("sku")?).map_err(|e| AppError::BadRequest(format!("Item: {e}.")))
+    Sku::parse(form.require("sku")?).map_err(|e| AppError::BadRequest(format!("Item: {e}.").into()))
 }
 
 /// A line's new quantity (0 removes it).
 fn quantity_field(form: &Fields) -> AppResult<u32> {
     Quantity::parse_change(form.require("quantity")?)
-        .map_err(|e| AppError::BadRequest(format!("Quantity: {e}.")))
+        .map_err(|e| AppError::BadRequest(format!("Quantity: {e}.").into()))
 }
 
 /// `POST /cart/add` from a product page: a product, one of its variants, a quantity.
@@ -132,12 +133,14 @@ async fn add(
     form: &Fields,
 ) -> AppResult<Response> {
     let handle = Handle::parse(form.require("product")?)
-        .map_err(|e| AppError::BadRequest(format!("Product: {e}.")))?;
-    let sku =
-        Sku::parse(form.require("variant")?).map_err(|e| AppError::BadRequest(format!("Variant: {e}.")))?;
+        .map_err(|e| AppError::BadRequest(format!("Product: {e}.").into()))?;
+    let sku = Sku::parse(form.require("variant")?)
+        .map_err(|e| AppError::BadRequest(format!("Variant: {e}.").into()))?;
     let quantity = match form.get("quantity") {
         None => Quantity::ONE,
-        Some(text) => Quantity::parse(text).map_err(|e| AppError::BadRequest(format!("Quantity: {e}.")))?,
+        Some(text) => {
+            Quantity::parse(text).map_err(|e| AppError::BadRequest(format!("Quantity: {e}.").into()))?
+        }
     };
     let snapshot = carts.add_variant(&session.id, &handle, sku.clone(), quantity).await?;
     if !http::wants_json(req) {
@@ -202,7 +205,7 @@ async fn link(
     if skipped.is_empty() {
         return http::see_other("/cart");
     }
-    let notice =
-        format!("These items could not be added: {}. The others are in your cart.", skipped.join(", "));
+    let notice = Text::new("These items could not be added: {items}. The others are in your cart.")
+        .with("items", skipped.join(", "));
     render(req, catalog, snapshot, Some(notice), 200).await
 }

@@ -24,6 +24,7 @@ use shared::checkout::{
 };
 use shared::orders::PaymentProvider;
 use shared::review::{Review, Step};
+use shared::strings::Text;
 use worker::{Env, Request, Response};
 
 /// What the page should show besides the checkout's state.
@@ -31,7 +32,7 @@ use worker::{Env, Request, Response};
 struct Feedback {
     step: Option<CheckoutStep>,
     errors: Vec<FieldError>,
-    notice: Option<String>,
+    notice: Option<Text>,
     email: Option<String>,
     address: Option<AddressInput>,
 }
@@ -249,8 +250,7 @@ async fn shipping(
     match changed.refused {
         None => stored(&changed.snapshot),
         Some(AppError::Unprocessable(_)) => {
-            let error =
-                FieldError { field: "rate".into(), message: "Choose one of the shipping methods.".into() };
+            let error = FieldError::new("rate", Text::new("Choose one of the shipping methods."));
             let feedback =
                 Feedback { step: Some(CheckoutStep::Shipping), errors: vec![error], ..Default::default() };
             render(req, env, catalog, changed.snapshot, feedback, 422).await

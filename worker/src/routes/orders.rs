@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use shared::checkout::Email;
 use shared::orders::{Order, OrderStatus, PaymentProvider};
 use shared::payments::valid_payment_method;
+use shared::strings::Text;
 use worker::{Env, Request, Response};
 
 async fn context(req: &Request, catalog: &CatalogReader<'_>) -> RenderContext {
@@ -76,10 +77,9 @@ pub async fn pay_again(
     let token = form.get("token").unwrap_or("");
     let method = form.get("payment_method").unwrap_or("").trim();
     if !valid_payment_method(method) {
-        return Err(AppError::BadRequest(
-            "No card came with the payment: the card form needs JavaScript. Go back, enter your card and pay again."
-                .into(),
-        ));
+        return Err(AppError::BadRequest(Text::new(
+            "No card came with the payment: the card form needs JavaScript. Go back, enter your card and pay again.",
+        )));
     }
     let order = Orders::new(env, catalog.caller(env))?
         .pay_again(number, token, method)
@@ -114,7 +114,7 @@ pub async fn lookup(
         Some(order) => http::see_other(&format!("/orders/{}?token={}", order.number, order.token)),
         None => {
             let site = (*catalog.site().await?).clone();
-            let notice = Some("We could not find an order with that email address and number.".to_string());
+            let notice = Some(Text::new("We could not find an order with that email address and number."));
             let page = render_document(context(&req, catalog).await, move || {
                 view! { <OrderLookupPage site notice email number/> }
             });

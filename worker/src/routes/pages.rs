@@ -11,6 +11,7 @@ use crate::http::{self, CachePolicy, Fields, Rendered};
 use crate::page_cache;
 use crate::timing::{now_ms, PageCache};
 use shared::listing::ListingParams;
+use shared::strings::Text;
 use shared::{Currency, Handle, Sku};
 use worker::{Context, Env, Request, Response};
 
@@ -66,7 +67,7 @@ impl CatalogPage {
                 let pairs = Fields::pairs(raw.as_bytes());
                 let currency = listing_currency(&pairs, catalog).await?;
                 ListingParams::parse(&pairs, currency)
-                    .map_err(AppError::BadRequest)?
+                    .map_err(|e| AppError::BadRequest(e.into()))?
                     .canonical_query(currency)
             }
             CatalogPage::Search | CatalogPage::Suggest => {
@@ -78,9 +79,9 @@ impl CatalogPage {
                         None | Some("1") => {}
                         Some(p) => {
                             let page = p.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                                AppError::BadRequest(
-                                    "The page number must be a whole number from 1 up.".into(),
-                                )
+                                AppError::BadRequest(Text::new(
+                                    "The page number must be a whole number from 1 up.",
+                                ))
                             })?;
                             pairs.push(("page".into(), page.to_string()));
                         }
@@ -169,7 +170,9 @@ pub async fn cached(
     {
         Ok(page) => page,
         // KV failed and the documents were not in memory: the last copy, if any.
-        Err(AppError::Unavailable(message)) => return stale_copy(&path, &canonical, catalog, message).await,
+        Err(AppError::Unavailable(message)) => {
+            return stale_copy(&path, &canonical, catalog, message.to_string()).await
+        }
         Err(e) => return Err(e),
     };
     timing.render_ms.set(now_ms() - started);
@@ -193,7 +196,7 @@ async fn stale_copy(
     message: String,
 ) -> AppResult<Response> {
     let Some((content_type, body)) = page_cache::lookup(&page_cache::last_key(path, canonical)).await else {
-        return Err(AppError::Unavailable(message));
+        return Err(AppError::Unavailable(message.into()));
     };
     catalog.timing().stale.set(true);
     let resp = http::body_response(&content_type, body, 200, CachePolicy::NoStore, None)?;

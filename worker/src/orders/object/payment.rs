@@ -27,7 +27,7 @@ use crate::signing::constant_time_eq;
 use crate::sql::{runtime_error, text};
 use serde::Deserialize;
 use shared::orders::{Order, OrderStatus, PaymentProvider};
-use shared::payments::{effect_of, Effect, PaymentEvent, StripeAmount, UNCONFIRMED};
+use shared::payments::{effect_of, Effect, PaymentEvent, StripeAmount};
 use worker::{console_error, console_warn, Env, Result, SqlStorage, SqlStorageValue};
 
 /// How long an order waits for its payment unless `PAYMENT_PENDING_TTL_SECONDS` says.
@@ -249,10 +249,13 @@ impl OrderObject {
                     unavailable: false,
                 })
             }
-            Err(e) => return Ok(OrderReply::Refused { message: e.public_text().1, unavailable: true }),
+            Err(e) => {
+                return Ok(OrderReply::Refused { message: e.public_text().1.to_string(), unavailable: true })
+            }
         };
         let key = stripe::attempt_key(number, "confirm").map_err(to_runtime)?;
-        let unconfirmed = || OrderReply::Refused { message: UNCONFIRMED.into(), unavailable: true };
+        let unconfirmed =
+            || OrderReply::Refused { message: shared::payments::unconfirmed().english(), unavailable: true };
         let update = match client.confirm(&key, &intent, payment_method).await {
             Ok(Charge::Succeeded { intent, amount: Some(amount), currency: Some(currency) }) => {
                 PaymentUpdate::Succeeded { reference: intent, amount, currency }
@@ -345,7 +348,7 @@ impl OrderObject {
                     Ok(order) => OrderReply::Order { order: Some(Box::new(order)) },
                     Err(e) => OrderReply::Refused {
                         unavailable: matches!(e, AppError::Unavailable(_)),
-                        message: e.public_text().1,
+                        message: e.public_text().1.to_string(),
                     },
                 }
             }
