@@ -3,9 +3,13 @@
 //! key that makes writing it twice a no-op; what became of it (sent by the provider,
 //! kept in the outbox only, waiting for a retry, refused) is its [`Delivery`].
 
-use crate::money::format_money;
+use crate::locale::format_money_in;
+use crate::markets::Language;
+use crate::money::Money;
 use crate::orders::Order;
+use crate::strings::Text;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What an email is for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,9 +123,39 @@ pub const SIGN_IN_LINK_MINUTES: u64 = 15;
 /// (the merchant's outbox page must not be a way into customers' accounts).
 pub const LINK_WITHHELD: &str = "(the link is withheld from the outbox: it went to the customer only)";
 
-/// The order confirmation email.
-pub fn confirmation_email(order: &Order, store_name: &str, order_url: &str, now_ms: u64) -> OutboxEmail {
-    let mut body = format!("Thank you for your order, {}.\n\nOrder {}\n\n", order.address.name, order.number);
+/// What an email is written in: the language of the edition it comes from and that
+/// edition's interface strings (a catalog's `strings/{language}.toml`).
+#[derive(Clone, Copy, Debug)]
+pub struct Words<'a> {
+    pub language: &'a Language,
+    pub strings: &'a BTreeMap<String, String>,
+}
+
+impl Words<'_> {
+    /// `text` in these words.
+    pub fn say(&self, text: Text) -> String {
+        text.written(|template| self.strings.get(template).map(String::as_str))
+    }
+
+    fn money(&self, amount: Money) -> String {
+        format_money_in(amount, self.language)
+    }
+}
+
+/// The order confirmation email, in `words`.
+pub fn confirmation_email(
+    order: &Order,
+    store_name: &str,
+    order_url: &str,
+    now_ms: u64,
+    words: Words<'_>,
+) -> OutboxEmail {
+    let say = |text: Text| words.say(text);
+    let mut body =
+        say(Text::new("Thank you for your order, {name}.").with("name", order.address.name.as_str()));
+    body.push_str("\n\n");
+    body.push_str(&say(Text::new("Order {number}").with("number", order.number.as_str())));
+    body.push_str("\n\n");
     for line in &order.lines {
         let variant = line.variant_title.as_ref().map(|v| format!(" ({v})")).unwrap_or_default();
         body.push_str(&format!(
@@ -129,53 +163,74 @@ pub fn confirmation_email(order: &Order, store_name: &str, order_url: &str, now_
             line.quantity,
             line.title,
             variant,
-            format_money(line.line_total)
+            words.money(line.line_total)
         ));
     }
     let t = &order.totals;
-    body.push_str(&format!("\nSubtotal: {}\n", format_money(t.subtotal)));
+    let mut amounts = vec![(Text::new("Subtotal: {amount}"), t.subtotal)];
     if t.discount.minor() > 0 {
-        body.push_str(&format!("Discount: -{}\n", format_money(t.discount)));
+        amounts.push((Text::new("Discount: -{amount}"), t.discount));
     }
-    body.push_str(&format!("Shipping: {}\n", format_money(t.shipping)));
-    body.push_str(&format!("Tax: {}\n", format_money(t.tax)));
-    body.push_str(&format!("Total: {}\n\n", format_money(t.total)));
+    amounts.push((Text::new("Shipping: {amount}"), t.shipping));
+    amounts.push((Text::new("Tax: {amount}"), t.tax));
+    amounts.push((Text::new("Total: {amount}"), t.total));
+    body.push('\n');
+    for (label, amount) in amounts {
+        body.push_str(&say(label.with("amount", words.money(amount))));
+        body.push('\n');
+    }
     let a = &order.address;
-    body.push_str(&format!("Shipping to:\n{}\n{}\n", a.name, a.line1));
+    body.push('\n');
+    body.push_str(&say(Text::new("Shipping to:")));
+    body.push_str(&format!("\n{}\n{}\n", a.name, a.line1));
     if !a.line2.is_empty() {
         body.push_str(&format!("{}\n", a.line2));
     }
-    body.push_str(&format!(
-        "{} {} {}\n{}\n\nSee your order: {order_url}\n\n{store_name}\n",
-        a.city, a.region, a.postal_code, a.country
-    ));
+    body.push_str(&format!("{} {} {}\n{}\n\n", a.city, a.region, a.postal_code, a.country));
+    body.push_str(&say(Text::new("See your order: {url}").with("url", order_url)));
+    body.push_str(&format!("\n\n{store_name}\n"));
     OutboxEmail {
         key: order.number.clone(),
         kind: MailKind::OrderConfirmation,
         order_number: Some(order.number.clone()),
         to: order.email.clone(),
-        subject: format!("Your {store_name} order {}", order.number),
+        subject: say(Text::new("Your {store} order {number}")
+            .with("store", store_name)
+            .with("number", order.number.as_str())),
         body,
         created_at_ms: now_ms,
         delivery: Delivery::default(),
     }
 }
 
-/// A sign-in link's email; `link_id` names it in the outbox (never the link's secret).
-pub fn sign_in_email(to: &str, store_name: &str, link: &str, link_id: &str, now_ms: u64) -> OutboxEmail {
-    let body = format!(
-        "Someone (we hope you) asked to sign in to {store_name} with this address.\n\n\
-         Sign in: {link}\n\n\
-         The link works once, for {SIGN_IN_LINK_MINUTES} minutes. If you did not ask for it, \
-         ignore this email: nobody can sign in without it.\n\n{store_name}\n"
-    );
+/// A sign-in link's email, in `words`; `link_id` names it in the outbox (never the
+/// link's secret).
+pub fn sign_in_email(
+    to: &str,
+    store_name: &str,
+    link: &str,
+    link_id: &str,
+    now_ms: u64,
+    words: Words<'_>,
+) -> OutboxEmail {
+    let say = |text: Text| words.say(text);
+    let paragraphs = [
+        say(Text::new("Someone (we hope you) asked to sign in to {store} with this address.").with("store", store_name)),
+        say(Text::new("Sign in: {link}").with("link", link)),
+        say(Text::new(
+            "The link works once, for {minutes} minutes. If you did not ask for it, ignore this email: nobody can \
+             sign in without it.",
+        )
+        .with("minutes", SIGN_IN_LINK_MINUTES.to_string())),
+        store_name.to_string(),
+    ];
     OutboxEmail {
         key: format!("sign-in:{link_id}"),
         kind: MailKind::SignInLink,
         order_number: None,
         to: to.to_string(),
-        subject: format!("Your {store_name} sign-in link"),
-        body,
+        subject: say(Text::new("Your {store} sign-in link").with("store", store_name)),
+        body: paragraphs.join("\n\n") + "\n",
         created_at_ms: now_ms,
         delivery: Delivery::default(),
     }
@@ -210,7 +265,9 @@ mod tests {
     #[test]
     fn a_sign_in_links_record_withholds_the_link() {
         let link = "https://shop.example/account/verify?t=abc.def";
-        let email = sign_in_email("Ü@example.com", "Shop", link, "0123", 9);
+        let english = BTreeMap::new();
+        let words = Words { language: &Language::english(), strings: &english };
+        let email = sign_in_email("Ü@example.com", "Shop", link, "0123", 9, words);
         assert_eq!(email.key, "sign-in:0123");
         assert!(email.body.contains(link));
         let record = email.record(link);

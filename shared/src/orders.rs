@@ -206,6 +206,10 @@ pub struct Order {
     /// The merchant's notes on the order, oldest first (never shown to the shopper).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<OrderNote>,
+    /// The edition it was placed in (`fr-ca`; empty for the default edition): its
+    /// emails are written in that edition's language and link to its pages.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub edition: String,
 }
 
 /// A merchant's note on an order.

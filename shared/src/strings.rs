@@ -265,6 +265,20 @@ pub const UI_STRINGS: &[&str] = &[
     "{count} sign-in links went to this address in the last {minutes} minutes. Use the newest one, or ask again later.",
     "{title} has no variant {sku}, so it could not be added.",
     "{title} is sold out in that option, so it could not be added.",
+    // Emails (`shared::mail`).
+    "Discount: -{amount}",
+    "See your order: {url}",
+    "Shipping to:",
+    "Shipping: {amount}",
+    "Sign in: {link}",
+    "Someone (we hope you) asked to sign in to {store} with this address.",
+    "Subtotal: {amount}",
+    "Tax: {amount}",
+    "Thank you for your order, {name}.",
+    "The link works once, for {minutes} minutes. If you did not ask for it, ignore this email: nobody can sign in without it.",
+    "Total: {amount}",
+    "Your {store} order {number}",
+    "Your {store} sign-in link",
 ];
 
 /// A message the server writes for a person — a form error, a refusal, an error page's

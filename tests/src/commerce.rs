@@ -70,6 +70,26 @@ pub fn merchant_orders(api: &Api) -> Vec<Value> {
     body["orders"].as_array().unwrap().clone()
 }
 
+/// The outbox's emails, as the merchant API lists them.
+pub fn outbox(api: &Api) -> Vec<Value> {
+    let (status, body) = api.get("/admin/outbox", Some(ADMIN_TOKEN));
+    assert_eq!(status, 200, "{body}");
+    body["emails"].as_array().unwrap().clone()
+}
+
+/// The first outbox email `matching`, once there is one (the queue writes them a moment
+/// after their event); `what` names it when it never comes.
+pub fn outbox_email_where(api: &Api, what: &str, matching: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(email) = outbox(api).into_iter().find(&matching) {
+            return email;
+        }
+        assert!(std::time::Instant::now() < deadline, "the outbox never had {what}: {:?}", outbox(api));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 /// Orders placed with `email` (newest first), from the merchant API.
 pub fn orders_for(api: &Api, email: &str) -> Vec<Value> {
     merchant_orders(api).into_iter().filter(|o| o["email"] == email).collect()

@@ -14,7 +14,7 @@ use libtest_mimic::Arguments;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use storefront_tests::commerce::{complete, ready_cart, set_stock};
+use storefront_tests::commerce::{complete, outbox_email_where, ready_cart, set_stock};
 use storefront_tests::fake_mail::{Delivered, FakeMail};
 use storefront_tests::html::text;
 use storefront_tests::{without_tokens, Api, Reply, Shop, ShopOptions, Shopper, TempDir, ADMIN_TOKEN};
@@ -105,25 +105,9 @@ fn sign_in(w: &World, shopper: &mut Shopper, email: &str) -> Reply {
     page
 }
 
-/// The outbox's emails (as the merchant API lists them).
-fn outbox(api: &Api) -> Vec<Value> {
-    let (status, body) = api.get("/admin/outbox", Some(ADMIN_TOKEN));
-    assert_eq!(status, 200, "{body}");
-    body["emails"].as_array().unwrap().clone()
-}
-
 /// The outbox's email under `key`, once its delivery is `state`.
 fn outbox_email(api: &Api, key: &str, state: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(email) =
-            outbox(api).into_iter().find(|e| e["key"] == key && e["delivery"]["state"] == state)
-        {
-            return email;
-        }
-        assert!(Instant::now() < deadline, "the outbox never had {key} {state}: {:?}", outbox(api));
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    outbox_email_where(api, &format!("{key} {state}"), |e| e["key"] == key && e["delivery"]["state"] == state)
 }
 
 fn a_link_signs_in_once_and_the_outbox_keeps_no_copy_of_it(w: &World) {

@@ -15,7 +15,7 @@ use shared::markets::Language;
 use shared::Money;
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
-use storefront_tests::commerce::{form_value, merchant_orders, new_cart, set_stock};
+use storefront_tests::commerce::{form_value, merchant_orders, new_cart, outbox_email_where, set_stock};
 use storefront_tests::html::{element_containing, links, text};
 use storefront_tests::{Api, SampleCatalog, Shop, ShopOptions, Shopper, TempDir};
 
@@ -353,6 +353,15 @@ fn a_cart_moves_to_another_market_repriced_and_checks_out_there(w: &World) {
         .expect("the order on the merchant's desk");
     assert_eq!(order["totals"]["total"]["currency"], "CAD", "{order}");
     assert_eq!(order["totals"]["total"]["minor"], total, "{order}");
+    assert_eq!(order["edition"], "fr-ca", "{order}");
+    // Its confirmation email is in French, in CAD, and links to the order in Canada.
+    let email = outbox_email_where(&api, number, |e| e["order_number"] == number);
+    let body = email["body"].as_str().unwrap();
+    assert_eq!(email["subject"], format!("Votre commande Fernleaf Supply Co. {number}"), "{email}");
+    assert!(body.contains("Merci pour votre commande, Gabrielle Roy."), "{body}");
+    assert!(body.contains(&format!("Total : {}", format_money_in(cad_total, &lang("fr")))), "{body}");
+    assert!(body.contains(&format!("/fr-ca/orders/{number}?token=")), "{body}");
+    assert!(!body.contains("Thank you") && !body.contains("Subtotal"), "{body}");
 }
 
 fn the_page_cache_and_etags_keep_editions_apart(w: &World) {
@@ -531,6 +540,20 @@ fn messages_the_server_writes_are_in_the_editions_language(w: &World) {
     says(&sign_in, 422, &["Entrez une adresse courriel comme nom@exemple.com."], &["Sign in to see"]);
     let ended = shopper.get("/fr-ca/account?ended=signed-out");
     says(&ended, 200, &["Vous êtes déconnecté."], &["You are signed out."]);
+    // A sign-in link asked for in French comes in French, and opens the French pages.
+    let asked = shopper.post_form("/fr-ca/account/sign-in", &[("email", "gabrielle.compte@example.com")]);
+    says(&asked, 200, &["Consultez vos courriels"], &["Check your email"]);
+    let email = outbox_email_where(&api, "the sign-in link", |e| e["to"] == "gabrielle.compte@example.com");
+    let body = email["body"].as_str().unwrap();
+    assert_eq!(email["subject"], "Votre lien de connexion à Fernleaf Supply Co.", "{email}");
+    assert!(body.contains("Quelqu’un (vous, nous l’espérons) a demandé à se connecter"), "{body}");
+    let at = body.find("/fr-ca/account/verify?t=").unwrap_or_else(|| panic!("no French link in {body}"));
+    let link = body[at..].split_whitespace().next().unwrap();
+    let opened = shopper.get(link);
+    says(&opened, 200, &["Se connecter à Fernleaf Supply Co."], &["Sign in to Fernleaf"]);
+    let token = link.split("t=").nth(1).unwrap();
+    let used = shopper.post_form("/fr-ca/account/verify", &[("t", token)]);
+    assert_eq!((used.status, used.header("location")), (303, Some("/fr-ca/account")), "{}", text(&used.body));
     // The JSON API answers in English whatever the edition.
     let (id, token) = new_cart(&api);
     let (status, body) = api.post(

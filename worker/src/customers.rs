@@ -20,7 +20,7 @@ use crate::timing::now_ms;
 use protocol::{CustomerCommand, CustomerReply};
 use shared::checkout::{Address, Email};
 use shared::customers::{customer_key, Account, LinkRefusal, LinkToken, SessionRef};
-use shared::mail::{sign_in_email, SIGN_IN_LINK_MINUTES};
+use shared::mail::{sign_in_email, Words, SIGN_IN_LINK_MINUTES};
 use shared::orders::{Order, OrderQuery};
 use shared::strings::Text;
 use worker::Env;
@@ -59,7 +59,15 @@ impl<'t> Customers<'t> {
     /// Sends a sign-in link to `email`: the same for every address, known or not (the
     /// account is made when the link is used). Refused when the shop cannot send mail,
     /// and when the address was sent too many links lately.
-    pub async fn send_link(&self, email: &Email, origin: &str, store_name: &str) -> AppResult<()> {
+    /// `words` and `site_url` (scheme, host and the edition's path base) are the edition's
+    /// the shopper asked from: the email is in its language and the link opens its pages.
+    pub async fn send_link(
+        &self,
+        email: &Email,
+        site_url: &str,
+        store_name: &str,
+        words: Words<'_>,
+    ) -> AppResult<()> {
         mail::require_channel(self.env)?;
         let token = LinkToken { customer: customer_key(email), secret: random::hex_id()? };
         let digest = token.digest();
@@ -83,9 +91,9 @@ impl<'t> Customers<'t> {
             }
             other => return Err(unexpected(&other)),
         }
-        let link = format!("{origin}/account/verify?t={}", token.as_text());
+        let link = format!("{site_url}/account/verify?t={}", token.as_text());
         let link_id = digest.get(..32).unwrap_or(&digest);
-        let mail = sign_in_email(email.as_str(), store_name, &link, link_id, now());
+        let mail = sign_in_email(email.as_str(), store_name, &link, link_id, now(), words);
         mail::enqueue(self.env, MailMessage { mail, withhold: link }).await
     }
 

@@ -297,7 +297,7 @@ async fn place_paid(
         cx.remember(&available);
         return Ok(Outcome::SoldOut { available });
     }
-    let mut order = order_of(cx, review)?;
+    let mut order = order_of(cx, review, &command.edition)?;
     order.payment.paid_at_ms = Some(order.created_at_ms);
     let stored = Orders::new(cx.env, cx.caller)?.create(order, &command.origin, None).await?;
     Ok(placed(stored, None))
@@ -323,7 +323,7 @@ async fn place_then_charge(
         }
     };
     let items = stock_items_of(&review.state.lines, &priced.products);
-    let mut order = order_of(cx, review)?;
+    let mut order = order_of(cx, review, &command.edition)?;
     let number = order.number.clone();
     // The PaymentIntent this attempt made before, or a new one. Creating one charges
     // nothing, so a lost answer is retried under a new key (at worst an unconfirmed
@@ -457,7 +457,7 @@ async fn release_hold(
 /// The order of a priced cart, numbered after the checkout attempt (`checkout_key`), not
 /// after the request's idempotency key: every retry of the same cart contents, with
 /// whatever key, is the same order.
-fn order_of(cx: &ObjectContext<'_>, review: &Review) -> AppResult<Order> {
+fn order_of(cx: &ObjectContext<'_>, review: &Review, edition: &str) -> AppResult<Order> {
     let state = &review.state;
     let (Some(email), Some(address), Some(rate)) = (&state.email, &state.address, &state.shipping_rate)
     else {
@@ -491,6 +491,7 @@ fn order_of(cx: &ObjectContext<'_>, review: &Review) -> AppResult<Order> {
         fulfilled_at_ms: None,
         tracking: None,
         notes: Vec::new(),
+        edition: edition.to_string(),
         payment: PaymentInfo { provider: PaymentProvider::Test, ..PaymentInfo::default() },
     })
 }

@@ -11,9 +11,13 @@ use crate::error::AppResult;
 use crate::orders::Orders;
 use crate::timing::{now_ms, Timing};
 use serde::{Deserialize, Serialize};
-use shared::mail::{confirmation_email, OutboxEmail};
+use shared::catalog::Site;
+use shared::mail::{confirmation_email, OutboxEmail, Words};
+use shared::markets::Language;
 use shared::orders::Order;
 use shared::Money;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use worker::{console_error, Env, Result};
 
 /// One message on the order queue. Untagged, so messages sent before cancellations were
@@ -54,8 +58,8 @@ pub async fn announce(env: &Env, events: &[OrderEvent]) -> Result<()> {
 pub async fn confirmations(env: &Env, events: &[OrderPlaced]) -> AppResult<Vec<(OutboxEmail, Money)>> {
     let timing = Timing::start();
     let catalog = CatalogReader::open(env, &timing).await?;
-    let site = catalog.site().await?;
     let orders = Orders::new(env, catalog.caller(env))?;
+    let mut editions: BTreeMap<String, Edition> = BTreeMap::new();
     let mut emails = Vec::with_capacity(events.len());
     for event in events {
         let order = match &event.order {
@@ -66,9 +70,32 @@ pub async fn confirmations(env: &Env, events: &[OrderPlaced]) -> AppResult<Vec<(
             console_error!("order-placed event for unknown order {}", event.order_number);
             continue;
         };
-        let url = format!("{}/orders/{}?token={}", event.origin, order.number, order.token);
-        let email = confirmation_email(&order, &site.store.name, &url, now_ms() as u64);
+        if !editions.contains_key(&order.edition) {
+            let edition = Edition::read(env, &timing, &order.edition).await?;
+            editions.insert(order.edition.clone(), edition);
+        }
+        let Some(edition) = editions.get(&order.edition) else { continue };
+        let url = format!("{}{}/orders/{}?token={}", event.origin, edition.base, order.number, order.token);
+        let words = Words { language: &edition.language, strings: &edition.site.strings };
+        let email = confirmation_email(&order, &edition.site.store.name, &url, now_ms() as u64, words);
         emails.push((email, order.totals.total));
     }
     Ok(emails)
+}
+
+/// What an order's emails are written from: the edition it was placed in, or the
+/// default edition when the live catalog no longer has that one.
+struct Edition {
+    site: Arc<Site>,
+    language: Language,
+    /// What its paths start with (`/fr-ca`; empty for the default edition).
+    base: String,
+}
+
+impl Edition {
+    async fn read(env: &Env, timing: &Timing, segment: &str) -> AppResult<Edition> {
+        let catalog = CatalogReader::open(env, timing).await?;
+        let catalog = if catalog.has_edition(segment).await? { catalog.in_edition(segment) } else { catalog };
+        Ok(Edition { site: catalog.site().await?, language: catalog.language(), base: catalog.base_path() })
+    }
 }

@@ -17,6 +17,7 @@ use app::{render_document, AccountPage, AccountView, SignInNotice, SignInPage, V
 use leptos::prelude::*;
 use shared::checkout::{shippable_countries, AddressInput, Email, FieldError};
 use shared::customers::{is_hex, Account, LinkRefusal, LinkToken, SessionRef};
+use shared::mail::Words;
 use shared::strings::Text;
 use worker::{Env, Method, Request, Response};
 
@@ -259,7 +260,9 @@ async fn request_link(
     };
     limits::check_sign_in_link(env, req, &email).await?;
     let site = (*catalog.site().await?).clone();
-    customers.send_link(&email, &http::origin(req), &site.store.name).await?;
+    let site_url = format!("{}{}", http::origin(req), catalog.base_path());
+    let words = Words { language: &catalog.language(), strings: &site.strings };
+    customers.send_link(&email, &site_url, &site.store.name, words).await?;
     let notice = Some(SignInNotice::Sent(email.as_str().to_string()));
     let email = email.as_str().to_string();
     page(req, catalog, 200, move || view! { <SignInPage site notice email/> }).await
