@@ -151,6 +151,7 @@ mod tests {
             footer_menu: vec![],
             editions: vec![],
             strings: Default::default(),
+            language: shared::markets::Language::english(),
         }
     }
 

@@ -210,13 +210,17 @@ pub fn build(catalog: &ValidCatalog, prior_ordinals: &[String], keep: Keep) -> B
         keep,
         edition: String::new(),
     };
-    // The default edition: the catalog's own prices, shipping to its market's countries.
+    // The default edition: the catalog's own prices, shipping to its market's countries,
+    // in its market's first language.
+    let all = editions(catalog);
     let default = catalog.markets.first().and_then(|m| priced_for(catalog, m).ok());
-    add_edition(default.as_ref().unwrap_or(catalog), &ordinal_of, &ordinals, &mut documents, true);
+    let default = default.as_ref().unwrap_or(catalog);
+    let language = all.first().map_or(&catalog.language, |e| &e.language);
+    add_edition(&translated(default, language), &ordinal_of, &ordinals, &mut documents, true);
     // Every other edition: the catalog priced for its market, under its prefix. Their
     // documents hold the same (unprefixed) paths; the worker prefixes links by the
     // edition it serves. The SKU index is the same for all and is written once.
-    for edition in editions(catalog).into_iter().skip(1) {
+    for edition in all.into_iter().skip(1) {
         let Some(market) = catalog.markets.iter().find(|m| m.id == edition.market) else { continue };
         // Validation converted every price already: a failure here cannot happen.
         let Ok(priced) = priced_for(catalog, market) else { continue };
@@ -401,6 +405,7 @@ fn add_edition(
         footer_menu: catalog.footer_menu.clone(),
         editions: shared::markets::edition_links(&catalog.markets),
         strings: catalog.strings.clone(),
+        language: catalog.language.clone(),
     };
     documents.add(DocKind::Site, SINGLETON.into(), &site);
     documents.add(DocKind::Settings, SINGLETON.into(), &catalog.settings);

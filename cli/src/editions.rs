@@ -79,6 +79,10 @@ pub fn priced_for(catalog: &ValidCatalog, market: &Market) -> Result<ValidCatalo
 /// Option names and values are translated in the options and in every variant.
 pub fn translated(catalog: &ValidCatalog, language: &Language) -> ValidCatalog {
     let mut out = catalog.clone();
+    // The interface strings in `language`, the catalog's own included (a shop written in
+    // French has its pages' words in French too).
+    out.strings = catalog.string_translations.get(language).cloned().unwrap_or_default();
+    out.language = language.clone();
     if *language == catalog.language {
         return out;
     }
@@ -104,7 +108,6 @@ pub fn translated(catalog: &ValidCatalog, language: &Language) -> ValidCatalog {
             variant.options = variant.options.iter().map(value).collect();
         }
     }
-    out.strings = catalog.string_translations.get(language).cloned().unwrap_or_default();
     if let Some(tagline) = catalog.tagline_translations.get(language) {
         out.tagline = tagline.clone();
     }
@@ -176,6 +179,21 @@ pub fn missing_translations(catalog: &ValidCatalog) -> Vec<String> {
                 missing.push(format!("{language}: menu link `{}`", link.title));
             }
         }
+        if !catalog.tagline.is_empty() && !catalog.tagline_translations.contains_key(language) {
+            missing.push(format!("{language}: the store's tagline"));
+        }
+    }
+    // The shop's own words are English in the code: every other language sold needs
+    // them, the catalog's own included.
+    let mut sold: Vec<&Language> = catalog
+        .markets
+        .iter()
+        .flat_map(|m| m.languages.iter())
+        .filter(|l| **l != Language::english())
+        .collect();
+    sold.sort();
+    sold.dedup();
+    for language in sold {
         let strings = catalog.string_translations.get(language);
         let untranslated = shared::strings::UI_STRINGS
             .iter()
@@ -186,9 +204,6 @@ pub fn missing_translations(catalog: &ValidCatalog) -> Vec<String> {
                 "{language}: {untranslated} of {} interface strings (strings/{language}.toml)",
                 shared::strings::UI_STRINGS.len()
             ));
-        }
-        if !catalog.tagline.is_empty() && !catalog.tagline_translations.contains_key(language) {
-            missing.push(format!("{language}: the store's tagline"));
         }
     }
     missing

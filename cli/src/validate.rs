@@ -1066,7 +1066,12 @@ pub fn validate(draft: &CatalogDraft, public: &Path, problems: &mut Problems) ->
             page_translations.entry(language).or_default().push(valid);
         }
     }
-    let string_translations = interface_strings(&draft.strings, &sold, problems);
+    // The interface is written in English: every other language the shop is shown in
+    // may have its strings, the catalog's own included.
+    let mut interface_languages = sold.clone();
+    interface_languages.insert(catalog_language.clone());
+    interface_languages.remove(&Language::english());
+    let string_translations = interface_strings(&draft.strings, &interface_languages, problems);
     let mut tagline_translations = BTreeMap::new();
     for (code, text) in &store.translations {
         let Some(language) = translated_language(&store.file, None, code, &sold, "the store", problems)

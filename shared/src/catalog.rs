@@ -37,6 +37,10 @@ pub struct Site {
     /// `strings`); empty in English.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub strings: std::collections::BTreeMap<String, String>,
+    /// The language this edition is written in (English in documents published before
+    /// editions named theirs).
+    #[serde(default = "crate::markets::Language::english")]
+    pub language: crate::markets::Language,
 }
 
 /// An image shipped in `public/`, with its intrinsic size so pages never shift.

@@ -44,7 +44,8 @@ fn main() {
         sitemaps_list_every_edition_with_its_alternates,
         messages_the_server_writes_are_in_the_editions_language,
     ];
-    let trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
+    let mut trials = storefront_tests::shared_trials(world.as_ref().map(|(w, _)| w), tests);
+    trials.extend(storefront_tests::trials![a_shop_written_in_french_is_french_unprefixed]);
     let conclusion = libtest_mimic::run(&args, trials);
     drop(world);
     conclusion.exit();
@@ -563,4 +564,48 @@ fn messages_the_server_writes_are_in_the_editions_language(w: &World) {
     );
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["message"], "No product has the SKU NO-SUCH-SKU.", "{body}");
+}
+
+/// A shop written in French (`language = "fr"`, one market): its unprefixed edition is
+/// French — `lang`, the interface from its `strings/fr.toml`, amounts written the French
+/// way, and the server's messages.
+fn a_shop_written_in_french_is_french_unprefixed() {
+    let catalog = TempDir::new("catalog-in-french");
+    storefront_cli::generate::generate(20, catalog.path(), 7).unwrap();
+    let store = catalog.path().join("store.toml");
+    let settings = std::fs::read_to_string(&store).unwrap();
+    assert!(settings.contains("currency = \"USD\"\n"), "the generated catalog's currency line");
+    std::fs::write(
+        &store,
+        settings.replacen("currency = \"USD\"\n", "currency = \"USD\"\nlanguage = \"fr\"\n", 1),
+    )
+    .unwrap();
+    std::fs::create_dir_all(catalog.path().join("strings")).unwrap();
+    let french = storefront_tests::project_root().join("catalog/strings/fr.toml");
+    std::fs::copy(french, catalog.path().join("strings/fr.toml")).unwrap();
+    let state = TempDir::new("markets-in-french");
+    storefront_tests::publish_catalog(catalog.path(), state.path());
+    let shop = Shop::start(ShopOptions::on(state.path()));
+    let mut shopper = Shopper::new(&shop);
+    let home = shopper.get("/");
+    assert_eq!(home.status, 200, "{}", text(&home.body));
+    let product = links(&home.body)
+        .into_iter()
+        .find(|l| l.starts_with("/products/"))
+        .expect("a product on the home page");
+    let page = shopper.get(&product);
+    assert_eq!(page.status, 200);
+    for body in [&home.body, &page.body] {
+        assert!(body.contains("<html lang=\"fr\""), "the default edition's lang");
+        let words = text(body);
+        assert!(words.contains("Aller au contenu") && !words.contains("Skip to content"), "{words}");
+        let found = dollars(&words);
+        assert!(found.french > 0 && found.english_usd == 0 && found.other == 0, "{found:?}: {words}");
+    }
+    let words = text(&page.body);
+    assert!(words.contains("Quantité") && !words.contains("Quantity"), "{words}");
+    assert!(words.contains("Vous aimerez aussi") && !words.contains("You may also like"), "{words}");
+    let missing = shopper.get("/products/no-such-product");
+    assert_eq!(missing.status, 404);
+    assert!(text(&missing.body).contains("Page introuvable"), "{}", text(&missing.body));
 }

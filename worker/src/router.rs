@@ -438,5 +438,6 @@ fn fallback_site() -> Site {
         footer_menu: vec![],
         editions: vec![],
         strings: Default::default(),
+        language: shared::markets::Language::english(),
     }
 }

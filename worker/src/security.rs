@@ -46,7 +46,7 @@ pub async fn render_context(catalog: &CatalogReader<'_>, origin: &str, path: &st
         origin: origin.to_string(),
         nonce: NONCE_PLACEHOLDER.to_string(),
         csrf: CSRF_PLACEHOLDER.to_string(),
-        language: catalog.language().to_string(),
+        language: catalog.language().await.to_string(),
         path: within.to_string(),
         base,
         strings: std::sync::Arc::new(strings),

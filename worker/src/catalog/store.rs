@@ -237,11 +237,18 @@ impl<'t> CatalogReader<'t> {
         &self.edition
     }
 
-    /// The edition's language (English for the default edition).
-    pub fn language(&self) -> shared::markets::Language {
-        shared::markets::Edition::parse_segment(&self.edition)
-            .map(|e| e.language)
-            .unwrap_or_else(shared::markets::Language::english)
+    /// The edition's language: a prefixed edition's from its segment (`fr-ca`), the
+    /// default edition's as its site document names it (the catalog's first market's
+    /// first language; English when it cannot be read).
+    pub async fn language(&self) -> shared::markets::Language {
+        match shared::markets::Edition::parse_segment(&self.edition) {
+            Some(edition) => edition.language,
+            None => self
+                .site()
+                .await
+                .map(|site| site.language.clone())
+                .unwrap_or_else(|_| shared::markets::Language::english()),
+        }
     }
 
     /// What the edition's paths start with: `/fr-ca`, nothing for the default edition.

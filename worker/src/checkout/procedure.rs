@@ -97,7 +97,7 @@ async fn price(cx: &ObjectContext<'_>, version: &str, edition: &str, state: Cart
     let review =
         review_cart(state, &products, settings?, site?.store.currency, &BTreeMap::new(), &today_utc())
             .map_err(|e| AppError::internal("pricing a cart", e))?;
-    Ok(Priced { review, products, language: catalog.language() })
+    Ok(Priced { review, products, language: catalog.language().await })
 }
 
 /// Holds the stock of a cart that is ready to pay, for `RESERVATION_TTL_SECONDS`

@@ -96,6 +96,10 @@ impl Edition {
     async fn read(env: &Env, timing: &Timing, segment: &str) -> AppResult<Edition> {
         let catalog = CatalogReader::open(env, timing).await?;
         let catalog = if catalog.has_edition(segment).await? { catalog.in_edition(segment) } else { catalog };
-        Ok(Edition { site: catalog.site().await?, language: catalog.language(), base: catalog.base_path() })
+        Ok(Edition {
+            site: catalog.site().await?,
+            language: catalog.language().await,
+            base: catalog.base_path(),
+        })
     }
 }

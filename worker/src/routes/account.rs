@@ -261,7 +261,8 @@ async fn request_link(
     limits::check_sign_in_link(env, req, &email).await?;
     let site = (*catalog.site().await?).clone();
     let site_url = format!("{}{}", http::origin(req), catalog.base_path());
-    let words = Words { language: &catalog.language(), strings: &site.strings };
+    let language = catalog.language().await;
+    let words = Words { language: &language, strings: &site.strings };
     customers.send_link(&email, &site_url, &site.store.name, words).await?;
     let notice = Some(SignInNotice::Sent(email.as_str().to_string()));
     let email = email.as_str().to_string();

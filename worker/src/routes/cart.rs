@@ -160,7 +160,7 @@ async fn add(
         .unwrap_or_default();
     let summary = shared::api::AddedToCart {
         item_count: review.cart.item_count,
-        subtotal: shared::locale::format_money_in(review.cart.subtotal, &catalog.language()),
+        subtotal: shared::locale::format_money_in(review.cart.subtotal, &catalog.language().await),
         line,
     };
     http::json(&summary, 200, CachePolicy::NoStore)
@@ -174,6 +174,7 @@ pub async fn permalink(
     spec: &str,
 ) -> AppResult<Response> {
     let link = Carts::new(env, catalog).resolve_link(&parse_link(spec)?).await?;
+    let language = catalog.language().await;
     let items: Vec<CartLinkItem> = link
         .found
         .iter()
@@ -181,7 +182,7 @@ pub async fn permalink(
             title: item.product.title.clone(),
             variant_title: item.product.variant_title(&item.variant),
             quantity: item.quantity.get(),
-            price: shared::locale::format_money_in(item.variant.price, &catalog.language()),
+            price: shared::locale::format_money_in(item.variant.price, &language),
         })
         .collect();
     let unknown = link.unknown;

@@ -34,13 +34,14 @@ pub async fn render(
 }
 
 pub async fn suggest(catalog: &CatalogReader<'_>, query: String) -> AppResult<Rendered> {
+    let language = catalog.language().await;
     let suggestions: Vec<Suggestion> = catalog::suggestions(catalog, &query, SUGGESTIONS)
         .await?
         .iter()
         .map(|c| Suggestion {
             title: c.title.clone(),
             href: shared::markets::path_in_edition(&catalog.base_path(), &format!("/products/{}", c.handle)),
-            price: shared::locale::format_money_in(c.price, &catalog.language()),
+            price: shared::locale::format_money_in(c.price, &language),
         })
         .collect();
     let body = serde_json::json!({ "query": query, "suggestions": suggestions });
