@@ -224,6 +224,34 @@ mod tests {
         );
         assert!(html.contains(r#"name="csrf" value="t0ken""#), "the add-to-cart form carries the CSRF token");
     }
+
+    #[test]
+    fn the_order_desk_links_its_pages_with_the_search_kept() {
+        use crate::routes::admin::{DeskFilter, OrderDeskPage};
+        let filter = DeskFilter {
+            text: "ada lovelace".into(),
+            status: Some(shared::orders::OrderStatus::Paid),
+            paged: true,
+        };
+        let next = Some("1733400000000-FL-ABCDE-FGHIJ".to_string());
+        let html = render_document(RenderContext::default(), move || {
+            view! { <OrderDeskPage store_name="Shop".to_string() orders=vec![] filter next notice=None/> }
+        });
+        assert!(html.contains("No older orders."), "{html}");
+        assert!(
+            html.contains(r#"href="/admin/orders?q=ada%20lovelace&amp;status=paid&amp;after=1733400000000-FL-ABCDE-FGHIJ""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"href="/admin/orders?q=ada%20lovelace&amp;status=paid""#),
+            "the newest orders: {html}"
+        );
+        let first = DeskFilter { text: String::new(), status: None, paged: false };
+        let html = render_document(RenderContext::default(), move || {
+            view! { <OrderDeskPage store_name="Shop".to_string() orders=vec![] filter=first next=None notice=None/> }
+        });
+        assert!(!html.contains("admin-pages"), "one page, no page links: {html}");
+    }
 }
 
 /// Every interface string the pages translate (with `tr` or `trf`) and every message the

@@ -251,9 +251,68 @@ pub fn parse_note(text: &str) -> Result<String, String> {
     Ok(kept)
 }
 
+/// Where a page of an order list starts: just after this order (the last one of the page
+/// before), in the list's order — newest first, then by number. Orders placed since do not
+/// shift the pages after the first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCursor {
+    pub created_at_ms: u64,
+    pub number: String,
+}
+
+impl OrderCursor {
+    pub fn after(order: &Order) -> OrderCursor {
+        OrderCursor { created_at_ms: order.created_at_ms, number: order.number.clone() }
+    }
+
+    /// A cursor as links and the API write it: `{created_at_ms}-{number}` (1–19 digits,
+    /// then 1–32 upper-case letters, digits and dashes).
+    pub fn parse(text: &str) -> Result<OrderCursor, String> {
+        let bad = || {
+            "`after` must be a cursor from an earlier page, like 1733400000000-FL-ABCDE-FGHIJ.".to_string()
+        };
+        let (ms, number) = text.split_once('-').ok_or_else(bad)?;
+        if !(1..=19).contains(&ms.len()) || !ms.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let created_at_ms = ms.parse::<u64>().map_err(|_| bad())?;
+        let number_ok = (1..=32).contains(&number.len())
+            && number.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+        if !number_ok {
+            return Err(bad());
+        }
+        Ok(OrderCursor { created_at_ms, number: number.to_string() })
+    }
+}
+
+impl std::fmt::Display for OrderCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.created_at_ms, self.number)
+    }
+}
+
+/// One page of an order list, and where the next one starts (`None`: this is the last).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrderPage {
+    pub orders: Vec<Order>,
+    pub next: Option<OrderCursor>,
+}
+
+impl OrderPage {
+    /// The page of `found`, asked for one more than `limit` orders: the extra one only
+    /// says there is a next page.
+    pub fn of(mut found: Vec<Order>, limit: u32) -> OrderPage {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = found.len() > limit;
+        found.truncate(limit);
+        let next = if more { found.last().map(OrderCursor::after) } else { None };
+        OrderPage { orders: found, next }
+    }
+}
+
 /// Which orders the merchant's order desk lists: those whose number or email starts with
-/// `text` (any case), in `status`, newest first, at most `limit`. A customer's history
-/// asks by `email`: exactly that address, case-normalised.
+/// `text` (any case), in `status`, newest first, at most `limit`, from just after `after`.
+/// A customer's history asks by `email`: exactly that address, case-normalised.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,17 +322,25 @@ pub struct OrderQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     pub limit: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<OrderCursor>,
 }
 
 impl OrderQuery {
     /// The orders placed with `email` (any case), newest first.
     pub fn placed_by(email: &crate::checkout::Email) -> OrderQuery {
-        OrderQuery { text: None, status: None, email: Some(email.normalized()), limit: MAX_LIST }
+        OrderQuery { text: None, status: None, email: Some(email.normalized()), limit: MAX_LIST, after: None }
     }
 
     /// A query from what the desk's search form (or the API's query) sent: `text`
-    /// trimmed (empty: every order), `status` by its name (empty: any).
-    pub fn parse(text: Option<&str>, status: Option<&str>, limit: u32) -> Result<OrderQuery, String> {
+    /// trimmed (empty: every order), `status` by its name (empty: any), `after` a cursor
+    /// (empty: the first page).
+    pub fn parse(
+        text: Option<&str>,
+        status: Option<&str>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<OrderQuery, String> {
         let text = merchant_text(text.unwrap_or(""), MAX_SEARCH_CHARS, false, "search")?;
         let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
@@ -287,6 +354,7 @@ impl OrderQuery {
             status,
             email: None,
             limit: limit.clamp(1, MAX_LIST),
+            after: after.filter(|a| !a.trim().is_empty()).map(OrderCursor::parse).transpose()?,
         })
     }
 }
@@ -324,19 +392,29 @@ mod tests {
 
     #[test]
     fn order_queries_read_the_desk_form() {
-        let q = OrderQuery::parse(Some(" fl-abc "), Some("paid"), 50).unwrap();
+        let q = OrderQuery::parse(Some(" fl-abc "), Some("paid"), None, 50).unwrap();
         assert_eq!(
             q,
             OrderQuery {
                 text: Some("fl-abc".into()),
                 status: Some(OrderStatus::Paid),
                 email: None,
-                limit: 50
+                limit: 50,
+                after: None,
             }
         );
-        let all = OrderQuery::parse(Some(""), Some(""), 10_000).unwrap();
-        assert_eq!(all, OrderQuery { text: None, status: None, email: None, limit: MAX_LIST });
-        assert!(OrderQuery::parse(None, Some("shipped"), 5).unwrap_err().contains("pending_payment"));
+        let all = OrderQuery::parse(Some(""), Some(""), Some(""), 10_000).unwrap();
+        assert_eq!(all, OrderQuery { text: None, status: None, email: None, limit: MAX_LIST, after: None });
+        assert!(OrderQuery::parse(None, Some("shipped"), None, 5).unwrap_err().contains("pending_payment"));
+        let later = OrderQuery::parse(None, None, Some("1733400000000-FL-ABCDE-FGHIJ"), 5).unwrap();
+        let cursor = OrderCursor { created_at_ms: 1_733_400_000_000, number: "FL-ABCDE-FGHIJ".into() };
+        assert_eq!(later.after.as_ref(), Some(&cursor));
+        assert_eq!(cursor.to_string(), "1733400000000-FL-ABCDE-FGHIJ", "written as it is read");
+        for bad in
+            ["FL-ABCDE-FGHIJ", "x-FL-1", "12-", "12-FL 1", "-1-FL", "12-é", "99999999999999999999999-A"]
+        {
+            assert!(OrderQuery::parse(None, None, Some(bad), 5).unwrap_err().contains("`after`"), "{bad}");
+        }
     }
 
     #[test]

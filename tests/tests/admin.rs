@@ -35,6 +35,7 @@ fn main() {
         signing_in_exchanges_the_token_for_a_strict_session_cookie,
         merchant_forms_need_the_session_and_its_token,
         the_order_desk_finds_fulfils_notes_and_refunds_orders,
+        the_order_desk_and_the_api_page_through_orders,
         the_stock_page_warns_of_low_stock_and_sets_it,
         the_outbox_page_shows_confirmation_emails,
         metrics_count_a_scripted_set_of_visits_and_orders,
@@ -452,4 +453,61 @@ fn a_cart_left_alone_with_lines_counts_as_abandoned_once(w: &World) {
     // Counted once (the emptied cart not at all), however long it stays.
     std::thread::sleep(std::time::Duration::from_secs(3));
     assert_eq!(at(&metrics(&api), "/carts_abandoned") - before, 1);
+}
+
+/// Orders come a page at a time, newest first: the API's `next` cursor walks every page
+/// once (a page placed since does not shift them), and the desk takes the same cursor,
+/// with a way back to the newest orders; a cursor that is not one is a 400.
+fn the_order_desk_and_the_api_page_through_orders(w: &World) {
+    let api = Api::new(&w.shop);
+    let placed: Vec<String> = (0..3)
+        .map(|i| paid_order(&api, "BRP-1", &format!("pages.{i}@example.com"), &format!("admin-pages-{i}")))
+        .collect();
+    merchant_orders(&api);
+    let mut seen = Vec::new();
+    let mut after = String::new();
+    let mut pages = 0;
+    loop {
+        let (status, page) =
+            api.get(&format!("/admin/orders?q=pages.&limit=1&after={after}"), Some(ADMIN_TOKEN));
+        assert_eq!(status, 200, "{page}");
+        pages += 1;
+        for order in page["orders"].as_array().unwrap() {
+            seen.push(order["number"].as_str().unwrap().to_string());
+        }
+        if pages == 1 {
+            // An order placed after the first page does not shift the pages after it.
+            paid_order(&api, "BRP-1", "pages.late@example.com", "admin-pages-late");
+            merchant_orders(&api);
+        }
+        match page["next"].as_str() {
+            Some(next) => after = next.to_string(),
+            None => break,
+        }
+        assert!(pages <= 3, "more pages than orders: {seen:?}");
+    }
+    let newest_first: Vec<String> = placed.iter().rev().cloned().collect();
+    assert_eq!(seen, newest_first, "every order once, newest first");
+    // The desk: the first page has them all (the late one too) and no other pages…
+    let mut merchant = merchant(&w.shop);
+    let desk = merchant.get("/admin/orders?q=pages.");
+    assert_eq!(desk.status, 200);
+    assert!(text(&desk.body).contains("4 orders, newest first"), "{}", text(&desk.body));
+    assert!(!desk.body.contains("data-older-orders"), "one page holds them");
+    // …and from a cursor, the older ones, with the way back.
+    let (_, first) = api.get("/admin/orders?q=pages.&limit=2", Some(ADMIN_TOKEN));
+    let next = first["next"].as_str().unwrap();
+    let older = merchant.get(&format!("/admin/orders?q=pages.&after={next}"));
+    assert_eq!(older.status, 200, "{}", text(&older.body));
+    assert!(text(&older.body).contains("2 older orders"), "{}", text(&older.body));
+    for number in &placed[..2] {
+        assert!(older.body.contains(&format!("data-order=\"{number}\"")), "{number}: {}", text(&older.body));
+    }
+    assert!(older.body.contains("href=\"/admin/orders?q=pages.\""), "a link back to the newest orders");
+    for bad in ["yesterday", "1-FL%20X", "-"] {
+        let refused = merchant.get(&format!("/admin/orders?after={bad}"));
+        assert_eq!(refused.status, 400, "{bad}");
+        let (status, body) = api.get(&format!("/admin/orders?after={bad}"), Some(ADMIN_TOKEN));
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
 }

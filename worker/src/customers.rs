@@ -185,7 +185,7 @@ impl<'t> Customers<'t> {
     pub async fn orders(&self, account: &Account) -> AppResult<Vec<Order>> {
         let email = Email::parse(&account.email)
             .map_err(|e| AppError::Internal(format!("account email: {}", e.message)))?;
-        Index::new(self.env, self.caller)?.list(OrderQuery::placed_by(&email)).await
+        Ok(Index::new(self.env, self.caller)?.list(OrderQuery::placed_by(&email)).await?.orders)
     }
 }
 

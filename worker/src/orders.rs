@@ -20,7 +20,7 @@ use crate::timing::now_ms;
 pub use protocol::PaymentUpdate;
 use protocol::{IndexCommand, OrderReply, ShardCommand};
 use shared::mail::{Attempt, OutboxEmail};
-use shared::orders::{Order, OrderNote, OrderQuery};
+use shared::orders::{Order, OrderNote, OrderPage, OrderQuery};
 use shared::CartId;
 use worker::Env;
 
@@ -210,10 +210,13 @@ impl<'t> Index<'t> {
         Ok(())
     }
 
-    /// The orders `query` matches, newest first.
-    pub async fn list(&self, query: OrderQuery) -> AppResult<Vec<Order>> {
+    /// The page of orders `query` matches, newest first, and where the next starts.
+    pub async fn list(&self, mut query: OrderQuery) -> AppResult<OrderPage> {
+        let limit = query.limit;
+        // One more than the page holds says whether there is a next page.
+        query.limit = limit.saturating_add(1);
         match self.send(&IndexCommand::List { query }).await? {
-            OrderReply::Orders { orders } => Ok(orders),
+            OrderReply::Orders { orders } => Ok(OrderPage::of(orders, limit)),
             other => Err(unexpected(&other)),
         }
     }

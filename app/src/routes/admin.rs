@@ -138,6 +138,28 @@ fn status_tag(status: OrderStatus) -> impl IntoView {
 pub struct DeskFilter {
     pub text: String,
     pub status: Option<OrderStatus>,
+    /// Past the first page (an `after` cursor was given).
+    pub paged: bool,
+}
+
+impl DeskFilter {
+    /// The desk's address for this search, from `after` (the first page without one).
+    fn href(&self, after: Option<&str>) -> String {
+        let mut pairs = Vec::new();
+        if !self.text.is_empty() {
+            pairs.push(("q".to_string(), self.text.clone()));
+        }
+        if let Some(status) = self.status {
+            pairs.push(("status".to_string(), status.as_str().to_string()));
+        }
+        if let Some(after) = after {
+            pairs.push(("after".to_string(), after.to_string()));
+        }
+        match pairs.is_empty() {
+            true => "/admin/orders".to_string(),
+            false => format!("/admin/orders?{}", shared::url::query(&pairs)),
+        }
+    }
 }
 
 #[component]
@@ -145,6 +167,8 @@ pub fn OrderDeskPage(
     store_name: String,
     orders: Vec<Order>,
     filter: DeskFilter,
+    /// Where the next (older) page starts, if there is one.
+    next: Option<String>,
     notice: Option<AdminNotice>,
 ) -> impl IntoView {
     let options = OrderStatus::ALL
@@ -154,12 +178,21 @@ pub fn OrderDeskPage(
         })
         .collect_view();
     let filtered = !filter.text.is_empty() || filter.status.is_some();
-    let count = match (orders.len(), filtered) {
-        (0, true) => "No order matches.".to_string(),
-        (0, false) => "No orders yet.".to_string(),
-        (1, _) => "1 order".to_string(),
-        (n, _) => format!("{n} orders, newest first"),
+    let count = match (orders.len(), filtered, filter.paged) {
+        (0, _, true) => "No older orders.".to_string(),
+        (0, true, false) => "No order matches.".to_string(),
+        (0, false, false) => "No orders yet.".to_string(),
+        (1, _, false) => "1 order".to_string(),
+        (n, _, false) => format!("{n} orders, newest first"),
+        (n, _, true) => format!("{n} older orders"),
     };
+    let pages = (filter.paged || next.is_some()).then(|| {
+        let newest = filter.paged.then(|| view! { <a class="button" href=filter.href(None)>"Newest orders"</a> });
+        let older = next.as_deref().map(|after| {
+            view! { <a class="button" rel="next" href=filter.href(Some(after)) data-older-orders="">"Older orders"</a> }
+        });
+        view! { <nav class="admin-pages" aria-label="Pages of orders">{newest}" "{older}</nav> }
+    });
     let rows = orders
         .into_iter()
         .map(|o| {
@@ -203,6 +236,7 @@ pub fn OrderDeskPage(
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+            {pages}
         </AdminShell>
     }
 }

@@ -77,10 +77,13 @@ pub async fn handle(
         Operation::Orders => {
             let fields = Fields::parse(http::query_string(&req).as_bytes())?;
             let limit = super::whole_number(&fields, "limit", 1, shared::orders::MAX_LIST)?.unwrap_or(50);
-            let query = OrderQuery::parse(fields.get("q"), fields.get("status"), limit)
+            let query = OrderQuery::parse(fields.get("q"), fields.get("status"), fields.get("after"), limit)
                 .map_err(|e| AppError::BadRequest(e.into()))?;
-            let orders = Index::new(env, catalog.caller(env))?.list(query).await?;
-            ok(&json!({ "orders": orders.iter().map(super::order_json).collect::<Vec<_>>() }))
+            let page = Index::new(env, catalog.caller(env))?.list(query).await?;
+            ok(&json!({
+                "orders": page.orders.iter().map(super::order_json).collect::<Vec<_>>(),
+                "next": page.next.map(|cursor| cursor.to_string()),
+            }))
         }
         Operation::Fulfil(number) => {
             // The body is optional: no content type, no tracking number.

@@ -103,7 +103,7 @@ impl OrderIndexObject {
     }
 
     /// The orders a query matches, newest first: number or email starting with its
-    /// text (any case), in its state.
+    /// text (any case), in its state, after its cursor.
     fn find(&self, sql: &SqlStorage, query: &OrderQuery) -> Result<Vec<Order>> {
         let mut clauses: Vec<&str> = Vec::new();
         let mut values: Vec<SqlStorageValue> = Vec::new();
@@ -119,6 +119,14 @@ impl OrderIndexObject {
         if let Some(status) = query.status {
             clauses.push("status = ?");
             values.push(text(status.as_str()));
+        }
+        if let Some(after) = &query.after {
+            // Past the cursor in the list's order: older, or as old with a later number.
+            let at = SqlStorageValue::from(i64::try_from(after.created_at_ms).unwrap_or(i64::MAX));
+            clauses.push("(created_at < ? OR (created_at = ? AND number > ?))");
+            values.push(at.clone());
+            values.push(at);
+            values.push(text(after.number.clone()));
         }
         let filter =
             if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };

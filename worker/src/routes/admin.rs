@@ -212,13 +212,18 @@ async fn desk(
     session: &AdminSession,
 ) -> AppResult<Response> {
     let fields = Fields::parse(http::query_string(req).as_bytes())?;
-    let query = OrderQuery::parse(fields.get("q"), fields.get("status"), DESK_LIMIT)
+    let query = OrderQuery::parse(fields.get("q"), fields.get("status"), fields.get("after"), DESK_LIMIT)
         .map_err(|e| AppError::BadRequest(e.into()))?;
-    let filter = DeskFilter { text: query.text.clone().unwrap_or_default(), status: query.status };
-    let orders = Index::new(env, catalog.caller(env))?.list(query).await?;
+    let filter = DeskFilter {
+        text: query.text.clone().unwrap_or_default(),
+        status: query.status,
+        paged: query.after.is_some(),
+    };
+    let page = Index::new(env, catalog.caller(env))?.list(query).await?;
+    let (orders, next) = (page.orders, page.next.map(|cursor| cursor.to_string()));
     let store_name = store_name(catalog).await;
     let html = render_document(context(req, catalog, &session.csrf).await, move || {
-        view! { <OrderDeskPage store_name orders filter notice=None/> }
+        view! { <OrderDeskPage store_name orders filter next notice=None/> }
     });
     html_page(html, 200)
 }
