@@ -26,9 +26,11 @@ done
 wasm_features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-reference-types --enable-multivalue)
 
-# A hash of the files a step depends on.
+# A hash of the files a step depends on (the sources, and the files they include, such
+# as worker/src/openapi.json).
 inputs_hash() {
-  { find "$@" -type f \( -name '*.rs' -o -name Cargo.toml \) -print0 | sort -z | xargs -0 sha1sum
+  { find "$@" -type f \( -name '*.rs' -o -name Cargo.toml -o -name '*.json' \) ! -path '*/build/*' -print0 \
+      | sort -z | xargs -0 sha1sum
     sha1sum Cargo.toml Cargo.lock scripts/build.sh; } | sha1sum | cut -d' ' -f1
 }
 

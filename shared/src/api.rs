@@ -105,6 +105,15 @@ pub struct Fulfilment {
     pub tracking: Option<String>,
 }
 
+/// `POST /admin/orders/{number}/refund`'s body (optional).
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refund {
+    /// Put the order's units back in stock (they came back, or never left).
+    #[serde(default)]
+    pub restock: bool,
+}
+
 /// `POST /admin/orders/{number}/notes`'s body.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -153,6 +153,10 @@ pub struct PaymentInfo {
     pub paid_at_ms: Option<u64>,
     #[serde(default)]
     pub refunded_at_ms: Option<u64>,
+    /// When its stock was put back (a cancelled order, or a refund the merchant asked
+    /// to restock); `None`: the units stay sold.
+    #[serde(default)]
+    pub restocked_at_ms: Option<u64>,
     /// The provider's refund reference.
     #[serde(default)]
     pub refund: Option<String>,
@@ -177,6 +181,7 @@ impl Default for PaymentInfo {
             note: None,
             paid_at_ms: None,
             refunded_at_ms: None,
+            restocked_at_ms: None,
             refund: None,
             client_secret: None,
             error: None,

@@ -11,7 +11,7 @@
 use libtest_mimic::Arguments;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use storefront_tests::commerce::{complete, merchant_orders, ready_cart, set_stock};
+use storefront_tests::commerce::{available, complete, merchant_orders, ready_cart, set_stock};
 use storefront_tests::html::{element_containing, text};
 use storefront_tests::{Api, Shop, ShopOptions, Shopper, TempDir, ADMIN_TOKEN};
 
@@ -35,6 +35,7 @@ fn main() {
         signing_in_exchanges_the_token_for_a_strict_session_cookie,
         merchant_forms_need_the_session_and_its_token,
         the_order_desk_finds_fulfils_notes_and_refunds_orders,
+        a_refund_puts_the_stock_back_when_the_merchant_asks,
         the_order_desk_and_the_api_page_through_orders,
         the_stock_page_warns_of_low_stock_and_sets_it,
         the_outbox_page_shows_confirmation_emails,
@@ -246,6 +247,86 @@ fn the_order_desk_finds_fulfils_notes_and_refunds_orders(w: &World) {
     let numbers: Vec<&str> =
         body["orders"].as_array().unwrap().iter().filter_map(|o| o["number"].as_str()).collect();
     assert_eq!(numbers, vec![second.as_str()]);
+}
+
+/// An order of `quantity` units of `sku` paid through the API: its number.
+fn paid_order_of(api: &Api, sku: &str, quantity: u32, email: &str, key: &str) -> String {
+    let (id, token, total) = ready_cart(api, sku, quantity, email);
+    let (status, placed) = complete(api, &id, &token, key, "4242424242424242", Some(total));
+    assert_eq!(status, 201, "{placed}");
+    placed["number"].as_str().unwrap().to_string()
+}
+
+fn a_refund_puts_the_stock_back_when_the_merchant_asks(w: &World) {
+    let api = Api::new(&w.shop);
+    let tee = |api: &Api| available(api, "heavyweight-pocket-tee", "HPT-XL");
+    set_stock(&api, "HPT-XL", 10);
+    let kept = paid_order_of(&api, "HPT-XL", 2, "restock.kept@example.com", "admin-restock-1");
+    let back = paid_order_of(&api, "HPT-XL", 3, "restock.back@example.com", "admin-restock-2");
+    assert_eq!(tee(&api), 5, "two orders sold 5 of 10");
+    let refund = |number: &str, body: Value| {
+        api.post(&format!("/admin/orders/{number}/refund"), Some(ADMIN_TOKEN), body)
+    };
+    // An unknown field or a restock that is not true/false: 400, nothing refunded.
+    for body in [json!({ "restock": true, "units": 3 }), json!({ "restock": "yes" })] {
+        let (status, reply) = refund(&kept, body.clone());
+        assert_eq!(status, 400, "{body}: {reply}");
+    }
+    let (_, found) =
+        api.post("/orders/lookup", None, json!({ "email": "restock.kept@example.com", "number": kept }));
+    assert_eq!(found["order"]["status"], "paid", "{found}");
+    // Refunded without a word about stock: the units stay sold.
+    let (status, reply) = refund(&kept, json!({}));
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["order"]["status"], "refunded");
+    assert_eq!(reply["order"]["payment"]["restocked_at_ms"], Value::Null, "{reply}");
+    assert_eq!(tee(&api), 5);
+    // Refunded with restock: its 3 units are free again, once however often it is asked.
+    let (status, reply) = refund(&back, json!({ "restock": true }));
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["order"]["status"], "refunded");
+    assert!(reply["order"]["payment"]["restocked_at_ms"].is_u64(), "{reply}");
+    assert_eq!(tee(&api), 8);
+    let (status, again) = refund(&back, json!({ "restock": true }));
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["order"]["payment"]["restocked_at_ms"], reply["order"]["payment"]["restocked_at_ms"]);
+    assert_eq!(tee(&api), 8, "a second restock gives nothing more back");
+    // On the desk: a paid order's refund form offers the restock, ticked; a refunded one
+    // whose items are still sold offers it on its own.
+    let mut merchant = merchant(&w.shop);
+    let page = merchant.get(&format!("/admin/orders/{kept}"));
+    assert!(page.body.contains("data-restock"), "the refunded order can still be restocked");
+    let restocked = merchant
+        .post_form(&format!("/admin/orders/{kept}/refund"), &[("confirm", "yes"), ("restock", "yes")]);
+    assert_eq!(restocked.status, 303, "{}", text(&restocked.body));
+    assert_eq!(restocked.header("location"), Some(format!("/admin/orders/{kept}?done=restocked").as_str()));
+    let page = merchant.get(&format!("/admin/orders/{kept}?done=restocked"));
+    assert!(text(&page.body).contains("The items are back in stock."), "{}", text(&page.body));
+    assert!(text(&page.body).contains("Back in stock"));
+    assert!(!page.body.contains("data-restock"), "nothing more to put back");
+    assert_eq!(tee(&api), 10);
+    let third = paid_order_of(&api, "HPT-XL", 4, "restock.desk@example.com", "admin-restock-3");
+    assert_eq!(tee(&api), 6);
+    let page = merchant.get(&format!("/admin/orders/{third}"));
+    let checkbox = tag_with(&page.body, "name=\"restock\"").expect("a restock checkbox on the refund form");
+    assert!(checkbox.contains("checked"), "an unsent order's items go back unless unticked: {checkbox}");
+    let refunded = merchant
+        .post_form(&format!("/admin/orders/{third}/refund"), &[("confirm", "yes"), ("restock", "yes")]);
+    assert_eq!(
+        refunded.header("location"),
+        Some(format!("/admin/orders/{third}?done=refunded-restocked").as_str())
+    );
+    assert_eq!(tee(&api), 10);
+    // Fulfilled orders (the parcel left) are refunded with the box unticked.
+    let sent = paid_order_of(&api, "HPT-XL", 1, "restock.sent@example.com", "admin-restock-4");
+    let (status, _) = api.post(&format!("/admin/orders/{sent}/fulfil"), Some(ADMIN_TOKEN), json!({}));
+    assert_eq!(status, 200);
+    let page = merchant.get(&format!("/admin/orders/{sent}"));
+    let checkbox = tag_with(&page.body, "name=\"restock\"").expect("a restock checkbox");
+    assert!(!checkbox.contains("checked"), "{checkbox}");
+    let refunded = merchant.post_form(&format!("/admin/orders/{sent}/refund"), &[("confirm", "yes")]);
+    assert_eq!(refunded.header("location"), Some(format!("/admin/orders/{sent}?done=refunded").as_str()));
+    assert_eq!(tee(&api), 9);
 }
 
 fn the_stock_page_warns_of_low_stock_and_sets_it(w: &World) {

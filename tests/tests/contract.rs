@@ -404,6 +404,12 @@ fn bodies() -> Vec<Body> {
             example: json!({ "tracking": "1Z999AA10123456784" }),
         },
         Body {
+            operation: "POST /admin/orders/{number}/refund",
+            fields: fields_of::<api::Refund>,
+            parses: parses::<api::Refund>,
+            example: json!({ "restock": true }),
+        },
+        Body {
             operation: "POST /admin/orders/{number}/notes",
             fields: fields_of::<api::NewNote>,
             parses: parses::<api::NewNote>,

@@ -155,9 +155,11 @@ impl<'t> Orders<'t> {
         }
     }
 
-    /// Refunds a paid order through its provider; answers the order as it now is.
-    pub async fn refund(&self, number: &str) -> AppResult<Option<Order>> {
-        match self.send(shard_of(number), &ShardCommand::Refund { number: number.to_string() }).await? {
+    /// Refunds a paid order through its provider, and with `restock` puts its units back
+    /// in stock; answers the order as it now is.
+    pub async fn refund(&self, number: &str, restock: bool) -> AppResult<Option<Order>> {
+        let command = ShardCommand::Refund { number: number.to_string(), restock };
+        match self.send(shard_of(number), &command).await? {
             OrderReply::Order { order } => Ok(order.map(|o| *o)),
             OrderReply::Refused { message, unavailable: true } => Err(AppError::Unavailable(message.into())),
             OrderReply::Refused { message, .. } => Err(AppError::Conflict(message.into())),

@@ -282,18 +282,43 @@ pub fn AdminOrderPage(store_name: String, order: Order, notice: Option<AdminNoti
         }
         OrderStatus::PendingPayment | OrderStatus::Cancelled | OrderStatus::Refunded => None,
     };
+    let has_stock = payment.stock_commit.is_some() && payment.restocked_at_ms.is_none();
     let refund = order.status.is_paid().then(|| {
         let label = format!("Refund {}", format_money(t.total));
+        // Units of an order not yet sent are on the shelf: put back unless unticked.
+        let unsent = order.status == OrderStatus::Paid;
+        let restock = has_stock.then(|| {
+            view! {
+                <label class="choice-line">
+                    <input type="checkbox" name="restock" value="yes" checked=unsent/>
+                    " Put the items back in stock"
+                </label>
+            }
+        });
         view! {
             <form class="admin-form" method="post" action=format!("/admin/orders/{number}/refund") data-refund="">
                 <CsrfField/>
                 <h2>"Refund"</h2>
-                <p class="field-hint">"The whole total goes back to the shopper's card. Stock is not put back."</p>
+                <p class="field-hint">"The whole total goes back to the shopper's card."</p>
+                {restock}
                 <label class="choice-line">
                     <input type="checkbox" name="confirm" value="yes" required/>
                     " I want to refund this order"
                 </label>
                 <button class="button" type="submit">{label}</button>
+            </form>
+        }
+    });
+    // A refunded order whose items came back later.
+    let restock = (order.status == OrderStatus::Refunded && has_stock).then(|| {
+        view! {
+            <form class="admin-form" method="post" action=format!("/admin/orders/{number}/refund") data-restock="">
+                <CsrfField/>
+                <input type="hidden" name="confirm" value="yes"/>
+                <input type="hidden" name="restock" value="yes"/>
+                <h2>"Stock"</h2>
+                <p class="field-hint">"This order's items are still counted as sold."</p>
+                <button class="button" type="submit">"Put the items back in stock"</button>
             </form>
         }
     });
@@ -355,10 +380,12 @@ pub fn AdminOrderPage(store_name: String, order: Order, notice: Option<AdminNoti
                         {when("Fulfilled", order.fulfilled_at_ms)}
                         {order.tracking.clone().map(|t| view! { <dt>"Tracking"</dt><dd data-tracking="">{t}</dd> })}
                         {when("Refunded", payment.refunded_at_ms)}
+                        {when("Back in stock", payment.restocked_at_ms)}
                         {payment.note.clone().map(|n| view! { <dt>"Note"</dt><dd>{n}</dd> })}
                     </dl>
                     {fulfil}
                     {refund}
+                    {restock}
                 </aside>
             </div>
         </AdminShell>

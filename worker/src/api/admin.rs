@@ -11,7 +11,7 @@ use crate::inventory::Inventory;
 use crate::orders::{Index, Orders};
 use crate::timing::now_ms;
 use serde_json::json;
-use shared::api::{Fulfilment, NewNote, Stock};
+use shared::api::{Fulfilment, NewNote, Refund, Stock};
 use shared::metrics::Window;
 use shared::orders::{parse_note, parse_tracking, Order, OrderNote, OrderQuery, OrderStatus};
 use shared::Sku;
@@ -110,8 +110,15 @@ pub async fn handle(
             ok(&json!({ "order": super::order_json(&order) }))
         }
         Operation::Refund(number) => {
-            let order =
-                Orders::new(env, catalog.caller(env))?.refund(number).await?.ok_or(AppError::NotFound)?;
+            // The body is optional: no content type, the stock stays sold.
+            let body: Refund = match req.headers().get("content-type")? {
+                Some(_) => http::read_json(&mut req).await?,
+                None => Refund::default(),
+            };
+            let order = Orders::new(env, catalog.caller(env))?
+                .refund(number, body.restock)
+                .await?
+                .ok_or(AppError::NotFound)?;
             settled(&order, OrderStatus::Refunded, "refunded")
         }
         Operation::Metrics => {

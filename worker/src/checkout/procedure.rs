@@ -299,6 +299,9 @@ async fn place_paid(
     }
     let mut order = order_of(cx, review, &command.edition)?;
     order.payment.paid_at_ms = Some(order.created_at_ms);
+    // Sold under the hold's name: what a refund that restocks gives back.
+    order.payment.stock_commit = Some(hold);
+    order.payment.stock = items;
     let stored = Orders::new(cx.env, cx.caller)?.create(order, &command.origin, None).await?;
     Ok(placed(stored, None))
 }

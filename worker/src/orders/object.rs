@@ -244,7 +244,7 @@ impl OrderObject {
             ShardCommand::PayAgain { number, token, payment_method } => {
                 self.pay_again(&sql, &number, &token, &payment_method, caller).await?
             }
-            ShardCommand::Refund { number } => self.refund(&sql, &number).await?,
+            ShardCommand::Refund { number, restock } => self.refund(&sql, &number, restock, caller).await?,
             ShardCommand::SettlePayments => OrderReply::Done { changed: self.settle(&sql, caller).await? },
         })
     }

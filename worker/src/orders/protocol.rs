@@ -51,9 +51,12 @@ pub enum ShardCommand {
         token: String,
         payment_method: String,
     },
-    /// The merchant refunds a paid order through its provider.
+    /// The merchant refunds a paid order through its provider, and with `restock` puts
+    /// its units back in stock (also for an order refunded before without it).
     Refund {
         number: String,
+        #[serde(default)]
+        restock: bool,
     },
     /// What the alarm does about payments: cancels orders whose payment never came,
     /// gives back the stock of cancelled orders not yet given back.

@@ -242,6 +242,10 @@ fn done_notice(done: &str) -> Option<AdminNotice> {
         "fulfilled" => "Marked fulfilled.",
         "tracking" => "Tracking number saved.",
         "refunded" => "Refunded: the money is on its way back to the shopper.",
+        "refunded-restocked" => {
+            "Refunded: the money is on its way back to the shopper, the items are back in stock."
+        }
+        "restocked" => "The items are back in stock.",
         "noted" => "Note added.",
         _ => return None,
     };
@@ -291,8 +295,16 @@ async fn order_form(
         OrderAction::Refund if form.get("confirm") != Some("yes") => {
             Err(AppError::BadRequest("Tick the box to confirm the refund: nothing was refunded.".into()))
         }
-        OrderAction::Refund => match orders.refund(number).await {
-            Ok(Some(order)) if order.status == OrderStatus::Refunded => Ok((order, "refunded")),
+        OrderAction::Refund => match orders.refund(number, form.get("restock") == Some("yes")).await {
+            Ok(Some(order)) if order.status == OrderStatus::Refunded => {
+                let restocked = order.payment.restocked_at_ms.is_some();
+                let done = match (before.status, restocked) {
+                    (OrderStatus::Refunded, _) => "restocked",
+                    (_, true) => "refunded-restocked",
+                    (_, false) => "refunded",
+                };
+                Ok((order, done))
+            }
             Ok(Some(order)) => Err(not_now(&order, "refunded")),
             Ok(None) => Err(AppError::NotFound),
             Err(e) => Err(e),

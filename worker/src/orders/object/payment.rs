@@ -7,7 +7,8 @@
 //! shard see each other's result:
 //! - paid: stored, then announced ("order placed") by the alarm;
 //! - cancelled: stored with a restock mark in the same write, then the stock is given
-//!   back (idempotent); if that fails, the alarm gives it back later;
+//!   back (idempotent); if that fails, the alarm gives it back later (a merchant's
+//!   refund that puts the stock back goes the same way);
 //! - a late success: refunded through the provider first (under one idempotency key per
 //!   order, so retries refund once), then stored.
 //!
@@ -289,22 +290,37 @@ impl OrderObject {
         order.payment.client_secret = None;
         order.payment.note = Some(note.to_string());
         self.update(sql, &order)?;
-        sql.exec(
-            "INSERT INTO restocks (number) VALUES (?) ON CONFLICT (number) DO NOTHING",
-            vec![text(order.number.clone())],
-        )?;
         // Its lines go back to the cart it came from (the alarm sends that on the queue).
         sql.exec(
             "INSERT INTO cart_returns (number, cart) SELECT number, cart FROM orders
              WHERE number = ? AND cart IS NOT NULL ON CONFLICT (number) DO NOTHING",
             vec![text(order.number.clone())],
         )?;
+        Ok(self.put_back(sql, &order.number, caller).await?.unwrap_or(order))
+    }
+
+    /// Puts order `number`'s units back in stock: marked on the order and in `restocks`
+    /// in one write (read afresh, so nothing stored meanwhile is lost), then given back
+    /// (idempotent); if that fails, the alarm gives them back later. An order sold under
+    /// no stock commit has nothing to put back.
+    async fn put_back(&self, sql: &SqlStorage, number: &str, caller: Caller<'_>) -> Result<Option<Order>> {
+        let Some(mut order) = self.get(sql, number)? else {
+            return Ok(None);
+        };
+        if order.payment.stock_commit.is_some() && order.payment.restocked_at_ms.is_none() {
+            order.payment.restocked_at_ms = Some(now());
+            self.update(sql, &order)?;
+        }
+        sql.exec(
+            "INSERT INTO restocks (number) VALUES (?) ON CONFLICT (number) DO NOTHING",
+            vec![text(number)],
+        )?;
         self.arm().await?;
         if let Err(e) = self.give_back(sql, &order, caller).await {
-            console_warn!("order {}: stock not given back yet ({e}); the alarm will", order.number);
+            console_warn!("order {number}: stock not given back yet ({e}); the alarm will");
             self.arm_at(now().saturating_add(RESTOCK_RETRY_MS)).await?;
         }
-        Ok(order)
+        Ok(Some(order))
     }
 
     async fn give_back(&self, sql: &SqlStorage, order: &Order, caller: Caller<'_>) -> AppResult<()> {
@@ -340,20 +356,37 @@ impl OrderObject {
     }
 
     /// The merchant's refund of a paid (or fulfilled) order; other orders are answered
-    /// as they are (a refunded one: refunded before).
-    pub(super) async fn refund(&self, sql: &SqlStorage, number: &str) -> Result<OrderReply> {
-        Ok(match self.get(sql, number)? {
+    /// as they are (a refunded one: refunded before). With `restock`, a refunded order's
+    /// units go back in stock, once (also for one refunded before without it).
+    pub(super) async fn refund(
+        &self,
+        sql: &SqlStorage,
+        number: &str,
+        restock: bool,
+        caller: Caller<'_>,
+    ) -> Result<OrderReply> {
+        let order = match self.get(sql, number)? {
             Some(order) if order.status.is_paid() => {
                 match self.refund_now(sql, order, "Refunded by the merchant.").await? {
-                    Ok(order) => OrderReply::Order { order: Some(Box::new(order)) },
-                    Err(e) => OrderReply::Refused {
-                        unavailable: matches!(e, AppError::Unavailable(_)),
-                        message: e.public_text().1.to_string(),
-                    },
+                    Ok(order) => order,
+                    Err(e) => {
+                        return Ok(OrderReply::Refused {
+                            unavailable: matches!(e, AppError::Unavailable(_)),
+                            message: e.public_text().1.to_string(),
+                        })
+                    }
                 }
             }
-            other => OrderReply::Order { order: other.map(Box::new) },
-        })
+            Some(order) => order,
+            None => return Ok(OrderReply::Order { order: None }),
+        };
+        let order = match order.status {
+            OrderStatus::Refunded if restock && order.payment.restocked_at_ms.is_none() => {
+                self.put_back(sql, number, caller).await?.unwrap_or(order)
+            }
+            _ => order,
+        };
+        Ok(OrderReply::Order { order: Some(Box::new(order)) })
     }
 
     /// Gives back the stock of cancelled orders that still owe it, and cancels orders
