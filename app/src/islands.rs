@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use shared::api::{AddedToCart, Suggestion};
 use shared::variants::{option_groups, resolve_among};
-use shared::{ProductOption, Variant};
+use shared::{Image, ProductOption, Variant};
 
 /// What the buy box needs: the product's options and variants, and the choice shown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,6 +22,10 @@ pub struct BuyBoxData {
     pub options: Vec<ProductOption>,
     pub variants: Vec<Variant>,
     pub selected: String,
+    /// The product's images when some variant has its own picture (the box swaps the
+    /// gallery's lead image as the choice changes); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gallery: Vec<Image>,
     /// The page's edition: its language, path base and interface strings, for what the
     /// box writes once hydrated (prices, messages, the cart drawer).
     #[serde(default)]
@@ -54,7 +58,7 @@ pub const BUY_BOX_STRINGS: [&str; 15] = [
 /// Price, availability, the option picker and the add-to-cart form of a product page.
 #[island]
 pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
-    let BuyBoxData { handle, csrf, options, variants, selected, language, base, strings } = data;
+    let BuyBoxData { handle, csrf, options, variants, selected, gallery, language, base, strings } = data;
     // In the browser there is no page context: the box brings its edition's.
     if use_context::<crate::RenderContext>().is_none() {
         provide_context(crate::RenderContext {
@@ -78,6 +82,17 @@ pub fn BuyBox(data: BuyBoxData) -> impl IntoView {
         variants.with_value(|vs| resolve_among(vs, wanted.as_ref()).cloned())
     });
     let available = move || current.get().is_some_and(|v| v.stock > 0);
+    if !gallery.is_empty() {
+        // Runs in the browser only: the server rendered the choice's picture already.
+        Effect::new(move |_| {
+            if let Some(variant) = current.get() {
+                let shown = variant.image_position(gallery.len());
+                if let Some(image) = gallery.get(shown) {
+                    client::show_image(shown, image, gallery.len());
+                }
+            }
+        });
+    }
     let (status, set_status) = signal(String::new());
     let (drawer, set_drawer) = signal(None::<AddedToCart>);
     let (busy, set_busy) = signal(false);
@@ -305,6 +320,33 @@ mod client {
         }
     }
 
+    /// Leads the gallery with image `shown` (of `count`) and hides its thumbnail.
+    pub fn show_image(shown: usize, image: &shared::Image, count: usize) {
+        let Some(document) = window().and_then(|w| w.document()) else {
+            return;
+        };
+        if let Ok(Some(main)) = document.query_selector(".gallery__main") {
+            if main.get_attribute("src").as_deref() != Some(image.src.as_str()) {
+                let _ = main.set_attribute("src", &image.src);
+                let _ = main.set_attribute("srcset", &image.srcset());
+                let _ = main.set_attribute("alt", &image.alt);
+                let _ = main.set_attribute("width", &image.width.to_string());
+                let _ = main.set_attribute("height", &image.height.to_string());
+            }
+        }
+        for i in 0..count {
+            if let Ok(Some(thumb)) =
+                document.query_selector(&format!(".gallery__thumbs [data-image=\"{i}\"]"))
+            {
+                let _ = if i == shown {
+                    thumb.set_attribute("hidden", "")
+                } else {
+                    thumb.remove_attribute("hidden")
+                };
+            }
+        }
+    }
+
     pub fn show_cart_count(count: u32) {
         let Some(document) = window().and_then(|w| w.document()) else {
             return;
@@ -393,6 +435,8 @@ mod client {
     use shared::api::{AddedToCart, Suggestion};
 
     pub fn replace_query(_query: &str) {}
+
+    pub fn show_image(_shown: usize, _image: &shared::Image, _count: usize) {}
 
     pub fn show_cart_count(_count: u32) {}
 

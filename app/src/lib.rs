@@ -163,6 +163,7 @@ mod tests {
             compare_at: Some(Money::new(9900, Currency::USD)),
             weight_grams: 300,
             stock,
+            image: None,
         };
         Product {
             handle: Handle::parse("sweater").unwrap(),

@@ -6,15 +6,16 @@
 //! Columns (header row required, any order, unknown columns refused):
 //! `handle, title, vendor, categories, created, summary, description,
 //!  option1, value1, option2, value2, option3, value3,
-//!  sku, price, compare_at, weight_grams, stock, images, image_alts`
-//! Lists inside a cell (`categories`, `images`, `image_alts`) are separated by `|`.
+//!  sku, price, compare_at, weight_grams, stock, images, image_alts, variant_image`
+//! Lists inside a cell (`categories`, `images`, `image_alts`) are separated by `|`;
+//! `variant_image` is one of the product's `images`, the picture of the row's variant.
 
 use crate::source::{Amount, At, ImageDraft, OptionDraft, Problems, ProductDraft, VariantDraft};
 use shared::Currency;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const COLUMNS: [&str; 20] = [
+const COLUMNS: [&str; 21] = [
     "handle",
     "title",
     "vendor",
@@ -35,6 +36,7 @@ const COLUMNS: [&str; 20] = [
     "stock",
     "images",
     "image_alts",
+    "variant_image",
 ];
 
 fn split_list(cell: &str) -> Vec<String> {
@@ -211,6 +213,9 @@ pub fn load_products(path: &Path, currency: Currency, problems: &mut Problems) -
             compare_at: amount(cell(&record, "compare_at")),
             weight: whole(cell(&record, "weight_grams")),
             stock: whole(cell(&record, "stock")),
+            image: Some(cell(&record, "variant_image"))
+                .filter(|src| !src.is_empty())
+                .map(|src| At::new(src, line)),
         });
     }
     products

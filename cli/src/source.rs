@@ -553,6 +553,8 @@ struct VariantToml {
     compare_at: Option<Spanned<toml::Value>>,
     weight: Option<Spanned<toml::Value>>,
     stock: Option<Spanned<toml::Value>>,
+    /// The `src` of one of the product's `[[images]]`: the picture of this variant.
+    image: Option<Spanned<String>>,
 }
 
 pub struct ImageDraft {
@@ -577,6 +579,8 @@ pub struct VariantDraft {
     /// Grams.
     pub weight: Option<At<Amount>>,
     pub stock: Option<At<Amount>>,
+    /// The `src` of the product image that shows this variant.
+    pub image: Option<At<String>>,
 }
 
 pub struct ProductDraft {
@@ -640,6 +644,7 @@ fn product_from_toml(source: &SourceText, handle: String, raw: ProductToml) -> P
                 compare_at: amount(&v.compare_at).or_else(|| amount(&defaults.compare_at)),
                 weight: amount(&v.weight).or_else(|| amount(&defaults.weight)),
                 stock: amount(&v.stock).or_else(|| amount(&defaults.stock)),
+                image: v.image.as_ref().map(|i| source.at(i)),
             })
             .collect(),
         translations: raw.translations,

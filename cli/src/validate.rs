@@ -488,6 +488,27 @@ fn validate_categories(
     nodes
 }
 
+/// The position among the product's `[[images]]` of the picture variant `v` names.
+fn variant_image(p: &ProductDraft, v: &VariantDraft, problems: &mut Problems) -> Option<u32> {
+    let src = v.image.as_ref()?;
+    let wanted = src.value.trim();
+    match p.images.iter().position(|image| image.src.value.trim() == wanted) {
+        Some(i) => u32::try_from(i).ok(),
+        None => {
+            problems.add(
+                &p.file,
+                src.line,
+                format!(
+                    "variant `{}` shows image `{wanted}`, which the product does not list",
+                    v.sku.value.trim()
+                ),
+                "add it to the product's [[images]], or give the `src` of one of them",
+            );
+            None
+        }
+    }
+}
+
 /// Where each SKU was first seen, for the duplicate message.
 type SeenSkus = HashMap<String, (PathBuf, Option<usize>)>;
 
@@ -592,6 +613,7 @@ fn validate_variant(
         compare_at,
         weight_grams: weight?,
         stock: stock?,
+        image: None,
     })
 }
 
@@ -827,7 +849,8 @@ fn validate_product(
     let mut variants = Vec::new();
     let mut combinations: HashSet<Vec<String>> = HashSet::new();
     for v in &p.variants {
-        if let Some(variant) = validate_variant(p, v, &options, currency, seen, problems) {
+        if let Some(mut variant) = validate_variant(p, v, &options, currency, seen, problems) {
+            variant.image = variant_image(p, v, problems);
             if !options.is_empty() && !combinations.insert(variant.options.clone()) {
                 problems.add(
                     file,

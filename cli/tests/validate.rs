@@ -232,6 +232,46 @@ fn image_path_escaping_public() {
 }
 
 #[test]
+fn a_variant_shows_one_of_its_products_images() {
+    let s = Scratch::new("variant-image");
+    let built = storefront_cli::load_and_build(&s.dir, &root().join("public"))
+        .unwrap_or_else(|p| panic!("{:?}", p.0.iter().map(ToString::to_string).collect::<Vec<_>>()));
+    let holder = document(&built, "product:leather-card-holder");
+    assert_eq!(holder["images"][1]["src"], "/images/products/leather-card-holder-black.svg");
+    assert_eq!(holder["variants"][1]["sku"], "LCH-BLACK");
+    assert_eq!(holder["variants"][1]["image"], 1, "the black holder shows the second image");
+    let pen = document(&built, "product:brass-pen");
+    assert!(pen["variants"][0].get("image").is_none(), "no picture named: none stored");
+    // A picture the product does not list is refused where it is named.
+    let line = s.replace(
+        "products/leather-card-holder.toml",
+        "image = \"/images/products/leather-card-holder-black.svg\"",
+        "image = \"/images/products/leather-card-holder-red.svg\"",
+    );
+    s.expect_problem(
+        "products/leather-card-holder.toml",
+        Some(line),
+        "variant `LCH-BLACK` shows image `/images/products/leather-card-holder-red.svg`, which the product does not list",
+    );
+}
+
+#[test]
+fn csv_variants_name_their_picture() {
+    let s = Scratch::new("csv-variant-image");
+    s.write(
+        "products/more.csv",
+        "handle,title,categories,option1,value1,sku,price,stock,images,variant_image\n\
+         wool-socks,Wool Socks,apparel,Colour,Tan,WS-T,12.50,3,/images/products/leather-card-holder-tan.svg|/images/products/leather-card-holder-black.svg,/images/products/leather-card-holder-black.svg\n\
+         wool-socks,,,,Red,WS-R,12.50,3,,/images/products/brass-pen.svg\n",
+    );
+    s.expect_problem(
+        "products/more.csv",
+        Some(3),
+        "variant `WS-R` shows image `/images/products/brass-pen.svg`",
+    );
+}
+
+#[test]
 fn variant_without_option_values() {
     let s = Scratch::new("variant-options");
     let line = s.replace("products/stoneware-mug.toml", "options = [\"Slate\"]\n", "");

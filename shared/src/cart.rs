@@ -150,7 +150,7 @@ pub fn price_cart<'a>(
             sku: line.sku.clone(),
             title: product.title.clone(),
             variant_title: product.variant_title(variant),
-            image: product.images.first().cloned(),
+            image: product.image_of(Some(variant)).cloned(),
             quantity: line.quantity,
             unit_price: variant.price,
             line_total,

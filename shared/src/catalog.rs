@@ -52,6 +52,14 @@ pub struct Image {
     pub height: u32,
 }
 
+impl Image {
+    /// Its `srcset`: the image at its intrinsic width (SVGs scale; raster images are
+    /// served at their own size).
+    pub fn srcset(&self) -> String {
+        format!("{} {}w", self.src, self.width)
+    }
+}
+
 /// One axis a product varies along, such as Size with values S, M, L.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductOption {
@@ -71,9 +79,19 @@ pub struct Variant {
     pub weight_grams: u32,
     /// Stock as published with the catalog.
     pub stock: u32,
+    /// Which of the product's images shows this variant (its position in `images`);
+    /// `None`: the product's first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<u32>,
 }
 
 impl Variant {
+    /// The position of this variant's picture among its product's `count` images: its
+    /// own, else the first.
+    pub fn image_position(&self, count: usize) -> usize {
+        self.image.and_then(|i| usize::try_from(i).ok()).filter(|i| *i < count).unwrap_or(0)
+    }
+
     /// The compare-at price, only when it really is a reduction.
     pub fn sale_from(&self) -> Option<Money> {
         self.compare_at
@@ -105,6 +123,16 @@ pub struct Product {
 impl Product {
     pub fn variant(&self, sku: &Sku) -> Option<&Variant> {
         self.variants.iter().find(|v| &v.sku == sku)
+    }
+
+    /// The position in `images` of the picture of `variant`: its own, else the first.
+    pub fn image_index(&self, variant: Option<&Variant>) -> usize {
+        variant.map_or(0, |v| v.image_position(self.images.len()))
+    }
+
+    /// The picture of `variant`: its own, else the product's first.
+    pub fn image_of(&self, variant: Option<&Variant>) -> Option<&Image> {
+        self.images.get(self.image_index(variant))
     }
 
     /// The variant shown first (see `variants::default_among`).
@@ -242,6 +270,7 @@ pub(crate) mod fixtures {
             compare_at: None,
             weight_grams: 200,
             stock,
+            image: None,
         }
     }
 
@@ -279,6 +308,22 @@ mod tests {
         assert_eq!(card.price, money(2000));
         assert!(card.price_varies);
         assert!(card.available);
+    }
+
+    #[test]
+    fn a_variant_is_pictured_by_its_own_image_else_the_first() {
+        let mut p = product("tee", vec![variant("T-S", &["S"], 2500, 1), variant("T-M", &["M"], 2500, 1)]);
+        assert_eq!(p.image_of(p.variants.first()), None, "no images, no picture");
+        p.images = ["a", "b"]
+            .iter()
+            .map(|name| super::Image { src: format!("/{name}.svg"), alt: String::new(), width: 1, height: 1 })
+            .collect();
+        p.variants[1].image = Some(1);
+        assert_eq!(p.image_of(None).unwrap().src, "/a.svg");
+        assert_eq!(p.image_of(p.variants.first()).unwrap().src, "/a.svg");
+        assert_eq!(p.image_of(p.variants.get(1)).unwrap().src, "/b.svg");
+        p.variants[1].image = Some(7);
+        assert_eq!(p.image_index(p.variants.get(1)), 0, "a position past the images is the first");
     }
 
     #[test]

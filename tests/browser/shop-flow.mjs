@@ -83,6 +83,11 @@ await run(async () => {
   await page.waitForURL(/variant=MCS-M-CHAR/);
   check(await page.inputValue('input[name="variant"]') === 'MCS-M-CHAR', 'the form posts the picked variant');
   check(await page.getAttribute('a.choice:text-is("Charcoal")', 'aria-current') === 'true', 'the pick is marked');
+  // The charcoal sweater's picture leads the gallery; its thumbnail is the one hidden.
+  const lead = await page.getAttribute('img.gallery__main', 'src');
+  check(lead.endsWith('/merino-crew-sweater-charcoal.svg'), `the picked colour's picture leads: ${lead}`);
+  const hiddenThumbs = await page.$$eval('.gallery__thumbs li[hidden] img', (els) => els.map((e) => e.getAttribute('src')));
+  check(hiddenThumbs.length === 1 && hiddenThumbs[0].endsWith('-charcoal.svg'), `hidden thumbnail: ${hiddenThumbs}`);
   if (withJs) check(await page.evaluate(() => window.__noReload === true), 'picking a variant reloaded the page');
   await shot('variant');
 

@@ -32,6 +32,7 @@ fn main() {
     let tests = storefront_tests::tests![
         home_page_lists_categories_and_featured_products_from_kv,
         product_page_shows_title_price_description_variants_and_form,
+        a_variants_picture_leads_its_page_and_shows_in_the_cart,
         sale_product_shows_compare_at_price,
         collection_page_lists_its_products_and_subcategory_products,
         unknown_product_collection_and_path_are_styled_404s,
@@ -119,6 +120,45 @@ fn product_page_shows_title_price_description_variants_and_form(w: &World) {
     assert!(page.body.contains("choice--unavailable"), "sold-out combinations are marked");
     assert!(page.body.contains(&format!("name=\"variant\" value=\"{}\"", sold_out.sku)));
     assert!(page.body.contains(" disabled"), "the add button is disabled");
+}
+
+/// The `src` of the gallery's lead image.
+fn lead_image(html: &str) -> String {
+    let at = html.find("class=\"gallery__main\"").expect("a lead image");
+    let tag = &html[html[..at].rfind('<').unwrap()..];
+    let tag = &tag[..tag.find('>').unwrap()];
+    let src = tag.split(" src=\"").nth(1).expect("a src");
+    src[..src.find('"').unwrap()].to_string()
+}
+
+fn a_variants_picture_leads_its_page_and_shows_in_the_cart(w: &World) {
+    let tote = w.catalog.product("waxed-canvas-tote");
+    let (olive, tan) = (&tote.images[0].src, &tote.images[1].src);
+    assert!(olive.ends_with("-olive.svg") && tan.ends_with("-tan.svg"), "{olive} {tan}");
+    let mut shopper = Shopper::new(&w.shop);
+    let page = shopper.get("/products/waxed-canvas-tote?variant=WCT-OLIVE");
+    assert_eq!(lead_image(&page.body), *olive);
+    let page = shopper.get("/products/waxed-canvas-tote?variant=WCT-TAN");
+    assert_eq!(lead_image(&page.body), *tan, "the tan tote's own picture leads");
+    // Every image is a thumbnail; the one leading is hidden.
+    let thumbs = element_containing(&page.body, "class=\"gallery__thumbs\"").expect("thumbnails");
+    assert!(thumbs.contains("<li data-image=\"0\">"), "{thumbs}");
+    assert!(thumbs.contains("<li data-image=\"1\" hidden"), "{thumbs}");
+    // The buy box knows the pictures, to swap them without a reload.
+    let island = |html: &str| {
+        let at = html.find("<leptos-island").expect("the buy box island");
+        html[at..at + html[at..].find('>').unwrap()].to_string()
+    };
+    assert!(island(&page.body).contains("gallery&quot;:["), "the island's data carries the gallery");
+    // A product whose variants share one picture: no gallery data, its first image leads.
+    let pen = shopper.get("/products/brass-pen");
+    assert!(!island(&pen.body).contains("gallery"), "{}", island(&pen.body));
+    // The cart shows the tan tote with the tan picture.
+    let added = shopper.post_form("/cart/add", &[("product", "waxed-canvas-tote"), ("variant", "WCT-TAN")]);
+    assert_eq!(added.status, 303, "{}", text(&added.body));
+    let cart = shopper.get("/cart");
+    let line = element_containing(&cart.body, "data-sku=\"WCT-TAN\"").expect("the tote's line");
+    assert!(line.contains(&format!("src=\"{tan}\"")), "{line}");
 }
 
 fn sale_product_shows_compare_at_price(w: &World) {

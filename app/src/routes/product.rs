@@ -1,7 +1,7 @@
 //! A product page: gallery, title, the buy box (price, availability, option picker,
 //! add-to-cart form — an island), description and related products. Without
-//! JavaScript every option value is a link to `?variant=SKU` and the form is a plain
-//! POST answered with a 303 to the cart.
+//! JavaScript every option value is a link to `?variant=SKU` (whose page leads with
+//! that variant's picture) and the form is a plain POST answered with a 303 to the cart.
 
 use crate::components::layout::{PageMeta, Shell};
 use crate::components::product_card::ProductGrid;
@@ -11,17 +11,11 @@ use crate::tr;
 use crate::RenderContext;
 use leptos::prelude::*;
 use shared::variants::resolve;
-use shared::{Image, Product, ProductSummary, Site, Sku};
+use shared::{Product, ProductSummary, Site, Sku};
 
 /// Widths the main image occupies: full width on phones, about half from tablets up.
 const MAIN_SIZES: &str = "(min-width: 48rem) 55vw, 100vw";
 const THUMB_SIZES: &str = "(min-width: 48rem) 12vw, 25vw";
-
-/// A `srcset` from the image's intrinsic width (SVGs scale; raster images are served
-/// at their own size).
-fn srcset(image: &Image) -> String {
-    format!("{} {}w", image.src, image.width)
-}
 
 /// `related` may be empty: it is deferred data, and the page renders without it.
 #[component]
@@ -47,13 +41,19 @@ pub fn ProductPage(
         json_ld,
         ..Default::default()
     };
-    let chosen = resolve(&product, selected.as_ref()).map(|v| v.sku.to_string()).unwrap_or_default();
+    let chosen_variant = resolve(&product, selected.as_ref());
+    let chosen = chosen_variant.map(|v| v.sku.to_string()).unwrap_or_default();
+    // The chosen variant's picture leads; the others are thumbnails (every image is in
+    // the list, the one shown hidden, so the picker island can swap them).
+    let shown = product.image_index(chosen_variant);
+    let pictured = product.variants.iter().any(|v| v.image.is_some());
     let buy_box = BuyBoxData {
         handle: product.handle.to_string(),
         csrf: context.csrf.clone(),
         options: product.options.clone(),
         variants: product.variants.clone(),
         selected: chosen,
+        gallery: if pictured { product.images.clone() } else { Vec::new() },
         language: context.language.clone(),
         base: context.base.clone(),
         strings: crate::islands::BUY_BOX_STRINGS
@@ -61,12 +61,12 @@ pub fn ProductPage(
             .filter_map(|text| context.strings.get(*text).map(|t| ((*text).to_string(), t.clone())))
             .collect(),
     };
-    let main_image = product.images.first().cloned().map(|img| {
+    let main_image = product.images.get(shown).cloned().map(|img| {
         view! {
             <img
                 class="gallery__main"
                 src=img.src.clone()
-                srcset=srcset(&img)
+                srcset=img.srcset()
                 sizes=MAIN_SIZES
                 alt=img.alt
                 width=img.width
@@ -78,15 +78,15 @@ pub fn ProductPage(
     let thumbnails = product
         .images
         .iter()
-        .skip(1)
         .cloned()
-        .map(|img| {
+        .enumerate()
+        .map(|(i, img)| {
             view! {
-                <li>
+                <li data-image=i hidden=i == shown>
                     <a href=img.src.clone()>
                         <img
                             src=img.src.clone()
-                            srcset=srcset(&img)
+                            srcset=img.srcset()
                             sizes=THUMB_SIZES
                             alt=img.alt
                             width=img.width
