@@ -321,6 +321,9 @@ fn product_and_home_carry_structured_data(w: &World) {
         let availability =
             if variant.stock > 0 { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" };
         assert_eq!(offer["availability"], availability);
+        // Each colour's offer shows its own picture.
+        let picture = &source.images[variant.image.unwrap() as usize].src;
+        assert!(offer["image"].as_str().unwrap().ends_with(picture.as_str()), "{offer}");
     }
     let crumbs = docs.iter().find(|d| d["@type"] == "BreadcrumbList").expect("BreadcrumbList on products");
     let names: Vec<&str> =

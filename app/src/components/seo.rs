@@ -17,7 +17,7 @@ pub fn product(product: &Product, context: &RenderContext, site: &Site) -> Strin
         .variants
         .iter()
         .map(|v| {
-            json!({
+            let mut offer = json!({
                 "@type": "Offer",
                 "sku": v.sku.as_str(),
                 "name": product.variant_title(v).unwrap_or_else(|| product.title.clone()),
@@ -26,7 +26,13 @@ pub fn product(product: &Product, context: &RenderContext, site: &Site) -> Strin
                 "availability": if v.stock > 0 { "https://schema.org/InStock" } else { "https://schema.org/OutOfStock" },
                 "url": format!("{url}?variant={}", v.sku),
                 "seller": { "@type": "Organization", "name": site.store.name },
-            })
+            });
+            // The variant's own picture, when it has one.
+            let image = v.image.and(product.image_of(Some(v))).map(|i| Value::String(context.url(&i.src)));
+            if let (Some(image), Some(fields)) = (image, offer.as_object_mut()) {
+                fields.insert("image".into(), image);
+            }
+            offer
         })
         .collect();
     let images: Vec<String> = product.images.iter().map(|i| context.url(&i.src)).collect();
