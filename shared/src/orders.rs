@@ -7,6 +7,8 @@ use crate::money::Money;
 use crate::review::StockItem;
 use serde::{Deserialize, Serialize};
 
+pub mod export;
+
 /// The most orders one page of the merchant's order list holds.
 pub const MAX_LIST: u32 = 500;
 /// The longest tracking number, order note and order-desk search, in characters.

@@ -36,6 +36,7 @@ fn main() {
         merchant_forms_need_the_session_and_its_token,
         the_order_desk_finds_fulfils_notes_and_refunds_orders,
         a_refund_puts_the_stock_back_when_the_merchant_asks,
+        the_order_desk_exports_its_search_as_csv,
         the_order_desk_and_the_api_page_through_orders,
         the_stock_page_warns_of_low_stock_and_sets_it,
         the_outbox_page_shows_confirmation_emails,
@@ -327,6 +328,110 @@ fn a_refund_puts_the_stock_back_when_the_merchant_asks(w: &World) {
     let refunded = merchant.post_form(&format!("/admin/orders/{sent}/refund"), &[("confirm", "yes")]);
     assert_eq!(refunded.header("location"), Some(format!("/admin/orders/{sent}?done=refunded").as_str()));
     assert_eq!(tee(&api), 9);
+}
+
+/// An order shipped to `name`, paid through the API: its number.
+fn order_for(api: &Api, email: &str, name: &str, key: &str) -> String {
+    let (id, token, _) = ready_cart(api, "RTD-RUST", 1, email);
+    let t = Some(token.as_str());
+    let address = json!({ "name": name, "line1": "1 Main St", "line2": "Apt 4, rear", "city": "San Francisco",
+                          "region": "CA", "postal_code": "94107", "country": "US" });
+    let (status, body) = api.put(&format!("/checkouts/{id}/address"), t, address);
+    assert_eq!(status, 200, "{body}");
+    // A new address asks for the shipping method again.
+    let (status, body) = api.put(&format!("/checkouts/{id}/shipping"), t, json!({ "rate": "standard" }));
+    assert_eq!(status, 200, "{body}");
+    let total = body["totals"]["total"]["minor"].as_i64().unwrap();
+    let (status, placed) = complete(api, &id, &token, key, "4242424242424242", Some(total));
+    assert_eq!(status, 201, "{placed}");
+    placed["number"].as_str().unwrap().to_string()
+}
+
+/// The records of a CSV file (RFC 4180: quoted cells may hold commas, quotes, breaks).
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let (mut records, mut record, mut cell) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut cell)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut cell));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    assert!(cell.is_empty() && record.is_empty(), "the file ends with a line break");
+    records
+}
+
+fn the_order_desk_exports_its_search_as_csv(w: &World) {
+    let api = Api::new(&w.shop);
+    set_stock(&api, "RTD-RUST", 50);
+    let hostile = "=HYPERLINK(\"http://evil.example\",\"Zoë \"\"Z\"\"\")";
+    let first = order_for(&api, "export.one@example.com", hostile, "admin-export-1");
+    let second = order_for(&api, "export.two@example.com", "Ådne Ørsted 🦀", "admin-export-2");
+    let (status, _) = api.post(
+        &format!("/admin/orders/{second}/fulfil"),
+        Some(ADMIN_TOKEN),
+        json!({ "tracking": "1Z-EXPORT" }),
+    );
+    assert_eq!(status, 200);
+    merchant_orders(&api);
+    // Without a session: the sign-in page, no file.
+    let mut stranger = Shopper::new(&w.shop);
+    let reply = stranger.get("/admin/orders.csv");
+    assert_eq!(reply.status, 303);
+    assert_eq!(reply.header("location"), Some("/admin/sign-in"));
+    // The desk links its search's file.
+    let mut merchant = merchant(&w.shop);
+    let desk = merchant.get("/admin/orders?q=export.");
+    let link = tag_with(&desk.body, "data-export-orders").expect("an export link");
+    assert!(link.contains("href=\"/admin/orders.csv?q=export.\""), "{link}");
+    let reply = merchant.get("/admin/orders.csv?q=export.");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(reply.header("content-disposition").unwrap().starts_with("attachment; filename=\"orders-20"));
+    assert!(reply.header("cache-control").unwrap().contains("no-store"));
+    let records = csv_records(&reply.body);
+    let header = &records[0];
+    assert_eq!(header[0], "number");
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name}"));
+    let rows: Vec<&Vec<String>> = records[1..].iter().collect();
+    assert_eq!(
+        rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        vec![second.as_str(), first.as_str()],
+        "newest first"
+    );
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    // A name that would run as a formula is written as text; others as typed.
+    assert_eq!(rows[1][column("name")], format!("'{hostile}"));
+    assert_eq!(rows[0][column("name")], "Ådne Ørsted 🦀");
+    assert_eq!(rows[0][column("line2")], "Apt 4, rear");
+    assert_eq!(rows[0][column("status")], "fulfilled");
+    assert_eq!(rows[0][column("tracking")], "1Z-EXPORT");
+    assert_eq!(rows[1][column("status")], "paid");
+    // Amounts are the orders' own, as decimals.
+    let (_, found) =
+        api.post("/orders/lookup", None, json!({ "email": "export.one@example.com", "number": first }));
+    let total = found["order"]["totals"]["total"]["minor"].as_i64().unwrap();
+    assert_eq!(rows[1][column("total")], format!("{}.{:02}", total / 100, total % 100));
+    assert_eq!(rows[1][column("currency")], "USD");
+    // The state filter applies too; a bad one is a 400.
+    let paid = csv_records(&merchant.get("/admin/orders.csv?q=export.&status=paid").body);
+    assert_eq!(paid.len(), 2, "the header and the one paid order");
+    assert_eq!(paid[1][0], first);
+    assert_eq!(merchant.get("/admin/orders.csv?status=shipped").status, 400);
+    let none = csv_records(&merchant.get("/admin/orders.csv?q=nobody.at.all").body);
+    assert_eq!(none.len(), 1, "no match: the header alone");
 }
 
 fn the_stock_page_warns_of_low_stock_and_sets_it(w: &World) {

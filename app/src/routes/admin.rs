@@ -145,6 +145,11 @@ pub struct DeskFilter {
 impl DeskFilter {
     /// The desk's address for this search, from `after` (the first page without one).
     fn href(&self, after: Option<&str>) -> String {
+        self.at("/admin/orders", after)
+    }
+
+    /// `path` with this search in its query.
+    fn at(&self, path: &str, after: Option<&str>) -> String {
         let mut pairs = Vec::new();
         if !self.text.is_empty() {
             pairs.push(("q".to_string(), self.text.clone()));
@@ -156,8 +161,8 @@ impl DeskFilter {
             pairs.push(("after".to_string(), after.to_string()));
         }
         match pairs.is_empty() {
-            true => "/admin/orders".to_string(),
-            false => format!("/admin/orders?{}", shared::url::query(&pairs)),
+            true => path.to_string(),
+            false => format!("{path}?{}", shared::url::query(&pairs)),
         }
     }
 }
@@ -192,6 +197,15 @@ pub fn OrderDeskPage(
             view! { <a class="button" rel="next" href=filter.href(Some(after)) data-older-orders="">"Older orders"</a> }
         });
         view! { <nav class="admin-pages" aria-label="Pages of orders">{newest}" "{older}</nav> }
+    });
+    let export = (!orders.is_empty()).then(|| {
+        let limit = shared::orders::export::MAX_EXPORT.to_string();
+        view! {
+            <p class="field-hint">
+                <a href=filter.at("/admin/orders.csv", None) download="" data-export-orders="">"Download these orders as CSV"</a>
+                {format!(" (every order this search finds, newest first, up to {limit})")}
+            </p>
+        }
     });
     let rows = orders
         .into_iter()
@@ -229,6 +243,7 @@ pub fn OrderDeskPage(
                 <button class="button" type="submit">"Find"</button>
             </form>
             <p class="result-count" data-order-count="">{count}</p>
+            {export}
             <table class="admin-table">
                 <thead>
                     <tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Email"</th>

@@ -20,7 +20,8 @@ use app::{
 use futures_util::future::join_all;
 use leptos::prelude::*;
 use shared::metrics::Window;
-use shared::orders::{parse_note, parse_tracking, Order, OrderNote, OrderQuery, OrderStatus};
+use shared::orders::export::{orders_csv, MAX_EXPORT};
+use shared::orders::{parse_note, parse_tracking, Order, OrderNote, OrderQuery, OrderStatus, MAX_LIST};
 use shared::review::StockItem;
 use shared::stock::StockLevel;
 use shared::{Product, Sku, Variant};
@@ -54,6 +55,8 @@ pub enum AdminPage<'a> {
     SignIn,
     SignOut,
     Orders,
+    /// The desk's search as a CSV file.
+    ExportOrders,
     Order(&'a str),
     OrderForm(&'a str, OrderAction),
     Stock,
@@ -72,6 +75,7 @@ pub fn route<'a>(method: &Method, segments: &'a [&'a str]) -> Option<AdminPage<'
         (Post, ["sign-in"]) => AdminPage::SignIn,
         (Post, ["sign-out"]) => AdminPage::SignOut,
         (Get | Head, ["orders"]) => AdminPage::Orders,
+        (Get | Head, ["orders.csv"]) => AdminPage::ExportOrders,
         (Get | Head, ["orders", number]) => AdminPage::Order(number),
         (Post, ["orders", number, action]) => AdminPage::OrderForm(number, OrderAction::parse(action)?),
         (Get | Head, ["stock"]) => AdminPage::Stock,
@@ -124,6 +128,7 @@ pub async fn handle(
         AdminPage::SignInForm | AdminPage::SignIn => Err(AppError::NotFound),
         AdminPage::SignOut => sign_out(req, &session).await,
         AdminPage::Orders => desk(&req, env, catalog, &session).await,
+        AdminPage::ExportOrders => export_orders(&req, env, catalog).await,
         AdminPage::Order(number) => {
             let notice =
                 Fields::parse(http::query_string(&req).as_bytes())?.get("done").and_then(done_notice);
@@ -199,6 +204,34 @@ async fn sign_out(mut req: Request, session: &AdminSession) -> AppResult<Respons
     security::read_merchant_form(&mut req, &session.csrf).await?;
     let resp = http::see_other("/admin/sign-in")?;
     resp.headers().append("set-cookie", &merchant::end_session(&req))?;
+    Ok(resp)
+}
+
+/// Every order the desk's search finds (the newest `MAX_EXPORT`), as a CSV file named
+/// after the day: the index is read a full page (`MAX_LIST`) at a time.
+async fn export_orders(req: &Request, env: &Env, catalog: &CatalogReader<'_>) -> AppResult<Response> {
+    let fields = Fields::parse(http::query_string(req).as_bytes())?;
+    let mut query = OrderQuery::parse(fields.get("q"), fields.get("status"), None, MAX_LIST)
+        .map_err(|e| AppError::BadRequest(e.into()))?;
+    let index = Index::new(env, catalog.caller(env))?;
+    let most = usize::try_from(MAX_EXPORT).unwrap_or(usize::MAX);
+    let mut orders = Vec::new();
+    loop {
+        let page = index.list(query.clone()).await?;
+        orders.extend(page.orders);
+        match page.next {
+            Some(cursor) if orders.len() < most => query.after = Some(cursor),
+            _ => break,
+        }
+    }
+    orders.truncate(most);
+    let (year, month, day) = shared::text::civil_date(now_ms() as u64);
+    let resp =
+        http::body_response("text/csv; charset=utf-8", orders_csv(&orders), 200, CachePolicy::NoStore, None)?;
+    resp.headers().set(
+        "content-disposition",
+        &format!("attachment; filename=\"orders-{year:04}-{month:02}-{day:02}.csv\""),
+    )?;
     Ok(resp)
 }
 
