@@ -236,7 +236,7 @@ mod tests {
         };
         let next = Some("1733400000000-FL-ABCDE-FGHIJ".to_string());
         let html = render_document(RenderContext::default(), move || {
-            view! { <OrderDeskPage store_name="Shop".to_string() orders=vec![] filter next notice=None/> }
+            view! { <OrderDeskPage store_name="Shop".to_string() orders=vec![] filter next matching=0 notice=None/> }
         });
         assert!(html.contains("No older orders."), "{html}");
         assert!(
@@ -249,7 +249,7 @@ mod tests {
         );
         let first = DeskFilter { text: String::new(), status: None, paged: false };
         let html = render_document(RenderContext::default(), move || {
-            view! { <OrderDeskPage store_name="Shop".to_string() orders=vec![] filter=first next=None notice=None/> }
+            view! { <OrderDeskPage store_name="Shop".to_string() orders=vec![] filter=first next=None matching=0 notice=None/> }
         });
         assert!(!html.contains("admin-pages"), "one page, no page links: {html}");
     }

@@ -303,17 +303,19 @@ impl std::fmt::Display for OrderCursor {
 pub struct OrderPage {
     pub orders: Vec<Order>,
     pub next: Option<OrderCursor>,
+    /// How many orders match the search in all, on every page.
+    pub matching: u64,
 }
 
 impl OrderPage {
     /// The page of `found`, asked for one more than `limit` orders: the extra one only
     /// says there is a next page.
-    pub fn of(mut found: Vec<Order>, limit: u32) -> OrderPage {
+    pub fn of(mut found: Vec<Order>, limit: u32, matching: u64) -> OrderPage {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let more = found.len() > limit;
         found.truncate(limit);
         let next = if more { found.last().map(OrderCursor::after) } else { None };
-        OrderPage { orders: found, next }
+        OrderPage { orders: found, next, matching }
     }
 }
 

@@ -658,6 +658,9 @@ fn the_order_desk_and_the_api_page_through_orders(w: &World) {
             api.get(&format!("/admin/orders?q=pages.&limit=1&after={after}"), Some(ADMIN_TOKEN));
         assert_eq!(status, 200, "{page}");
         pages += 1;
+        // Every page counts all the matches: 3, then 4 once the late order is placed.
+        let expected = if pages == 1 { 3 } else { 4 };
+        assert_eq!(page["matching"], expected, "{page}");
         for order in page["orders"].as_array().unwrap() {
             seen.push(order["number"].as_str().unwrap().to_string());
         }
@@ -682,10 +685,13 @@ fn the_order_desk_and_the_api_page_through_orders(w: &World) {
     assert!(!desk.body.contains("data-older-orders"), "one page holds them");
     // …and from a cursor, the older ones, with the way back.
     let (_, first) = api.get("/admin/orders?q=pages.&limit=2", Some(ADMIN_TOKEN));
+    assert_eq!(first["matching"], 4, "{first}");
+    let newest = merchant.get("/admin/orders?q=pages.&status=paid");
+    assert!(text(&newest.body).contains("4 orders, newest first"), "{}", text(&newest.body));
     let next = first["next"].as_str().unwrap();
     let older = merchant.get(&format!("/admin/orders?q=pages.&after={next}"));
     assert_eq!(older.status, 200, "{}", text(&older.body));
-    assert!(text(&older.body).contains("2 older orders"), "{}", text(&older.body));
+    assert!(text(&older.body).contains("2 older orders (4 match)"), "{}", text(&older.body));
     for number in &placed[..2] {
         assert!(older.body.contains(&format!("data-order=\"{number}\"")), "{number}: {}", text(&older.body));
     }

@@ -218,7 +218,7 @@ impl<'t> Index<'t> {
         // One more than the page holds says whether there is a next page.
         query.limit = limit.saturating_add(1);
         match self.send(&IndexCommand::List { query }).await? {
-            OrderReply::Orders { orders } => Ok(OrderPage::of(orders, limit)),
+            OrderReply::Orders { orders, matching } => Ok(OrderPage::of(orders, limit, matching)),
             other => Err(unexpected(&other)),
         }
     }

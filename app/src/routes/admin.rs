@@ -174,6 +174,8 @@ pub fn OrderDeskPage(
     filter: DeskFilter,
     /// Where the next (older) page starts, if there is one.
     next: Option<String>,
+    /// How many orders the search matches in all.
+    matching: u64,
     notice: Option<AdminNotice>,
 ) -> impl IntoView {
     let options = OrderStatus::ALL
@@ -183,13 +185,16 @@ pub fn OrderDeskPage(
         })
         .collect_view();
     let filtered = !filter.text.is_empty() || filter.status.is_some();
-    let count = match (orders.len(), filtered, filter.paged) {
+    let all = if filtered { format!("{matching} match") } else { format!("{matching} in all") };
+    let shown = u64::try_from(orders.len()).unwrap_or(u64::MAX);
+    let count = match (shown, filtered, filter.paged) {
         (0, _, true) => "No older orders.".to_string(),
         (0, true, false) => "No order matches.".to_string(),
         (0, false, false) => "No orders yet.".to_string(),
-        (1, _, false) => "1 order".to_string(),
-        (n, _, false) => format!("{n} orders, newest first"),
-        (n, _, true) => format!("{n} older orders"),
+        (1, _, false) if matching <= 1 => "1 order".to_string(),
+        (n, _, false) if matching <= n => format!("{n} orders, newest first"),
+        (n, _, false) => format!("The newest {n} orders ({all})"),
+        (n, _, true) => format!("{n} older orders ({all})"),
     };
     let pages = (filter.paged || next.is_some()).then(|| {
         let newest = filter.paged.then(|| view! { <a class="button" href=filter.href(None)>"Newest orders"</a> });

@@ -83,6 +83,7 @@ pub async fn handle(
             ok(&json!({
                 "orders": page.orders.iter().map(super::order_json).collect::<Vec<_>>(),
                 "next": page.next.map(|cursor| cursor.to_string()),
+                "matching": page.matching,
             }))
         }
         Operation::Fulfil(number) => {

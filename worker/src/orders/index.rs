@@ -30,6 +30,11 @@ struct DataRow {
 /// An outbox row: its key (the `order_number` column, named before there were other
 /// emails) and the email.
 #[derive(Deserialize)]
+struct CountRow {
+    n: i64,
+}
+
+#[derive(Deserialize)]
 struct EmailRow {
     key: String,
     data: String,
@@ -103,8 +108,26 @@ impl OrderIndexObject {
     }
 
     /// The orders a query matches, newest first: number or email starting with its
-    /// text (any case), in its state, after its cursor.
-    fn find(&self, sql: &SqlStorage, query: &OrderQuery) -> Result<Vec<Order>> {
+    /// text (any case), in its state, after its cursor; and how many match in all
+    /// (cursor aside).
+    fn find(&self, sql: &SqlStorage, query: &OrderQuery) -> Result<(Vec<Order>, u64)> {
+        let (filter, values) = Self::filter(query, false);
+        let counted: Vec<CountRow> =
+            sql.exec(&format!("SELECT COUNT(*) AS n FROM orders {filter}"), values)?.to_array()?;
+        let matching = counted.first().map_or(0, |row| u64::try_from(row.n).unwrap_or(0));
+        let (filter, mut values) = Self::filter(query, true);
+        values.push(SqlStorageValue::from(i64::from(query.limit)));
+        let rows: Vec<DataRow> = sql
+            .exec(
+                &format!("SELECT data FROM orders {filter} ORDER BY created_at DESC, number LIMIT ?"),
+                values,
+            )?
+            .to_array()?;
+        Ok((rows.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect(), matching))
+    }
+
+    /// The `WHERE` clause of `query` and its values; `past_cursor`: with its cursor.
+    fn filter(query: &OrderQuery, past_cursor: bool) -> (String, Vec<SqlStorageValue>) {
         let mut clauses: Vec<&str> = Vec::new();
         let mut values: Vec<SqlStorageValue> = Vec::new();
         if let Some(typed) = &query.text {
@@ -120,7 +143,7 @@ impl OrderIndexObject {
             clauses.push("status = ?");
             values.push(text(status.as_str()));
         }
-        if let Some(after) = &query.after {
+        if let Some(after) = query.after.as_ref().filter(|_| past_cursor) {
             // Past the cursor in the list's order: older, or as old with a later number.
             let at = SqlStorageValue::from(i64::try_from(after.created_at_ms).unwrap_or(i64::MAX));
             clauses.push("(created_at < ? OR (created_at = ? AND number > ?))");
@@ -130,14 +153,7 @@ impl OrderIndexObject {
         }
         let filter =
             if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-        values.push(SqlStorageValue::from(i64::from(query.limit)));
-        let rows: Vec<DataRow> = sql
-            .exec(
-                &format!("SELECT data FROM orders {filter} ORDER BY created_at DESC, number LIMIT ?"),
-                values,
-            )?
-            .to_array()?;
-        Ok(rows.iter().filter_map(|r| serde_json::from_str(&r.data).ok()).collect())
+        (filter, values)
     }
 
     /// The outbox's email under `key`.
@@ -182,7 +198,10 @@ impl OrderIndexObject {
         let sql = self.sql()?;
         Ok(match command {
             IndexCommand::Upsert { orders } => OrderReply::Done { changed: self.upsert(&sql, &orders)? },
-            IndexCommand::List { query } => OrderReply::Orders { orders: self.find(&sql, &query)? },
+            IndexCommand::List { query } => {
+                let (orders, matching) = self.find(&sql, &query)?;
+                OrderReply::Orders { orders, matching }
+            }
             IndexCommand::WriteEmails { emails } => self.write_emails(&sql, &emails)?,
             IndexCommand::RecordDeliveries { results, now_ms } => {
                 let mut changed: u32 = 0;

@@ -125,6 +125,9 @@ pub enum OrderReply {
     },
     Orders {
         orders: Vec<Order>,
+        /// How many orders the query matches in all (its cursor aside).
+        #[serde(default)]
+        matching: u64,
     },
     Emails {
         emails: Vec<OutboxEmail>,

@@ -253,10 +253,10 @@ async fn desk(
         paged: query.after.is_some(),
     };
     let page = Index::new(env, catalog.caller(env))?.list(query).await?;
-    let (orders, next) = (page.orders, page.next.map(|cursor| cursor.to_string()));
+    let (orders, next, matching) = (page.orders, page.next.map(|cursor| cursor.to_string()), page.matching);
     let store_name = store_name(catalog).await;
     let html = render_document(context(req, catalog, &session.csrf).await, move || {
-        view! { <OrderDeskPage store_name orders filter next notice=None/> }
+        view! { <OrderDeskPage store_name orders filter next matching notice=None/> }
     });
     html_page(html, 200)
 }
